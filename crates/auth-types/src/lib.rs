@@ -1,0 +1,46 @@
+//! Token types, authentication typestate and (soon) OAuth and webhook helpers for the
+//! Intercom REST API.
+//!
+//! This crate is the bottom of the intercom-rs stack: it performs no I/O and knows nothing
+//! about HTTP beyond the [`http::HeaderValue`] it produces for the `Authorization` header.
+//!
+//! # Tokens
+//!
+//! * [`AccessToken`]: the token of a private app (Developer Hub → Configure → Authentication).
+//! * [`OAuthToken`]: the token a public app receives from the OAuth code exchange.
+//!
+//! Both are validated against RFC 6750's `b64token` grammar when built, live in
+//! [`secrecy::SecretString`] (zeroized when the last clone is dropped), never implement
+//! `Display` or `Serialize`, and print as `AccessToken([REDACTED])` in `Debug`.
+//!
+//! ```
+//! use intercom_auth_types::AccessToken;
+//!
+//! let token = AccessToken::new("dG9rOjEyMzQ1Njc4OTA=").expect("valid token");
+//! assert_eq!(format!("{token:?}"), "AccessToken([REDACTED])");
+//! assert!(AccessToken::new("has space").is_err());
+//! ```
+//!
+//! # Typestate
+//!
+//! The markers [`Unauthenticated`], [`Private`] and [`OAuth`] implement the sealed
+//! [`AuthState`] trait; only [`Private`] and [`OAuth`] implement [`Authenticated`]. The
+//! transport's `Client<A>` can send requests only when `A: Authenticated`, so forgetting to
+//! attach a token is a compile error rather than a 401.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod header;
+mod state;
+mod token;
+
+pub use header::Authorization;
+pub use state::{AuthState, Authenticated, OAuth, Private, Unauthenticated};
+pub use token::{
+    AccessToken, EnvTokenError, ForbiddenByte, OAuthToken, TokenError, ACCESS_TOKEN_ENV,
+    MAX_TOKEN_LEN,
+};
+
+/// Re-exported so users can name the secret types without adding `secrecy` themselves.
+pub use secrecy;

@@ -1,0 +1,589 @@
+//! The typestate [`Client`] and the request pipeline: build → authorize → attempt loop → decode.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use http::header::{HeaderName, ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, LOCATION, USER_AGENT};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use http_body_util::BodyExt;
+use intercom_auth_types::{
+    AccessToken, AuthState, Authenticated, OAuth, OAuthToken, Private, Unauthenticated,
+};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::{field::Empty, Instrument};
+use url::Url;
+
+use crate::config::{ClientBuilder, IntercomVersion, RetryConfig, Timeouts};
+use crate::error::{excerpt, ApiError, Error, TimeoutPhase};
+use crate::ratelimit::{LimiterError, RateLimit, RateLimiter};
+use crate::request::ApiRequest;
+use crate::response::{decode, RawResponse, Response};
+use crate::retry::{self, Jitter};
+use crate::transport::{Body, Transport, TransportError, TransportErrorKind};
+
+const INTERCOM_VERSION: HeaderName = HeaderName::from_static("intercom-version");
+const MAX_REDIRECTS: u32 = 10;
+
+/// The configured base URL, pre-rendered for cheap joins.
+#[derive(Debug)]
+pub(crate) struct BaseUrl {
+    url: Url,
+    prefix: String,
+}
+
+impl BaseUrl {
+    pub(crate) fn new(url: Url) -> Self {
+        let prefix = url.as_str().trim_end_matches('/').to_owned();
+        Self { url, prefix }
+    }
+
+    /// True when `uri` has the base URL's scheme, host and port.
+    fn same_origin(&self, uri: &Uri) -> bool {
+        let scheme_ok = uri.scheme_str() == Some(self.url.scheme());
+        let host_ok = match (uri.host(), self.url.host_str()) {
+            (Some(a), Some(b)) => a.trim_matches(['[', ']']).eq_ignore_ascii_case(b.trim_matches(['[', ']'])),
+            _ => false,
+        };
+        let default_port = match uri.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        };
+        let port = uri.port_u16().or(default_port);
+        scheme_ok && host_ok && port == self.url.port_or_known_default()
+    }
+}
+
+/// State shared by every clone of a client, whatever its auth state.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) base: BaseUrl,
+    pub(crate) version: IntercomVersion,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) retry: RetryConfig,
+    pub(crate) follow_redirects: bool,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) jitter: Jitter,
+    pub(crate) limiter: Arc<dyn RateLimiter>,
+}
+
+/// An Intercom API client in auth state `A`.
+///
+/// * `Client<Unauthenticated>` (from [`Client::builder`]) can be configured but not send.
+/// * `Client<Private>` ([`with_access_token`](Client::with_access_token)) and `Client<OAuth>`
+///   ([`with_oauth_token`](Client::with_oauth_token)) can send.
+///
+/// Cloning is cheap: clones share the transport (and its connection pool), the rate limiter
+/// and the configuration. Deriving a client for another token with `with_oauth_token` is just
+/// as cheap, so one pool can serve one `Client<OAuth>` per installed workspace.
+pub struct Client<A: AuthState = Unauthenticated> {
+    shared: Arc<Shared>,
+    credential: A::Credential,
+}
+
+impl<A: AuthState> Clone for Client<A> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            credential: self.credential.clone(),
+        }
+    }
+}
+
+impl<A: AuthState> fmt::Debug for Client<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("auth", &A::NAME)
+            .field("credential", &self.credential)
+            .field("base_url", &self.shared.base.url.as_str())
+            .field("intercom_version", &self.shared.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client<Unauthenticated> {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub(crate) fn from_shared(shared: Arc<Shared>) -> Self {
+        Self {
+            shared,
+            credential: (),
+        }
+    }
+}
+
+impl<A: AuthState> Client<A> {
+    /// A client for a private app's access token, sharing this client's pool and settings.
+    pub fn with_access_token(&self, token: AccessToken) -> Client<Private> {
+        Client {
+            shared: Arc::clone(&self.shared),
+            credential: token.authorization(),
+        }
+    }
+
+    /// A client for a public app's OAuth token, sharing this client's pool and settings.
+    pub fn with_oauth_token(&self, token: OAuthToken) -> Client<OAuth> {
+        Client {
+            shared: Arc::clone(&self.shared),
+            credential: token.authorization(),
+        }
+    }
+
+    /// The base URL every request goes to.
+    pub fn base_url(&self) -> &Url {
+        &self.shared.base.url
+    }
+
+    /// The default `Intercom-Version`.
+    pub fn intercom_version(&self) -> &IntercomVersion {
+        &self.shared.version
+    }
+
+    /// The most recent rate-limit snapshot seen by this client or its clones.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.shared.limiter.last()
+    }
+}
+
+/// How an attempt ended when it did not succeed.
+struct Failure {
+    error: Error,
+    /// Whether another attempt could help, given the method.
+    retryable: bool,
+    /// A server-requested wait (`Retry-After`, or the rate-limit reset for 429).
+    wait: Option<Duration>,
+}
+
+impl<A: Authenticated> Client<A> {
+    /// Sends `request` and returns the raw response of a 2xx answer. Any other status is an
+    /// error: [`Error::Api`] for 4xx/5xx, [`Error::Redirect`] for a 3xx not followed.
+    pub async fn execute(&self, request: ApiRequest) -> Result<RawResponse, Error> {
+        let span = tracing::info_span!(
+            "intercom.request",
+            method = %request.method,
+            path = request.template,
+            status = Empty,
+            request_id = Empty,
+            attempts = Empty,
+            elapsed_ms = Empty,
+        );
+        self.run(request).instrument(span).await
+    }
+
+    /// Sends `request` and decodes the JSON body of the 2xx answer into `T`.
+    pub async fn send<T: DeserializeOwned>(&self, request: ApiRequest) -> Result<T, Error> {
+        let raw = self.execute(request).await?;
+        raw.json()
+    }
+
+    /// Like [`send`](Self::send), keeping status, headers, rate limit and raw body alongside.
+    pub async fn send_with_response<T: DeserializeOwned>(
+        &self,
+        request: ApiRequest,
+    ) -> Result<Response<T>, Error> {
+        let raw = self.execute(request).await?;
+        let value = decode(raw.status, &raw.body)?;
+        Ok(Response {
+            value,
+            status: raw.status,
+            headers: raw.headers,
+            rate_limit: raw.rate_limit,
+            body: raw.body,
+        })
+    }
+
+    fn build_headers(&self, request: &ApiRequest) -> HeaderMap {
+        let shared = &*self.shared;
+        let mut headers = HeaderMap::with_capacity(6 + request.options.headers.len());
+        for (name, value) in &request.options.headers {
+            if name != AUTHORIZATION && name != HOST && name != INTERCOM_VERSION {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        headers.insert(ACCEPT, request.accept.clone());
+        headers.insert(USER_AGENT, shared.user_agent.clone());
+        let version = request
+            .options
+            .intercom_version
+            .as_ref()
+            .unwrap_or(&shared.version);
+        headers.insert(INTERCOM_VERSION, version.header().clone());
+        if let Some(ct) = &request.content_type {
+            headers.insert(CONTENT_TYPE, ct.clone());
+        }
+        // The one header carrying the token: built once in auth-types, sensitive.
+        headers.insert(AUTHORIZATION, self.credential.header_value().clone());
+        headers
+    }
+
+    async fn run(&self, request: ApiRequest) -> Result<RawResponse, Error> {
+        let shared = &*self.shared;
+        let started = Instant::now();
+        let body = request
+            .body
+            .clone()
+            .map_err(|reason| Error::InvalidRequest { reason })?;
+        let path_and_query = request.path_and_query();
+        if !path_and_query.starts_with('/') || path_and_query.starts_with("//") {
+            return Err(Error::InvalidRequest {
+                reason: "the path must start with a single '/' (requests always go to the base URL)"
+                    .into(),
+            });
+        }
+        let uri: Uri = format!("{}{}", shared.base.prefix, path_and_query)
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| Error::InvalidRequest {
+                reason: format!("the path is not a valid URI path: {e}"),
+            })?;
+        let headers = self.build_headers(&request);
+        let options = &request.options;
+        let total = options.total_timeout.unwrap_or(shared.timeouts.total);
+        let attempt_timeout = options.attempt_timeout.unwrap_or(shared.timeouts.attempt);
+        let max_attempts = options
+            .max_attempts
+            .unwrap_or(shared.retry.max_attempts)
+            .max(1);
+        let may_repeat = retry::is_idempotent(&request.method)
+            || options
+                .retry_non_idempotent
+                .unwrap_or(shared.retry.retry_non_idempotent);
+        let follow = options.follow_redirects.unwrap_or(shared.follow_redirects);
+        let max_body = options.max_body_bytes.unwrap_or(shared.max_body_bytes);
+        let deadline = started + total;
+
+        let span = tracing::Span::current();
+        let mut attempt = 0u32;
+        let result = loop {
+            attempt += 1;
+            if let Err(e) = self.wait_for_budget(deadline).await {
+                break Err(e);
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                break Err(self.timeout(TimeoutPhase::Total));
+            }
+            let (budget, phase) = if attempt_timeout < remaining {
+                (attempt_timeout, TimeoutPhase::Attempt)
+            } else {
+                (remaining, TimeoutPhase::Total)
+            };
+            let attempt_span = tracing::debug_span!(
+                "intercom.attempt",
+                attempt,
+                status = Empty,
+                elapsed_ms = Empty
+            );
+            let attempt_started = Instant::now();
+            let outcome = tokio::time::timeout(
+                budget,
+                self.attempt(&request.method, &uri, &headers, &body, max_body, follow, may_repeat),
+            )
+            .instrument(attempt_span.clone())
+            .await
+            .unwrap_or_else(|_| {
+                Err(Failure {
+                    error: self.timeout(phase),
+                    // A timed-out request may have been processed.
+                    retryable: may_repeat && phase == TimeoutPhase::Attempt,
+                    wait: None,
+                })
+            });
+            attempt_span.record("elapsed_ms", attempt_started.elapsed().as_millis() as u64);
+            match outcome {
+                Ok(response) => {
+                    attempt_span.record("status", response.status.as_u16());
+                    break Ok(RawResponse {
+                        attempts: attempt,
+                        ..response
+                    });
+                }
+                Err(failure) => {
+                    if let Some(status) = failure.error.status() {
+                        attempt_span.record("status", status.as_u16());
+                    }
+                    if !failure.retryable || attempt >= max_attempts {
+                        break Err(failure.error);
+                    }
+                    let delay = failure
+                        .wait
+                        .unwrap_or_else(|| retry::backoff(&shared.retry, &shared.jitter, attempt));
+                    if Instant::now() + delay >= deadline {
+                        tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
+                        break Err(failure.error);
+                    }
+                    tracing::debug!(attempt, ?delay, error = %failure.error, "retrying");
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        };
+        span.record("attempts", attempt);
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(r) => {
+                span.record("status", r.status.as_u16());
+                if let Some(id) = r.request_id() {
+                    span.record("request_id", id);
+                }
+            }
+            Err(e) => {
+                if let Some(status) = e.status() {
+                    span.record("status", status.as_u16());
+                }
+                if let Some(id) = e.request_id() {
+                    span.record("request_id", id);
+                }
+                tracing::debug!(error = %e, "request failed");
+            }
+        }
+        result
+    }
+
+    fn timeout(&self, phase: TimeoutPhase) -> Error {
+        Error::Timeout {
+            phase,
+            rate_limit: self.shared.limiter.last(),
+        }
+    }
+
+    /// Asks the rate limiter whether to wait before the next attempt.
+    async fn wait_for_budget(&self, deadline: Instant) -> Result<(), Error> {
+        let shared = &*self.shared;
+        if !shared.retry.wait_on_exhausted_limit {
+            return Ok(());
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match shared.limiter.wait_time(remaining).await {
+            Ok(wait) if wait.is_zero() => Ok(()),
+            Ok(wait) => {
+                // A little jitter so clones waking at the reset do not fire all at once.
+                let spread = shared.jitter.up_to(Duration::from_millis(250));
+                let wait = (wait + spread).min(remaining);
+                tracing::debug!(?wait, "rate limit exhausted: waiting for the window to reset");
+                tokio::time::sleep(wait).await;
+                Ok(())
+            }
+            Err(LimiterError::Exhausted { rate_limit, wait }) => {
+                Err(Error::RateLimitExhausted { rate_limit, wait })
+            }
+        }
+    }
+
+    /// One attempt, following redirects when allowed.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &Option<Bytes>,
+        max_body: usize,
+        follow: bool,
+        may_repeat: bool,
+    ) -> Result<RawResponse, Failure> {
+        let shared = &*self.shared;
+        let mut method = method.clone();
+        let mut uri = uri.clone();
+        let mut body = body.clone();
+        let mut send_auth = true;
+        let mut hops = 0u32;
+        loop {
+            let mut request = http::Request::new(body.clone().unwrap_or_default());
+            *request.method_mut() = method.clone();
+            *request.uri_mut() = uri.clone();
+            *request.headers_mut() = headers.clone();
+            if !send_auth {
+                request.headers_mut().remove(AUTHORIZATION);
+            }
+            if body.is_none() {
+                request.headers_mut().remove(CONTENT_TYPE);
+            }
+            tracing::trace!(
+                %method,
+                uri = %uri,
+                headers = ?request.headers(),
+                body = %excerpt(request.body(), 2048),
+                "sending request"
+            );
+            let response = shared
+                .transport
+                .send(request)
+                .await
+                .map_err(|e| self.transport_failure(e, may_repeat))?;
+            let (parts, stream) = response.into_parts();
+            let status = parts.status;
+            let rate_limit = RateLimit::from_headers(&parts.headers);
+            if let Some(rl) = &rate_limit {
+                shared.limiter.observe(rl);
+            }
+
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let location = parts
+                    .headers
+                    .get(LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                if !follow {
+                    return Err(Failure {
+                        error: Error::Redirect { status, location },
+                        retryable: false,
+                        wait: None,
+                    });
+                }
+                let refuse = |reason: &'static str, location: Option<String>| Failure {
+                    error: Error::RedirectRefused { reason, location },
+                    retryable: false,
+                    wait: None,
+                };
+                hops += 1;
+                if hops > MAX_REDIRECTS {
+                    return Err(refuse("too many redirects", location));
+                }
+                let Some(target) = location.as_deref() else {
+                    return Err(refuse("the redirect has no readable Location header", None));
+                };
+                let next = match resolve(&uri, target) {
+                    Some(next) => next,
+                    None => return Err(refuse("the Location header is not a valid URL", location)),
+                };
+                if uri.scheme_str() == Some("https") && next.scheme_str() != Some("https") {
+                    return Err(refuse("a redirect from https to http is never followed", location));
+                }
+                if !shared.base.same_origin(&next) {
+                    // Never send the token anywhere but the base URL, and never again after
+                    // leaving it.
+                    send_auth = false;
+                }
+                if status == StatusCode::SEE_OTHER
+                    || (matches!(status.as_u16(), 301 | 302) && method == Method::POST)
+                {
+                    method = Method::GET;
+                    body = None;
+                }
+                tracing::debug!(%status, to = %next, authorization = send_auth, "following redirect");
+                uri = next;
+                continue;
+            }
+
+            let bytes = read_body(stream, &parts.headers, status, max_body)
+                .await
+                .map_err(|error| {
+                    let retryable = matches!(error, Error::Transport(_)) && may_repeat;
+                    Failure {
+                        error,
+                        retryable,
+                        wait: None,
+                    }
+                })?;
+            tracing::trace!(%status, headers = ?parts.headers, body = %excerpt(&bytes, 2048), "received response");
+            if status.is_success() {
+                return Ok(RawResponse {
+                    status,
+                    headers: parts.headers,
+                    body: bytes,
+                    rate_limit,
+                    attempts: 1,
+                });
+            }
+            let now = SystemTime::now();
+            let retry_after = retry::retry_after(&parts.headers, now);
+            let is_429 = status == StatusCode::TOO_MANY_REQUESTS;
+            let wait = if is_429 {
+                retry_after.or_else(|| {
+                    rate_limit.map(|rl| {
+                        rl.until_reset(now) + shared.jitter.up_to(Duration::from_millis(500))
+                    })
+                })
+            } else {
+                retry_after
+            };
+            // A 429 was refused before any work was done, so it is safe to repeat for any
+            // method; other statuses are retried only for methods that may be repeated.
+            let retryable = retry::is_retryable_status(status) && (is_429 || may_repeat);
+            let error = ApiError::from_response(status, parts.headers, bytes, rate_limit, retry_after);
+            return Err(Failure {
+                error: Error::Api(Box::new(error)),
+                retryable,
+                wait,
+            });
+        }
+    }
+
+    fn transport_failure(&self, error: TransportError, may_repeat: bool) -> Failure {
+        match error.kind() {
+            TransportErrorKind::ConnectTimeout => Failure {
+                error: self.timeout(TimeoutPhase::Connect),
+                retryable: true,
+                wait: None,
+            },
+            TransportErrorKind::Connect => Failure {
+                error: Error::Transport(error),
+                retryable: true,
+                wait: None,
+            },
+            _ => Failure {
+                error: Error::Transport(error),
+                retryable: may_repeat,
+                wait: None,
+            },
+        }
+    }
+}
+
+/// Resolves a `Location` against the current URI.
+fn resolve(current: &Uri, location: &str) -> Option<Uri> {
+    let base = Url::parse(&current.to_string()).ok()?;
+    let next = base.join(location).ok()?;
+    match next.scheme() {
+        "http" | "https" => next.as_str().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Reads a body into memory, stopping with [`Error::BodyTooLarge`] past `limit` bytes.
+async fn read_body(
+    mut stream: Body,
+    headers: &HeaderMap,
+    status: StatusCode,
+    limit: usize,
+) -> Result<Bytes, Error> {
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(len) = declared {
+        if len > limit as u64 {
+            return Err(Error::BodyTooLarge { limit, status });
+        }
+    }
+    let capacity = declared.map_or(0, |l| l as usize);
+    let mut buf = BytesMut::with_capacity(capacity);
+    let mut single: Option<Bytes> = None;
+    while let Some(frame) = stream.frame().await {
+        let frame = frame.map_err(|e| Error::Transport(TransportError::new(TransportErrorKind::Io, e)))?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        let total = buf.len() + single.as_ref().map_or(0, Bytes::len) + data.len();
+        if total > limit {
+            return Err(Error::BodyTooLarge { limit, status });
+        }
+        // Keep a lone frame as is (no copy); merge only when there are several.
+        match single.take() {
+            None if buf.is_empty() => single = Some(data),
+            Some(first) => {
+                buf.extend_from_slice(&first);
+                buf.extend_from_slice(&data);
+            }
+            None => buf.extend_from_slice(&data),
+        }
+    }
+    Ok(single.unwrap_or_else(|| buf.freeze()))
+}

@@ -1,0 +1,38 @@
+//! `cargo xtask`: the project's automation. Run `cargo xtask help` for the list of tasks.
+#![forbid(unsafe_code)]
+
+mod ci;
+mod util;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <task> [options]
+
+Tasks:
+  ci                 run the CI gate: fmt, clippy, tests, cargo deny (what .ci/run runs)
+  help               print this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = match args.split_first() {
+        Some((task, rest)) => (task.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match task {
+        "ci" => ci::run(rest),
+        "help" | "--help" | "-h" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(anyhow::anyhow!("unknown task `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask {task}: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
