@@ -13,9 +13,7 @@ pub fn run(_args: &[String]) -> Result<()> {
     clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
     step("clippy", clippy)?;
 
-    let mut test = cargo();
-    test.args(["test", "--workspace"]);
-    step("test", test)?;
+    crate::test::run(&[])?;
 
     let mut doc = cargo();
     doc.args(["doc", "--workspace", "--no-deps"])

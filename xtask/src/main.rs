@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod ci;
+mod test;
 mod util;
 
 use std::process::ExitCode;
@@ -10,7 +11,8 @@ const HELP: &str = "\
 cargo xtask <task> [options]
 
 Tasks:
-  ci                 run the CI gate: fmt, clippy, tests, cargo deny (what .ci/run runs)
+  ci                 run the CI gate: fmt, clippy, tests, docs, cargo deny (what .ci/run runs)
+  test               run every test of the workspace (installs npm test tools first if needed)
   help               print this text
 ";
 
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
     };
     let result = match task {
         "ci" => ci::run(rest),
+        "test" => test::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

@@ -1,0 +1,44 @@
+//! **intercom-sdk**: a Rust toolkit for Intercom's REST API, in one dependency.
+//!
+//! * [`auth`]: tokens ([`AccessToken`], [`OAuthToken`]), the auth typestate and (soon) OAuth
+//!   and webhook signature helpers. Tokens never print and are zeroized on drop.
+//! * [`transport`]: the [`Client`], its request pipeline (retries, rate limits, deadlines,
+//!   redirects, body limits) and the replaceable [`Transport`] trait.
+//! * [`resources`]: every operation of API 2.16, typed and generated from the official
+//!   OpenAPI description.
+//!
+//! ```no_run
+//! use intercom_sdk::prelude::*;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder()
+//!     .region(Region::Us)
+//!     .build()?
+//!     .with_access_token(AccessToken::from_env()?);
+//! let me: serde_json::Value = client.send(ApiRequest::get("/me")).await?;
+//! # let _ = me;
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use intercom_auth_types as auth;
+pub use intercom_resources as resources;
+pub use intercom_transport as transport;
+
+pub use intercom_auth_types::{
+    AccessToken, AuthState, Authenticated, OAuth, OAuthToken, Private, Unauthenticated,
+};
+pub use intercom_transport::{
+    ApiError, ApiRequest, Client, ClientBuilder, Error, ErrorCode, IntercomVersion, RateLimit,
+    RawResponse, Region, RequestOptions, Response, RetryConfig, Timeouts, Transport,
+};
+
+/// Everything a typical program needs: `use intercom_sdk::prelude::*;`.
+pub mod prelude {
+    pub use intercom_auth_types::{AccessToken, OAuth, OAuthToken, Private};
+    pub use intercom_transport::{
+        ApiRequest, Client, Error, IntercomVersion, Region, RequestOptions,
+    };
+}
