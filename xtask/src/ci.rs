@@ -10,7 +10,14 @@ pub fn run(_args: &[String]) -> Result<()> {
     step("fmt", fmt)?;
 
     let mut clippy = cargo();
-    clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
     step("clippy", clippy)?;
 
     crate::test::run(&[])?;

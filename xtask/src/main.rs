@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod ci;
+mod codegen;
 mod test;
 mod util;
 
@@ -12,6 +13,7 @@ cargo xtask <task> [options]
 
 Tasks:
   ci                 run the CI gate: fmt, clippy, tests, docs, cargo deny (what .ci/run runs)
+  codegen            generate crates/resources from the OpenAPI spec [--check] [--report]
   test               run every test of the workspace (installs npm test tools first if needed)
   help               print this text
 ";
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
     };
     let result = match task {
         "ci" => ci::run(rest),
+        "codegen" => codegen::run(rest),
         "test" => test::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");

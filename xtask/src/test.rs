@@ -8,13 +8,17 @@ use crate::util::{cargo, root, step};
 
 pub fn run(args: &[String]) -> Result<()> {
     let root = root();
-    if root.join("package-lock.json").exists() && !root.join("node_modules/.package-lock.json").exists() {
+    if root.join("package-lock.json").exists()
+        && !root.join("node_modules/.package-lock.json").exists()
+    {
         let mut npm = std::process::Command::new("npm");
-        npm.current_dir(&root).args(["ci", "--no-audit", "--no-fund"]);
+        npm.current_dir(&root)
+            .args(["ci", "--no-audit", "--no-fund"]);
         step("npm ci (test tools)", npm)?;
     }
     let mut test = cargo();
-    test.args(["test", "--workspace", "--all-targets"]).args(args);
+    test.args(["test", "--workspace", "--all-targets"])
+        .args(args);
     step("cargo test", test)?;
     let mut doc = cargo();
     doc.args(["test", "--workspace", "--doc"]);

@@ -32,14 +32,27 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod header;
+mod identity;
+mod oauth;
 mod state;
 mod token;
+mod webhook;
 
 pub use header::Authorization;
+pub use identity::{user_hash, IdentitySecret};
+pub use oauth::{
+    parse_token_response, AuthorizationCode, CallbackError, ClientSecret, CsrfState, ExchangeError,
+    MalformedCallback, OAuthApp, OAuthAppError, OAuthErrorDetail, SecretError, TokenRequest,
+    DEFAULT_AUTHORIZE_BASE, FORM_CONTENT_TYPE, TOKEN_PATH, UNINSTALL_PATH,
+};
 pub use state::{AuthState, Authenticated, OAuth, Private, Unauthenticated};
 pub use token::{
     AccessToken, EnvTokenError, ForbiddenByte, OAuthToken, TokenError, ACCESS_TOKEN_ENV,
     MAX_TOKEN_LEN,
+};
+pub use webhook::{
+    sign_body_signature, sign_hub_signature, verify_body_signature, verify_hub_signature,
+    verify_notification, Notification, WebhookError, BODY_SIGNATURE_HEADER, HUB_SIGNATURE_HEADER,
 };
 
 /// Re-exported so users can name the secret types without adding `secrecy` themselves.

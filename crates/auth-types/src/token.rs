@@ -293,8 +293,14 @@ mod tests {
 
     #[test]
     fn rejects_empty_padding_only_and_oversized() {
-        assert!(matches!(AccessToken::new(""), Err(TokenError::Empty { .. })));
-        assert!(matches!(OAuthToken::new("=="), Err(TokenError::Empty { .. })));
+        assert!(matches!(
+            AccessToken::new(""),
+            Err(TokenError::Empty { .. })
+        ));
+        assert!(matches!(
+            OAuthToken::new("=="),
+            Err(TokenError::Empty { .. })
+        ));
         let long = "a".repeat(MAX_TOKEN_LEN + 1);
         assert!(matches!(
             AccessToken::new(long),
@@ -314,6 +320,11 @@ mod tests {
     fn from_env_names_variable_not_value() {
         let var = "INTERCOM_RS_TEST_TOKEN_FROM_ENV_MISSING";
         let err = AccessToken::from_env_var(var).expect_err("unset");
-        assert_eq!(err.to_string(), format!("environment variable {var} is not set; export your Intercom access token in it"));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "environment variable {var} is not set; export your Intercom access token in it"
+            )
+        );
     }
 }

@@ -35,7 +35,11 @@ fn invalid_token() -> impl Strategy<Value = String> {
         Just('€'),
         (0x01u8..0x1f).prop_map(char::from),
     ];
-    ("[A-Za-z0-9._~+/-]{0,100}", forbidden, "[A-Za-z0-9._~+/-]{0,100}")
+    (
+        "[A-Za-z0-9._~+/-]{0,100}",
+        forbidden,
+        "[A-Za-z0-9._~+/-]{0,100}",
+    )
         .prop_map(|(a, bad, b)| format!("{a}{bad}{b}"))
 }
 

@@ -18,9 +18,14 @@ async fn serve(listener: TcpListener) {
     while let Ok((mut socket, _)) = listener.accept().await {
         tokio::spawn(async move {
             let mut buf = vec![0u8; 8192];
-            let Ok(n) = socket.read(&mut buf).await else { return };
+            let Ok(n) = socket.read(&mut buf).await else {
+                return;
+            };
             let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
-            let authorized = head.contains(&format!("authorization: bearer {}", GOOD_TOKEN.to_ascii_lowercase()));
+            let authorized = head.contains(&format!(
+                "authorization: bearer {}",
+                GOOD_TOKEN.to_ascii_lowercase()
+            ));
             let (status, body) = if authorized && head.starts_with("get /me ") {
                 ("200 OK", ME)
             } else {
@@ -40,9 +45,14 @@ async fn serve(listener: TcpListener) {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os("INTERCOM_ACCESS_TOKEN").is_some() {
-        let client = Client::builder().build()?.with_access_token(AccessToken::from_env()?);
+        let client = Client::builder()
+            .build()?
+            .with_access_token(AccessToken::from_env()?);
         let me: serde_json::Value = client.send(ApiRequest::get("/me")).await?;
-        println!("GET /me against the real API: {} <{}>", me["name"], me["email"]);
+        println!(
+            "GET /me against the real API: {} <{}>",
+            me["name"], me["email"]
+        );
         return Ok(());
     }
 
@@ -60,9 +70,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let me = client.execute(ApiRequest::get("/me")).await?;
     let admin: serde_json::Value = me.json()?;
-    println!("GET /me -> {} {} <{}>", me.status, admin["name"], admin["email"]);
+    println!(
+        "GET /me -> {} {} <{}>",
+        me.status, admin["name"], admin["email"]
+    );
     if let Some(rl) = me.rate_limit {
-        println!("rate limit: {} of {} left in this window", rl.remaining, rl.limit);
+        println!(
+            "rate limit: {} of {} left in this window",
+            rl.remaining, rl.limit
+        );
     }
 
     let wrong = unauthenticated.with_access_token(AccessToken::new("not-the-right-token")?);

@@ -44,7 +44,9 @@ impl BaseUrl {
     fn same_origin(&self, uri: &Uri) -> bool {
         let scheme_ok = uri.scheme_str() == Some(self.url.scheme());
         let host_ok = match (uri.host(), self.url.host_str()) {
-            (Some(a), Some(b)) => a.trim_matches(['[', ']']).eq_ignore_ascii_case(b.trim_matches(['[', ']'])),
+            (Some(a), Some(b)) => a
+                .trim_matches(['[', ']'])
+                .eq_ignore_ascii_case(b.trim_matches(['[', ']'])),
             _ => false,
         };
         let default_port = match uri.scheme_str() {
@@ -234,8 +236,9 @@ impl<A: Authenticated> Client<A> {
         let path_and_query = request.path_and_query();
         if !path_and_query.starts_with('/') || path_and_query.starts_with("//") {
             return Err(Error::InvalidRequest {
-                reason: "the path must start with a single '/' (requests always go to the base URL)"
-                    .into(),
+                reason:
+                    "the path must start with a single '/' (requests always go to the base URL)"
+                        .into(),
             });
         }
         let uri: Uri = format!("{}{}", shared.base.prefix, path_and_query)
@@ -284,7 +287,15 @@ impl<A: Authenticated> Client<A> {
             let attempt_started = Instant::now();
             let outcome = tokio::time::timeout(
                 budget,
-                self.attempt(&request.method, &uri, &headers, &body, max_body, follow, may_repeat),
+                self.attempt(
+                    &request.method,
+                    &uri,
+                    &headers,
+                    &body,
+                    max_body,
+                    follow,
+                    may_repeat,
+                ),
             )
             .instrument(attempt_span.clone())
             .await
@@ -366,7 +377,10 @@ impl<A: Authenticated> Client<A> {
                 // A little jitter so clones waking at the reset do not fire all at once.
                 let spread = shared.jitter.up_to(Duration::from_millis(250));
                 let wait = (wait + spread).min(remaining);
-                tracing::debug!(?wait, "rate limit exhausted: waiting for the window to reset");
+                tracing::debug!(
+                    ?wait,
+                    "rate limit exhausted: waiting for the window to reset"
+                );
                 tokio::time::sleep(wait).await;
                 Ok(())
             }
@@ -454,7 +468,10 @@ impl<A: Authenticated> Client<A> {
                     None => return Err(refuse("the Location header is not a valid URL", location)),
                 };
                 if uri.scheme_str() == Some("https") && next.scheme_str() != Some("https") {
-                    return Err(refuse("a redirect from https to http is never followed", location));
+                    return Err(refuse(
+                        "a redirect from https to http is never followed",
+                        location,
+                    ));
                 }
                 if !shared.base.same_origin(&next) {
                     // Never send the token anywhere but the base URL, and never again after
@@ -507,7 +524,8 @@ impl<A: Authenticated> Client<A> {
             // A 429 was refused before any work was done, so it is safe to repeat for any
             // method; other statuses are retried only for methods that may be repeated.
             let retryable = retry::is_retryable_status(status) && (is_429 || may_repeat);
-            let error = ApiError::from_response(status, parts.headers, bytes, rate_limit, retry_after);
+            let error =
+                ApiError::from_response(status, parts.headers, bytes, rate_limit, retry_after);
             return Err(Failure {
                 error: Error::Api(Box::new(error)),
                 retryable,
@@ -567,7 +585,8 @@ async fn read_body(
     let mut buf = BytesMut::with_capacity(capacity);
     let mut single: Option<Bytes> = None;
     while let Some(frame) = stream.frame().await {
-        let frame = frame.map_err(|e| Error::Transport(TransportError::new(TransportErrorKind::Io, e)))?;
+        let frame =
+            frame.map_err(|e| Error::Transport(TransportError::new(TransportErrorKind::Io, e)))?;
         let Ok(data) = frame.into_data() else {
             continue; // trailers
         };

@@ -402,12 +402,11 @@ pub(crate) fn parse_base_url(raw: &str, allow_insecure_loopback: bool) -> Result
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) && allow_insecure_loopback => {}
-        "http" if is_loopback(&url) => {
-            return Err(ConfigError::InsecureBaseUrl {
-                hint: "plain http is allowed only for loopback hosts with allow_insecure_loopback(true)",
-            }
-            .into())
+        "http" if is_loopback(&url) => return Err(ConfigError::InsecureBaseUrl {
+            hint:
+                "plain http is allowed only for loopback hosts with allow_insecure_loopback(true)",
         }
+        .into()),
         "http" => {
             return Err(ConfigError::InsecureBaseUrl {
                 hint: "plain http is refused for non-loopback hosts; use https",

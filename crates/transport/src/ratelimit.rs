@@ -24,9 +24,8 @@ impl RateLimit {
     /// Parses the three `X-RateLimit-*` headers; `None` unless all three are present and
     /// numeric (Intercom omits them on unauthenticated responses).
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let num = |name: &str| -> Option<u64> {
-            headers.get(name)?.to_str().ok()?.trim().parse().ok()
-        };
+        let num =
+            |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
         Some(Self {
             limit: num("x-ratelimit-limit")?,
             remaining: num("x-ratelimit-remaining")?,
@@ -164,7 +163,11 @@ mod tests {
         h.insert("x-ratelimit-reset", "1487332520".parse().expect("static"));
         assert_eq!(
             RateLimit::from_headers(&h),
-            Some(RateLimit { limit: 167, remaining: 0, reset: 1487332520 })
+            Some(RateLimit {
+                limit: 167,
+                remaining: 0,
+                reset: 1487332520
+            })
         );
     }
 
@@ -173,12 +176,24 @@ mod tests {
         let l = InProcessLimiter::new();
         let now = UNIX_EPOCH + Duration::from_secs(1000);
         assert_eq!(l.wait_at(now), None);
-        l.observe(&RateLimit { limit: 10, remaining: 1, reset: 1005 });
+        l.observe(&RateLimit {
+            limit: 10,
+            remaining: 1,
+            reset: 1005,
+        });
         assert_eq!(l.wait_at(now), None);
-        l.observe(&RateLimit { limit: 10, remaining: 0, reset: 1005 });
+        l.observe(&RateLimit {
+            limit: 10,
+            remaining: 0,
+            reset: 1005,
+        });
         assert_eq!(l.wait_at(now).map(|w| w.1), Some(Duration::from_secs(5)));
         // An older window's late answer does not overwrite the newer one.
-        l.observe(&RateLimit { limit: 10, remaining: 9, reset: 990 });
+        l.observe(&RateLimit {
+            limit: 10,
+            remaining: 9,
+            reset: 990,
+        });
         assert_eq!(l.last().map(|r| r.remaining), Some(0));
         assert_eq!(l.wait_at(UNIX_EPOCH + Duration::from_secs(1006)), None);
     }

@@ -122,7 +122,11 @@ impl fmt::Debug for ApiRequest {
             .field("path", &self.path_and_query())
             .field(
                 "body_bytes",
-                &self.body.as_ref().ok().and_then(|b| b.as_ref().map(Bytes::len)),
+                &self
+                    .body
+                    .as_ref()
+                    .ok()
+                    .and_then(|b| b.as_ref().map(Bytes::len)),
             )
             .finish_non_exhaustive()
     }
@@ -180,7 +184,8 @@ impl ApiRequest {
 
     /// Appends a query parameter; name and value are percent-encoded.
     pub fn query(mut self, name: &str, value: impl fmt::Display) -> Self {
-        self.query.push(if self.query.is_empty() { '?' } else { '&' });
+        self.query
+            .push(if self.query.is_empty() { '?' } else { '&' });
         self.query.extend(utf8_percent_encode(name, COMPONENT));
         self.query.push('=');
         let mut raw = String::new();
@@ -261,6 +266,9 @@ mod tests {
             .query("per_page", 50)
             .query("starting_after", "WzE=+/")
             .query_opt::<u32>("page", None);
-        assert_eq!(r.path_and_query(), "/contacts?per_page=50&starting_after=WzE%3D%2B%2F");
+        assert_eq!(
+            r.path_and_query(),
+            "/contacts?per_page=50&starting_after=WzE%3D%2B%2F"
+        );
     }
 }

@@ -66,7 +66,11 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 
 /// `Retry-After` as seconds or an HTTP date, relative to `now`.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    let value = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -93,8 +97,12 @@ mod tests {
     #[test]
     fn seeded_jitter_is_repeatable() {
         let config = RetryConfig::default();
-        let a: Vec<_> = (1..5).map(|n| backoff(&config, &Jitter::new(Some(1)), n)).collect();
-        let b: Vec<_> = (1..5).map(|n| backoff(&config, &Jitter::new(Some(1)), n)).collect();
+        let a: Vec<_> = (1..5)
+            .map(|n| backoff(&config, &Jitter::new(Some(1)), n))
+            .collect();
+        let b: Vec<_> = (1..5)
+            .map(|n| backoff(&config, &Jitter::new(Some(1)), n))
+            .collect();
         assert_eq!(a, b);
     }
 

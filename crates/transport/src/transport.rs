@@ -23,8 +23,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[async_trait::async_trait]
 pub trait Transport: fmt::Debug + Send + Sync + 'static {
     /// Performs one HTTP exchange.
-    async fn send(&self, request: http::Request<Bytes>)
-        -> Result<http::Response<Body>, TransportError>;
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Body>, TransportError>;
 }
 
 /// A streaming response body, as returned by a [`Transport`].
