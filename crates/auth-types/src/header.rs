@@ -33,7 +33,8 @@ impl fmt::Debug for Authorization {
 
 /// Turns a validated token into `Bearer <token>`.
 ///
-/// This is the only `expose_secret` call in the workspace (see docs/token-handling.md). The
+/// This is the only place a *token's* value is exposed; every exposure site, with its reason,
+/// is in the allow-list of docs/token-handling.md (checked by `cargo xtask audit`). The
 /// temporary string is zeroized; the resulting [`HeaderValue`] keeps its own copy, which
 /// `http` does not zeroize — that copy lives as long as the client holding it.
 pub(crate) fn bearer_header(secret: &SecretString) -> Authorization {

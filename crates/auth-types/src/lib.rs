@@ -1,4 +1,4 @@
-//! Token types, authentication typestate and (soon) OAuth and webhook helpers for the
+//! Token types, authentication typestate, OAuth helpers and webhook signatures for the
 //! Intercom REST API.
 //!
 //! This crate is the bottom of the intercom-rs stack: it performs no I/O and knows nothing
@@ -27,6 +27,16 @@
 //! [`AuthState`] trait; only [`Private`] and [`OAuth`] implement [`Authenticated`]. The
 //! transport's `Client<A>` can send requests only when `A: Authenticated`, so forgetting to
 //! attach a token is a compile error rather than a 401.
+//!
+//! # OAuth, webhooks, identity verification
+//!
+//! * [`OAuthApp`] builds the authorize URL with a fresh [`CsrfState`], checks the callback
+//!   ([`CsrfState::verify_callback`], constant-time) and prepares the code exchange
+//!   ([`OAuthApp::token_request`], [`parse_token_response`]); the transport sends it.
+//! * [`verify_notification`] checks `X-Hub-Signature` (HMAC-SHA1 of the raw body, keyed with
+//!   the [`ClientSecret`]) and returns the typed [`Notification`]; [`verify_body_signature`]
+//!   checks Canvas Kit's `X-Body-Signature` (HMAC-SHA256).
+//! * [`user_hash`] computes the Messenger identity-verification hash.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
