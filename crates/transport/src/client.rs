@@ -155,6 +155,18 @@ impl<A: AuthState> Client<A> {
     }
 }
 
+/// What every attempt of one call sends, and how.
+struct Plan<'a> {
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    body: &'a Option<Bytes>,
+    max_body: usize,
+    follow: bool,
+    may_repeat: bool,
+    redact: bool,
+}
+
 /// How an attempt ended when it did not succeed.
 struct Failure {
     error: Error,
@@ -168,16 +180,8 @@ impl<A: Authenticated> Client<A> {
     /// Sends `request` and returns the raw response of a 2xx answer. Any other status is an
     /// error: [`Error::Api`] for 4xx/5xx, [`Error::Redirect`] for a 3xx not followed.
     pub async fn execute(&self, request: ApiRequest) -> Result<RawResponse, Error> {
-        let span = tracing::info_span!(
-            "intercom.request",
-            method = %request.method,
-            path = request.template,
-            status = Empty,
-            request_id = Empty,
-            attempts = Empty,
-            elapsed_ms = Empty,
-        );
-        self.run(request).instrument(span).await
+        self.dispatch(request, Some(self.credential.header_value()))
+            .await
     }
 
     /// Sends `request` and decodes the JSON body of the 2xx answer into `T`.
@@ -201,8 +205,33 @@ impl<A: Authenticated> Client<A> {
             body: raw.body,
         })
     }
+}
 
-    fn build_headers(&self, request: &ApiRequest) -> HeaderMap {
+impl<A: AuthState> Client<A> {
+    /// The pipeline behind [`execute`](Client::execute), with the `Authorization` value to send
+    /// (`None` only for the OAuth code exchange, which authenticates with the client secret).
+    pub(crate) async fn dispatch(
+        &self,
+        request: ApiRequest,
+        authorization: Option<&HeaderValue>,
+    ) -> Result<RawResponse, Error> {
+        let span = tracing::info_span!(
+            "intercom.request",
+            method = %request.method,
+            path = request.template,
+            status = Empty,
+            request_id = Empty,
+            attempts = Empty,
+            elapsed_ms = Empty,
+        );
+        self.run(request, authorization).instrument(span).await
+    }
+
+    fn build_headers(
+        &self,
+        request: &ApiRequest,
+        authorization: Option<&HeaderValue>,
+    ) -> HeaderMap {
         let shared = &*self.shared;
         let mut headers = HeaderMap::with_capacity(6 + request.options.headers.len());
         for (name, value) in &request.options.headers {
@@ -222,11 +251,17 @@ impl<A: Authenticated> Client<A> {
             headers.insert(CONTENT_TYPE, ct.clone());
         }
         // The one header carrying the token: built once in auth-types, sensitive.
-        headers.insert(AUTHORIZATION, self.credential.header_value().clone());
+        if let Some(value) = authorization {
+            headers.insert(AUTHORIZATION, value.clone());
+        }
         headers
     }
 
-    async fn run(&self, request: ApiRequest) -> Result<RawResponse, Error> {
+    async fn run(
+        &self,
+        request: ApiRequest,
+        authorization: Option<&HeaderValue>,
+    ) -> Result<RawResponse, Error> {
         let shared = &*self.shared;
         let started = Instant::now();
         let body = request
@@ -246,7 +281,7 @@ impl<A: Authenticated> Client<A> {
             .map_err(|e: http::uri::InvalidUri| Error::InvalidRequest {
                 reason: format!("the path is not a valid URI path: {e}"),
             })?;
-        let headers = self.build_headers(&request);
+        let headers = self.build_headers(&request, authorization);
         let options = &request.options;
         let total = options.total_timeout.unwrap_or(shared.timeouts.total);
         let attempt_timeout = options.attempt_timeout.unwrap_or(shared.timeouts.attempt);
@@ -287,15 +322,16 @@ impl<A: Authenticated> Client<A> {
             let attempt_started = Instant::now();
             let outcome = tokio::time::timeout(
                 budget,
-                self.attempt(
-                    &request.method,
-                    &uri,
-                    &headers,
-                    &body,
+                self.attempt(&Plan {
+                    method: &request.method,
+                    uri: &uri,
+                    headers: &headers,
+                    body: &body,
                     max_body,
                     follow,
                     may_repeat,
-                ),
+                    redact: request.redact_bodies,
+                }),
             )
             .instrument(attempt_span.clone())
             .await
@@ -391,21 +427,19 @@ impl<A: Authenticated> Client<A> {
     }
 
     /// One attempt, following redirects when allowed.
-    #[allow(clippy::too_many_arguments)]
-    async fn attempt(
-        &self,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
-        body: &Option<Bytes>,
-        max_body: usize,
-        follow: bool,
-        may_repeat: bool,
-    ) -> Result<RawResponse, Failure> {
+    async fn attempt(&self, plan: &Plan<'_>) -> Result<RawResponse, Failure> {
         let shared = &*self.shared;
-        let mut method = method.clone();
-        let mut uri = uri.clone();
-        let mut body = body.clone();
+        let Plan {
+            headers,
+            max_body,
+            follow,
+            may_repeat,
+            redact,
+            ..
+        } = *plan;
+        let mut method = plan.method.clone();
+        let mut uri = plan.uri.clone();
+        let mut body = plan.body.clone();
         let mut send_auth = true;
         let mut hops = 0u32;
         loop {
@@ -423,7 +457,7 @@ impl<A: Authenticated> Client<A> {
                 %method,
                 uri = %uri,
                 headers = ?request.headers(),
-                body = %excerpt(request.body(), 2048),
+                body = %shown_body(request.body(), redact),
                 "sending request"
             );
             let response = shared
@@ -499,7 +533,7 @@ impl<A: Authenticated> Client<A> {
                         wait: None,
                     }
                 })?;
-            tracing::trace!(%status, headers = ?parts.headers, body = %excerpt(&bytes, 2048), "received response");
+            tracing::trace!(%status, headers = ?parts.headers, body = %shown_body(&bytes, redact), "received response");
             if status.is_success() {
                 return Ok(RawResponse {
                     status,
@@ -552,6 +586,15 @@ impl<A: Authenticated> Client<A> {
                 wait: None,
             },
         }
+    }
+}
+
+/// What TRACE logs of a body: an excerpt, or nothing for bodies that hold secrets.
+fn shown_body(body: &[u8], redact: bool) -> String {
+    if redact {
+        format!("<{} bytes, redacted>", body.len())
+    } else {
+        excerpt(body, 2048)
     }
 }
 

@@ -71,6 +71,9 @@ pub enum Error {
     /// The client configuration is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The OAuth code exchange failed (bad code, wrong secret, unexpected answer).
+    #[error(transparent)]
+    OAuth(#[from] intercom_auth_types::ExchangeError),
 }
 
 /// Which deadline a [`Error::Timeout`] is about.

@@ -45,6 +45,7 @@ mod client;
 mod config;
 mod error;
 mod hyper_transport;
+mod oauth;
 mod ratelimit;
 mod request;
 mod response;

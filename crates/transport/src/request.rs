@@ -113,6 +113,7 @@ pub struct ApiRequest {
     pub(crate) content_type: Option<HeaderValue>,
     pub(crate) accept: HeaderValue,
     pub(crate) options: RequestOptions,
+    pub(crate) redact_bodies: bool,
 }
 
 impl fmt::Debug for ApiRequest {
@@ -145,6 +146,7 @@ impl ApiRequest {
             content_type: None,
             accept: HeaderValue::from_static("application/json"),
             options: RequestOptions::default(),
+            redact_bodies: false,
         }
     }
 
@@ -229,6 +231,13 @@ impl ApiRequest {
     /// Sets per-request options.
     pub fn options(mut self, options: RequestOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Never log this request's or its response's body, even at TRACE (for bodies that hold
+    /// secrets, such as the OAuth code exchange).
+    pub fn redact_bodies(mut self) -> Self {
+        self.redact_bodies = true;
         self
     }
 

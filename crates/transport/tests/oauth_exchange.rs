@@ -1,0 +1,133 @@
+//! The OAuth code exchange and revocation as sent on the wire (issue 5), through a recording
+//! in-memory transport: exact method, path, headers and form body; typed failures; nothing
+//! secret in errors or logs.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use intercom_auth_types::{
+    AuthorizationCode, ClientSecret, ExchangeError, OAuthApp, OAuthToken,
+};
+use intercom_transport::{Body, Client, Error, Transport, TransportError};
+
+const SECRET: &str = "cs-9f8e7d6c5b4a";
+const CODE: &str = "c0de+with/slash==";
+
+#[derive(Debug, Default)]
+struct Recorder {
+    seen: Mutex<Vec<Request<Bytes>>>,
+    reply: Mutex<Vec<(StatusCode, &'static str)>>,
+}
+
+#[async_trait::async_trait]
+impl Transport for Recorder {
+    async fn send(&self, request: Request<Bytes>) -> Result<Response<Body>, TransportError> {
+        self.seen.lock().expect("not poisoned").push(request);
+        let (status, body) = self
+            .reply
+            .lock()
+            .expect("not poisoned")
+            .pop()
+            .unwrap_or((StatusCode::OK, "{}"));
+        let mut response = Response::new(Body::from_bytes(body));
+        *response.status_mut() = status;
+        Ok(response)
+    }
+}
+
+fn setup(status: StatusCode, body: &'static str) -> (Arc<Recorder>, Client, OAuthApp) {
+    let recorder = Arc::new(Recorder::default());
+    recorder
+        .reply
+        .lock()
+        .expect("not poisoned")
+        .push((status, body));
+    let client = Client::builder()
+        .base_url("https://api.example.test")
+        .transport(recorder.clone())
+        .build()
+        .expect("valid config");
+    let app = OAuthApp::new("client-42", ClientSecret::new(SECRET).expect("valid secret"))
+        .expect("valid app");
+    (recorder, client, app)
+}
+
+#[tokio::test]
+async fn exchange_sends_exact_form_and_headers_and_returns_token() {
+    let (recorder, client, app) = setup(
+        StatusCode::OK,
+        r#"{"token_type":"Bearer","token":"dG9rOmZyZXNo","access_token":"dG9rOmZyZXNo"}"#,
+    );
+    let token: OAuthToken = client
+        .exchange_code(&app, AuthorizationCode::new(CODE).expect("valid code"))
+        .await
+        .expect("exchange succeeds");
+    assert_eq!(format!("{token:?}"), "OAuthToken([REDACTED])");
+    assert_eq!(
+        token.authorization().header_value().as_bytes(),
+        b"Bearer dG9rOmZyZXNo"
+    );
+
+    let seen = recorder.seen.lock().expect("not poisoned");
+    assert_eq!(seen.len(), 1);
+    let request = &seen[0];
+    assert_eq!(request.method(), http::Method::POST);
+    assert_eq!(
+        request.uri().to_string(),
+        "https://api.example.test/auth/eagle/token"
+    );
+    let h = request.headers();
+    assert_eq!(h["content-type"], "application/x-www-form-urlencoded");
+    assert_eq!(h["accept"], "application/json");
+    assert!(h.get("authorization").is_none(), "no bearer on the exchange");
+    assert_eq!(
+        request.body().as_ref(),
+        b"code=c0de%2Bwith%2Fslash%3D%3D&client_id=client-42&client_secret=cs-9f8e7d6c5b4a"
+    );
+}
+
+#[tokio::test]
+async fn unauthorized_code_is_typed_and_not_retried() {
+    let (recorder, client, app) = setup(
+        StatusCode::UNAUTHORIZED,
+        r#"{"type":"error.list","request_id":"r-1","errors":[{"code":"unauthorized","message":"Unauthorized Code"}]}"#,
+    );
+    let err = client
+        .exchange_code(&app, AuthorizationCode::new(CODE).expect("valid code"))
+        .await
+        .expect_err("401");
+    assert!(
+        matches!(err, Error::OAuth(ExchangeError::UnauthorizedCode { .. })),
+        "{err:?}"
+    );
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains(SECRET) && !text.contains("c0de"), "{text}");
+    assert_eq!(recorder.seen.lock().expect("not poisoned").len(), 1);
+}
+
+#[tokio::test]
+async fn non_bearer_token_type_is_refused() {
+    let (_, client, app) = setup(
+        StatusCode::OK,
+        r#"{"token_type":"mac","token":"dG9rOmZyZXNo"}"#,
+    );
+    let err = client
+        .exchange_code(&app, AuthorizationCode::new(CODE).expect("valid code"))
+        .await
+        .expect_err("mac is not bearer");
+    assert!(matches!(err, Error::OAuth(_)), "{err:?}");
+    assert!(!format!("{err:?}").contains("dG9rOmZyZXNo"));
+}
+
+#[tokio::test]
+async fn revoke_posts_uninstall_with_the_token_being_revoked() {
+    let (recorder, client, _) = setup(StatusCode::OK, "{}");
+    let tenant = client.with_oauth_token(OAuthToken::new("dG9rOnRlbmFudA").expect("valid"));
+    tenant.revoke_token().await.expect("uninstalled");
+    let seen = recorder.seen.lock().expect("not poisoned");
+    assert_eq!(seen[0].method(), http::Method::POST);
+    assert_eq!(seen[0].uri().path(), "/auth/uninstall");
+    assert_eq!(seen[0].headers()["authorization"], "Bearer dG9rOnRlbmFudA");
+    assert!(seen[0].headers()["authorization"].is_sensitive());
+}
