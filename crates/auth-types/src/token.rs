@@ -230,6 +230,23 @@ bearer_token!(
     "OAuth token"
 );
 
+impl OAuthToken {
+    /// The token's value, for storing it where the user explicitly asked (the CLI's
+    /// `oauth login --save FILE` / `--print-token`). The returned string is zeroized on drop.
+    ///
+    /// This is an allow-listed exposure site (docs/token-handling.md): use it only to hand the
+    /// token to the user or to their secret store, never for logging.
+    pub fn reveal_for_storage(&self) -> Zeroizing<String> {
+        reveal(&self.secret)
+    }
+}
+
+/// Copies a token's value into a zeroizing string (see [`OAuthToken::reveal_for_storage`]).
+pub(crate) fn reveal(secret: &SecretString) -> Zeroizing<String> {
+    use secrecy::ExposeSecret;
+    Zeroizing::new(secret.expose_secret().to_owned())
+}
+
 impl AccessToken {
     /// Reads the token from `INTERCOM_ACCESS_TOKEN` ([`ACCESS_TOKEN_ENV`]).
     ///

@@ -1,0 +1,290 @@
+//! What each command does.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use intercom_sandbox::{Sandbox, SandboxHandle};
+use intercom_sdk::auth::{user_hash, verify_notification, ClientSecret, IdentitySecret};
+use intercom_sdk::resources::contacts::{ListParams, SearchParams};
+use intercom_sdk::resources::models::ContactSearchRequest;
+use intercom_sdk::resources::IntercomApi;
+use intercom_sdk::transport::ApiRequest;
+use intercom_sdk::{AccessToken, Client, IntercomVersion, Private, Region, RequestOptions};
+
+use crate::cli::{ApiArgs, Cli, Command, ContactsCommand, Global, RegionArg, WebhookCommand};
+use crate::fail::Failure;
+use crate::{login, output};
+
+/// Where commands send requests: the configured client, and the sandbox when one was started.
+pub struct Context {
+    pub unauthenticated: Client,
+    pub sandbox: Option<SandboxHandle>,
+}
+
+impl Context {
+    pub async fn new(global: &Global) -> Result<Self, Failure> {
+        let sandbox = if global.sandbox {
+            Some(start_sandbox(0, 1, None).await?)
+        } else {
+            None
+        };
+        let unauthenticated = build_client(global, sandbox.as_ref().map(SandboxHandle::base_url))?;
+        Ok(Self {
+            unauthenticated,
+            sandbox,
+        })
+    }
+
+    /// A client with the access token: the sandbox's, or the one in the environment.
+    pub fn private(&self, global: &Global) -> Result<Client<Private>, Failure> {
+        let token = match &self.sandbox {
+            Some(sandbox) => sandbox.access_token(),
+            None => AccessToken::from_env_var(&global.token_env)
+                .map_err(|e| Failure::credentials(e.to_string()))?,
+        };
+        Ok(self.unauthenticated.with_access_token(token))
+    }
+}
+
+pub async fn start_sandbox(
+    port: u16,
+    seed: u64,
+    redirect_uri: Option<String>,
+) -> Result<SandboxHandle, Failure> {
+    let mut builder = Sandbox::builder().port(port).seed(seed);
+    if let Some(uri) = redirect_uri {
+        builder = builder.redirect_uri(uri);
+    }
+    builder
+        .start()
+        .await
+        .map_err(|e| Failure::transport(format!("could not start the sandbox: {e}")))
+}
+
+pub fn build_client(global: &Global, sandbox_url: Option<&str>) -> Result<Client, Failure> {
+    let version = IntercomVersion::new(&global.intercom_version)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let region = match global.region {
+        RegionArg::Us => Region::Us,
+        RegionArg::Eu => Region::Eu,
+        RegionArg::Au => Region::Au,
+    };
+    let mut builder = Client::builder()
+        .region(region)
+        .intercom_version(version)
+        .total_timeout(Duration::from_secs(global.timeout.max(1)))
+        .max_attempts(global.max_retries.saturating_add(1));
+    if let Some(url) = sandbox_url {
+        builder = builder.base_url(url).allow_insecure_loopback(true);
+    } else if let Some(url) = &global.base_url {
+        builder = builder
+            .base_url(url)
+            .allow_insecure_loopback(global.allow_insecure_loopback);
+    }
+    Ok(builder.build()?)
+}
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Sandbox(args) => serve_sandbox(args.port, args.seed).await,
+        Command::UserHash(args) => {
+            let secret = IdentitySecret::new(read_env(&args.secret_env)?)
+                .map_err(|e| Failure::credentials(format!("{}: {e}", args.secret_env)))?;
+            output::json(&user_hash(&secret, &args.id))
+        }
+        Command::Webhook(WebhookCommand::Verify {
+            secret_env,
+            signature,
+            file,
+        }) => {
+            let secret = ClientSecret::new(read_env(&secret_env)?)
+                .map_err(|e| Failure::credentials(format!("{secret_env}: {e}")))?;
+            let body = read_input(&file).await?;
+            let notification = verify_notification(&secret, signature.as_bytes(), &body)
+                .map_err(|e| Failure::signature(e.to_string()))?;
+            eprintln!("signature ok");
+            output::json(&serde_json::json!({
+                "type": notification.kind,
+                "app_id": notification.app_id,
+                "id": notification.id,
+                "topic": notification.topic,
+                "created_at": notification.created_at,
+                "delivery_attempts": notification.delivery_attempts,
+                "first_sent_at": notification.first_sent_at,
+                "item": notification.item,
+            }))
+        }
+        Command::Oauth(command) => login::run(global, command).await,
+        Command::Me => {
+            let ctx = Context::new(global).await?;
+            let me = ctx.private(global)?.execute(ApiRequest::get("/me")).await?;
+            output::body(&me.body)
+        }
+        Command::Api(args) => api(global, args).await,
+        Command::Contacts(command) => contacts(global, command).await,
+    }
+}
+
+fn read_env(name: &str) -> Result<String, Failure> {
+    std::env::var(name).map_err(|_| {
+        Failure::credentials(format!(
+            "environment variable {name} is not set (or not Unicode)"
+        ))
+    })
+}
+
+async fn read_input(file: &str) -> Result<Vec<u8>, Failure> {
+    use tokio::io::AsyncReadExt;
+    let mut body = Vec::new();
+    if file == "-" {
+        tokio::io::stdin().read_to_end(&mut body).await?;
+    } else {
+        body = tokio::fs::read(file)
+            .await
+            .map_err(|e| Failure::usage(format!("cannot read {file}: {e}")))?;
+    }
+    Ok(body)
+}
+
+/// `KEY=VALUE` → (key, typed JSON value).
+fn field(spec: &str, typed: bool) -> Result<(String, serde_json::Value), Failure> {
+    let (key, value) = spec
+        .split_once('=')
+        .ok_or_else(|| Failure::usage(format!("field `{spec}` is not KEY=VALUE")))?;
+    if key.is_empty() {
+        return Err(Failure::usage(format!("field `{spec}` has an empty key")));
+    }
+    let value = match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(
+            v @ (serde_json::Value::Number(_)
+            | serde_json::Value::Bool(_)
+            | serde_json::Value::Null),
+        ) if typed => v,
+        _ => serde_json::Value::String(value.to_owned()),
+    };
+    Ok((key.to_owned(), value))
+}
+
+async fn api(global: &Global, args: ApiArgs) -> Result<(), Failure> {
+    let method: http::Method = args
+        .method
+        .to_ascii_uppercase()
+        .parse()
+        .map_err(|_| Failure::usage(format!("`{}` is not an HTTP method", args.method)))?;
+    if !args.path.starts_with('/') {
+        return Err(Failure::usage("the path must start with '/', e.g. /me"));
+    }
+    let mut fields = Vec::new();
+    for spec in &args.fields {
+        fields.push(field(spec, true)?);
+    }
+    for spec in &args.raw_fields {
+        fields.push(field(spec, false)?);
+    }
+    let mut request = ApiRequest::dynamic(method.clone(), args.path.clone());
+    let body_method = !matches!(
+        method,
+        http::Method::GET | http::Method::DELETE | http::Method::HEAD
+    );
+    if let Some(input) = &args.input {
+        let bytes = read_input(input).await?;
+        let mut body: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| Failure::usage(format!("--input is not JSON: {e}")))?;
+        if let Some(map) = body.as_object_mut() {
+            map.extend(fields.drain(..));
+        } else if !fields.is_empty() {
+            return Err(Failure::usage(
+                "--field needs the --input body to be a JSON object",
+            ));
+        }
+        request = request.json(&body);
+    } else if body_method && !fields.is_empty() {
+        let body: serde_json::Map<String, serde_json::Value> = fields.drain(..).collect();
+        request = request.json(&body);
+    }
+    for (key, value) in fields {
+        request = match value {
+            serde_json::Value::String(s) => request.query(&key, s),
+            other => request.query(&key, other),
+        };
+    }
+    request = request.options(RequestOptions::new().follow_redirects(args.follow_redirects));
+
+    let ctx = Context::new(global).await?;
+    match ctx.private(global)?.execute(request).await {
+        Ok(response) => output::body(&response.body),
+        Err(intercom_sdk::Error::Api(api)) => {
+            // Like `gh api`: the error body goes to stdout for scripts, the summary to stderr.
+            output::body(&api.body)?;
+            Err(intercom_sdk::Error::Api(api).into())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn contacts(global: &Global, command: ContactsCommand) -> Result<(), Failure> {
+    let ctx = Context::new(global).await?;
+    let client = ctx.private(global)?;
+    match command {
+        ContactsCommand::Get { id } => {
+            let contact = client.contacts().get(&id).await?;
+            output::json(&contact)
+        }
+        ContactsCommand::List { all, per_page } => {
+            let params = ListParams {
+                per_page: per_page.map(i64::from),
+                ..ListParams::default()
+            };
+            if !all {
+                return output::json(&client.contacts().list(&params).await?);
+            }
+            let mut out = output::ArrayWriter::start()?;
+            let mut stream = client.contacts().list_all(&params);
+            while let Some(contact) = stream.next().await {
+                out.push(&contact?)?;
+            }
+            out.finish()?;
+            Ok(())
+        }
+        ContactsCommand::Search { query, per_page } => {
+            let query: serde_json::Value = serde_json::from_str(&query)
+                .map_err(|e| Failure::usage(format!("--query is not JSON: {e}")))?;
+            let mut body = serde_json::json!({ "query": query });
+            if let Some(n) = per_page {
+                body["pagination"] = serde_json::json!({ "per_page": n });
+            }
+            let body: ContactSearchRequest = serde_json::from_value(body)
+                .map_err(|e| Failure::usage(format!("--query is not a search query: {e}")))?;
+            let mut out = output::ArrayWriter::start()?;
+            let mut stream = client
+                .contacts()
+                .search_all(&body, &SearchParams::default());
+            while let Some(contact) = stream.next().await {
+                out.push(&contact?)?;
+            }
+            out.finish()?;
+            Ok(())
+        }
+    }
+}
+
+async fn serve_sandbox(port: u16, seed: u64) -> Result<(), Failure> {
+    let sandbox = start_sandbox(port, seed, None).await?;
+    // Sandbox credentials are generated test data, not secrets: printing them is the point.
+    output::json(&serde_json::json!({
+        "base_url": sandbox.base_url(),
+        "access_token": sandbox.access_token_plaintext(),
+        "client_id": sandbox.client_id(),
+        "client_secret": sandbox.client_secret_plaintext(),
+        "authorize_url": sandbox.authorize_base(),
+        "redirect_uri": sandbox.redirect_uri(),
+    }))?;
+    eprintln!(
+        "sandbox serving at {} (these credentials are local test data); Ctrl-C to stop",
+        sandbox.base_url()
+    );
+    tokio::signal::ctrl_c().await?;
+    sandbox.shutdown().await;
+    Ok(())
+}

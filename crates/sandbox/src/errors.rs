@@ -1,0 +1,113 @@
+//! Intercom-shaped errors and the replies handlers produce.
+
+use http::StatusCode;
+use serde_json::{json, Value};
+
+/// An error answered in Intercom's `error.list` shape.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) code: String,
+    pub(crate) message: String,
+    pub(crate) field: Option<String>,
+    /// `Link` header (410 `contact_merged`).
+    pub(crate) link: Option<String>,
+    /// `Retry-After` in seconds.
+    pub(crate) retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            field: None,
+            link: None,
+            retry_after: None,
+        }
+    }
+
+    pub(crate) fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub(crate) fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Access Token Invalid",
+        )
+    }
+
+    pub(crate) fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Resource Not Found")
+    }
+
+    pub(crate) fn user_not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "User Not Found")
+    }
+
+    /// 400 `parameter_invalid`.
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "parameter_invalid", message)
+    }
+
+    /// 400 `parameter_not_found` (a required parameter is missing).
+    pub(crate) fn missing(field: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "parameter_not_found",
+            format!("{field} parameter not found"),
+        )
+        .with_field(field)
+    }
+
+    pub(crate) fn body(&self, request_id: &str) -> Value {
+        let mut item = json!({"code": self.code, "message": self.message});
+        if let (Some(field), Some(map)) = (&self.field, item.as_object_mut()) {
+            map.insert("field".into(), Value::String(field.clone()));
+        }
+        json!({"type": "error.list", "request_id": request_id, "errors": [item]})
+    }
+}
+
+/// A successful answer.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    /// `None` answers with an empty body.
+    pub(crate) body: Option<Value>,
+    /// `Location` header (redirects).
+    pub(crate) location: Option<String>,
+}
+
+impl Reply {
+    pub(crate) fn ok(body: Value) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: Some(body),
+            location: None,
+        }
+    }
+
+    pub(crate) fn accepted() -> Self {
+        Self {
+            status: StatusCode::ACCEPTED,
+            body: None,
+            location: None,
+        }
+    }
+
+    pub(crate) fn redirect(location: String) -> Self {
+        Self {
+            status: StatusCode::FOUND,
+            body: None,
+            location: Some(location),
+        }
+    }
+}
+
+/// What a handler returns.
+pub(crate) type Outcome = Result<Reply, ApiError>;

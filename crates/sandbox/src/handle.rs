@@ -1,0 +1,327 @@
+//! [`Sandbox`], its builder and the [`SandboxHandle`] of a running sandbox.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use intercom_auth_types::{AccessToken, ClientSecret};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::faults::Faults;
+use crate::server::{serve, Shared};
+use crate::state::{Config, State};
+use crate::DEFAULT_REDIRECT_URI;
+
+/// Entry point: `Sandbox::builder()…start().await`.
+#[derive(Debug)]
+pub struct Sandbox {
+    _private: (),
+}
+
+impl Sandbox {
+    /// A builder with the defaults: seed 42, 25 contacts, 5 companies, 10 conversations, a
+    /// budget of 1000 requests per 10-second window, a free port.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+}
+
+/// Configures a sandbox before it starts.
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    seed: u64,
+    contacts: usize,
+    companies: usize,
+    conversations: usize,
+    rate_limit: u64,
+    port: u16,
+    redirect_uris: Vec<String>,
+    code_ttl: Duration,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            contacts: 25,
+            companies: 5,
+            conversations: 10,
+            rate_limit: 1000,
+            port: 0,
+            redirect_uris: Vec::new(),
+            code_ttl: Duration::from_secs(300),
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Seeds the workspace: the same seed gives the same ids, names, credentials and data.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Number of seeded contacts (every fifth is a lead).
+    pub fn contacts(mut self, n: usize) -> Self {
+        self.contacts = n;
+        self
+    }
+
+    /// Number of seeded companies.
+    pub fn companies(mut self, n: usize) -> Self {
+        self.companies = n;
+        self
+    }
+
+    /// Number of seeded conversations (none when there are no contacts).
+    pub fn conversations(mut self, n: usize) -> Self {
+        self.conversations = n;
+        self
+    }
+
+    /// Requests each token may make per 10-second window before getting 429 (at least 1).
+    pub fn rate_limit(mut self, per_10s_window: u64) -> Self {
+        self.rate_limit = per_10s_window.max(1);
+        self
+    }
+
+    /// Binds this port instead of a free one (0 picks a free one).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Registers a redirect URI for the OAuth app. The first one registered is the default;
+    /// with none registered, [`DEFAULT_REDIRECT_URI`] is used.
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uris.push(uri.into());
+        self
+    }
+
+    /// How long an authorization code stays exchangeable (default 5 minutes, as Intercom).
+    pub fn oauth_code_ttl(mut self, ttl: Duration) -> Self {
+        self.code_ttl = ttl;
+        self
+    }
+
+    /// Binds `127.0.0.1` and starts serving on the current Tokio runtime.
+    pub async fn start(self) -> Result<SandboxHandle, StartError> {
+        let mut rng = StdRng::seed_from_u64(self.seed ^ 0x5eed_0a17);
+        let client_id = format!("sandbox-{:08x}", rng.gen::<u32>());
+        let client_secret = format!(
+            "sandbox-secret-{:016x}{:016x}",
+            rng.gen::<u64>(),
+            rng.gen::<u64>()
+        );
+        let redirect_uris = if self.redirect_uris.is_empty() {
+            vec![DEFAULT_REDIRECT_URI.to_owned()]
+        } else {
+            self.redirect_uris
+        };
+        let state = State::seeded(Config {
+            seed: self.seed,
+            contacts: self.contacts,
+            companies: self.companies,
+            conversations: self.conversations,
+            rate_limit: self.rate_limit,
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+            redirect_uris: redirect_uris.clone(),
+            code_ttl: self.code_ttl,
+        });
+        let token_value = state.access_token.clone();
+        let access_token =
+            AccessToken::new(token_value.clone()).map_err(|_| StartError::Credentials)?;
+        let secret =
+            ClientSecret::new(client_secret.clone()).map_err(|_| StartError::Credentials)?;
+
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))
+            .await
+            .map_err(StartError::Bind)?;
+        let addr = listener.local_addr().map_err(StartError::Bind)?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            faults: Faults::default(),
+        });
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, Arc::clone(&shared), rx));
+        tracing::debug!(%addr, "intercom sandbox listening");
+        Ok(SandboxHandle {
+            addr,
+            base_url: format!("http://{addr}"),
+            access_token,
+            token_value,
+            client_id,
+            client_secret: secret,
+            client_secret_value: client_secret,
+            redirect_uri: redirect_uris.into_iter().next().unwrap_or_default(),
+            shared,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+}
+
+/// Why a sandbox could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The port could not be bound.
+    Bind(std::io::Error),
+    /// The generated credentials were refused by `intercom-auth-types` (a bug).
+    Credentials,
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Bind(e) => write!(f, "the sandbox could not bind 127.0.0.1: {e}"),
+            StartError::Credentials => f.write_str("the sandbox generated invalid credentials"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Bind(e) => Some(e),
+            StartError::Credentials => None,
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server (open connections are closed);
+/// [`shutdown`](Self::shutdown) does the same and waits for the accept loop to end.
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    base_url: String,
+    access_token: AccessToken,
+    token_value: String,
+    client_id: String,
+    client_secret: ClientSecret,
+    client_secret_value: String,
+    redirect_uri: String,
+    shared: Arc<Shared>,
+    shutdown: Option<watch::Sender<bool>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for SandboxHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxHandle")
+            .field("base_url", &self.base_url)
+            .field("access_token", &self.access_token)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxHandle {
+    /// `http://127.0.0.1:<port>`, without a trailing slash. Clients need loopback http
+    /// allowed (`allow_insecure_loopback(true)` in `intercom-transport`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The seeded private app's access token.
+    pub fn access_token(&self) -> AccessToken {
+        self.access_token.clone()
+    }
+
+    /// The access token as text, for printing by tools such as the `intercom-sandbox` binary.
+    /// Sandbox credentials are test data and grant nothing outside this sandbox.
+    pub fn access_token_plaintext(&self) -> &str {
+        &self.token_value
+    }
+
+    /// The OAuth app's `client_id`.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The OAuth app's `client_secret`.
+    pub fn client_secret(&self) -> ClientSecret {
+        self.client_secret.clone()
+    }
+
+    /// The client secret as text (test data, see
+    /// [`access_token_plaintext`](Self::access_token_plaintext)).
+    pub fn client_secret_plaintext(&self) -> &str {
+        &self.client_secret_value
+    }
+
+    /// The OAuth app's default redirect URI.
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// `<base_url>/oauth`: where to send the user to authorize the OAuth app (the sandbox
+    /// approves at once and redirects with `code` and `state`).
+    pub fn authorize_base(&self) -> String {
+        format!("{}/oauth", self.base_url)
+    }
+
+    /// The fault knobs.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// Merges contact `from` into contact `into`, as Intercom does when a lead becomes a user:
+    /// afterwards `GET /contacts/{from}` answers 410 `contact_merged` with a `Link` to `into`,
+    /// and `from` disappears from lists and searches. Returns false when either id is unknown
+    /// or they are the same.
+    pub fn merge_contact(&self, from: &str, into: &str) -> bool {
+        let mut state = self.shared.lock();
+        if from == into || state.contact_index(into).is_none() {
+            return false;
+        }
+        match state.contact_index(from) {
+            Some(index) => {
+                state.contacts[index].merged_into = Some(into.to_owned());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The ids of the contacts currently listed (neither archived nor merged), in list order.
+    pub fn contact_ids(&self) -> Vec<String> {
+        self.shared
+            .lock()
+            .listed_contacts()
+            .map(|c| c.id.clone())
+            .collect()
+    }
+
+    /// Stops the server and waits for its accept loop to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(true);
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(true);
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The HTTP server: accept loop, fault injection, auth, rate limiting, version check.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, LINK, LOCATION, RETRY_AFTER};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::errors::{ApiError, Outcome};
+use crate::faults::Faults;
+use crate::http_util::Query;
+use crate::routes;
+use crate::state::State;
+use crate::{oauth, SUPPORTED_VERSIONS};
+
+/// Request bodies larger than this are refused.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+/// Length of a rate-limit window, seconds.
+const WINDOW: u64 = 10;
+
+/// State shared by every connection.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) state: Mutex<State>,
+    pub(crate) faults: Faults,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The service error that makes hyper close the connection without answering.
+#[derive(Debug)]
+pub(crate) struct Dropped;
+
+impl fmt::Display for Dropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Serves until `shutdown` changes or its sender is dropped.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(error) => {
+                        tracing::warn!(%error, "sandbox accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        continue;
+                    }
+                };
+                let shared = Arc::clone(&shared);
+                let mut stop = shutdown.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| handle(Arc::clone(&shared), req));
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = connection => {}
+                        _ = stop.changed() => {}
+                    }
+                });
+            }
+        }
+    }
+}
+
+type Resp = Response<Full<Bytes>>;
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dropped> {
+    let fault = shared.faults.take();
+    if fault.drop {
+        tracing::debug!("sandbox dropping a connection");
+        return Err(Dropped);
+    }
+    if !fault.latency.is_zero() {
+        tokio::time::sleep(fault.latency).await;
+    }
+    let (parts, body) = req.into_parts();
+    let body = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .map(|c| c.to_bytes());
+    let mut state = shared.lock();
+    let request_id = state.request_id();
+    if let Some(failure) = fault.failure {
+        let mut error = ApiError::new(failure.status, &failure.code, failure.message);
+        error.retry_after = failure
+            .retry_after
+            .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0));
+        return Ok(render(Err(error), &request_id, None));
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(_) => {
+            let error = ApiError::invalid("The request body is too large or could not be read");
+            return Ok(render(Err(error), &request_id, None));
+        }
+    };
+    let (outcome, rate) = dispatch(&mut state, &parts, &body);
+    Ok(render(outcome, &request_id, rate))
+}
+
+/// `X-RateLimit-*` values.
+#[derive(Debug, Clone, Copy)]
+struct RateHeaders {
+    limit: u64,
+    remaining: u64,
+    reset: u64,
+}
+
+fn header(parts: &http::request::Parts, name: impl http::header::AsHeaderName) -> Option<&str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn dispatch(
+    state: &mut State,
+    parts: &http::request::Parts,
+    body: &[u8],
+) -> (Outcome, Option<RateHeaders>) {
+    let path = parts.uri.path();
+    let query = Query::parse(parts.uri.query());
+    if path == "/oauth" && parts.method == Method::GET {
+        return (oauth::authorize(state, &query), None);
+    }
+    if path == "/auth/eagle/token" && parts.method == Method::POST {
+        return (oauth::token(state, header(parts, CONTENT_TYPE), body), None);
+    }
+
+    // Authentication.
+    let token = header(parts, AUTHORIZATION).and_then(|v| {
+        let (scheme, token) = v.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    });
+    let Some((token, info)) = token.and_then(|t| state.tokens.get(t).map(|i| (t, i.clone())))
+    else {
+        return (Err(ApiError::unauthorized()), None);
+    };
+
+    // Rate limit, per token, in 10-second windows.
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let window = now - now % WINDOW;
+    let limit = state.cfg.rate_limit;
+    let entry = state.windows.entry(token.to_owned()).or_insert((window, 0));
+    if entry.0 != window {
+        *entry = (window, 0);
+    }
+    entry.1 += 1;
+    let rate = RateHeaders {
+        limit,
+        remaining: limit.saturating_sub(entry.1),
+        reset: window + WINDOW,
+    };
+    if entry.1 > limit {
+        let error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_exceeded",
+            format!("Exceeded rate limit of {limit} in 10_seconds"),
+        );
+        return (Err(error), Some(rate));
+    }
+
+    // Intercom-Version.
+    if let Some(version) = parts.headers.get("intercom-version") {
+        let valid = version
+            .to_str()
+            .is_ok_and(|v| v == "Preview" || SUPPORTED_VERSIONS.contains(&v));
+        if !valid {
+            let error = ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "intercom_version_invalid",
+                "The requested Intercom-Version is not valid. Supported versions are 1.0 to 1.4, 2.0 to 2.16 and Preview.",
+            );
+            return (Err(error), Some(rate));
+        }
+    }
+
+    let request = routes::Request {
+        method: &parts.method,
+        path,
+        query,
+        body,
+        admin_id: info.admin_id,
+        token,
+    };
+    let outcome = routes::route(state, &request);
+    (outcome, Some(rate))
+}
+
+fn render(outcome: Outcome, request_id: &str, rate: Option<RateHeaders>) -> Resp {
+    let (status, body, mut extra) = match outcome {
+        Ok(reply) => {
+            let mut extra = Vec::new();
+            if let Some(location) = reply.location {
+                extra.push((LOCATION, location));
+            }
+            let body = reply.body.map(|v| v.to_string());
+            (reply.status, body, extra)
+        }
+        Err(error) => {
+            let mut extra = Vec::new();
+            if let Some(link) = &error.link {
+                extra.push((LINK, link.clone()));
+            }
+            if let Some(secs) = error.retry_after {
+                extra.push((RETRY_AFTER, secs.to_string()));
+            }
+            (
+                error.status,
+                Some(error.body(request_id).to_string()),
+                extra,
+            )
+        }
+    };
+    if let Some(rate) = rate {
+        for (name, value) in [
+            ("x-ratelimit-limit", rate.limit),
+            ("x-ratelimit-remaining", rate.remaining),
+            ("x-ratelimit-reset", rate.reset),
+        ] {
+            extra.push((http::HeaderName::from_static(name), value.to_string()));
+        }
+    }
+    extra.push((
+        http::HeaderName::from_static("x-request-id"),
+        request_id.to_owned(),
+    ));
+    let has_body = body.is_some();
+    let mut response = Response::new(Full::new(Bytes::from(body.unwrap_or_default())));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if has_body {
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+    }
+    for (name, value) in extra {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(name, value);
+        }
+    }
+    response
+}
