@@ -1,95 +1,189 @@
-//! The quickstart (README's first command).
+//! The quickstart: README's first command (`cargo run -p intercom-sdk --example quickstart`).
 //!
-//! Until the sandbox crate exists, this starts a tiny loopback HTTP server of its own that
-//! answers `GET /me` like Intercom, and calls it through a `Client<Private>`; it then shows the
-//! typed error of a bad token. With `INTERCOM_ACCESS_TOKEN` set it calls the real `GET /me`
-//! instead (read-only).
+//! With no `INTERCOM_ACCESS_TOKEN` set, it starts the sandbox (a local Intercom stand-in) in
+//! this process and walks through: a private-token client, `GET /me`, creating contacts,
+//! paging and searching them, a typed error for a bad id, and the OAuth flow (authorize URL,
+//! callback, code exchange, a call with the OAuth token, revocation).
+//!
+//! With `INTERCOM_ACCESS_TOKEN` set, it makes read-only calls against the real API instead.
 
+use futures::{StreamExt, TryStreamExt};
+use intercom_sandbox::Sandbox;
+use intercom_sdk::auth::OAuthApp;
 use intercom_sdk::prelude::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use intercom_sdk::resources::contacts::ListParams;
+use intercom_sdk::resources::models::{ContactSearchRequest, CreateContactRequest};
+use intercom_sdk::resources::search::{ContactField, Query};
+use intercom_sdk::resources::IntercomApi;
+use intercom_sdk::Authenticated;
 
-const ME: &str = r#"{"type":"admin","id":"991267459","email":"ada@example.com","name":"Ada","app":{"type":"app","id_code":"abc123","name":"Example","region":"US"}}"#;
-const UNAUTHORIZED: &str = r#"{"type":"error.list","request_id":"req-quickstart-1","errors":[{"code":"unauthorized","message":"Access Token Invalid"}]}"#;
-const GOOD_TOKEN: &str = "dG9rOnF1aWNrc3RhcnQ=";
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-/// Answers each connection's first request: `/me` with the good token, else 401.
-async fn serve(listener: TcpListener) {
-    while let Ok((mut socket, _)) = listener.accept().await {
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 8192];
-            let Ok(n) = socket.read(&mut buf).await else {
-                return;
-            };
-            let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
-            let authorized = head.contains(&format!(
-                "authorization: bearer {}",
-                GOOD_TOKEN.to_ascii_lowercase()
-            ));
-            let (status, body) = if authorized && head.starts_with("get /me ") {
-                ("200 OK", ME)
-            } else {
-                ("401 Unauthorized", UNAUTHORIZED)
-            };
-            let reply = format!(
-                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-                 x-ratelimit-limit: 166\r\nx-ratelimit-remaining: 165\r\nx-ratelimit-reset: 4102444800\r\n\
-                 connection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = socket.write_all(reply.as_bytes()).await;
-        });
+#[tokio::main]
+async fn main() -> Result<()> {
+    if std::env::var_os("INTERCOM_ACCESS_TOKEN").is_some() {
+        return real_api_read_only().await;
     }
+
+    step("Start the sandbox (a local, seeded Intercom stand-in)");
+    let sandbox = Sandbox::builder().seed(42).contacts(40).start().await?;
+    println!("  listening at {}", sandbox.base_url());
+
+    step("Build a Client<Private> with the sandbox's access token");
+    let base = Client::builder()
+        .base_url(sandbox.base_url())
+        .allow_insecure_loopback(true) // plain http is refused unless loopback + opt-in
+        .build()?;
+    let client = base.with_access_token(sandbox.access_token());
+    println!("  {client:?}");
+
+    who_am_i(&client).await?;
+
+    step("Create three contacts");
+    for (name, email) in [
+        ("Ada Lovelace", "ada@analytical.example"),
+        ("Grace Hopper", "grace@cobol.example"),
+        ("Alan Turing", "alan@bombe.example"),
+    ] {
+        let created = client
+            .contacts()
+            .create(&CreateContactRequest {
+                role: Some("user".into()),
+                name: Some(name.into()),
+                email: Some(email.into()),
+                ..Default::default()
+            })
+            .await?;
+        println!(
+            "  created {} <{}> as {}",
+            created.name.unwrap_or_default(),
+            created.email.unwrap_or_default(),
+            created.id.unwrap_or_default()
+        );
+    }
+
+    step("Page through every contact (cursor pagination, 15 per page)");
+    let params = ListParams {
+        per_page: Some(15),
+        ..Default::default()
+    };
+    let pages: Vec<_> = client.contacts().list_pages(&params).try_collect().await?;
+    let total: usize = pages.iter().map(|p| p.data.as_ref().map_or(0, Vec::len)).sum();
+    println!("  {} pages, {total} contacts, no empty extra request", pages.len());
+
+    step("Search: email ends with .example AND role = user (checked before sending)");
+    let query = Query::and([
+        Query::filter(
+            ContactField::Email,
+            intercom_sdk::resources::search::Operator::EndsWith,
+            ".example",
+        ),
+        Query::eq(ContactField::Role, "user"),
+    ])
+    .build()?;
+    let request = ContactSearchRequest {
+        query,
+        ..Default::default()
+    };
+    let mut found = client.contacts().search_all(&request, &Default::default());
+    while let Some(contact) = found.next().await {
+        let contact = contact?;
+        println!(
+            "  match: {} <{}>",
+            contact.name.unwrap_or_default(),
+            contact.email.unwrap_or_default()
+        );
+    }
+
+    step("A typed error for a contact that does not exist");
+    match client.contacts().get("does-not-exist").await {
+        Err(err) if err.is_not_found() => println!(
+            "  {err}\n  is_not_found() = true, request_id = {:?}",
+            err.request_id()
+        ),
+        other => println!("  unexpected: {other:?}"),
+    }
+
+    oauth_flow(&sandbox, &base).await?;
+
+    if let Some(rl) = client.rate_limit() {
+        step("Rate limit seen on the last response");
+        println!("  {} of {} requests left in this 10-second window", rl.remaining, rl.limit);
+    }
+    sandbox.shutdown().await;
+    println!("\ndone.");
+    Ok(())
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    if std::env::var_os("INTERCOM_ACCESS_TOKEN").is_some() {
-        let client = Client::builder()
-            .build()?
-            .with_access_token(AccessToken::from_env()?);
-        let me: serde_json::Value = client.send(ApiRequest::get("/me")).await?;
-        println!(
-            "GET /me against the real API: {} <{}>",
-            me["name"], me["email"]
-        );
-        return Ok(());
-    }
+fn step(title: &str) {
+    println!("\n== {title}");
+}
 
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(serve(listener));
-    println!("local stand-in server at {base} (the sandbox will replace it)");
-
-    let unauthenticated = Client::builder()
-        .base_url(&base)
-        .allow_insecure_loopback(true)
-        .build()?;
-    let client = unauthenticated.with_access_token(AccessToken::new(GOOD_TOKEN)?);
-    println!("client: {client:?}");
-
-    let me = client.execute(ApiRequest::get("/me")).await?;
-    let admin: serde_json::Value = me.json()?;
+async fn who_am_i<A: Authenticated>(client: &Client<A>) -> Result<()> {
+    step("GET /me");
+    let me = client.admins().me().await?;
+    let app = me.app.as_ref();
     println!(
-        "GET /me -> {} {} <{}>",
-        me.status, admin["name"], admin["email"]
+        "  {} <{}> in workspace {:?} ({})",
+        me.name.clone().unwrap_or_default(),
+        me.email.clone().unwrap_or_default(),
+        app.and_then(|a| a.name.clone()).unwrap_or_default(),
+        app.and_then(|a| a.region.clone()).unwrap_or_default(),
     );
-    if let Some(rl) = me.rate_limit {
-        println!(
-            "rate limit: {} of {} left in this window",
-            rl.remaining, rl.limit
-        );
-    }
+    Ok(())
+}
 
-    let wrong = unauthenticated.with_access_token(AccessToken::new("not-the-right-token")?);
-    match wrong.execute(ApiRequest::get("/me")).await {
-        Err(err) if err.is_unauthorized() => println!("with a wrong token: {err}"),
-        other => println!("unexpected: {other:?}"),
-    }
+async fn oauth_flow(sandbox: &intercom_sandbox::SandboxHandle, base: &Client) -> Result<()> {
+    step("OAuth: authorize URL with a fresh CSRF state");
+    let app = OAuthApp::new(sandbox.client_id(), sandbox.client_secret())?
+        .with_redirect_uri(sandbox.redirect_uri().parse()?)
+        .with_authorize_base(sandbox.authorize_base().parse()?)?;
+    let (url, state) = app.authorize_url();
+    println!("  send the user to: {url}");
 
-    match AccessToken::new("pasted with a newline\n") {
-        Err(err) => println!("building a bad token: {err}"),
-        Ok(_) => println!("unexpected: a token with a newline was accepted"),
+    // The sandbox approves at once and redirects to the callback; a real app receives that
+    // request on its redirect URI. Here we read the redirect ourselves (it is not followed).
+    let browser = base.with_access_token(sandbox.access_token());
+    let path = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+    let callback = match browser.execute(ApiRequest::dynamic(http::Method::GET, path)).await {
+        Err(Error::Redirect { location: Some(location), .. }) => location,
+        other => return Err(format!("expected a redirect, got {other:?}").into()),
+    };
+    println!("  callback received: {}", callback.split('?').next().unwrap_or_default());
+
+    let code = state.verify_callback(&callback)?; // constant-time state check
+    let token = base.exchange_code(&app, code).await?;
+    println!("  code exchanged: {token:?}");
+
+    let tenant = base.with_oauth_token(token);
+    who_am_i(&tenant).await?;
+
+    step("OAuth: revoke the token (uninstalls the app from that workspace)");
+    tenant.revoke_token().await?;
+    match tenant.admins().me().await {
+        Err(err) if err.is_unauthorized() => println!("  after revocation: {err}"),
+        other => println!("  unexpected: {other:?}"),
     }
+    Ok(())
+}
+
+async fn real_api_read_only() -> Result<()> {
+    let client = Client::builder()
+        .build()?
+        .with_access_token(AccessToken::from_env()?);
+    println!("INTERCOM_ACCESS_TOKEN is set: read-only calls against {}", client.base_url());
+    who_am_i(&client).await?;
+    let page = client
+        .contacts()
+        .list(&ListParams {
+            per_page: Some(5),
+            ..Default::default()
+        })
+        .await?;
+    println!(
+        "  first page: {} contacts of {:?}",
+        page.data.as_ref().map_or(0, Vec::len),
+        page.total_count
+    );
     Ok(())
 }
