@@ -60,7 +60,8 @@ pub struct Global {
     /// Total deadline of each call, retries included, in seconds.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 120)]
     pub timeout: u64,
-    /// Retries after the first attempt (for GET, PUT, DELETE; 429 for any method).
+    /// Retries after the first attempt (GET, PUT and DELETE; POST is never retried by the CLI
+    /// once it may have been sent).
     #[arg(long, global = true, value_name = "N", default_value_t = 2)]
     pub max_retries: u32,
     /// Start an in-process sandbox (a local Intercom stand-in) and run the command against it.

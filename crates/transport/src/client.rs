@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::config::{ClientBuilder, IntercomVersion, RetryConfig, Timeouts};
 use crate::error::{excerpt, ApiError, Error, TimeoutPhase};
-use crate::ratelimit::{LimiterError, RateLimit, RateLimiter};
+use crate::ratelimit::{InProcessLimiter, LimiterError, RateLimit, RateLimiter};
 use crate::request::ApiRequest;
 use crate::response::{decode, RawResponse, Response};
 use crate::retry::{self, Jitter};
@@ -71,7 +71,18 @@ pub(crate) struct Shared {
     pub(crate) follow_redirects: bool,
     pub(crate) max_body_bytes: usize,
     pub(crate) jitter: Jitter,
-    pub(crate) limiter: Arc<dyn RateLimiter>,
+    /// A limiter given to the builder: shared by every client of this configuration, whatever
+    /// its token. Without one, each token gets its own [`InProcessLimiter`].
+    pub(crate) custom_limiter: Option<Arc<dyn RateLimiter>>,
+}
+
+impl Shared {
+    fn limiter_for_new_token(&self) -> Arc<dyn RateLimiter> {
+        match &self.custom_limiter {
+            Some(limiter) => Arc::clone(limiter),
+            None => Arc::new(InProcessLimiter::new()),
+        }
+    }
 }
 
 /// An Intercom API client in auth state `A`.
@@ -86,6 +97,8 @@ pub(crate) struct Shared {
 pub struct Client<A: AuthState = Unauthenticated> {
     shared: Arc<Shared>,
     credential: A::Credential,
+    /// Paces this token's requests; shared by clones, fresh for each new token.
+    limiter: Arc<dyn RateLimiter>,
 }
 
 impl<A: AuthState> Clone for Client<A> {
@@ -93,6 +106,7 @@ impl<A: AuthState> Clone for Client<A> {
         Self {
             shared: Arc::clone(&self.shared),
             credential: self.credential.clone(),
+            limiter: Arc::clone(&self.limiter),
         }
     }
 }
@@ -116,6 +130,7 @@ impl Client<Unauthenticated> {
 
     pub(crate) fn from_shared(shared: Arc<Shared>) -> Self {
         Self {
+            limiter: shared.limiter_for_new_token(),
             shared,
             credential: (),
         }
@@ -124,18 +139,23 @@ impl Client<Unauthenticated> {
 
 impl<A: AuthState> Client<A> {
     /// A client for a private app's access token, sharing this client's pool and settings.
+    /// It gets its own rate-limit state (unless the builder was given a shared limiter).
     pub fn with_access_token(&self, token: AccessToken) -> Client<Private> {
         Client {
             shared: Arc::clone(&self.shared),
             credential: token.authorization(),
+            limiter: self.shared.limiter_for_new_token(),
         }
     }
 
     /// A client for a public app's OAuth token, sharing this client's pool and settings.
+    /// Each installed workspace's token gets its own rate-limit state (unless the builder was
+    /// given a shared limiter), so one workspace's exhausted window never slows another.
     pub fn with_oauth_token(&self, token: OAuthToken) -> Client<OAuth> {
         Client {
             shared: Arc::clone(&self.shared),
             credential: token.authorization(),
+            limiter: self.shared.limiter_for_new_token(),
         }
     }
 
@@ -151,7 +171,7 @@ impl<A: AuthState> Client<A> {
 
     /// The most recent rate-limit snapshot seen by this client or its clones.
     pub fn rate_limit(&self) -> Option<RateLimit> {
-        self.shared.limiter.last()
+        self.limiter.last()
     }
 }
 
@@ -396,7 +416,7 @@ impl<A: AuthState> Client<A> {
     fn timeout(&self, phase: TimeoutPhase) -> Error {
         Error::Timeout {
             phase,
-            rate_limit: self.shared.limiter.last(),
+            rate_limit: self.limiter.last(),
         }
     }
 
@@ -407,7 +427,7 @@ impl<A: AuthState> Client<A> {
             return Ok(());
         }
         let remaining = deadline.saturating_duration_since(Instant::now());
-        match shared.limiter.wait_time(remaining).await {
+        match self.limiter.wait_time(remaining).await {
             Ok(wait) if wait.is_zero() => Ok(()),
             Ok(wait) => {
                 // A little jitter so clones waking at the reset do not fire all at once.
@@ -469,7 +489,7 @@ impl<A: AuthState> Client<A> {
             let status = parts.status;
             let rate_limit = RateLimit::from_headers(&parts.headers);
             if let Some(rl) = &rate_limit {
-                shared.limiter.observe(rl);
+                self.limiter.observe(rl);
             }
 
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
@@ -518,21 +538,32 @@ impl<A: AuthState> Client<A> {
                     method = Method::GET;
                     body = None;
                 }
-                tracing::debug!(%status, to = %next, authorization = send_auth, "following redirect");
+                tracing::debug!(
+                    %status,
+                    to = %without_query(&next),
+                    authorization = send_auth,
+                    "following redirect"
+                );
                 uri = next;
                 continue;
             }
 
-            let bytes = read_body(stream, &parts.headers, status, max_body)
-                .await
-                .map_err(|error| {
-                    let retryable = matches!(error, Error::Transport(_)) && may_repeat;
-                    Failure {
-                        error,
-                        retryable,
-                        wait: None,
-                    }
-                })?;
+            let bodyless = method == Method::HEAD
+                || status == StatusCode::NO_CONTENT
+                || status == StatusCode::NOT_MODIFIED;
+            let bytes = if bodyless {
+                Ok(Bytes::new())
+            } else {
+                read_body(stream, &parts.headers, status, max_body).await
+            };
+            let bytes = bytes.map_err(|error| {
+                let retryable = matches!(error, Error::Transport(_)) && may_repeat;
+                Failure {
+                    error,
+                    retryable,
+                    wait: None,
+                }
+            })?;
             tracing::trace!(%status, headers = ?parts.headers, body = %shown_body(&bytes, redact), "received response");
             if status.is_success() {
                 return Ok(RawResponse {
@@ -555,9 +586,9 @@ impl<A: AuthState> Client<A> {
             } else {
                 retry_after
             };
-            // A 429 was refused before any work was done, so it is safe to repeat for any
-            // method; other statuses are retried only for methods that may be repeated.
-            let retryable = retry::is_retryable_status(status) && (is_429 || may_repeat);
+            // Statuses are retried only for methods that may be repeated (POST and PATCH on
+            // opt-in): Intercom does not promise that a 429 or 5xx did no work.
+            let retryable = retry::is_retryable_status(status) && may_repeat;
             let error =
                 ApiError::from_response(status, parts.headers, bytes, rate_limit, retry_after);
             return Err(Failure {
@@ -598,6 +629,17 @@ fn shown_body(body: &[u8], redact: bool) -> String {
     }
 }
 
+/// A URI for logs: scheme, authority and path, without the query (signed URLs carry their
+/// signature there).
+fn without_query(uri: &Uri) -> String {
+    format!(
+        "{}://{}{}",
+        uri.scheme_str().unwrap_or("?"),
+        uri.authority().map_or("", |a| a.as_str()),
+        uri.path()
+    )
+}
+
 /// Resolves a `Location` against the current URI.
 fn resolve(current: &Uri, location: &str) -> Option<Uri> {
     let base = Url::parse(&current.to_string()).ok()?;
@@ -624,7 +666,8 @@ async fn read_body(
             return Err(Error::BodyTooLarge { limit, status });
         }
     }
-    let capacity = declared.map_or(0, |l| l as usize);
+    // Pre-size from Content-Length, but never trust a server for more than 1 MiB up front.
+    let capacity = declared.map_or(0, |l| (l as usize).min(1 << 20));
     let mut buf = BytesMut::with_capacity(capacity);
     let mut single: Option<Bytes> = None;
     while let Some(frame) = stream.frame().await {

@@ -11,7 +11,7 @@ use url::Url;
 use crate::client::{BaseUrl, Client, Shared};
 use crate::error::{ConfigError, Error};
 use crate::hyper_transport::HyperTransport;
-use crate::ratelimit::{InProcessLimiter, RateLimiter};
+use crate::ratelimit::RateLimiter;
 use crate::retry::Jitter;
 use crate::transport::Transport;
 
@@ -327,7 +327,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses a custom [`RateLimiter`] (default: an [`InProcessLimiter`] shared by clones).
+    /// Uses a custom [`RateLimiter`] for every client built from this configuration, whatever
+    /// its token (it decides its own keying, e.g. per app and workspace). Without one, each
+    /// token gets its own [`InProcessLimiter`](crate::InProcessLimiter), shared by that client's clones.
     pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
         self.limiter = Some(limiter);
         self
@@ -349,9 +351,6 @@ impl ClientBuilder {
                     .build()?,
             ),
         };
-        let limiter = self
-            .limiter
-            .unwrap_or_else(|| Arc::new(InProcessLimiter::new()));
         let shared = Shared {
             transport,
             base,
@@ -362,7 +361,7 @@ impl ClientBuilder {
             follow_redirects: self.follow_redirects,
             max_body_bytes: self.max_body_bytes,
             jitter: Jitter::new(self.jitter_seed),
-            limiter,
+            custom_limiter: self.limiter,
         };
         Ok(Client::from_shared(Arc::new(shared)))
     }

@@ -6,9 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use intercom_auth_types::{
-    AuthorizationCode, ClientSecret, ExchangeError, OAuthApp, OAuthToken,
-};
+use intercom_auth_types::{AuthorizationCode, ClientSecret, ExchangeError, OAuthApp, OAuthToken};
 use intercom_transport::{Body, Client, Error, Transport, TransportError};
 
 const SECRET: &str = "cs-9f8e7d6c5b4a";
@@ -48,8 +46,11 @@ fn setup(status: StatusCode, body: &'static str) -> (Arc<Recorder>, Client, OAut
         .transport(recorder.clone())
         .build()
         .expect("valid config");
-    let app = OAuthApp::new("client-42", ClientSecret::new(SECRET).expect("valid secret"))
-        .expect("valid app");
+    let app = OAuthApp::new(
+        "client-42",
+        ClientSecret::new(SECRET).expect("valid secret"),
+    )
+    .expect("valid app");
     (recorder, client, app)
 }
 
@@ -80,7 +81,10 @@ async fn exchange_sends_exact_form_and_headers_and_returns_token() {
     let h = request.headers();
     assert_eq!(h["content-type"], "application/x-www-form-urlencoded");
     assert_eq!(h["accept"], "application/json");
-    assert!(h.get("authorization").is_none(), "no bearer on the exchange");
+    assert!(
+        h.get("authorization").is_none(),
+        "no bearer on the exchange"
+    );
     assert_eq!(
         request.body().as_ref(),
         b"code=c0de%2Bwith%2Fslash%3D%3D&client_id=client-42&client_secret=cs-9f8e7d6c5b4a"
