@@ -1,8 +1,11 @@
 //! `cargo xtask`: the project's automation. Run `cargo xtask help` for the list of tasks.
 #![forbid(unsafe_code)]
 
+mod audit;
+mod bench;
 mod ci;
 mod codegen;
+mod release;
 mod test;
 mod util;
 
@@ -12,8 +15,11 @@ const HELP: &str = "\
 cargo xtask <task> [options]
 
 Tasks:
+  audit              token-handling audit: exposure, construction and Authorization sites [--json]
+  bench              benchmarks: raw hyper vs SDK throughput, paging, micro (tables) [--smoke]
   ci                 run the CI gate: fmt, clippy, tests, docs, cargo deny (what .ci/run runs)
   codegen            generate crates/resources from the OpenAPI spec [--check] [--report]
+  release            release gate and reproducible artifacts in target/dist [--dry-run] [--skip-gate] [--check-reproducible]
   test               run every test of the workspace (installs npm test tools first if needed)
   help               print this text
 ";
@@ -25,8 +31,11 @@ fn main() -> ExitCode {
         None => ("help", &[][..]),
     };
     let result = match task {
+        "audit" => audit::run(rest),
+        "bench" => bench::run(rest),
         "ci" => ci::run(rest),
         "codegen" => codegen::run(rest),
+        "release" => release::run(rest),
         "test" => test::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");

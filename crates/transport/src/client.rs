@@ -288,7 +288,14 @@ impl<A: AuthState> Client<A> {
             .body
             .clone()
             .map_err(|reason| Error::InvalidRequest { reason })?;
-        let path_and_query = request.path_and_query();
+        // `prefix + path + query` in one buffer, handed to `Uri` without a copy.
+        let path = request.path.as_deref().unwrap_or(request.template);
+        let mut full =
+            String::with_capacity(shared.base.prefix.len() + path.len() + request.query.len());
+        full.push_str(&shared.base.prefix);
+        full.push_str(path);
+        full.push_str(&request.query);
+        let path_and_query = &full[shared.base.prefix.len()..];
         if !path_and_query.starts_with('/') || path_and_query.starts_with("//") {
             return Err(Error::InvalidRequest {
                 reason:
@@ -296,9 +303,8 @@ impl<A: AuthState> Client<A> {
                         .into(),
             });
         }
-        let uri: Uri = format!("{}{}", shared.base.prefix, path_and_query)
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| Error::InvalidRequest {
+        let uri =
+            Uri::try_from(full).map_err(|e: http::uri::InvalidUri| Error::InvalidRequest {
                 reason: format!("the path is not a valid URI path: {e}"),
             })?;
         let headers = self.build_headers(&request, authorization);

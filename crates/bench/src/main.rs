@@ -1,0 +1,208 @@
+//! `intercom-bench`: one benchmark role per process.
+//!
+//! ```text
+//! intercom-bench server     [--addr 127.0.0.1:0] [--threads 2] [--total 10000]
+//! intercom-bench throughput --client raw|sdk --url URL [--requests N] [--concurrency C] [--warmup W] [--runs R]
+//! intercom-bench paging     --client raw|sdk --url URL [--total T] [--per-page 150] [--runs R]
+//! ```
+//!
+//! `server` prints `listening http://ADDR` and serves until its stdin is closed (so a parent
+//! that dies never leaves it behind). The clients print one `RESULT {json}` line with every
+//! run's seconds and the process's peak RSS.
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::io::{Read as _, Write as _};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use intercom_bench::clients::{self, BoxError, RawClient, Which};
+use intercom_bench::server::{self, ServerConfig};
+use intercom_bench::{peak_rss_kib, rss_kib};
+
+fn usage() -> ! {
+    eprintln!(
+        "usage:\n  intercom-bench server [--addr A] [--threads N] [--total T]\n  \
+         intercom-bench throughput --client raw|sdk --url URL [--requests N] [--concurrency C] [--warmup W] [--runs R]\n  \
+         intercom-bench paging --client raw|sdk --url URL [--total T] [--per-page P] [--runs R]"
+    );
+    std::process::exit(2)
+}
+
+struct Args(HashMap<String, String>);
+
+impl Args {
+    fn parse(rest: &[String]) -> Self {
+        let mut map = HashMap::new();
+        let mut it = rest.iter();
+        while let Some(flag) = it.next() {
+            let Some(name) = flag.strip_prefix("--") else {
+                usage()
+            };
+            let Some(value) = it.next() else { usage() };
+            map.insert(name.to_owned(), value.clone());
+        }
+        Args(map)
+    }
+
+    fn get<T: std::str::FromStr>(&self, name: &str, default: Option<T>) -> T {
+        match self.0.get(name) {
+            Some(v) => v.parse().unwrap_or_else(|_| {
+                eprintln!("--{name}: cannot parse `{v}`");
+                usage()
+            }),
+            None => default.unwrap_or_else(|| {
+                eprintln!("--{name} is required");
+                usage()
+            }),
+        }
+    }
+}
+
+fn runtime(threads: Option<usize>) -> tokio::runtime::Runtime {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = threads {
+        builder.worker_threads(n.max(1));
+    }
+    builder.enable_all().build().expect("a tokio runtime")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((role, rest)) = args.split_first() else {
+        usage()
+    };
+    let args = Args::parse(rest);
+    match role.as_str() {
+        "server" => serve(&args),
+        "throughput" => report(throughput(&args)),
+        "paging" => report(paging(&args)),
+        _ => usage(),
+    }
+}
+
+fn report(result: Result<serde_json::Value, BoxError>) {
+    match result {
+        Ok(v) => println!("RESULT {v}"),
+        Err(e) => {
+            eprintln!("intercom-bench: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn serve(args: &Args) {
+    let addr: SocketAddr = args.get("addr", Some("127.0.0.1:0".parse().expect("an address")));
+    let threads: usize = args.get("threads", Some(2));
+    let total: u64 = args.get("total", Some(10_000));
+    let rt = runtime(Some(threads));
+    let local = rt
+        .block_on(server::start(addr, ServerConfig { total }))
+        .expect("the server binds its address");
+    println!("listening http://{local}");
+    std::io::stdout().flush().expect("stdout is writable");
+    // Serve until stdin closes.
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    drop(rt);
+}
+
+fn throughput(args: &Args) -> Result<serde_json::Value, BoxError> {
+    let which: Which = args.get("client", None);
+    let url: String = args.get("url", None);
+    let n: u64 = args.get("requests", Some(20_000));
+    let concurrency: usize = args.get("concurrency", Some(1));
+    let warmup: u64 = args.get("warmup", Some((n / 10).clamp(64, 2_000)));
+    let runs: usize = args.get("runs", Some(3));
+    let rt = runtime(None);
+    let secs = rt.block_on(async {
+        let mut secs = Vec::new();
+        match which {
+            Which::Raw => {
+                let client = RawClient::new(&url);
+                let op = move |i: u64| {
+                    let client = client.clone();
+                    async move {
+                        let contact = client.get_contact(&clients::id_for(i)).await?;
+                        std::hint::black_box(contact);
+                        Ok(())
+                    }
+                };
+                clients::drive(warmup, concurrency, op.clone()).await?;
+                for _ in 0..runs {
+                    secs.push(clients::drive(n, concurrency, op.clone()).await?.as_secs_f64());
+                }
+            }
+            Which::Sdk => {
+                let client = Arc::new(clients::sdk_client(&url)?);
+                let op = move |i: u64| {
+                    let client = Arc::clone(&client);
+                    async move {
+                        let contact = clients::sdk_get_contact(&client, &clients::id_for(i)).await?;
+                        std::hint::black_box(contact);
+                        Ok(())
+                    }
+                };
+                clients::drive(warmup, concurrency, op.clone()).await?;
+                for _ in 0..runs {
+                    secs.push(clients::drive(n, concurrency, op.clone()).await?.as_secs_f64());
+                }
+            }
+        }
+        Ok::<_, BoxError>(secs)
+    })?;
+    Ok(serde_json::json!({
+        "mode": "throughput",
+        "client": args.0.get("client"),
+        "requests": n,
+        "concurrency": concurrency,
+        "secs": secs,
+        "peak_rss_kib": peak_rss_kib(),
+        "rss_kib": rss_kib(),
+    }))
+}
+
+fn paging(args: &Args) -> Result<serde_json::Value, BoxError> {
+    let which: Which = args.get("client", None);
+    let url: String = args.get("url", None);
+    let total: u64 = args.get("total", Some(10_000));
+    let per_page: u64 = args.get("per-page", Some(150));
+    let runs: usize = args.get("runs", Some(1));
+    let rt = runtime(None);
+    let secs = rt.block_on(async {
+        let mut secs = Vec::new();
+        let raw = RawClient::new(&url);
+        let sdk = clients::sdk_client(&url)?;
+        // Warm-up: a few pages, to open the connection and fault in the allocator.
+        let warm = total.min(3 * per_page);
+        let walk = |total: u64| {
+            let raw = raw.clone();
+            let sdk = sdk.clone();
+            async move {
+                match which {
+                    Which::Raw => raw.walk(total, per_page).await,
+                    Which::Sdk => clients::sdk_walk(&sdk, total, per_page).await,
+                }
+            }
+        };
+        walk(warm).await?;
+        for _ in 0..runs {
+            let started = std::time::Instant::now();
+            let seen = walk(total).await?;
+            secs.push(started.elapsed().as_secs_f64());
+            if seen != total {
+                return Err(format!("walked {seen} contacts, expected {total}").into());
+            }
+        }
+        Ok::<_, BoxError>(secs)
+    })?;
+    Ok(serde_json::json!({
+        "mode": "paging",
+        "client": args.0.get("client"),
+        "total": total,
+        "per_page": per_page,
+        "secs": secs,
+        "peak_rss_kib": peak_rss_kib(),
+        "rss_kib": rss_kib(),
+    }))
+}

@@ -1,0 +1,115 @@
+//! Every operation of the Intercom REST API 2.16, typed, generated from Intercom's OpenAPI
+//! description, on top of [`intercom_transport`].
+//!
+//! Bring [`IntercomApi`] into scope and every authenticated
+//! [`Client`](intercom_transport::Client) gains one accessor per tag of the spec:
+//! `client.contacts()`, `client.conversations()`, `client.tickets()`, … Each returns a small
+//! handle whose methods are the tag's operations, named after their `operationId`
+//! (`client.contacts().get(id)`, `client.conversations().reply(id, &body)`).
+//!
+//! * [`models`]: one type per component schema. Decoding is lenient: unknown fields are
+//!   ignored, enums are open (`Other(String)`), ids accept strings and numbers, timestamps
+//!   accept Unix seconds and ISO 8601 ([`lenient::Timestamp`]).
+//! * [`pagination`]: page and item streams for every paginated operation (`list_pages`,
+//!   `list_all`, `search_all`, …).
+//! * [`search`]: a validated query builder for the contact, conversation and ticket searches.
+//! * Per-request options (`Intercom-Version`, timeouts, retries): `.with_options(..)` on any
+//!   handle.
+//!
+//! Everything under `generated/` is written by `cargo xtask codegen`; the rest is by hand.
+//!
+//! # Cargo features
+//!
+//! One feature per tag (`contacts`, `conversations`, `tickets`, `help_center`, …; the module
+//! names), all on by default through `full`. With `default-features = false` and only the tags
+//! you use, the crate and your build compile only the operations and models those tags need.
+//!
+//! # Examples
+//!
+//! List all contacts, following the cursor across pages:
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use intercom_auth_types::AccessToken;
+//! use intercom_resources::{contacts::ListParams, IntercomApi};
+//! use intercom_transport::Client;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder().build()?.with_access_token(AccessToken::from_env()?);
+//! let params = ListParams { per_page: Some(150), ..Default::default() };
+//! let mut contacts = client.contacts().list_all(&params);
+//! while let Some(contact) = contacts.try_next().await? {
+//!     println!("{:?} {:?}", contact.id, contact.email);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Search open conversations assigned to a team, created since a date:
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use intercom_auth_types::AccessToken;
+//! use intercom_resources::models::SearchRequest;
+//! use intercom_resources::search::{ConversationField, Query};
+//! use intercom_resources::IntercomApi;
+//! use intercom_transport::Client;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder().build()?.with_access_token(AccessToken::from_env()?);
+//! let query = Query::and([
+//!     Query::eq(ConversationField::State, "open"),
+//!     Query::eq(ConversationField::TeamAssigneeId, "5017691"),
+//!     Query::gt(ConversationField::CreatedAt, 1_700_000_000),
+//! ])
+//! .build()?;
+//! let body = SearchRequest { query, pagination: None };
+//! let mut found = client.conversations().search_all(&body, &Default::default());
+//! while let Some(conversation) = found.try_next().await? {
+//!     println!("{:?}: {:?}", conversation.id, conversation.title);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Create a ticket for a contact:
+//!
+//! ```no_run
+//! use intercom_auth_types::AccessToken;
+//! use intercom_resources::models::{CreateTicketBody, CreateTicketRequestContactsItem};
+//! use intercom_resources::IntercomApi;
+//! use intercom_transport::Client;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder().build()?.with_access_token(AccessToken::from_env()?);
+//! let body = CreateTicketBody {
+//!     ticket_type_id: "1234".into(),
+//!     contacts: vec![CreateTicketRequestContactsItem {
+//!         email: Some("jane@example.com".into()),
+//!         ..Default::default()
+//!     }],
+//!     ..Default::default()
+//! };
+//! let ticket = client.tickets().create(&body).await?;
+//! println!("created ticket {:?}", ticket.id);
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+// With only some tag features on, helpers used by the others are unused.
+#![cfg_attr(not(feature = "full"), allow(dead_code, unused_imports, unused_macros))]
+
+pub mod lenient;
+
+mod group;
+mod query;
+mod redirect;
+
+pub mod pagination;
+pub mod search;
+
+mod generated;
+
+pub use generated::*;
+pub use redirect::Redirect;

@@ -1,0 +1,114 @@
+//! Looks up response examples in the spec at test time and decodes them.
+//!
+//! The spec is read from `$INTERCOM_OPENAPI_SPEC`, else from
+//! `../shared/intercom-openapi/api-2.16.json` beside the workspace; it is never copied here.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let path = std::env::var_os("INTERCOM_OPENAPI_SPEC")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../../shared/intercom-openapi/api-2.16.json")
+            });
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read the spec at {}: {e}", path.display()));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("cannot parse the spec: {e}"))
+    })
+}
+
+fn pointer_escape(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// The example `name` of the `status` response of `method path`.
+fn example(method: &str, path: &str, status: &str, name: &str) -> &'static Value {
+    let spec = spec();
+    let ptr = format!(
+        "/paths/{}/{method}/responses/{status}",
+        pointer_escape(path)
+    );
+    let mut response = spec
+        .pointer(&ptr)
+        .unwrap_or_else(|| panic!("no response at {ptr}"));
+    if let Some(r) = response.get("$ref").and_then(Value::as_str) {
+        response = spec
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("dangling {r}"));
+    }
+    let mut ex = response
+        .pointer(&format!(
+            "/content/application~1json/examples/{}",
+            pointer_escape(name)
+        ))
+        .unwrap_or_else(|| panic!("no example {name} at {ptr}"));
+    if let Some(r) = ex.get("$ref").and_then(Value::as_str) {
+        ex = spec
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("dangling {r}"));
+    }
+    ex.get("value").unwrap_or(&Value::Null)
+}
+
+fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value.clone())
+        .map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))
+}
+
+/// Asserts that the example decodes into `T`, and that a non-empty example does not decode
+/// into `T::default()` (which would mean none of its fields matched the type).
+pub fn decodes<T: DeserializeOwned + Default + PartialEq>(
+    method: &str,
+    path: &str,
+    status: &str,
+    name: &str,
+) {
+    let value = example(method, path, status, name);
+    let decoded = match decode::<T>(value) {
+        Ok(decoded) => decoded,
+        Err(e) => panic!(
+            "{} {path} {status} example `{name}` does not decode into {}: {e}",
+            method.to_uppercase(),
+            std::any::type_name::<T>()
+        ),
+    };
+    let empty = match value {
+        Value::Object(o) => o.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Null => true,
+        _ => false,
+    };
+    assert!(
+        empty || decoded != T::default(),
+        "{} {path} {status} example `{name}` matched none of the fields of {}",
+        method.to_uppercase(),
+        std::any::type_name::<T>()
+    );
+}
+
+/// Asserts that the example, which contradicts its schema (`defect`), still fails to decode
+/// (or matches none of the type's fields); when that changes, the spec was fixed and the
+/// override should go.
+pub fn spec_defect<T: DeserializeOwned + Default + PartialEq>(
+    method: &str,
+    path: &str,
+    status: &str,
+    name: &str,
+    defect: &str,
+) {
+    let value = example(method, path, status, name);
+    if decode::<T>(value).is_ok_and(|decoded| decoded != T::default()) {
+        panic!(
+            "{} {path} {status} example `{name}` now decodes; remove its override ({defect}) \
+             from xtask/src/codegen/overrides.rs",
+            method.to_uppercase()
+        );
+    }
+}
