@@ -28,10 +28,15 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 const WINDOW: u64 = 10;
 
 /// State shared by every connection.
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     pub(crate) faults: Faults,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared([REDACTED])")
+    }
 }
 
 impl Shared {

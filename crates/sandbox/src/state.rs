@@ -170,7 +170,6 @@ pub(crate) struct Scroll {
 pub(crate) const SCROLL_TTL: Duration = Duration::from_secs(60);
 
 /// Builder options the state needs.
-#[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) seed: u64,
     pub(crate) contacts: usize,
@@ -184,7 +183,6 @@ pub(crate) struct Config {
 }
 
 /// The whole workspace. Lives behind one mutex that is never held across an `.await`.
-#[derive(Debug)]
 pub(crate) struct State {
     pub(crate) cfg: Config,
     pub(crate) rng: StdRng,
@@ -603,5 +601,28 @@ impl State {
             }
         }
         Some(current)
+    }
+}
+
+// The sandbox's credentials are generated test data, but they are handled like real ones:
+// no derived Debug prints them (checked by `cargo xtask audit`).
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("seed", &self.seed)
+            .field("contacts", &self.contacts)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("cfg", &self.cfg)
+            .field("contacts", &self.contacts.len())
+            .field("tokens", &"[REDACTED]")
+            .finish_non_exhaustive()
     }
 }
