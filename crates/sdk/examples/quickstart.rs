@@ -68,8 +68,14 @@ async fn main() -> Result<()> {
         ..Default::default()
     };
     let pages: Vec<_> = client.contacts().list_pages(&params).try_collect().await?;
-    let total: usize = pages.iter().map(|p| p.data.as_ref().map_or(0, Vec::len)).sum();
-    println!("  {} pages, {total} contacts, no empty extra request", pages.len());
+    let total: usize = pages
+        .iter()
+        .map(|p| p.data.as_ref().map_or(0, Vec::len))
+        .sum();
+    println!(
+        "  {} pages, {total} contacts, no empty extra request",
+        pages.len()
+    );
 
     step("Search: email ends with .example AND role = user (checked before sending)");
     let query = Query::and([
@@ -108,7 +114,10 @@ async fn main() -> Result<()> {
 
     if let Some(rl) = client.rate_limit() {
         step("Rate limit seen on the last response");
-        println!("  {} of {} requests left in this 10-second window", rl.remaining, rl.limit);
+        println!(
+            "  {} of {} requests left in this 10-second window",
+            rl.remaining, rl.limit
+        );
     }
     sandbox.shutdown().await;
     println!("\ndone.");
@@ -145,11 +154,20 @@ async fn oauth_flow(sandbox: &intercom_sandbox::SandboxHandle, base: &Client) ->
     // request on its redirect URI. Here we read the redirect ourselves (it is not followed).
     let browser = base.with_access_token(sandbox.access_token());
     let path = format!("{}?{}", url.path(), url.query().unwrap_or_default());
-    let callback = match browser.execute(ApiRequest::dynamic(http::Method::GET, path)).await {
-        Err(Error::Redirect { location: Some(location), .. }) => location,
+    let callback = match browser
+        .execute(ApiRequest::dynamic(http::Method::GET, path))
+        .await
+    {
+        Err(Error::Redirect {
+            location: Some(location),
+            ..
+        }) => location,
         other => return Err(format!("expected a redirect, got {other:?}").into()),
     };
-    println!("  callback received: {}", callback.split('?').next().unwrap_or_default());
+    println!(
+        "  callback received: {}",
+        callback.split('?').next().unwrap_or_default()
+    );
 
     let code = state.verify_callback(&callback)?; // constant-time state check
     let token = base.exchange_code(&app, code).await?;
@@ -171,7 +189,10 @@ async fn real_api_read_only() -> Result<()> {
     let client = Client::builder()
         .build()?
         .with_access_token(AccessToken::from_env()?);
-    println!("INTERCOM_ACCESS_TOKEN is set: read-only calls against {}", client.base_url());
+    println!(
+        "INTERCOM_ACCESS_TOKEN is set: read-only calls against {}",
+        client.base_url()
+    );
     who_am_i(&client).await?;
     let page = client
         .contacts()
