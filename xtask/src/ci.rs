@@ -1,4 +1,5 @@
-//! `cargo xtask ci`: the same gate `.ci/run` runs, minus installing tools.
+//! `cargo xtask ci`: the same gate `.ci/run` runs, minus installing tools (cargo-deny,
+//! redis-server, npm packages are expected to be present).
 
 use anyhow::Result;
 
@@ -20,12 +21,20 @@ pub fn run(_args: &[String]) -> Result<()> {
     ]);
     step("clippy", clippy)?;
 
+    let mut codegen = cargo();
+    codegen.args(["xtask", "codegen", "--check"]);
+    step("generated code is current", codegen)?;
+
     crate::test::run(&[])?;
 
     let mut doc = cargo();
     doc.args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings");
     step("doc", doc)?;
+
+    let mut audit = cargo();
+    audit.args(["xtask", "audit"]);
+    step("token-handling audit", audit)?;
 
     let advisory = root().join("target/advisory-db");
     let mut layout = std::process::Command::new(root().join("../shared/tools/advisory-db"));
@@ -35,5 +44,9 @@ pub fn run(_args: &[String]) -> Result<()> {
     let mut deny = cargo();
     deny.args(["deny", "--offline", "check"]);
     step("cargo deny", deny)?;
+
+    let mut release = cargo();
+    release.args(["xtask", "release", "--check-reproducible"]);
+    step("reproducible release artifacts", release)?;
     Ok(())
 }

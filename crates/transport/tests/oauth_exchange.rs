@@ -135,3 +135,66 @@ async fn revoke_posts_uninstall_with_the_token_being_revoked() {
     assert_eq!(seen[0].headers()["authorization"], "Bearer dG9rOnRlbmFudA");
     assert!(seen[0].headers()["authorization"].is_sensitive());
 }
+
+/// Collects everything a TRACE subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("not poisoned").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn exchange_never_logs_the_form_or_the_token_even_at_trace() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (_, client, app) = setup(
+        StatusCode::OK,
+        r#"{"token_type":"Bearer","token":"dG9rOnNlY3JldC10b2tlbg","access_token":"dG9rOnNlY3JldC10b2tlbg"}"#,
+    );
+    client
+        .exchange_code(&app, AuthorizationCode::new(CODE).expect("valid code"))
+        .await
+        .expect("exchange succeeds");
+    let logs = String::from_utf8_lossy(&captured.0.lock().expect("not poisoned")).into_owned();
+    // The exchange was traced (so this test can fail)...
+    assert!(logs.contains("/auth/eagle/token"), "{logs}");
+    assert!(logs.contains("redacted"), "{logs}");
+    // ...but neither the form (code, client secret) nor the token appears.
+    for secret in [SECRET, "c0de", "dG9rOnNlY3JldC10b2tlbg"] {
+        assert!(!logs.contains(secret), "{secret} leaked into:\n{logs}");
+    }
+}
+
+#[tokio::test]
+async fn a_request_can_name_only_a_path_on_the_base_url() {
+    let (recorder, client, _) = setup(StatusCode::OK, "{}");
+    let client = client.with_oauth_token(OAuthToken::new("dG9rOnRlbmFudA").expect("valid"));
+    for path in ["//evil.example/steal", "https://evil.example/steal", "evil"] {
+        let err = client
+            .execute(intercom_transport::ApiRequest::dynamic(
+                http::Method::GET,
+                path,
+            ))
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(err, Error::InvalidRequest { .. }),
+            "{path}: {err:?}"
+        );
+    }
+    assert!(recorder.seen.lock().expect("not poisoned").is_empty());
+}
