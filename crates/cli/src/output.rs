@@ -82,11 +82,11 @@ impl ArrayWriter {
             write!(out, ",")?;
         }
         if pretty() {
-            write!(out, "\n")?;
+            writeln!(out)?;
         }
         write!(out, "{text}")?;
         self.count += 1;
-        if self.progress && self.count % 50 == 0 {
+        if self.progress && self.count.is_multiple_of(50) {
             eprint!("\rfetched {} …", self.count);
         }
         Ok(())
