@@ -210,6 +210,29 @@ pub fn opt_int_id<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::E
     }
 }
 
+/// Writes a list of ids declared as integers: each as a number when it is one.
+#[doc(hidden)]
+pub fn int_ids<S: Serializer>(v: &[String], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq as _;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for id in v {
+        match id.parse::<i64>() {
+            Ok(n) => seq.serialize_element(&n)?,
+            Err(_) => seq.serialize_element(id)?,
+        }
+    }
+    seq.end()
+}
+
+/// [`int_ids`] for an optional field (skipped when `None`).
+#[doc(hidden)]
+pub fn opt_int_ids<S: Serializer>(v: &Option<Vec<String>>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => int_ids(v, s),
+        None => s.serialize_none(),
+    }
+}
+
 struct Number {
     integer: bool,
 }

@@ -12,6 +12,7 @@ fn helpers(ty: &Ty, optional: bool) -> (Option<&'static str>, Option<&'static st
         Ty::Id => (Some("id"), None),
         Ty::IntId => (Some("id"), Some("int_id")),
         Ty::Ids => (Some("ids"), None),
+        Ty::IntIds => (Some("ids"), Some("int_ids")),
         Ty::Int => (Some("int"), None),
         Ty::Float => (Some("float"), None),
         Ty::Timestamp(TsKind::Iso) => (None, Some("iso")),
@@ -26,6 +27,7 @@ fn helpers(ty: &Ty, optional: bool) -> (Option<&'static str>, Option<&'static st
             match s {
                 "id" => "opt_id",
                 "int_id" => "opt_int_id",
+                "int_ids" => "opt_int_ids",
                 "ids" => "opt_ids",
                 "int" => "opt_int",
                 "float" => "opt_float",

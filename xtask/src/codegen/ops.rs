@@ -38,7 +38,7 @@ pub enum QTy {
 }
 
 impl QTy {
-    fn rust(&self) -> String {
+    pub fn rust(&self) -> String {
         match self {
             QTy::Str => "String".into(),
             QTy::Int => "i64".into(),
@@ -101,12 +101,20 @@ pub struct Op {
 }
 
 impl Op {
-    fn params_struct(&self) -> Option<String> {
+    pub fn params_struct(&self) -> Option<String> {
         if self.query.iter().any(|q| !q.required && !q.from_path) {
             Some(format!("{}Params", pascal(&self.name)))
         } else {
             None
         }
+    }
+
+    /// Whether the method has a short form without its (all optional) query parameters, the
+    /// full one being `{name}_with`.
+    pub fn has_short_form(&self) -> bool {
+        self.paging.is_none()
+            && self.params_struct().is_some()
+            && self.query.iter().all(|q| !q.required || q.from_path)
     }
 }
 
@@ -902,9 +910,7 @@ fn render_method(out: &mut String, op: &Op) {
     let args = method_args(op);
     let ret = resp_type(op);
     // Operations whose query parameters are all optional get a short form without them.
-    let short = op.paging.is_none()
-        && op.params_struct().is_some()
-        && op.query.iter().all(|q| !q.required || q.from_path);
+    let short = op.has_short_form();
     let full_name = if short {
         format!("{}_with", op.name)
     } else {

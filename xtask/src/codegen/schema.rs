@@ -28,8 +28,10 @@ pub enum Ty {
     Id,
     /// An id declared as an integer (exposed as `String`, written as a number when numeric).
     IntId,
-    /// A list of ids.
+    /// A list of ids declared as strings.
     Ids,
+    /// A list of ids declared as integers (written as numbers when numeric).
+    IntIds,
     Int,
     Float,
     Bool,
@@ -59,7 +61,7 @@ impl Ty {
         match self {
             Ty::Named(n) => format!("{models}{n}"),
             Ty::Str | Ty::Id | Ty::IntId => "String".into(),
-            Ty::Ids => "Vec<String>".into(),
+            Ty::Ids | Ty::IntIds => "Vec<String>".into(),
             Ty::Int => "i64".into(),
             Ty::Float => "f64".into(),
             Ty::Bool => "bool".into(),
@@ -540,7 +542,9 @@ impl<'s> Models<'s> {
                     Some("string" | "integer")
                 ) && str_enum(self.resolve(&items)).is_none();
                 if prop.is_some_and(|p| p.ends_with("_ids")) && scalar_items {
-                    return Ok(Ty::Ids);
+                    let int =
+                        self.resolve(&items).get("type").and_then(Value::as_str) == Some("integer");
+                    return Ok(if int { Ty::IntIds } else { Ty::Ids });
                 }
                 let item_ctx = format!("{ctx}Item");
                 let mut item =

@@ -427,7 +427,8 @@ pub struct Admin {
     /// The `team_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub team_ids: Option<Vec<String>>,
     /// The `team_priority_level` property.
@@ -459,13 +460,15 @@ pub struct AdminPriorityLevel {
     /// The `primary_admin_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub primary_admin_ids: Option<Vec<String>>,
     /// The `secondary_admin_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub secondary_admin_ids: Option<Vec<String>>,
 }
@@ -627,7 +630,8 @@ pub struct AdminWithApp {
     /// The `team_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub team_ids: Option<Vec<String>>,
     /// The `type` property.
@@ -879,7 +883,8 @@ pub struct Article {
     /// The `parent_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub parent_ids: Option<Vec<String>>,
     /// The `scheduled_publish_at` property.
@@ -953,7 +958,8 @@ pub struct ArticleContent {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `author_id` property.
@@ -1135,7 +1141,8 @@ pub struct ArticleListItem {
     /// The `parent_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub parent_ids: Option<Vec<String>>,
     /// The `scheduled_publish_at` property.

@@ -51,7 +51,8 @@ pub struct ContentBulkActionRequestAudience {
     /// The `add_segment_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub add_segment_ids: Option<Vec<String>>,
     /// The `remove_all` property.
@@ -60,7 +61,8 @@ pub struct ContentBulkActionRequestAudience {
     /// The `remove_segment_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub remove_segment_ids: Option<Vec<String>>,
 }
@@ -102,13 +104,15 @@ pub struct ContentBulkActionRequestTags {
     /// The `add_tag_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub add_tag_ids: Option<Vec<String>>,
     /// The `remove_tag_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub remove_tag_ids: Option<Vec<String>>,
 }
@@ -134,7 +138,8 @@ pub struct ContentImportSource {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `created_at` property.
@@ -359,7 +364,8 @@ pub struct ContentSnippet {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `body_markdown` property.
@@ -426,7 +432,8 @@ pub struct ContentSnippetCreateRequest {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `body_markdown` property.
@@ -496,7 +503,8 @@ pub struct ContentSnippetUpdateRequest {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `body_markdown` property.

@@ -27,7 +27,8 @@ pub struct CreateArticleRequest {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `author_id` property.
@@ -865,7 +866,8 @@ pub struct CreateInternalArticleRequest {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `author_id` property.

@@ -55,7 +55,8 @@ pub struct InternalArticle {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `author_id` property.
@@ -146,7 +147,8 @@ pub struct InternalArticleListItem {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `author_id` property.

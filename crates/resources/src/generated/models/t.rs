@@ -213,7 +213,8 @@ pub struct Team {
     /// The `admin_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub admin_ids: Option<Vec<String>>,
     /// The `admin_priority_level` property.
@@ -318,13 +319,15 @@ pub struct TeamPriorityLevel {
     /// The `primary_team_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub primary_team_ids: Option<Vec<String>>,
     /// The `secondary_team_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub secondary_team_ids: Option<Vec<String>>,
 }

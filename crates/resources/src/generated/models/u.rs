@@ -58,7 +58,8 @@ pub struct UpdateArticleRequest {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `author_id` property.
@@ -502,7 +503,8 @@ pub struct UpdateInternalArticleRequest {
     /// The `audience_ids` property.
     #[serde(
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
+        deserialize_with = "crate::lenient::opt_ids",
+        serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
     /// The `author_id` property.
