@@ -1,7 +1,9 @@
 //! Intercom-shaped errors and the replies handlers produce.
 
 use http::StatusCode;
-use serde_json::{json, Value};
+use intercom_resources::models;
+use serde::Serialize;
+use serde_json::Value;
 
 /// An error answered in Intercom's `error.list` shape.
 #[derive(Debug, Clone)]
@@ -64,12 +66,17 @@ impl ApiError {
         .with_field(field)
     }
 
-    pub(crate) fn body(&self, request_id: &str) -> Value {
-        let mut item = json!({"code": self.code, "message": self.message});
-        if let (Some(field), Some(map)) = (&self.field, item.as_object_mut()) {
-            map.insert("field".into(), Value::String(field.clone()));
+    /// The `error.list` body (the generated `Error` model).
+    pub(crate) fn body(&self, request_id: &str) -> models::Error {
+        models::Error {
+            type_: "error.list".into(),
+            request_id: Some(request_id.to_owned()),
+            errors: vec![models::ErrorErrorsItem {
+                code: self.code.clone(),
+                message: Some(self.message.clone()),
+                field: self.field.clone(),
+            }],
         }
-        json!({"type": "error.list", "request_id": request_id, "errors": [item]})
     }
 }
 
@@ -84,12 +91,18 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    pub(crate) fn ok(body: Value) -> Self {
+    /// 200 with a JSON body built by hand (only for what no generated model describes).
+    pub(crate) fn json(body: Value) -> Self {
         Self {
             status: StatusCode::OK,
             body: Some(body),
             location: None,
         }
+    }
+
+    /// 200 with a generated model as the body.
+    pub(crate) fn model<T: Serialize>(body: &T) -> Outcome {
+        crate::model::to_json(body).map(Self::json)
     }
 
     pub(crate) fn accepted() -> Self {

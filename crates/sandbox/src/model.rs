@@ -1,7 +1,18 @@
-//! Rendering records in the shapes of the 2.16 schemas (`contact`, `company`, `tag`, …).
+//! Rendering records as the generated 2.16 models of `intercom-resources` (`Contact`,
+//! `Company`, `Tag`, …), so the sandbox's responses cannot drift from the client's types.
+//!
+//! Every success body is built as a `models::*` value and serialized. The models skip `None`
+//! fields, so a property Intercom sends as `null` is absent here; the client's lenient decoding
+//! treats both the same. The few pieces Intercom sends that the models cannot express are
+//! added to the serialized JSON afterwards, each with a comment naming why (see
+//! [`with_next_page`] and [`contact_value`]).
 
-use serde_json::{json, Value};
+use intercom_resources::lenient::Timestamp;
+use intercom_resources::models;
+use serde::Serialize;
+use serde_json::Value;
 
+use crate::errors::ApiError;
 use crate::state::{
     Admin, AppliedTag, Company, Contact, Conversation, DataAttribute, Note, Part, State,
 };
@@ -9,390 +20,656 @@ use crate::state::{
 const DEFAULT_AVATAR: &str =
     "https://static.intercomassets.com/assets/default-avatars/admins/128.png";
 
-/// `admin` (GET /admins, GET /admins/{id}).
-pub(crate) fn admin(a: &Admin) -> Value {
-    json!({
-        "type": "admin",
-        "id": a.id,
-        "name": a.name,
-        "email": a.email,
-        "job_title": a.job_title,
-        "away_mode_enabled": false,
-        "away_mode_reassign": false,
-        "away_status_reason_id": null,
-        "has_inbox_seat": true,
-        "team_ids": [],
-        "avatar": DEFAULT_AVATAR,
+/// Nested lists (`tags`, `notes`, `companies` of a contact) show at most this many items.
+const NESTED_LIMIT: usize = 10;
+
+fn s(v: &str) -> Option<String> {
+    Some(v.to_owned())
+}
+
+fn ts(seconds: i64) -> Option<Timestamp> {
+    Some(Timestamp::from_unix(seconds))
+}
+
+fn count(n: usize) -> Option<i64> {
+    Some(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// Serializes a model to JSON; a failure (which the models cannot produce) is a 500.
+pub(crate) fn to_json<T: Serialize>(model: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(model).map_err(|error| {
+        tracing::error!(%error, "sandbox could not serialize a response model");
+        ApiError::new(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "The sandbox could not render this response",
+        )
     })
+}
+
+/// `admin` (GET /admins, GET /admins/{id}).
+pub(crate) fn admin(a: &Admin) -> models::Admin {
+    models::Admin {
+        type_: s("admin"),
+        id: Some(a.id.clone()),
+        name: Some(a.name.clone()),
+        email: Some(a.email.clone()),
+        job_title: Some(a.job_title.clone()),
+        away_mode_enabled: Some(false),
+        away_mode_reassign: Some(false),
+        has_inbox_seat: Some(true),
+        team_ids: Some(Vec::new()),
+        avatar: s(DEFAULT_AVATAR),
+        ..Default::default()
+    }
+}
+
+/// `admin.list` (GET /admins).
+pub(crate) fn admin_list(state: &State) -> models::AdminList {
+    models::AdminList {
+        type_: s("admin.list"),
+        admins: Some(state.admins.iter().map(admin).collect()),
+    }
 }
 
 /// `admin_with_app` (GET /me).
-pub(crate) fn me(state: &State, a: &Admin) -> Value {
-    json!({
-        "type": "admin",
-        "id": a.id,
-        "name": a.name,
-        "email": a.email,
-        "job_title": a.job_title,
-        "away_mode_enabled": false,
-        "away_mode_reassign": false,
-        "has_inbox_seat": true,
-        "team_ids": [],
-        "email_verified": true,
-        "avatar": {"type": "avatar", "image_url": DEFAULT_AVATAR},
-        "app": {
-            "type": "app",
-            "id_code": state.app_id,
-            "name": "Intercom sandbox",
-            "created_at": crate::state::SEED_EPOCH - 365 * 86_400,
-            "secure": false,
-            "identity_verification": false,
-            "timezone": "Etc/UTC",
-            "region": "US",
-        },
-    })
+pub(crate) fn me(state: &State, a: &Admin) -> models::AdminWithApp {
+    models::AdminWithApp {
+        type_: s("admin"),
+        id: Some(a.id.clone()),
+        name: Some(a.name.clone()),
+        email: Some(a.email.clone()),
+        job_title: Some(a.job_title.clone()),
+        away_mode_enabled: Some(false),
+        away_mode_reassign: Some(false),
+        has_inbox_seat: Some(true),
+        team_ids: Some(Vec::new()),
+        email_verified: Some(true),
+        avatar: Some(models::AdminWithAppAvatar {
+            type_: s("avatar"),
+            image_url: s(DEFAULT_AVATAR),
+        }),
+        app: Some(models::App {
+            type_: s("app"),
+            id_code: Some(state.app_id.clone()),
+            name: s("Intercom sandbox"),
+            created_at: ts(crate::state::SEED_EPOCH - 365 * 86_400),
+            identity_verification: Some(false),
+            timezone: s("Etc/UTC"),
+            region: s("US"),
+        }),
+    }
 }
 
-fn applied_tag(state: &State, t: &AppliedTag) -> Value {
-    let name = state.tag(&t.tag_id).map(|t| t.name.clone());
-    json!({
-        "type": "tag",
-        "id": t.tag_id,
-        "name": name,
-        "applied_at": t.applied_at,
-        "applied_by": {"type": "admin", "id": t.admin_id},
-    })
+fn addressable(kind: &str, id: &str, url: String) -> models::AddressableList {
+    models::AddressableList {
+        type_: s(kind),
+        id: Some(id.to_owned()),
+        url: Some(url),
+    }
 }
 
-/// `contact` (GET/POST/PUT /contacts…, list and search items).
-pub(crate) fn contact(state: &State, c: &Contact) -> Value {
-    let tags: Vec<Value> = c
+/// `contact` (list and search items).
+pub(crate) fn contact(state: &State, c: &Contact) -> models::Contact {
+    let tags: Vec<models::AddressableList> = c
         .tags
         .iter()
-        .take(10)
-        .map(|t| json!({"type": "tag", "id": t.tag_id, "url": format!("/tags/{}", t.tag_id)}))
+        .take(NESTED_LIMIT)
+        .map(|t| addressable("tag", &t.tag_id, format!("/tags/{}", t.tag_id)))
         .collect();
     let notes: Vec<&Note> = state
         .notes
         .iter()
         .filter(|n| n.contact_id == c.id)
         .collect();
-    let note_refs: Vec<Value> = notes
+    let note_refs: Vec<models::AddressableList> = notes
         .iter()
-        .take(10)
-        .map(|n| json!({"type": "note", "id": n.id, "url": format!("/notes/{}", n.id)}))
+        .take(NESTED_LIMIT)
+        .map(|n| addressable("note", &n.id, format!("/notes/{}", n.id)))
         .collect();
-    let companies: Vec<Value> = c
+    let companies: Vec<models::CompanyData> = c
         .company_ids
         .iter()
-        .take(10)
-        .map(|id| json!({"type": "company", "id": id, "url": format!("/companies/{id}")}))
+        .take(NESTED_LIMIT)
+        .map(|id| models::CompanyData {
+            type_: s("company"),
+            id: Some(id.clone()),
+            url: Some(format!("/companies/{id}")),
+        })
         .collect();
     let email_domain = c
         .email
         .as_deref()
         .and_then(|e| e.rsplit_once('@'))
         .map(|(_, d)| d.to_owned());
-    json!({
-        "type": "contact",
-        "id": c.id,
-        "workspace_id": state.app_id,
-        "external_id": c.external_id,
-        "role": c.role,
-        "email": c.email,
-        "email_domain": email_domain,
-        "phone": c.phone,
-        "name": c.name,
-        "avatar": c.avatar,
-        "owner_id": c.owner_id,
-        "social_profiles": {"type": "list", "data": []},
-        "has_hard_bounced": false,
-        "marked_email_as_spam": false,
-        "unsubscribed_from_emails": c.unsubscribed_from_emails,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
-        "signed_up_at": c.signed_up_at,
-        "last_seen_at": c.last_seen_at,
-        "last_replied_at": null,
-        "last_contacted_at": null,
-        "last_email_opened_at": null,
-        "last_email_clicked_at": null,
-        "language_override": null,
-        "browser": null,
-        "browser_version": null,
-        "browser_language": null,
-        "os": null,
-        "location": {
-            "type": "location",
-            "country": c.country,
-            "region": null,
-            "city": c.city,
-            "country_code": null,
-            "continent_code": null,
-        },
-        "android_app_name": null,
-        "android_app_version": null,
-        "android_device": null,
-        "android_os_version": null,
-        "android_sdk_version": null,
-        "android_last_seen_at": null,
-        "ios_app_name": null,
-        "ios_app_version": null,
-        "ios_device": null,
-        "ios_os_version": null,
-        "ios_sdk_version": null,
-        "ios_last_seen_at": null,
-        "custom_attributes": c.custom_attributes,
-        "tags": {
-            "type": "list",
-            "data": tags,
-            "url": format!("/contacts/{}/tags", c.id),
-            "total_count": c.tags.len(),
-            "has_more": c.tags.len() > 10,
-        },
-        "notes": {
-            "type": "list",
-            "data": note_refs,
-            "url": format!("/contacts/{}/notes", c.id),
-            "total_count": notes.len(),
-            "has_more": notes.len() > 10,
-        },
-        "companies": {
-            "type": "list",
-            "data": companies,
-            "url": format!("/contacts/{}/companies", c.id),
-            "total_count": c.company_ids.len(),
-            "has_more": c.company_ids.len() > 10,
-        },
-        "opted_out_subscription_types": {
-            "type": "list", "data": [], "url": format!("/contacts/{}/subscriptions", c.id),
-            "total_count": 0, "has_more": false,
-        },
-        "opted_in_subscription_types": {
-            "type": "list", "data": [], "url": format!("/contacts/{}/subscriptions", c.id),
-            "total_count": 0, "has_more": false,
-        },
-        "utm_campaign": null,
-        "utm_content": null,
-        "utm_medium": null,
-        "utm_source": null,
-        "utm_term": null,
-        "referrer": null,
-        "enabled_push_messaging": null,
-    })
+    models::Contact {
+        type_: s("contact"),
+        id: Some(c.id.clone()),
+        workspace_id: Some(state.app_id.clone()),
+        external_id: c.external_id.clone(),
+        role: Some(c.role.clone()),
+        email: c.email.clone(),
+        email_domain,
+        phone: c.phone.clone(),
+        name: c.name.clone(),
+        avatar: c.avatar.as_ref().map(|url| models::ContactAvatar {
+            type_: s("avatar"),
+            image_url: Some(url.clone()),
+        }),
+        // The 2.16 schema declares `owner_id` a string.
+        owner_id: c.owner_id.map(|id| id.to_string()),
+        social_profiles: Some(models::ContactSocialProfiles {
+            data: Some(Vec::new()),
+        }),
+        has_hard_bounced: Some(false),
+        marked_email_as_spam: Some(false),
+        unsubscribed_from_emails: Some(c.unsubscribed_from_emails),
+        created_at: ts(c.created_at),
+        updated_at: ts(c.updated_at),
+        signed_up_at: c.signed_up_at.and_then(ts),
+        last_seen_at: c.last_seen_at.and_then(ts),
+        location: Some(models::ContactLocation {
+            type_: s("location"),
+            country: c.country.clone(),
+            region: None,
+            city: c.city.clone(),
+        }),
+        custom_attributes: Some(Value::Object(c.custom_attributes.clone())),
+        tags: Some(models::ContactTags {
+            data: Some(tags),
+            url: Some(format!("/contacts/{}/tags", c.id)),
+            total_count: count(c.tags.len()),
+            has_more: Some(c.tags.len() > NESTED_LIMIT),
+        }),
+        notes: Some(models::ContactNotes {
+            data: Some(note_refs),
+            url: Some(format!("/contacts/{}/notes", c.id)),
+            total_count: count(notes.len()),
+            has_more: Some(notes.len() > NESTED_LIMIT),
+        }),
+        companies: Some(models::ContactCompanies {
+            data: Some(companies),
+            url: Some(format!("/contacts/{}/companies", c.id)),
+            total_count: count(c.company_ids.len()),
+            has_more: Some(c.company_ids.len() > NESTED_LIMIT),
+        }),
+        ..Default::default()
+    }
 }
 
-/// `contact_reference` plus one flag (`contact_deleted`, `contact_archived`, …).
-pub(crate) fn contact_reference(c: &Contact, flag: &str, value: bool) -> Value {
-    let mut reference = json!({
-        "type": "contact",
-        "id": c.id,
-        "external_id": c.external_id,
-    });
-    if let Some(map) = reference.as_object_mut() {
-        map.insert(flag.to_owned(), Value::Bool(value));
+/// `contact` as JSON, with what Intercom sends beyond the model: the nested lists
+/// (`tags`, `notes`, `companies`, `social_profiles`) carry `"type": "list"`, which the 2.16
+/// schemas of those inline objects do not declare.
+pub(crate) fn contact_value(model: &models::Contact) -> Result<Value, ApiError> {
+    let mut value = to_json(model)?;
+    add_list_types(&mut value);
+    Ok(value)
+}
+
+/// See [`contact_value`].
+fn add_list_types(contact: &mut Value) {
+    for key in ["tags", "notes", "companies", "social_profiles"] {
+        if let Some(map) = contact.get_mut(key).and_then(Value::as_object_mut) {
+            map.insert("type".into(), Value::from("list"));
+        }
     }
-    reference
+}
+
+/// `contact_list` (GET /contacts, POST /contacts/search), with `pages.next.page` (see
+/// [`with_next_page`]) and the nested lists' `type` (see [`contact_value`]).
+pub(crate) fn contact_list(list: &models::ContactList) -> Result<Value, ApiError> {
+    let mut value = with_next_page(list)?;
+    if let Some(items) = value.get_mut("data").and_then(Value::as_array_mut) {
+        items.iter_mut().for_each(add_list_types);
+    }
+    Ok(value)
+}
+
+/// `contact` as returned by get, create and update (`CreateContactResponse`, a `contact`
+/// plus `enabled_push_messaging`). Destructured field by field so that a field added to the
+/// model fails to compile here instead of being dropped.
+pub(crate) fn contact_response(state: &State, c: &Contact) -> Result<Value, ApiError> {
+    let models::Contact {
+        android_app_name,
+        android_app_version,
+        android_device,
+        android_last_seen_at,
+        android_os_version,
+        android_sdk_version,
+        avatar,
+        browser,
+        browser_language,
+        browser_version,
+        companies,
+        created_at,
+        custom_attributes,
+        email,
+        email_domain,
+        external_id,
+        has_hard_bounced,
+        id,
+        ios_app_name,
+        ios_app_version,
+        ios_device,
+        ios_last_seen_at,
+        ios_os_version,
+        ios_sdk_version,
+        language_override,
+        last_contacted_at,
+        last_email_clicked_at,
+        last_email_opened_at,
+        last_replied_at,
+        last_seen_at,
+        location,
+        marked_email_as_spam,
+        merge_history,
+        name,
+        notes,
+        os,
+        owner_id,
+        phone,
+        role,
+        signed_up_at,
+        social_profiles,
+        tags,
+        type_,
+        unsubscribed_from_emails,
+        updated_at,
+        workspace_id,
+    } = contact(state, c);
+    let response = models::ContactResponse {
+        android_app_name,
+        android_app_version,
+        android_device,
+        android_last_seen_at,
+        android_os_version,
+        android_sdk_version,
+        avatar,
+        browser,
+        browser_language,
+        browser_version,
+        companies,
+        created_at,
+        custom_attributes,
+        email,
+        email_domain,
+        enabled_push_messaging: None,
+        external_id,
+        has_hard_bounced,
+        id,
+        ios_app_name,
+        ios_app_version,
+        ios_device,
+        ios_last_seen_at,
+        ios_os_version,
+        ios_sdk_version,
+        language_override,
+        last_contacted_at,
+        last_email_clicked_at,
+        last_email_opened_at,
+        last_replied_at,
+        last_seen_at,
+        location,
+        marked_email_as_spam,
+        merge_history,
+        name,
+        notes,
+        os,
+        owner_id,
+        phone,
+        role,
+        signed_up_at,
+        social_profiles,
+        tags,
+        type_,
+        unsubscribed_from_emails,
+        updated_at,
+        workspace_id,
+    };
+    let mut value = to_json(&response)?;
+    add_list_types(&mut value);
+    Ok(value)
+}
+
+/// `contact_deleted` (DELETE /contacts/{id}).
+pub(crate) fn contact_deleted(c: &Contact) -> models::ContactDeleted {
+    models::ContactDeleted {
+        type_: s("contact"),
+        id: Some(c.id.clone()),
+        external_id: c.external_id.clone(),
+        deleted: Some(true),
+    }
+}
+
+/// `contact_archived` / `contact_unarchived` (POST /contacts/{id}/(un)archive): the two
+/// schemas have the same fields.
+pub(crate) fn contact_archived(c: &Contact) -> Result<Value, ApiError> {
+    if c.archived {
+        to_json(&models::ContactArchived {
+            type_: s("contact"),
+            id: Some(c.id.clone()),
+            external_id: c.external_id.clone(),
+            archived: Some(true),
+        })
+    } else {
+        to_json(&models::ContactUnarchived {
+            type_: s("contact"),
+            id: Some(c.id.clone()),
+            external_id: c.external_id.clone(),
+            archived: Some(false),
+        })
+    }
 }
 
 /// `company`.
-pub(crate) fn company(state: &State, c: &Company) -> Value {
+pub(crate) fn company(state: &State, c: &Company) -> models::Company {
     let user_count = state
         .contacts
         .iter()
         .filter(|p| p.company_ids.contains(&c.id))
         .count();
-    let plan = match &c.plan {
-        Some(name) => json!({"type": "plan", "id": format!("plan-{name}"), "name": name}),
-        None => json!({}),
-    };
-    json!({
-        "type": "company",
-        "id": c.id,
-        "company_id": c.company_id,
-        "app_id": state.app_id,
-        "name": c.name,
-        "remote_created_at": c.remote_created_at,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
-        "last_request_at": null,
-        "size": c.size,
-        "website": c.website,
-        "industry": c.industry,
-        "monthly_spend": c.monthly_spend,
-        "session_count": c.session_count,
-        "user_count": user_count,
-        "tags": {"type": "tag.list", "tags": []},
-        "segments": {"type": "segment.list", "segments": []},
-        "plan": plan,
-        "custom_attributes": c.custom_attributes,
-    })
-}
-
-/// `tag` (without `applied_*`).
-pub(crate) fn tag(id: &str, name: &str) -> Value {
-    json!({"type": "tag", "id": id, "name": name})
-}
-
-/// `tag` as attached to a contact.
-pub(crate) fn contact_tag(state: &State, t: &AppliedTag) -> Value {
-    applied_tag(state, t)
-}
-
-fn author(state: &State, kind: &str, id: &str) -> Value {
-    if kind == "admin" {
-        let a = state.admin(id);
-        json!({
-            "type": "admin",
-            "id": id,
-            "name": a.map(|a| a.name.clone()),
-            "email": a.map(|a| a.email.clone()),
-        })
-    } else {
-        let c = state.contacts.iter().find(|c| c.id == id);
-        json!({
-            "type": if c.is_some_and(|c| c.role == "lead") { "lead" } else { "user" },
-            "id": id,
-            "name": c.and_then(|c| c.name.clone()),
-            "email": c.and_then(|c| c.email.clone()),
-        })
+    models::Company {
+        type_: s("company"),
+        id: Some(c.id.clone()),
+        company_id: Some(c.company_id.clone()),
+        app_id: Some(state.app_id.clone()),
+        name: Some(c.name.clone()),
+        remote_created_at: c.remote_created_at.and_then(ts),
+        created_at: ts(c.created_at),
+        updated_at: ts(c.updated_at),
+        size: c.size,
+        website: c.website.clone(),
+        industry: c.industry.clone(),
+        monthly_spend: Some(c.monthly_spend),
+        session_count: Some(c.session_count),
+        user_count: count(user_count),
+        tags: Some(models::CompanyTags {
+            type_: s("tag.list"),
+            tags: Some(Vec::new()),
+        }),
+        segments: Some(models::CompanySegments {
+            type_: s("segment.list"),
+            segments: Some(Vec::new()),
+        }),
+        plan: c.plan.as_ref().map(|name| models::CompanyPlan {
+            type_: s("plan"),
+            id: Some(format!("plan-{name}")),
+            name: Some(name.clone()),
+        }),
+        custom_attributes: Some(c.custom_attributes.clone()),
+        ..Default::default()
     }
 }
 
-fn part(state: &State, p: &Part) -> Value {
-    json!({
-        "type": "conversation_part",
-        "id": p.id,
-        "part_type": p.part_type,
-        "body": p.body,
-        "created_at": p.created_at,
-        "updated_at": p.created_at,
-        "notified_at": p.created_at,
-        "assigned_to": null,
-        "author": author(state, &p.author_type, &p.author_id),
-        "attachments": [],
-        "external_id": null,
-        "redacted": false,
-    })
+/// `tag` without `applied_*` (GET /tags, GET /contacts/{id}/tags).
+pub(crate) fn tag(id: &str, name: &str) -> models::Tag {
+    models::Tag {
+        type_: s("tag"),
+        id: s(id),
+        name: s(name),
+        ..Default::default()
+    }
 }
 
-/// `conversation_list_item` (GET /conversations) or `conversation` with its parts.
-pub(crate) fn conversation(state: &State, c: &Conversation, with_parts: bool) -> Value {
+/// `tag_list`.
+pub(crate) fn tag_list(tags: Vec<models::Tag>) -> models::TagList {
+    models::TagList {
+        type_: s("list"),
+        data: Some(tags),
+    }
+}
+
+/// `tag` as attached to a contact, with `applied_at` and `applied_by`.
+pub(crate) fn contact_tag(state: &State, t: &AppliedTag) -> models::Tag {
+    models::Tag {
+        type_: s("tag"),
+        id: Some(t.tag_id.clone()),
+        name: state.tag(&t.tag_id).map(|t| t.name.clone()),
+        applied_at: ts(t.applied_at),
+        applied_by: Some(models::Reference {
+            type_: s("admin"),
+            id: Some(t.admin_id.clone()),
+        }),
+    }
+}
+
+/// (type, id, name, email) of a message author.
+fn author(state: &State, kind: &str, id: &str) -> (String, Option<String>, Option<String>) {
+    if kind == "admin" {
+        let a = state.admin(id);
+        (
+            "admin".into(),
+            a.map(|a| a.name.clone()),
+            a.map(|a| a.email.clone()),
+        )
+    } else {
+        let c = state.contacts.iter().find(|c| c.id == id);
+        let kind = if c.is_some_and(|c| c.role == "lead") {
+            "lead"
+        } else {
+            "user"
+        };
+        (
+            kind.into(),
+            c.and_then(|c| c.name.clone()),
+            c.and_then(|c| c.email.clone()),
+        )
+    }
+}
+
+fn part(state: &State, p: &Part) -> models::ConversationPart {
+    let (kind, name, email) = author(state, &p.author_type, &p.author_id);
+    models::ConversationPart {
+        type_: s("conversation_part"),
+        id: Some(p.id.clone()),
+        part_type: Some(p.part_type.clone()),
+        body: p.body.clone(),
+        created_at: ts(p.created_at),
+        updated_at: ts(p.created_at),
+        notified_at: ts(p.created_at),
+        author: Some(models::ConversationPartAuthor {
+            type_: Some(kind),
+            id: Some(p.author_id.clone()),
+            name,
+            email,
+            ..Default::default()
+        }),
+        attachments: Some(Vec::new()),
+        redacted: Some(false),
+        ..Default::default()
+    }
+}
+
+/// `conversation` with its parts (GET /conversations/{id}, POST …/reply).
+pub(crate) fn conversation(state: &State, c: &Conversation) -> models::Conversation {
     let external_id = state
         .contacts
         .iter()
         .find(|p| p.id == c.contact_id)
         .and_then(|p| p.external_id.clone());
-    let mut value = json!({
-        "type": "conversation",
-        "id": c.id,
-        "title": null,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
-        "waiting_since": c.waiting_since,
-        "snoozed_until": null,
-        "open": c.open,
-        "state": if c.open { "open" } else { "closed" },
-        "read": c.read,
-        "priority": "not_priority",
-        "admin_assignee_id": c.admin_assignee_id,
-        "team_assignee_id": null,
-        "tags": {"type": "tag.list", "tags": []},
-        "conversation_rating": null,
-        "source": {
-            "type": "conversation",
-            "id": c.source_id,
-            "delivered_as": c.delivered_as,
-            "subject": c.subject,
-            "body": c.body,
-            "author": author(state, &c.author_type, &c.author_id),
-            "attachments": [],
-            "url": null,
-            "redacted": false,
-        },
-        "contacts": {
-            "type": "contact.list",
-            "contacts": [{"type": "contact", "id": c.contact_id, "external_id": external_id}],
-        },
-        "teammates": {"type": "admin.list", "admins": []},
-        "custom_attributes": {},
-        "first_contact_reply": null,
-        "sla_applied": null,
-        "statistics": null,
-        "linked_objects": {"type": "list", "data": [], "total_count": 0, "has_more": false},
-        "ai_agent_participated": false,
-        "ai_agent": null,
-    });
-    if with_parts {
-        let parts: Vec<Value> = c.parts.iter().map(|p| part(state, p)).collect();
-        if let Some(map) = value.as_object_mut() {
-            map.insert("topics".into(), json!({}));
-            map.insert("ticket".into(), Value::Null);
-            map.insert(
-                "conversation_parts".into(),
-                json!({
-                    "type": "conversation_part.list",
-                    "conversation_parts": parts,
-                    "total_count": c.parts.len(),
-                }),
-            );
-        }
+    let (kind, name, email) = author(state, &c.author_type, &c.author_id);
+    let state_name = if c.open { "open" } else { "closed" };
+    models::Conversation {
+        type_: s("conversation"),
+        id: Some(c.id.clone()),
+        created_at: ts(c.created_at),
+        updated_at: ts(c.updated_at),
+        waiting_since: c.waiting_since.and_then(ts),
+        open: Some(c.open),
+        state: Some(models::ConversationState::from(state_name)),
+        read: Some(c.read),
+        priority: Some(models::ConversationPriority::None),
+        admin_assignee_id: c.admin_assignee_id.map(|id| id.to_string()),
+        tags: Some(models::Tags {
+            type_: s("tag.list"),
+            tags: Some(Vec::new()),
+        }),
+        source: Some(models::ConversationSource {
+            type_: s("conversation"),
+            id: Some(c.source_id.clone()),
+            delivered_as: Some(c.delivered_as.clone()),
+            subject: Some(c.subject.clone()),
+            body: Some(c.body.clone()),
+            author: Some(models::ConversationSourceAuthor {
+                type_: Some(kind),
+                id: Some(c.author_id.clone()),
+                name,
+                email,
+            }),
+            attachments: Some(Vec::new()),
+            redacted: Some(false),
+            ..Default::default()
+        }),
+        contacts: Some(models::ConversationContacts {
+            type_: s("contact.list"),
+            contacts: Some(vec![models::ContactReference {
+                type_: s("contact"),
+                id: Some(c.contact_id.clone()),
+                external_id,
+            }]),
+        }),
+        teammates: Some(models::ConversationTeammates {
+            type_: s("admin.list"),
+            teammates: Some(Vec::new()),
+        }),
+        custom_attributes: Some(models::CustomAttributes::new()),
+        linked_objects: Some(models::LinkedObjectList {
+            type_: s("list"),
+            data: Some(Vec::new()),
+            total_count: Some(0),
+            has_more: Some(false),
+        }),
+        ai_agent_participated: Some(false),
+        conversation_parts: Some(models::ConversationParts {
+            type_: s("conversation_part.list"),
+            conversation_parts: Some(c.parts.iter().map(|p| part(state, p)).collect()),
+            total_count: count(c.parts.len()),
+        }),
+        ..Default::default()
     }
-    value
+}
+
+/// `conversation_list_item` (GET /conversations): the conversation without its parts.
+/// Destructured field by field, like [`contact_response`].
+pub(crate) fn conversation_item(state: &State, c: &Conversation) -> models::ConversationListItem {
+    let models::Conversation {
+        admin_assignee_id,
+        ai_agent,
+        ai_agent_participated,
+        channel,
+        company,
+        contacts,
+        conversation_parts: _,
+        conversation_rating,
+        created_at,
+        custom_attributes,
+        external_references,
+        first_contact_reply,
+        id,
+        linked_objects,
+        monitor_evaluations,
+        open,
+        priority,
+        read,
+        sales_agent,
+        sales_agent_participated,
+        scorecards,
+        sla_applied,
+        snoozed_until,
+        source,
+        state: conversation_state,
+        statistics,
+        tags,
+        team_assignee_id,
+        teammates,
+        title,
+        type_,
+        updated_at,
+        waiting_since,
+    } = conversation(state, c);
+    models::ConversationListItem {
+        admin_assignee_id,
+        ai_agent,
+        ai_agent_participated,
+        channel,
+        company,
+        contacts,
+        conversation_rating,
+        created_at,
+        custom_attributes,
+        external_references,
+        first_contact_reply,
+        id,
+        linked_objects,
+        monitor_evaluations,
+        open,
+        priority,
+        read,
+        sales_agent,
+        sales_agent_participated,
+        scorecards,
+        sla_applied,
+        snoozed_until,
+        source,
+        state: conversation_state,
+        statistics,
+        tags,
+        team_assignee_id,
+        teammates,
+        title,
+        type_,
+        updated_at,
+        waiting_since,
+    }
 }
 
 /// `note`.
-pub(crate) fn note(state: &State, n: &Note) -> Value {
+pub(crate) fn note(state: &State, n: &Note) -> models::Note {
     let a = state.admin(&n.admin_id);
-    json!({
-        "type": "note",
-        "id": n.id,
-        "created_at": n.created_at,
-        "contact": {"type": "contact", "id": n.contact_id},
-        "author": {
-            "type": "admin",
-            "id": n.admin_id,
-            "name": a.map(|a| a.name.clone()),
-            "email": a.map(|a| a.email.clone()),
-            "away_mode_enabled": false,
-            "away_mode_reassign": false,
-        },
-        "body": n.body,
-    })
+    models::Note {
+        type_: s("note"),
+        id: Some(n.id.clone()),
+        created_at: ts(n.created_at),
+        contact: Some(models::NoteContact {
+            type_: s("contact"),
+            id: Some(n.contact_id.clone()),
+        }),
+        author: Some(models::Admin {
+            type_: s("admin"),
+            id: Some(n.admin_id.clone()),
+            name: a.map(|a| a.name.clone()),
+            email: a.map(|a| a.email.clone()),
+            away_mode_enabled: Some(false),
+            away_mode_reassign: Some(false),
+            ..Default::default()
+        }),
+        body: Some(n.body.clone()),
+        ..Default::default()
+    }
 }
 
 /// `data_attribute`.
-pub(crate) fn data_attribute(d: &DataAttribute) -> Value {
-    let mut value = json!({
-        "type": "data_attribute",
-        "model": d.model,
-        "name": d.name,
-        "full_name": d.full_name,
-        "label": d.label,
-        "description": d.description,
-        "data_type": d.data_type,
-        "api_writable": d.api_writable,
-        "ui_writable": !d.custom,
-        "messenger_writable": d.messenger_writable,
-        "custom": d.custom,
-        "archived": false,
-    });
-    if let Some(map) = value.as_object_mut() {
-        if let Some(id) = d.id {
-            map.insert("id".into(), Value::from(id));
-        }
-        if !d.options.is_empty() {
-            map.insert("options".into(), json!(d.options));
-        }
-        if let Some(admin) = &d.admin_id {
-            map.insert("admin_id".into(), Value::from(admin.clone()));
-        }
-        if let Some(at) = d.created_at {
-            map.insert("created_at".into(), Value::from(at));
-            map.insert("updated_at".into(), Value::from(at));
-        }
+pub(crate) fn data_attribute(d: &DataAttribute) -> models::DataAttribute {
+    models::DataAttribute {
+        type_: s("data_attribute"),
+        // Written as an integer, as the schema declares.
+        id: d.id.map(|id| id.to_string()),
+        model: Some(models::DataAttributeModel::from(d.model.as_str())),
+        name: Some(d.name.clone()),
+        full_name: Some(d.full_name.clone()),
+        label: Some(d.label.clone()),
+        description: Some(d.description.clone()),
+        data_type: Some(models::DataAttributeDataType::from(d.data_type.as_str())),
+        options: (!d.options.is_empty()).then(|| d.options.clone()),
+        api_writable: Some(d.api_writable),
+        ui_writable: Some(!d.custom),
+        messenger_writable: Some(d.messenger_writable),
+        custom: Some(d.custom),
+        archived: Some(false),
+        admin_id: d.admin_id.clone(),
+        created_at: d.created_at.and_then(ts),
+        updated_at: d.created_at.and_then(ts),
     }
-    value
 }
 
 /// `cursor_pages` for page `page` of `total_pages`, with `next` when a cursor is given.
@@ -401,18 +678,44 @@ pub(crate) fn cursor_pages(
     per_page: u64,
     total_pages: u64,
     next: Option<String>,
-) -> Value {
-    let mut pages = json!({
-        "type": "pages",
-        "page": page,
-        "per_page": per_page,
-        "total_pages": total_pages,
-    });
-    if let (Some(cursor), Some(map)) = (next, pages.as_object_mut()) {
-        map.insert(
-            "next".into(),
-            json!({"page": page + 1, "per_page": per_page, "starting_after": cursor}),
-        );
+) -> models::CursorPages {
+    let int = |n: u64| Some(i64::try_from(n).unwrap_or(i64::MAX));
+    models::CursorPages {
+        type_: s("pages"),
+        page: int(page),
+        per_page: int(per_page),
+        total_pages: int(total_pages),
+        next: next.map(|cursor| models::StartingAfterPaging {
+            per_page: int(per_page),
+            starting_after: Some(cursor),
+        }),
+    }
+}
+
+/// Numbered `pages`: `next` (without a cursor) on every page but the last.
+pub(crate) fn numbered_pages(page: u64, per_page: u64, total_pages: u64) -> models::CursorPages {
+    let mut pages = cursor_pages(page, per_page, total_pages, None);
+    if page < total_pages {
+        pages.next = Some(models::StartingAfterPaging {
+            per_page: pages.per_page,
+            starting_after: None,
+        });
     }
     pages
+}
+
+/// Serializes a list whose `pages` is a `cursor_pages`, adding `pages.next.page`: Intercom
+/// sends the next page's number there (facts §g1: `"next":{"page":2,"starting_after":…}`),
+/// but the 2.16 `starting_after_paging` schema, and so the model, has no `page`.
+pub(crate) fn with_next_page<T: Serialize>(list: &T) -> Result<Value, ApiError> {
+    let mut value = to_json(list)?;
+    if let Some(pages) = value.get_mut("pages").and_then(Value::as_object_mut) {
+        let page = pages.get("page").and_then(Value::as_u64);
+        if let (Some(page), Some(next)) =
+            (page, pages.get_mut("next").and_then(Value::as_object_mut))
+        {
+            next.insert("page".into(), Value::from(page + 1));
+        }
+    }
+    Ok(value)
 }

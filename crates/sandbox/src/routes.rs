@@ -5,6 +5,7 @@ use std::time::Instant;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use http::{Method, StatusCode};
+use intercom_resources::models;
 use serde_json::{json, Map, Value};
 
 use crate::errors::{ApiError, Outcome, Reply};
@@ -17,6 +18,7 @@ use crate::state::{
     now, AppliedTag, Company, Contact, Conversation, DataAttribute, Event, Note, Part, Scroll,
     State, Tag, SCROLL_TTL,
 };
+use intercom_resources::lenient::Timestamp;
 
 /// Largest `per_page` any endpoint accepts (facts §g1).
 const MAX_PER_PAGE: u64 = 150;
@@ -46,16 +48,15 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
     let m = req.method;
     match (m, s.as_slice()) {
         (&Method::GET, ["me"]) => me(state, req),
-        (&Method::GET, ["admins"]) => Ok(Reply::ok(json!({
-            "type": "admin.list",
-            "admins": state.admins.iter().map(model::admin).collect::<Vec<_>>(),
-        }))),
-        (&Method::GET, ["admins", id]) => state
-            .admin(id)
-            .map(|a| Reply::ok(model::admin(a)))
-            .ok_or_else(|| {
-                ApiError::new(StatusCode::NOT_FOUND, "admin_not_found", "Admin not found")
-            }),
+        (&Method::GET, ["admins"]) => Reply::model(&model::admin_list(state)),
+        (&Method::GET, ["admins", id]) => match state.admin(id) {
+            Some(a) => Reply::model(&model::admin(a)),
+            None => Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "admin_not_found",
+                "Admin not found",
+            )),
+        },
         (&Method::GET, ["contacts"]) => list_contacts(state, req),
         (&Method::POST, ["contacts"]) => create_contact(state, req),
         (&Method::POST, ["contacts", "search"]) => search_contacts(state, req),
@@ -71,26 +72,28 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
         (&Method::GET, ["contacts", id, "notes"]) => list_notes(state, req, id),
         (&Method::GET, ["companies"]) => list_companies(state, req),
         (&Method::POST, ["companies"]) => upsert_company(state, req),
+        (&Method::POST, ["companies", "list"]) => all_companies(state, req),
         (&Method::GET, ["companies", "scroll"]) => scroll_companies(state, req),
-        (&Method::GET, ["companies", id]) => state
-            .companies
-            .iter()
-            .find(|c| c.id == *id)
-            .map(|c| Reply::ok(model::company(state, c)))
-            .ok_or_else(company_not_found),
-        (&Method::GET, ["tags"]) => Ok(Reply::ok(json!({
-            "type": "list",
-            "data": state.tags.iter().map(|t| model::tag(&t.id, &t.name)).collect::<Vec<_>>(),
-        }))),
+        (&Method::GET, ["companies", id]) => match state.companies.iter().find(|c| c.id == *id) {
+            Some(c) => Reply::model(&model::company(state, c)),
+            None => Err(company_not_found()),
+        },
+        (&Method::GET, ["tags"]) => Reply::model(&model::tag_list(
+            state
+                .tags
+                .iter()
+                .map(|t| model::tag(&t.id, &t.name))
+                .collect(),
+        )),
         (&Method::POST, ["tags"]) => create_tag(state, req),
         (&Method::GET, ["conversations"]) => list_conversations(state, req),
         (&Method::POST, ["conversations"]) => create_conversation(state, req),
-        (&Method::GET, ["conversations", id]) => state
-            .conversations
-            .iter()
-            .find(|c| c.id == *id)
-            .map(|c| Reply::ok(model::conversation(state, c, true)))
-            .ok_or_else(ApiError::not_found),
+        (&Method::GET, ["conversations", id]) => {
+            match state.conversations.iter().find(|c| c.id == *id) {
+                Some(c) => Reply::model(&model::conversation(state, c)),
+                None => Err(ApiError::not_found()),
+            }
+        }
         (&Method::POST, ["conversations", id, "reply"]) => reply(state, req, id),
         (&Method::POST, ["events"]) => create_event(state, req),
         (&Method::GET, ["events"]) => list_events(state, req),
@@ -99,7 +102,9 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
         (&Method::POST, ["auth", "uninstall"]) => {
             state.tokens.remove(req.token);
             state.windows.remove(req.token);
-            Ok(Reply::ok(json!({})))
+            // `POST /auth/uninstall` is not in the 2.16 description, so no model describes
+            // its (empty) answer.
+            Ok(Reply::json(json!({})))
         }
         _ => Err(ApiError::not_found()),
     }
@@ -109,7 +114,7 @@ fn me(state: &State, req: &Request<'_>) -> Outcome {
     let admin = state
         .admin(&req.admin_id)
         .ok_or_else(ApiError::unauthorized)?;
-    Ok(Reply::ok(model::me(state, admin)))
+    Reply::model(&model::me(state, admin))
 }
 
 fn company_not_found() -> ApiError {
@@ -164,7 +169,7 @@ fn list_contacts(state: &State, req: &Request<'_>) -> Outcome {
     let total = listed.len();
     let rest: Vec<&Contact> = listed.into_iter().filter(|c| c.seq > after).collect();
     let take = per_page as usize;
-    let data: Vec<Value> = rest
+    let data: Vec<models::Contact> = rest
         .iter()
         .take(take)
         .map(|c| model::contact(state, c))
@@ -172,12 +177,18 @@ fn list_contacts(state: &State, req: &Request<'_>) -> Outcome {
     let next = (rest.len() > take)
         .then(|| rest.get(take - 1).map(|c| encode_cursor(c.seq, page + 1)))
         .flatten();
-    Ok(Reply::ok(json!({
-        "type": "list",
-        "data": data,
-        "total_count": total,
-        "pages": model::cursor_pages(page, per_page, total_pages(total, per_page), next),
-    })))
+    let list = models::ContactList {
+        type_: Some("list".into()),
+        data: Some(data),
+        total_count: Some(total as i64),
+        pages: Some(model::cursor_pages(
+            page,
+            per_page,
+            total_pages(total, per_page),
+            next,
+        )),
+    };
+    model::contact_list(&list).map(Reply::json)
 }
 
 fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
@@ -205,13 +216,15 @@ fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
         Some(c) if !c.is_empty() => decode_cursor(&c)?,
         _ => (0, 1),
     };
-    let mut hits: Vec<Value> = state
-        .listed_contacts()
-        .filter_map(|c| {
-            let doc = model::contact(state, c);
-            node.matches(c, &doc).then_some(doc)
-        })
-        .collect();
+    // Each hit is the model (for the answer) and its JSON (what the query is matched against).
+    let mut hits: Vec<(models::Contact, Value)> = Vec::new();
+    for c in state.listed_contacts() {
+        let contact = model::contact(state, c);
+        let doc = model::contact_value(&contact)?;
+        if node.matches(c, &doc) {
+            hits.push((contact, doc));
+        }
+    }
     if let Some(sort) = opt_object(&body, "sort")? {
         let order = opt_str(sort, "order")?.unwrap_or_else(|| "descending".into());
         let descending = match order.as_str() {
@@ -229,7 +242,7 @@ fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
             }
         };
         if let Some(field) = opt_str(sort, "field")? {
-            hits.sort_by(|a, b| {
+            hits.sort_by(|(_, a), (_, b)| {
                 let ord = search::compare_by(&field, a, b);
                 if descending {
                     ord.reverse()
@@ -243,13 +256,19 @@ fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
     let start = (offset as usize).min(total);
     let end = (start + per_page as usize).min(total);
     let next = (end < total).then(|| encode_cursor(end as u64, page + 1));
-    let data: Vec<Value> = hits.drain(start..end).collect();
-    Ok(Reply::ok(json!({
-        "type": "list",
-        "data": data,
-        "total_count": total,
-        "pages": model::cursor_pages(page, per_page, total_pages(total, per_page), next),
-    })))
+    let data: Vec<models::Contact> = hits.drain(start..end).map(|(c, _)| c).collect();
+    let list = models::ContactList {
+        type_: Some("list".into()),
+        data: Some(data),
+        total_count: Some(total as i64),
+        pages: Some(model::cursor_pages(
+            page,
+            per_page,
+            total_pages(total, per_page),
+            next,
+        )),
+    };
+    model::contact_list(&list).map(Reply::json)
 }
 
 fn merged_error(state: &State, id: &str) -> ApiError {
@@ -277,7 +296,7 @@ fn live_contact(state: &State, id: &str) -> Result<usize, ApiError> {
 
 fn get_contact(state: &State, id: &str) -> Outcome {
     let index = live_contact(state, id)?;
-    Ok(Reply::ok(model::contact(state, &state.contacts[index])))
+    model::contact_response(state, &state.contacts[index]).map(Reply::json)
 }
 
 /// Fields a create or update may set, validated.
@@ -453,9 +472,9 @@ fn create_contact(state: &mut State, req: &Request<'_>) -> Outcome {
         ..Contact::default()
     };
     apply(&mut contact, input);
-    let value = model::contact(state, &contact);
+    let value = model::contact_response(state, &contact)?;
     state.contacts.push(contact);
-    Ok(Reply::ok(value))
+    Ok(Reply::json(value))
 }
 
 fn update_contact(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
@@ -466,16 +485,14 @@ fn update_contact(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
     let contact = &mut state.contacts[index];
     apply(contact, input);
     contact.updated_at = now();
-    Ok(Reply::ok(model::contact(state, &state.contacts[index])))
+    model::contact_response(state, &state.contacts[index]).map(Reply::json)
 }
 
 fn delete_contact(state: &mut State, id: &str) -> Outcome {
     let index = live_contact(state, id)?;
     let contact = state.contacts.remove(index);
     state.notes.retain(|n| n.contact_id != contact.id);
-    Ok(Reply::ok(model::contact_reference(
-        &contact, "deleted", true,
-    )))
+    Reply::model(&model::contact_deleted(&contact))
 }
 
 fn set_archived(state: &mut State, id: &str, archived: bool) -> Outcome {
@@ -483,14 +500,12 @@ fn set_archived(state: &mut State, id: &str, archived: bool) -> Outcome {
     let contact = &mut state.contacts[index];
     contact.archived = archived;
     contact.updated_at = now();
-    Ok(Reply::ok(model::contact_reference(
-        contact, "archived", archived,
-    )))
+    model::contact_archived(contact).map(Reply::json)
 }
 
 fn contact_tags(state: &State, id: &str) -> Outcome {
     let index = live_contact(state, id)?;
-    let data: Vec<Value> = state.contacts[index]
+    let data: Vec<models::Tag> = state.contacts[index]
         .tags
         .iter()
         .filter_map(|t| {
@@ -499,7 +514,7 @@ fn contact_tags(state: &State, id: &str) -> Outcome {
                 .map(|tag| model::tag(&tag.id, &tag.name))
         })
         .collect();
-    Ok(Reply::ok(json!({"type": "list", "data": data})))
+    Reply::model(&model::tag_list(data))
 }
 
 fn tag_contact(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
@@ -523,7 +538,7 @@ fn tag_contact(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
             applied
         }
     };
-    Ok(Reply::ok(model::contact_tag(state, &applied)))
+    Reply::model(&model::contact_tag(state, &applied))
 }
 
 fn untag_contact(state: &mut State, id: &str, tag_id: &str) -> Outcome {
@@ -535,7 +550,7 @@ fn untag_contact(state: &mut State, id: &str, tag_id: &str) -> Outcome {
         .position(|t| t.tag_id == tag_id)
         .ok_or_else(ApiError::not_found)?;
     let removed = contact.tags.remove(position);
-    Ok(Reply::ok(model::contact_tag(state, &removed)))
+    Reply::model(&model::contact_tag(state, &removed))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,9 +577,9 @@ fn create_note(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
         admin_id,
         body: format!("<p>{}</p>", escape_html(&text)),
     };
-    let value = model::note(state, &note);
+    let value = model::to_json(&model::note(state, &note))?;
     state.notes.push(note);
-    Ok(Reply::ok(value))
+    Ok(Reply::json(value))
 }
 
 fn escape_html(text: &str) -> String {
@@ -585,41 +600,49 @@ fn list_notes(state: &State, req: &Request<'_>, id: &str) -> Outcome {
         .collect();
     notes.reverse();
     let total = notes.len();
-    numbered_list(
+    let (data, pages) = numbered(
         notes.iter().map(|n| model::note(state, n)),
         total,
         page,
         per_page,
-    )
+    );
+    let list = models::NoteList {
+        type_: Some("list".into()),
+        data: Some(data),
+        total_count: Some(total as i64),
+        pages: Some(pages),
+    };
+    model::with_next_page(&list).map(Reply::json)
 }
 
-/// A `list` with numbered `pages` (`next` is null on the last page).
-fn numbered_list(
-    items: impl Iterator<Item = Value>,
+/// One page of `items` with numbered `pages` (`next` is absent on the last page).
+fn numbered<T>(
+    items: impl Iterator<Item = T>,
+    total: usize,
+    page: u64,
+    per_page: u64,
+) -> (Vec<T>, models::CursorPages) {
+    let skip = (page - 1).saturating_mul(per_page) as usize;
+    let data: Vec<T> = items.skip(skip).take(per_page as usize).collect();
+    let pages = model::numbered_pages(page, per_page, total_pages(total, per_page));
+    (data, pages)
+}
+
+/// A `company_list` page.
+fn company_page(
+    items: impl Iterator<Item = models::Company>,
     total: usize,
     page: u64,
     per_page: u64,
 ) -> Outcome {
-    let skip = (page - 1).saturating_mul(per_page) as usize;
-    let data: Vec<Value> = items.skip(skip).take(per_page as usize).collect();
-    let pages_total = total_pages(total, per_page);
-    let next = if page < pages_total {
-        json!({"page": page + 1, "per_page": per_page, "starting_after": null})
-    } else {
-        Value::Null
+    let (data, pages) = numbered(items, total, page, per_page);
+    let list = models::CompanyList {
+        type_: Some("list".into()),
+        data: Some(data),
+        total_count: Some(total as i64),
+        pages: Some(pages),
     };
-    Ok(Reply::ok(json!({
-        "type": "list",
-        "data": data,
-        "total_count": total,
-        "pages": {
-            "type": "pages",
-            "next": next,
-            "page": page,
-            "per_page": per_page,
-            "total_pages": pages_total,
-        },
-    })))
+    model::with_next_page(&list).map(Reply::json)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -638,14 +661,26 @@ fn list_companies(state: &State, req: &Request<'_>) -> Outcome {
             (_, v) => c.name == v,
         });
         let company = found.ok_or_else(company_not_found)?;
-        return numbered_list(std::iter::once(model::company(state, company)), 1, 1, 15);
+        return company_page(std::iter::once(model::company(state, company)), 1, 1, 15);
     }
     let per_page = req.query.positive("per_page", 15, MAX_PER_PAGE)?;
     let page = req.query.positive("page", 1, u64::MAX)?;
     let total = state.companies.len();
-    numbered_list(
+    company_page(
         state.companies.iter().map(|c| model::company(state, c)),
         total,
+        page,
+        per_page,
+    )
+}
+
+/// `POST /companies/list`: every company, in numbered pages (query `page`, `per_page`).
+fn all_companies(state: &State, req: &Request<'_>) -> Outcome {
+    let per_page = req.query.positive("per_page", 15, MAX_PER_PAGE)?;
+    let page = req.query.positive("page", 1, u64::MAX)?;
+    company_page(
+        state.companies.iter().map(|c| model::company(state, c)),
+        state.companies.len(),
         page,
         per_page,
     )
@@ -722,7 +757,7 @@ fn upsert_company(state: &mut State, req: &Request<'_>) -> Outcome {
         company.custom_attributes.extend(custom);
     }
     company.updated_at = at;
-    Ok(Reply::ok(model::company(state, &state.companies[index])))
+    Reply::model(&model::company(state, &state.companies[index]))
 }
 
 fn scroll_companies(state: &mut State, req: &Request<'_>) -> Outcome {
@@ -760,7 +795,7 @@ fn scroll_companies(state: &mut State, req: &Request<'_>) -> Outcome {
             }
         },
     };
-    let data: Vec<Value> = state
+    let data: Vec<models::Company> = state
         .companies
         .iter()
         .skip(offset)
@@ -778,13 +813,13 @@ fn scroll_companies(state: &mut State, req: &Request<'_>) -> Outcome {
         s.offset = offset + data.len();
         s.last_used = Instant::now();
     }
-    Ok(Reply::ok(json!({
-        "type": "list",
-        "data": data,
-        "pages": null,
-        "total_count": null,
-        "scroll_param": param,
-    })))
+    // Intercom sends `pages` and `total_count` as null here (facts §g4): absent in the model.
+    Reply::model(&models::CompanyScroll {
+        type_: Some("list".into()),
+        data: Some(data),
+        scroll_param: Some(param),
+        ..Default::default()
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -831,16 +866,19 @@ fn create_tag(state: &mut State, req: &Request<'_>) -> Outcome {
                     admin_id: req.admin_id.clone(),
                 });
             }
-            users.push(json!({"type": "user", "id": id}));
+            users.push(models::TagCreateResponseUsersItem {
+                id: Some(id.to_owned()),
+                tagged: Some(true),
+            });
         }
     }
-    let mut value = model::tag(&tag.id, &tag.name);
-    if let Some(map) = value.as_object_mut() {
-        if !users.is_empty() {
-            map.insert("users".into(), Value::Array(users));
-        }
-    }
-    Ok(Reply::ok(value))
+    Reply::model(&models::TagCreateResponse {
+        type_: Some("tag".into()),
+        id: Some(tag.id),
+        name: Some(tag.name),
+        users: (!users.is_empty()).then_some(users),
+        companies: None,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -860,20 +898,26 @@ fn list_conversations(state: &State, req: &Request<'_>) -> Outcome {
         .filter(|c| c.seq > after)
         .collect();
     let take = per_page as usize;
-    let data: Vec<Value> = rest
+    let data: Vec<models::ConversationListItem> = rest
         .iter()
         .take(take)
-        .map(|c| model::conversation(state, c, false))
+        .map(|c| model::conversation_item(state, c))
         .collect();
     let next = (rest.len() > take)
         .then(|| rest.get(take - 1).map(|c| encode_cursor(c.seq, page + 1)))
         .flatten();
-    Ok(Reply::ok(json!({
-        "type": "conversation.list",
-        "pages": model::cursor_pages(page, per_page, total_pages(total, per_page), next),
-        "total_count": total,
-        "conversations": data,
-    })))
+    let list = models::ConversationList {
+        type_: Some("conversation.list".into()),
+        pages: Some(model::cursor_pages(
+            page,
+            per_page,
+            total_pages(total, per_page),
+            next,
+        )),
+        total_count: Some(total as i64),
+        conversations: Some(data),
+    };
+    model::with_next_page(&list).map(Reply::json)
 }
 
 fn create_conversation(state: &mut State, req: &Request<'_>) -> Outcome {
@@ -913,14 +957,15 @@ fn create_conversation(state: &mut State, req: &Request<'_>) -> Outcome {
         admin_assignee_id: None,
         parts: Vec::new(),
     });
-    Ok(Reply::ok(json!({
-        "type": "user_message",
-        "id": source_id,
-        "created_at": created_at,
-        "body": text,
-        "message_type": "inapp",
-        "conversation_id": id,
-    })))
+    Reply::model(&models::Message {
+        type_: "user_message".into(),
+        id: source_id,
+        created_at: Timestamp::from_unix(created_at),
+        body: text,
+        message_type: models::MessageMessageType::Inapp,
+        conversation_id: Some(id),
+        subject: None,
+    })
 }
 
 fn reply(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
@@ -1003,11 +1048,7 @@ fn reply(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
     } else if message_type == "comment" {
         conversation.waiting_since = None;
     }
-    Ok(Reply::ok(model::conversation(
-        state,
-        &state.conversations[index],
-        true,
-    )))
+    Reply::model(&model::conversation(state, &state.conversations[index]))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1098,25 +1139,23 @@ fn list_events(state: &State, req: &Request<'_>) -> Outcome {
             None => summary.push((event.name.clone(), event.created_at, event.created_at, 1)),
         }
     }
-    let events: Vec<Value> = summary
+    let events: Vec<models::DataEventSummaryItem> = summary
         .iter()
-        .map(|(name, first, last, count)| {
-            json!({
-                "name": name,
-                "first": iso8601(*first),
-                "last": iso8601(*last),
-                "count": count,
-                "description": "",
-            })
+        .map(|(name, first, last, count)| models::DataEventSummaryItem {
+            name: Some(name.clone()),
+            first: Some(iso8601(*first)),
+            last: Some(iso8601(*last)),
+            count: Some(i64::try_from(*count).unwrap_or(i64::MAX)),
+            description: Some(String::new()),
         })
         .collect();
-    Ok(Reply::ok(json!({
-        "type": "event.summary",
-        "email": contact.email.clone().unwrap_or_default(),
-        "intercom_user_id": contact.id,
-        "user_id": contact.external_id.clone().unwrap_or_default(),
-        "events": events,
-    })))
+    Reply::model(&models::DataEventSummary {
+        type_: Some("event.summary".into()),
+        email: Some(contact.email.clone().unwrap_or_default()),
+        intercom_user_id: Some(contact.id.clone()),
+        user_id: Some(contact.external_id.clone().unwrap_or_default()),
+        events: Some(events),
+    })
 }
 
 /// Unix seconds as `2014-01-16T23:12:21.000+00:00`.
@@ -1156,13 +1195,16 @@ fn list_attributes(state: &State, req: &Request<'_>) -> Outcome {
             .with_field("model"))
         }
     };
-    let data: Vec<Value> = state
+    let data: Vec<models::DataAttribute> = state
         .data_attributes
         .iter()
         .filter(|a| model_filter.is_none_or(|m| a.model == m))
         .map(model::data_attribute)
         .collect();
-    Ok(Reply::ok(json!({"type": "list", "data": data})))
+    Reply::model(&models::DataAttributeList {
+        type_: Some("list".into()),
+        data: Some(data),
+    })
 }
 
 fn create_attribute(state: &mut State, req: &Request<'_>) -> Outcome {
@@ -1230,9 +1272,9 @@ fn create_attribute(state: &mut State, req: &Request<'_>) -> Outcome {
         admin_id: Some(req.admin_id.clone()),
         created_at: Some(now()),
     };
-    let value = model::data_attribute(&attribute);
+    let value = model::to_json(&model::data_attribute(&attribute))?;
     state.data_attributes.push(attribute);
-    Ok(Reply::ok(value))
+    Ok(Reply::json(value))
 }
 
 #[cfg(test)]

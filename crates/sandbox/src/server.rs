@@ -234,11 +234,11 @@ fn render(outcome: Outcome, request_id: &str, rate: Option<RateHeaders>) -> Resp
             if let Some(secs) = error.retry_after {
                 extra.push((RETRY_AFTER, secs.to_string()));
             }
-            (
-                error.status,
-                Some(error.body(request_id).to_string()),
-                extra,
-            )
+            // A failure to serialize cannot happen for `models::Error`; fall back to an
+            // empty `error.list` rather than panic.
+            let body = serde_json::to_string(&error.body(request_id))
+                .unwrap_or_else(|_| r#"{"type":"error.list","errors":[]}"#.to_owned());
+            (error.status, Some(body), extra)
         }
     };
     if let Some(rate) = rate {
