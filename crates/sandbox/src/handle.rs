@@ -39,6 +39,7 @@ pub struct SandboxBuilder {
     companies: usize,
     conversations: usize,
     rate_limit: u64,
+    rate_window_secs: u64,
     port: u16,
     redirect_uris: Vec<String>,
     code_ttl: Duration,
@@ -52,6 +53,7 @@ impl Default for SandboxBuilder {
             companies: 5,
             conversations: 10,
             rate_limit: 1000,
+            rate_window_secs: 10,
             port: 0,
             redirect_uris: Vec::new(),
             code_ttl: Duration::from_secs(300),
@@ -87,6 +89,13 @@ impl SandboxBuilder {
     /// Requests each token may make per 10-second window before getting 429 (at least 1).
     pub fn rate_limit(mut self, per_10s_window: u64) -> Self {
         self.rate_limit = per_10s_window.max(1);
+        self
+    }
+
+    /// Length of the rate-limit window in whole seconds (default 10, like Intercom; at least
+    /// 1). Shorter windows make fleet-pacing tests fast.
+    pub fn rate_limit_window(mut self, window: Duration) -> Self {
+        self.rate_window_secs = window.as_secs().max(1);
         self
     }
 
@@ -129,6 +138,7 @@ impl SandboxBuilder {
             companies: self.companies,
             conversations: self.conversations,
             rate_limit: self.rate_limit,
+            rate_window_secs: self.rate_window_secs,
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
             redirect_uris: redirect_uris.clone(),

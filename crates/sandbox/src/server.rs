@@ -24,8 +24,6 @@ use crate::{oauth, SUPPORTED_VERSIONS};
 
 /// Request bodies larger than this are refused.
 const MAX_BODY: usize = 4 * 1024 * 1024;
-/// Length of a rate-limit window, seconds.
-const WINDOW: u64 = 10;
 
 /// State shared by every connection.
 pub(crate) struct Shared {
@@ -163,12 +161,13 @@ fn dispatch(
         return (Err(ApiError::unauthorized()), None);
     };
 
-    // Rate limit, per token, in 10-second windows.
+    // Rate limit, per token, in fixed windows (10 seconds unless configured).
+    let window_secs = state.cfg.rate_window_secs.max(1);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let window = now - now % WINDOW;
+    let window = now - now % window_secs;
     let limit = state.cfg.rate_limit;
     let entry = state.windows.entry(token.to_owned()).or_insert((window, 0));
     if entry.0 != window {
@@ -178,13 +177,13 @@ fn dispatch(
     let rate = RateHeaders {
         limit,
         remaining: limit.saturating_sub(entry.1),
-        reset: window + WINDOW,
+        reset: window + window_secs,
     };
     if entry.1 > limit {
         let error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limit_exceeded",
-            format!("Exceeded rate limit of {limit} in 10_seconds"),
+            format!("Exceeded rate limit of {limit} in {window_secs}_seconds"),
         );
         return (Err(error), Some(rate));
     }

@@ -176,6 +176,7 @@ pub(crate) struct Config {
     pub(crate) companies: usize,
     pub(crate) conversations: usize,
     pub(crate) rate_limit: u64,
+    pub(crate) rate_window_secs: u64,
     pub(crate) client_id: String,
     pub(crate) client_secret: String,
     pub(crate) redirect_uris: Vec<String>,
