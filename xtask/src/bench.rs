@@ -51,9 +51,9 @@ impl Settings {
                 smoke,
                 rounds: 3,
                 runs: 3,
-                requests: 20_000,
+                requests: 10_000,
                 totals: vec![10_000, 100_000, 1_000_000],
-                paging_rounds: vec![3, 3, 2],
+                paging_rounds: vec![3, 2, 1],
                 micro: true,
                 wrk: true,
             }
@@ -387,7 +387,8 @@ fn micro(smoke: bool) -> Result<()> {
                 .trim_end_matches(']')
                 .split_whitespace()
                 .collect();
-            if parts.len() >= 4 {
+            // Skip criterion's `change: time: [-1.2% …]` lines.
+            if parts.len() >= 4 && !rest.contains('%') {
                 println!("| {name} | {} {} |", parts[2], parts[3]);
             }
         } else if !line.starts_with(' ') && !line.trim().is_empty() {

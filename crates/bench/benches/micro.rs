@@ -15,8 +15,7 @@ use intercom_bench::fixture::{self, ContactTemplate};
 use intercom_resources::models::{ContactList, ContactResponse};
 use intercom_resources::IntercomApi as _;
 use intercom_transport::{
-    encode_path_segment, ApiRequest, Body, Client, Error, RequestOptions, Transport,
-    TransportError,
+    encode_path_segment, ApiRequest, Body, Client, Error, RequestOptions, Transport, TransportError,
 };
 
 /// Answers every request with one canned status and body, in memory.

@@ -153,7 +153,11 @@ pub async fn sdk_get_contact(
 }
 
 /// Walks every contact with `list_all` (the item stream); returns how many it saw.
-pub async fn sdk_walk(client: &Client<Private>, total: u64, per_page: u64) -> Result<u64, BoxError> {
+pub async fn sdk_walk(
+    client: &Client<Private>,
+    total: u64,
+    per_page: u64,
+) -> Result<u64, BoxError> {
     let options = RequestOptions::new().header(
         HeaderName::from_static(TOTAL_HEADER),
         HeaderValue::from(total),

@@ -130,7 +130,11 @@ fn throughput(args: &Args) -> Result<serde_json::Value, BoxError> {
                 };
                 clients::drive(warmup, concurrency, op.clone()).await?;
                 for _ in 0..runs {
-                    secs.push(clients::drive(n, concurrency, op.clone()).await?.as_secs_f64());
+                    secs.push(
+                        clients::drive(n, concurrency, op.clone())
+                            .await?
+                            .as_secs_f64(),
+                    );
                 }
             }
             Which::Sdk => {
@@ -138,14 +142,19 @@ fn throughput(args: &Args) -> Result<serde_json::Value, BoxError> {
                 let op = move |i: u64| {
                     let client = Arc::clone(&client);
                     async move {
-                        let contact = clients::sdk_get_contact(&client, &clients::id_for(i)).await?;
+                        let contact =
+                            clients::sdk_get_contact(&client, &clients::id_for(i)).await?;
                         std::hint::black_box(contact);
                         Ok(())
                     }
                 };
                 clients::drive(warmup, concurrency, op.clone()).await?;
                 for _ in 0..runs {
-                    secs.push(clients::drive(n, concurrency, op.clone()).await?.as_secs_f64());
+                    secs.push(
+                        clients::drive(n, concurrency, op.clone())
+                            .await?
+                            .as_secs_f64(),
+                    );
                 }
             }
         }

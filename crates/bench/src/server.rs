@@ -139,10 +139,7 @@ fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
-    headers.insert(
-        "x-ratelimit-limit",
-        HeaderValue::from_static("1000000000"),
-    );
+    headers.insert("x-ratelimit-limit", HeaderValue::from_static("1000000000"));
     headers.insert(
         "x-ratelimit-remaining",
         HeaderValue::from_static("999999999"),
