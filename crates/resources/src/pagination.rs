@@ -41,6 +41,7 @@ use futures::{Stream, TryStreamExt as _};
 use intercom_auth_types::Authenticated;
 use intercom_transport::{ApiRequest, Client, Error};
 use serde::de::DeserializeOwned;
+use serde::{de, Deserialize};
 use serde_json::Value;
 
 /// A stream of response pages.
@@ -89,31 +90,147 @@ fn int(v: Option<&Value>) -> Option<i64> {
 }
 
 impl Meta {
+    /// Reads the paging fields in one pass over the body, skipping the items themselves
+    /// (they are only counted), so a page is not parsed twice into a full JSON tree.
     pub(crate) fn read(body: &[u8], items_key: Option<&str>) -> Self {
-        let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let Ok(top) = de::DeserializeSeed::deserialize(TopLevel { items_key }, &mut de) else {
             return Self::default();
         };
-        let pages = v.get("pages").filter(|p| p.is_object());
+        let pages = top.pages.as_ref().filter(|p| p.is_object());
         let next = pages.and_then(|p| p.get("next"));
         Meta {
             starting_after: next.and_then(|n| non_empty(n.get("starting_after"))),
-            next_cursor: non_empty(v.get("next_cursor")),
-            has_more: v.get("has_more").and_then(Value::as_bool),
-            page: int(pages.and_then(|p| p.get("page"))).or_else(|| int(v.get("page"))),
+            next_cursor: non_empty(top.next_cursor.as_ref()),
+            has_more: top.has_more.as_ref().and_then(Value::as_bool),
+            page: int(pages.and_then(|p| p.get("page"))).or_else(|| int(top.page.as_ref())),
             total_pages: int(pages.and_then(|p| p.get("total_pages")))
-                .or_else(|| int(v.get("total_pages"))),
+                .or_else(|| int(top.total_pages.as_ref())),
             has_next: next.is_some_and(|n| match n {
                 Value::Null => false,
                 Value::String(s) => !s.is_empty(),
                 Value::Object(o) => !o.is_empty(),
                 _ => true,
             }),
-            scroll_param: non_empty(v.get("scroll_param")),
-            item_count: items_key
-                .and_then(|k| v.get(k))
-                .and_then(Value::as_array)
-                .map(Vec::len),
+            scroll_param: non_empty(top.scroll_param.as_ref()),
+            item_count: top.item_count,
         }
+    }
+}
+
+/// The top-level fields [`Meta::read`] looks at; everything else is skipped unparsed.
+#[derive(Default)]
+struct TopLevelFields {
+    pages: Option<Value>,
+    next_cursor: Option<Value>,
+    has_more: Option<Value>,
+    page: Option<Value>,
+    total_pages: Option<Value>,
+    scroll_param: Option<Value>,
+    item_count: Option<usize>,
+}
+
+/// Deserializes a page's top-level object into [`TopLevelFields`], counting the items under
+/// `items_key` without building them.
+struct TopLevel<'k> {
+    items_key: Option<&'k str>,
+}
+
+impl<'de> de::DeserializeSeed<'de> for TopLevel<'_> {
+    type Value = TopLevelFields;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for TopLevel<'_> {
+    type Value = TopLevelFields;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<M: de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut out = TopLevelFields::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "pages" => out.pages = Some(map.next_value()?),
+                "next_cursor" => out.next_cursor = Some(map.next_value()?),
+                "has_more" => out.has_more = Some(map.next_value()?),
+                "page" => out.page = Some(map.next_value()?),
+                "total_pages" => out.total_pages = Some(map.next_value()?),
+                "scroll_param" => out.scroll_param = Some(map.next_value()?),
+                k if Some(k) == self.items_key => {
+                    out.item_count = map.next_value::<CountItems>()?.0;
+                }
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The length of a JSON array (its elements skipped), or `None` for anything else.
+struct CountItems(Option<usize>);
+
+impl<'de> Deserialize<'de> for CountItems {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> de::Visitor<'de> for V {
+            type Value = CountItems;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<CountItems, S::Error> {
+                let mut n = 0usize;
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(CountItems(Some(n)))
+            }
+
+            fn visit_map<M: de::MapAccess<'de>>(self, mut map: M) -> Result<CountItems, M::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(CountItems(None))
+            }
+
+            fn visit_unit<E>(self) -> Result<CountItems, E> {
+                Ok(CountItems(None))
+            }
+
+            fn visit_none<E>(self) -> Result<CountItems, E> {
+                Ok(CountItems(None))
+            }
+
+            fn visit_bool<E>(self, _: bool) -> Result<CountItems, E> {
+                Ok(CountItems(None))
+            }
+
+            fn visit_i64<E>(self, _: i64) -> Result<CountItems, E> {
+                Ok(CountItems(None))
+            }
+
+            fn visit_u64<E>(self, _: u64) -> Result<CountItems, E> {
+                Ok(CountItems(None))
+            }
+
+            fn visit_f64<E>(self, _: f64) -> Result<CountItems, E> {
+                Ok(CountItems(None))
+            }
+
+            fn visit_str<E>(self, _: &str) -> Result<CountItems, E> {
+                Ok(CountItems(None))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
