@@ -45,6 +45,10 @@ pub fn run(_args: &[String]) -> Result<()> {
     deny.args(["deny", "--offline", "check"]);
     step("cargo deny", deny)?;
 
+    let mut bench = cargo();
+    bench.args(["xtask", "bench", "--smoke"]);
+    step("benchmarks (smoke)", bench)?;
+
     let mut release = cargo();
     release.args(["xtask", "release", "--check-reproducible"]);
     step("reproducible release artifacts", release)?;
