@@ -160,7 +160,7 @@ pub struct AppArgs {
     /// Environment variable holding the app's client secret.
     #[arg(long, value_name = "NAME", default_value = "INTERCOM_CLIENT_SECRET")]
     pub client_secret_env: String,
-    /// Authorize endpoint (default https://app.intercom.com/oauth; with --sandbox, the sandbox's).
+    /// Authorize endpoint (default: Intercom's, app.intercom.com/oauth; with --sandbox, the sandbox's).
     #[arg(long, value_name = "URL")]
     pub authorize_url: Option<String>,
 }
