@@ -1,5 +1,8 @@
 //! Benchmarks for intercom-rs (not published).
 //!
+//! A measurement harness, not library code: setup failures (a port that will not bind, a
+//! fixture that does not decode) stop the run with `expect` and a message, on purpose.
+//!
 //! * [`server`]: a canned loopback Intercom (`/me`, `/contacts/{id}`, cursor-paged `/contacts`).
 //! * [`clients`]: the raw hyper-util comparator and the SDK, doing the same work.
 //! * the `intercom-bench` binary runs one client per process (so peak RSS is per client) and

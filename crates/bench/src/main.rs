@@ -1,5 +1,8 @@
 //! `intercom-bench`: one benchmark role per process.
 //!
+//! A measurement harness, not library code: setup failures (a port that will not bind, a
+//! fixture that does not decode) stop the run with `expect` and a message, on purpose.
+//!
 //! ```text
 //! intercom-bench server     [--addr 127.0.0.1:0] [--threads 2] [--total 10000]
 //! intercom-bench throughput --client raw|sdk --url URL [--requests N] [--concurrency C] [--warmup W] [--runs R]
