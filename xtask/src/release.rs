@@ -421,6 +421,38 @@ fn cargo_home() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/nonexistent-cargo-home"))
 }
 
+/// `cargo package` verifies each crate against a temporary local registry, and cargo unpacks
+/// those crates under `$CARGO_HOME/registry/src/<hash>/` — and never unpacks them again while
+/// that directory exists. A second release run on changed code would then verify against the
+/// first run's sources. Remove our own crates' unpacked copies (never crates.io's) first.
+fn forget_stale_extractions(ws: &Workspace) -> Result<()> {
+    let src = cargo_home().join("registry").join("src");
+    let Ok(registries) = std::fs::read_dir(&src) else {
+        return Ok(());
+    };
+    for registry in registries.flatten() {
+        if registry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("index.crates.io")
+        {
+            continue;
+        }
+        for name in &ws.publishable {
+            let unpacked = registry.path().join(format!("{name}-{}", ws.version));
+            if unpacked.exists() {
+                std::fs::remove_dir_all(&unpacked).with_context(|| {
+                    format!(
+                        "could not remove the stale unpacked crate {}",
+                        unpacked.display()
+                    )
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Package, build and write `<target>/dist`; returns the SHA256SUMS text.
 fn artifacts(ws: &Workspace, target: &Path, verify: bool) -> Result<String> {
     let root = root();
@@ -431,6 +463,9 @@ fn artifacts(ws: &Workspace, target: &Path, verify: bool) -> Result<String> {
         .to_string();
     let epoch = ws.epoch.to_string();
 
+    if verify {
+        forget_stale_extractions(ws)?;
+    }
     let mut package = cargo();
     package
         .args(["package", "--locked", "--allow-dirty"])
