@@ -68,6 +68,7 @@ impl RawClient {
         let mut http = HttpConnector::new();
         http.set_nodelay(true);
         let inner = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(http);
+        // Cannot fail: TOKEN is a constant of visible ASCII, which every HeaderValue accepts.
         let mut authorization =
             HeaderValue::from_str(&format!("Bearer {TOKEN}")).expect("a valid header value");
         authorization.set_sensitive(true);
