@@ -1,40 +1,62 @@
 //! Capturing `tracing` output (as `RUST_LOG=trace` would print it) into a buffer.
+//!
+//! One subscriber is installed process-wide, once, and writes each event into the buffer of the
+//! thread that emitted it (if that thread is capturing). A per-thread default subscriber
+//! (`tracing::subscriber::set_default`) would be simpler but is racy when tests run in
+//! parallel: a callsite first hit by another test while this one installs its subscriber can
+//! have its interest cached as "never", and then this test sees no events at all.
 
+use std::cell::RefCell;
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use tracing::level_filters::LevelFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::Layer;
+
+type Buffer = Arc<Mutex<Vec<u8>>>;
+
+thread_local! {
+    /// The capture active on this thread and the most verbose level it records.
+    static ACTIVE: RefCell<Option<(Buffer, LevelFilter)>> = const { RefCell::new(None) };
+}
 
 /// A shared buffer receiving formatted `tracing` output.
 #[derive(Debug, Clone, Default)]
 pub struct LogCapture {
-    buf: Arc<Mutex<Vec<u8>>>,
+    buf: Buffer,
+}
+
+/// Stops the capture on this thread when dropped.
+#[derive(Debug)]
+pub struct CaptureGuard(());
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        ACTIVE.with(|active| active.borrow_mut().take());
+    }
 }
 
 impl LogCapture {
-    /// Installs a TRACE-level fmt subscriber (no ANSI colours, span open and close events
-    /// included so fields recorded late, such as `status` and `elapsed_ms`, show up) as the
-    /// thread's default and returns the buffer with the guard that uninstalls it.
+    /// Captures everything down to TRACE (span open and close events included, so fields
+    /// recorded late, such as `status` and `elapsed_ms`, show up, no ANSI colours) emitted on
+    /// this thread until the guard drops.
     ///
-    /// The default is per thread: use it from a current-thread runtime (`#[tokio::test]`'s
+    /// Capture is per thread: use it from a current-thread runtime (`#[tokio::test]`'s
     /// default), where the client's connection tasks run on the test's thread too.
-    pub fn install() -> (Self, tracing::subscriber::DefaultGuard) {
+    pub fn install() -> (Self, CaptureGuard) {
         Self::install_with("trace")
     }
 
-    /// Like [`install`](Self::install) with another `RUST_LOG`-style filter (`"debug"`, …).
-    pub fn install_with(filter: &str) -> (Self, tracing::subscriber::DefaultGuard) {
+    /// Like [`install`](Self::install) down to another level (`"debug"`, `"info"`, …).
+    pub fn install_with(level: &str) -> (Self, CaptureGuard) {
+        install_global();
+        let level: LevelFilter = level.parse().expect("a level name such as \"debug\"");
         let capture = Self::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(EnvFilter::new(filter))
-            .with_ansi(false)
-            .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
-            .with_writer(capture.clone())
-            .finish();
-        let guard = tracing::subscriber::set_default(subscriber);
-        (capture, guard)
+        ACTIVE.with(|active| *active.borrow_mut() = Some((Arc::clone(&capture.buf), level)));
+        (capture, CaptureGuard(()))
     }
 
     /// Everything written so far.
@@ -44,18 +66,45 @@ impl LogCapture {
     }
 }
 
-/// One writer handed out by [`LogCapture`].
+fn install_global() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        // A dynamic filter (it reads the thread-local): its callsites are asked on every event,
+        // never cached as "always" or "never" (`filter_fn` would cache them).
+        let only_capturing_threads = tracing_subscriber::filter::dynamic_filter_fn(|meta, _| {
+            ACTIVE.with(|active| {
+                active
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|(_, level)| level >= meta.level())
+            })
+        });
+        let layer = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_span_events(FmtSpan::NEW | FmtSpan::CLOSE)
+            .with_writer(ThreadWriter)
+            .with_filter(only_capturing_threads);
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+            .expect("no other global subscriber in the test process");
+    });
+}
+
+/// Hands out writers into the current thread's capture buffer (or a sink when none).
+struct ThreadWriter;
+
+/// One writer handed out by [`ThreadWriter`].
 #[derive(Debug)]
 pub struct CaptureWriter {
-    buf: Arc<Mutex<Vec<u8>>>,
+    buf: Option<Buffer>,
 }
 
 impl io::Write for CaptureWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(data);
+        if let Some(buf) = &self.buf {
+            buf.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(data);
+        }
         Ok(data.len())
     }
 
@@ -64,12 +113,12 @@ impl io::Write for CaptureWriter {
     }
 }
 
-impl<'a> MakeWriter<'a> for LogCapture {
+impl<'a> MakeWriter<'a> for ThreadWriter {
     type Writer = CaptureWriter;
 
     fn make_writer(&'a self) -> Self::Writer {
         CaptureWriter {
-            buf: Arc::clone(&self.buf),
+            buf: ACTIVE.with(|active| active.borrow().as_ref().map(|(buf, _)| Arc::clone(buf))),
         }
     }
 }

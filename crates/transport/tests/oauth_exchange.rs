@@ -137,29 +137,69 @@ async fn revoke_posts_uninstall_with_the_token_being_revoked() {
 }
 
 /// Collects everything a TRACE subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+/// Where this test's thread writes its formatted `tracing` output while it captures.
+///
+/// The subscriber is global and filters by thread: a per-thread default subscriber races with
+/// the other tests of this binary (a callsite they hit first can be cached as "never" for
+/// everyone), and then the test sees no events at all.
+mod capture {
+    use std::cell::RefCell;
+    use std::sync::{Arc, Mutex, OnceLock};
 
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("not poisoned").extend_from_slice(buf);
-        Ok(buf.len())
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
+
+    type Buffer = Arc<Mutex<Vec<u8>>>;
+
+    thread_local! {
+        static ACTIVE: RefCell<Option<Buffer>> = const { RefCell::new(None) };
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+    struct Writer(Option<Buffer>);
+
+    impl std::io::Write for Writer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Some(sink) = &self.0 {
+                sink.lock().expect("not poisoned").extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Captures everything this thread emits, down to TRACE, until `finish`.
+    pub fn start() -> Buffer {
+        static INSTALLED: OnceLock<()> = OnceLock::new();
+        INSTALLED.get_or_init(|| {
+            // Dynamic, so asked on every event: `filter_fn` would cache its first answer.
+            let capturing = tracing_subscriber::filter::dynamic_filter_fn(|_, _| {
+                ACTIVE.with(|a| a.borrow().is_some())
+            });
+            let layer = tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(|| Writer(ACTIVE.with(|a| a.borrow().clone())))
+                .with_filter(capturing);
+            tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
+                .expect("the only global subscriber");
+        });
+        let buffer = Buffer::default();
+        ACTIVE.with(|a| *a.borrow_mut() = Some(Arc::clone(&buffer)));
+        buffer
+    }
+
+    /// Stops capturing and returns what was written.
+    pub fn finish(buffer: &Buffer) -> String {
+        ACTIVE.with(|a| a.borrow_mut().take());
+        String::from_utf8_lossy(&buffer.lock().expect("not poisoned")).into_owned()
     }
 }
 
 #[tokio::test]
 async fn exchange_never_logs_the_form_or_the_token_even_at_trace() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = capture::start();
 
     let (_, client, app) = setup(
         StatusCode::OK,
@@ -169,7 +209,7 @@ async fn exchange_never_logs_the_form_or_the_token_even_at_trace() {
         .exchange_code(&app, AuthorizationCode::new(CODE).expect("valid code"))
         .await
         .expect("exchange succeeds");
-    let logs = String::from_utf8_lossy(&captured.0.lock().expect("not poisoned")).into_owned();
+    let logs = capture::finish(&captured);
     // The exchange was traced (so this test can fail)...
     assert!(logs.contains("/auth/eagle/token"), "{logs}");
     assert!(logs.contains("redacted"), "{logs}");
