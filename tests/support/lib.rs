@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use intercom_auth_types::{AccessToken, Private};
 use intercom_transport::{Client, ClientBuilder, RetryConfig, Timeouts};
 
-pub use logs::{CaptureWriter, LogCapture};
+pub use logs::{CaptureGuard, LogCapture};
 pub use mock::{MockRequest, MockStep, MockTransport};
 pub use reply::{BodyEnd, Reply, ReplyBody, ReplyKind};
 pub use server::{closed_port_url, BlackholeListener, LoopbackServer, RecordedRequest};

@@ -92,9 +92,9 @@ fn install_global() {
 /// Hands out writers into the current thread's capture buffer (or a sink when none).
 struct ThreadWriter;
 
-/// One writer handed out by [`ThreadWriter`].
+/// One writer handed out by `ThreadWriter`.
 #[derive(Debug)]
-pub struct CaptureWriter {
+struct CaptureWriter {
     buf: Option<Buffer>,
 }
 

@@ -368,3 +368,82 @@ async fn clients_for_different_tokens_do_not_share_a_limiter() {
         "B has seen no rate-limit headers of its own"
     );
 }
+
+/// A limiter that decides asynchronously (it does not answer `wait_time_now`, as one backed by
+/// a shared store would not): it asks for `waits` in turn, then lets everything through.
+#[derive(Debug, Default)]
+struct AsyncOnlyLimiter {
+    waits: std::sync::Mutex<Vec<Result<Duration, intercom_transport::LimiterError>>>,
+    asked: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl intercom_transport::RateLimiter for AsyncOnlyLimiter {
+    async fn wait_time(
+        &self,
+        _max_wait: Duration,
+    ) -> Result<Duration, intercom_transport::LimiterError> {
+        tokio::task::yield_now().await;
+        self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut waits = self.waits.lock().unwrap_or_else(|p| p.into_inner());
+        if waits.is_empty() {
+            Ok(Duration::ZERO)
+        } else {
+            waits.remove(0)
+        }
+    }
+
+    fn observe(&self, _rate_limit: &RateLimit) {}
+
+    fn last(&self) -> Option<RateLimit> {
+        None
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_limiter_that_decides_asynchronously_is_awaited_before_every_attempt() {
+    let mock = MockTransport::new();
+    mock.push(Reply::status(503));
+    mock.set_fallback(Reply::ok());
+    let limiter = std::sync::Arc::new(AsyncOnlyLimiter::default());
+    limiter
+        .waits
+        .lock()
+        .expect("not poisoned")
+        .push(Ok(Duration::from_secs(3)));
+    let client = authorize(mock_builder(&mock).rate_limiter(limiter.clone()));
+    let started = Instant::now();
+    client.execute(ApiRequest::get("/a")).await.expect("200");
+    assert!(started.elapsed() >= Duration::from_secs(3), "it waited");
+    assert_eq!(mock.request_count(), 2, "a 503, then the retry");
+    assert_eq!(
+        limiter.asked.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "asked before each attempt"
+    );
+
+    let spent = RateLimit {
+        limit: 167,
+        remaining: 0,
+        reset: unix_now() + 60,
+    };
+    limiter.waits.lock().expect("not poisoned").push(Err(
+        intercom_transport::LimiterError::Exhausted {
+            rate_limit: spent,
+            wait: Duration::from_secs(60),
+        },
+    ));
+    let err = client
+        .execute(ApiRequest::get("/b"))
+        .await
+        .expect_err("exhausted");
+    assert!(
+        matches!(err, Error::RateLimitExhausted { rate_limit, .. } if rate_limit == spent),
+        "{err:?}"
+    );
+    assert_eq!(
+        mock.request_count(),
+        2,
+        "nothing sent once the limiter refused"
+    );
+}

@@ -177,9 +177,9 @@ impl<A: AuthState> Client<A> {
 
 /// What every attempt of one call sends, and how.
 struct Plan<'a> {
-    method: &'a Method,
+    request: &'a ApiRequest,
+    authorization: Option<&'a HeaderValue>,
     uri: &'a Uri,
-    headers: &'a HeaderMap,
     body: &'a Option<Bytes>,
     max_body: usize,
     follow: bool,
@@ -247,10 +247,13 @@ impl<A: AuthState> Client<A> {
         self.run(request, authorization).instrument(span).await
     }
 
+    /// The headers of one hop of one attempt, built afresh each time (cheaper than building
+    /// once and cloning for every attempt, since almost every call makes exactly one).
     fn build_headers(
         &self,
         request: &ApiRequest,
         authorization: Option<&HeaderValue>,
+        with_body: bool,
     ) -> HeaderMap {
         let shared = &*self.shared;
         let mut headers = HeaderMap::with_capacity(6 + request.options.headers.len());
@@ -267,7 +270,7 @@ impl<A: AuthState> Client<A> {
             .as_ref()
             .unwrap_or(&shared.version);
         headers.insert(INTERCOM_VERSION, version.header().clone());
-        if let Some(ct) = &request.content_type {
+        if let (Some(ct), true) = (&request.content_type, with_body) {
             headers.insert(CONTENT_TYPE, ct.clone());
         }
         // The one header carrying the token: built once in auth-types, sensitive.
@@ -307,7 +310,6 @@ impl<A: AuthState> Client<A> {
             Uri::try_from(full).map_err(|e: http::uri::InvalidUri| Error::InvalidRequest {
                 reason: format!("the path is not a valid URI path: {e}"),
             })?;
-        let headers = self.build_headers(&request, authorization);
         let options = &request.options;
         let total = options.total_timeout.unwrap_or(shared.timeouts.total);
         let attempt_timeout = options.attempt_timeout.unwrap_or(shared.timeouts.attempt);
@@ -325,12 +327,19 @@ impl<A: AuthState> Client<A> {
 
         let span = tracing::Span::current();
         let mut attempt = 0u32;
+        // The clock is read once per attempt (and after every wait), not at every step.
+        let mut now = started;
         let result = loop {
             attempt += 1;
-            if let Err(e) = self.wait_for_budget(deadline).await {
-                break Err(e);
+            match self
+                .wait_for_budget(deadline.saturating_duration_since(now))
+                .await
+            {
+                Err(e) => break Err(e),
+                Ok(true) => now = Instant::now(),
+                Ok(false) => {}
             }
-            let remaining = deadline.saturating_duration_since(Instant::now());
+            let remaining = deadline.saturating_duration_since(now);
             if remaining.is_zero() {
                 break Err(self.timeout(TimeoutPhase::Total));
             }
@@ -345,13 +354,12 @@ impl<A: AuthState> Client<A> {
                 status = Empty,
                 elapsed_ms = Empty
             );
-            let attempt_started = Instant::now();
-            let outcome = tokio::time::timeout(
-                budget,
+            let outcome = tokio::time::timeout_at(
+                now + budget,
                 self.attempt(&Plan {
-                    method: &request.method,
+                    request: &request,
+                    authorization,
                     uri: &uri,
-                    headers: &headers,
                     body: &body,
                     max_body,
                     follow,
@@ -369,7 +377,9 @@ impl<A: AuthState> Client<A> {
                     wait: None,
                 })
             });
-            attempt_span.record("elapsed_ms", attempt_started.elapsed().as_millis() as u64);
+            if !attempt_span.is_disabled() {
+                attempt_span.record("elapsed_ms", now.elapsed().as_millis() as u64);
+            }
             match outcome {
                 Ok(response) => {
                     attempt_span.record("status", response.status.as_u16());
@@ -388,33 +398,34 @@ impl<A: AuthState> Client<A> {
                     let delay = failure
                         .wait
                         .unwrap_or_else(|| retry::backoff(&shared.retry, &shared.jitter, attempt));
-                    if Instant::now() + delay >= deadline {
+                    now = Instant::now();
+                    if now + delay >= deadline {
                         tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
                         break Err(failure.error);
                     }
                     tracing::debug!(attempt, ?delay, error = %failure.error, "retrying");
                     tokio::time::sleep(delay).await;
+                    now = Instant::now();
                 }
             }
         };
-        span.record("attempts", attempt);
-        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-        match &result {
-            Ok(r) => {
-                span.record("status", r.status.as_u16());
-                if let Some(id) = r.request_id() {
-                    span.record("request_id", id);
-                }
+        // With nobody listening, skip the bookkeeping (looking up the request id is not free).
+        if !span.is_disabled() {
+            span.record("attempts", attempt);
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            let (status, request_id) = match &result {
+                Ok(r) => (Some(r.status), r.request_id()),
+                Err(e) => (e.status(), e.request_id()),
+            };
+            if let Some(status) = status {
+                span.record("status", status.as_u16());
             }
-            Err(e) => {
-                if let Some(status) = e.status() {
-                    span.record("status", status.as_u16());
-                }
-                if let Some(id) = e.request_id() {
-                    span.record("request_id", id);
-                }
-                tracing::debug!(error = %e, "request failed");
+            if let Some(id) = request_id {
+                span.record("request_id", id);
             }
+        }
+        if let Err(e) = &result {
+            tracing::debug!(error = %e, "request failed");
         }
         result
     }
@@ -426,15 +437,19 @@ impl<A: AuthState> Client<A> {
         }
     }
 
-    /// Asks the rate limiter whether to wait before the next attempt.
-    async fn wait_for_budget(&self, deadline: Instant) -> Result<(), Error> {
+    /// Asks the rate limiter whether to wait before the next attempt, given the time left
+    /// before the deadline; waits if so. `Ok(true)` when it waited.
+    async fn wait_for_budget(&self, remaining: Duration) -> Result<bool, Error> {
         let shared = &*self.shared;
         if !shared.retry.wait_on_exhausted_limit {
-            return Ok(());
+            return Ok(false);
         }
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        match self.limiter.wait_time(remaining).await {
-            Ok(wait) if wait.is_zero() => Ok(()),
+        let decision = match self.limiter.wait_time_now(remaining) {
+            Some(decision) => decision,
+            None => self.limiter.wait_time(remaining).await,
+        };
+        match decision {
+            Ok(wait) if wait.is_zero() => Ok(false),
             Ok(wait) => {
                 // A little jitter so clones waking at the reset do not fire all at once.
                 let spread = shared.jitter.up_to(Duration::from_millis(250));
@@ -444,7 +459,7 @@ impl<A: AuthState> Client<A> {
                     "rate limit exhausted: waiting for the window to reset"
                 );
                 tokio::time::sleep(wait).await;
-                Ok(())
+                Ok(true)
             }
             Err(LimiterError::Exhausted { rate_limit, wait }) => {
                 Err(Error::RateLimitExhausted { rate_limit, wait })
@@ -456,14 +471,15 @@ impl<A: AuthState> Client<A> {
     async fn attempt(&self, plan: &Plan<'_>) -> Result<RawResponse, Failure> {
         let shared = &*self.shared;
         let Plan {
-            headers,
+            request: api_request,
+            authorization,
             max_body,
             follow,
             may_repeat,
             redact,
             ..
         } = *plan;
-        let mut method = plan.method.clone();
+        let mut method = api_request.method.clone();
         let mut uri = plan.uri.clone();
         let mut body = plan.body.clone();
         let mut send_auth = true;
@@ -472,13 +488,11 @@ impl<A: AuthState> Client<A> {
             let mut request = http::Request::new(body.clone().unwrap_or_default());
             *request.method_mut() = method.clone();
             *request.uri_mut() = uri.clone();
-            *request.headers_mut() = headers.clone();
-            if !send_auth {
-                request.headers_mut().remove(AUTHORIZATION);
-            }
-            if body.is_none() {
-                request.headers_mut().remove(CONTENT_TYPE);
-            }
+            *request.headers_mut() = self.build_headers(
+                api_request,
+                authorization.filter(|_| send_auth),
+                body.is_some(),
+            );
             tracing::trace!(
                 %method,
                 uri = %uri,

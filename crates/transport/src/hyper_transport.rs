@@ -152,6 +152,6 @@ impl Transport for HyperTransport {
     ) -> Result<http::Response<Body>, TransportError> {
         let request = request.map(Full::new);
         let response = self.inner.request(request).await.map_err(classify)?;
-        Ok(response.map(Body::new))
+        Ok(response.map(Body::from_hyper))
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, HeaderName};
+use http::HeaderMap;
 
 /// Intercom's rate-limit headers as seen on one response.
 ///
@@ -24,17 +24,33 @@ impl RateLimit {
     /// Parses the three `X-RateLimit-*` headers; `None` unless all three are present and
     /// numeric (Intercom omits them on unauthenticated responses).
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        // Static names: a `&str` key would be parsed and validated on every lookup.
-        const LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
-        const REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
-        const RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
-        let num = |name: &HeaderName| -> Option<u64> {
-            headers.get(name)?.to_str().ok()?.trim().parse().ok()
-        };
+        // One pass over the (few) headers of a response costs less than three hashed lookups;
+        // names in a `HeaderMap` are already lower case.
+        let (mut limit, mut remaining, mut reset) = (None, None, None);
+        for (name, value) in headers {
+            let name = name.as_str();
+            // Cheap rejection first: the three names are 17 or 21 bytes long.
+            if name.len() != 17 && name.len() != 21 {
+                continue;
+            }
+            let Some(suffix) = name.strip_prefix("x-ratelimit-") else {
+                continue;
+            };
+            let slot = match suffix {
+                "limit" => &mut limit,
+                "remaining" => &mut remaining,
+                "reset" => &mut reset,
+                _ => continue,
+            };
+            // The first value wins, as `HeaderMap::get` would have it.
+            if slot.is_none() {
+                *slot = Some(parse_u64(value.as_bytes()));
+            }
+        }
         Some(Self {
-            limit: num(&LIMIT)?,
-            remaining: num(&REMAINING)?,
-            reset: num(&RESET)?,
+            limit: limit??,
+            remaining: remaining??,
+            reset: reset??,
         })
     }
 
@@ -49,6 +65,19 @@ impl RateLimit {
             .duration_since(now)
             .unwrap_or(Duration::ZERO)
     }
+}
+
+/// A decimal number with optional surrounding spaces or tabs; `None` for anything else,
+/// including values past `u64::MAX`.
+fn parse_u64(raw: &[u8]) -> Option<u64> {
+    let digits = raw.trim_ascii();
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// Why a [`RateLimiter`] did not grant an attempt.
@@ -75,6 +104,14 @@ pub trait RateLimiter: fmt::Debug + Send + Sync + 'static {
     /// How long to wait before the next attempt (zero to go now). `Err` when that wait would
     /// pass `max_wait` (the remaining deadline): the client then fails fast.
     async fn wait_time(&self, max_wait: Duration) -> Result<Duration, LimiterError>;
+
+    /// The answer [`wait_time`](Self::wait_time) would give, when it is known without I/O;
+    /// `None` (the default) otherwise. The client asks this first and awaits `wait_time` only
+    /// on `None`, so a limiter that decides in memory costs no allocation per attempt.
+    fn wait_time_now(&self, max_wait: Duration) -> Option<Result<Duration, LimiterError>> {
+        let _ = max_wait;
+        None
+    }
 
     /// Records the rate-limit headers of a response.
     fn observe(&self, rate_limit: &RateLimit);
@@ -119,16 +156,28 @@ impl InProcessLimiter {
         let wait = rl.until_reset(now);
         (!wait.is_zero()).then_some((rl, wait))
     }
-}
 
-#[async_trait::async_trait]
-impl RateLimiter for InProcessLimiter {
-    async fn wait_time(&self, max_wait: Duration) -> Result<Duration, LimiterError> {
+    fn decide(&self, max_wait: Duration) -> Result<Duration, LimiterError> {
+        // Read the clock only when the budget is spent.
+        if self.remaining.load(Ordering::Relaxed) != 0 {
+            return Ok(Duration::ZERO);
+        }
         match self.wait_at(SystemTime::now()) {
             None => Ok(Duration::ZERO),
             Some((_, wait)) if wait <= max_wait => Ok(wait),
             Some((rate_limit, wait)) => Err(LimiterError::Exhausted { rate_limit, wait }),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl RateLimiter for InProcessLimiter {
+    async fn wait_time(&self, max_wait: Duration) -> Result<Duration, LimiterError> {
+        self.decide(max_wait)
+    }
+
+    fn wait_time_now(&self, max_wait: Duration) -> Option<Result<Duration, LimiterError>> {
+        Some(self.decide(max_wait))
     }
 
     fn observe(&self, rl: &RateLimit) {
@@ -173,6 +222,41 @@ mod tests {
                 remaining: 0,
                 reset: 1487332520
             })
+        );
+    }
+
+    #[test]
+    fn numbers_are_strict_and_never_overflow() {
+        assert_eq!(parse_u64(b" 42\t"), Some(42));
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            &b""[..],
+            b"  ",
+            b"18446744073709551616",
+            b"-1",
+            b"+1",
+            b"4 2",
+            b"1e3",
+            b"0x10",
+            "\u{0663}".as_bytes(),
+        ] {
+            assert_eq!(parse_u64(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_non_numeric_or_repeated_header_is_handled_like_a_lookup() {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", "167".parse().expect("static"));
+        h.append("x-ratelimit-limit", "999".parse().expect("static"));
+        h.insert("x-ratelimit-remaining", "12".parse().expect("static"));
+        h.insert("x-ratelimit-reset", "soon".parse().expect("static"));
+        h.insert("x-ratelimit-other", "1".parse().expect("static"));
+        assert_eq!(RateLimit::from_headers(&h), None);
+        h.insert("x-ratelimit-reset", "1487332520".parse().expect("static"));
+        assert_eq!(
+            RateLimit::from_headers(&h).map(|rl| (rl.limit, rl.remaining)),
+            Some((167, 12))
         );
     }
 

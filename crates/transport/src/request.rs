@@ -1,5 +1,6 @@
 //! What a caller (or generated code) describes: an [`ApiRequest`] and its [`RequestOptions`].
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
@@ -17,8 +18,15 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Percent-encodes one path segment (`/`, `?`, `#`, spaces, … are all encoded).
-pub fn encode_path_segment(segment: &str) -> String {
-    utf8_percent_encode(segment, COMPONENT).to_string()
+///
+/// Borrows `segment` unchanged when nothing in it needs encoding (the usual case for ids), so
+/// building a path allocates once, in the caller's `format!`.
+pub fn encode_path_segment(segment: &str) -> Cow<'_, str> {
+    let unreserved = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    if segment.as_bytes().iter().all(unreserved) {
+        return Cow::Borrowed(segment);
+    }
+    utf8_percent_encode(segment, COMPONENT).into()
 }
 
 /// Per-request overrides of the client's settings. Unset fields use the client's values.

@@ -31,7 +31,15 @@ pub trait Transport: fmt::Debug + Send + Sync + 'static {
 
 /// A streaming response body, as returned by a [`Transport`].
 pub struct Body {
-    inner: UnsyncBoxBody<Bytes, BoxError>,
+    inner: Inner,
+}
+
+enum Inner {
+    /// What [`HyperTransport`](crate::HyperTransport) returns, kept unboxed: no allocation
+    /// and no dynamic call per frame on the default path.
+    Hyper(hyper::body::Incoming),
+    /// Any other body.
+    Boxed(UnsyncBoxBody<Bytes, BoxError>),
 }
 
 impl Body {
@@ -42,7 +50,14 @@ impl Body {
         B::Error: Into<BoxError>,
     {
         Self {
-            inner: body.map_err(Into::into).boxed_unsync(),
+            inner: Inner::Boxed(body.map_err(Into::into).boxed_unsync()),
+        }
+    }
+
+    /// hyper's own body, without boxing.
+    pub(crate) fn from_hyper(body: hyper::body::Incoming) -> Self {
+        Self {
+            inner: Inner::Hyper(body),
         }
     }
 
@@ -71,15 +86,27 @@ impl http_body::Body for Body {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
+        // Both variants are `Unpin`, so the body can be polled through a plain `&mut`.
+        match &mut self.inner {
+            Inner::Hyper(body) => Pin::new(body)
+                .poll_frame(cx)
+                .map_err(|e| Box::new(e) as BoxError),
+            Inner::Boxed(body) => Pin::new(body).poll_frame(cx),
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        match &self.inner {
+            Inner::Hyper(body) => body.is_end_stream(),
+            Inner::Boxed(body) => body.is_end_stream(),
+        }
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
+        match &self.inner {
+            Inner::Hyper(body) => body.size_hint(),
+            Inner::Boxed(body) => body.size_hint(),
+        }
     }
 }
 
