@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use http::StatusCode;
-use intercom_tests::{authorize, builder_for, mock_builder, LoopbackServer, MockTransport, Reply};
+use intercom_tests::{
+    authorize, builder_for, client_for, mock_builder, LoopbackServer, MockTransport, Reply,
+};
 use intercom_transport::{ApiRequest, Error, RequestOptions, DEFAULT_MAX_BODY_BYTES};
 
 const CAP: usize = 64 * 1024;
@@ -93,6 +95,23 @@ async fn a_body_exactly_at_the_cap_is_accepted() {
         .expect("at the cap");
     assert_eq!(chunked.body.len(), CAP);
     assert!(chunked.body.iter().all(|&b| b == b'b'));
+}
+
+#[tokio::test]
+async fn a_body_in_many_frames_arrives_whole_and_in_order() {
+    let server = LoopbackServer::start();
+    let mut chunked = Reply::status(200);
+    for part in ["{\"a\":", "[1,", "2,3]", "}"] {
+        // A delay between chunks makes them separate frames on the client side.
+        chunked = chunked.chunk(Duration::from_millis(5), part.as_bytes().to_vec());
+    }
+    server.push(chunked);
+    let client = client_for(&server);
+    let raw = client
+        .execute(ApiRequest::get("/frames"))
+        .await
+        .expect("200");
+    assert_eq!(&raw.body[..], b"{\"a\":[1,2,3]}");
 }
 
 #[tokio::test]

@@ -686,29 +686,37 @@ async fn read_body(
             return Err(Error::BodyTooLarge { limit, status });
         }
     }
-    // Pre-size from Content-Length, but never trust a server for more than 1 MiB up front.
+    // A body in one frame (the usual case) is kept as is: no buffer, no copy. A buffer is
+    // allocated only when a second frame arrives, pre-sized from Content-Length but never
+    // trusting a server for more than 1 MiB up front.
     let capacity = declared.map_or(0, |l| (l as usize).min(1 << 20));
-    let mut buf = BytesMut::with_capacity(capacity);
     let mut single: Option<Bytes> = None;
+    let mut merged: Option<BytesMut> = None;
+    let mut total = 0usize;
     while let Some(frame) = stream.frame().await {
         let frame =
             frame.map_err(|e| Error::Transport(TransportError::new(TransportErrorKind::Io, e)))?;
         let Ok(data) = frame.into_data() else {
             continue; // trailers
         };
-        let total = buf.len() + single.as_ref().map_or(0, Bytes::len) + data.len();
+        total = total.saturating_add(data.len());
         if total > limit {
             return Err(Error::BodyTooLarge { limit, status });
         }
-        // Keep a lone frame as is (no copy); merge only when there are several.
-        match single.take() {
-            None if buf.is_empty() => single = Some(data),
-            Some(first) => {
+        match (&mut merged, single.take()) {
+            (Some(buf), _) => buf.extend_from_slice(&data),
+            (None, None) => single = Some(data),
+            (None, Some(first)) => {
+                let mut buf = BytesMut::with_capacity(capacity.max(total));
                 buf.extend_from_slice(&first);
                 buf.extend_from_slice(&data);
+                merged = Some(buf);
             }
-            None => buf.extend_from_slice(&data),
         }
     }
-    Ok(single.unwrap_or_else(|| buf.freeze()))
+    Ok(match (merged, single) {
+        (Some(buf), _) => buf.freeze(),
+        (None, Some(only)) => only,
+        (None, None) => Bytes::new(),
+    })
 }
