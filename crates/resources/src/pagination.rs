@@ -94,9 +94,13 @@ impl Meta {
     /// (they are only counted), so a page is not parsed twice into a full JSON tree.
     pub(crate) fn read(body: &[u8], items_key: Option<&str>) -> Self {
         let mut de = serde_json::Deserializer::from_slice(body);
-        let Ok(top) = de::DeserializeSeed::deserialize(TopLevel { items_key }, &mut de) else {
-            return Self::default();
-        };
+        match de::DeserializeSeed::deserialize(TopLevel { items_key }, &mut de) {
+            Ok(top) => Self::from_fields(&top),
+            Err(_) => Self::default(),
+        }
+    }
+
+    fn from_fields(top: &TopLevelFields) -> Self {
         let pages = top.pages.as_ref().filter(|p| p.is_object());
         let next = pages.and_then(|p| p.get("next"));
         Meta {
@@ -173,6 +177,215 @@ impl<'de> de::Visitor<'de> for TopLevel<'_> {
     }
 }
 
+/// Decodes a page into `P` and reads its top-level paging fields in the same pass (the
+/// item count is not taken: styles that need it use [`Meta::read`]).
+///
+/// `P` sees exactly what it would see decoding `body` directly, except that the values of the
+/// few paging keys reach it through a `serde_json::Value` (they are small).
+fn decode_with_meta<P: DeserializeOwned>(body: &[u8]) -> serde_json::Result<(P, Meta)> {
+    let mut fields = TopLevelFields::default();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let page = P::deserialize(Tee {
+        inner: &mut de,
+        fields: &mut fields,
+    })?;
+    de.end()?;
+    Ok((page, Meta::from_fields(&fields)))
+}
+
+/// A deserializer for the page's top level that copies the paging fields aside.
+struct Tee<'f, D> {
+    inner: D,
+    fields: &'f mut TopLevelFields,
+}
+
+/// Everything that is not a map at the top level goes straight to serde_json.
+macro_rules! forward_untouched {
+    ($($method:ident)*) => {$(
+        fn $method<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+            self.inner.$method(visitor)
+        }
+    )*};
+}
+
+impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for Tee<'_, D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_any(TeeVisitor {
+            inner: visitor,
+            fields: self.fields,
+        })
+    }
+
+    fn deserialize_map<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_map(TeeVisitor {
+            inner: visitor,
+            fields: self.fields,
+        })
+    }
+
+    fn deserialize_struct<V: de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_struct(
+            name,
+            fields,
+            TeeVisitor {
+                inner: visitor,
+                fields: self.fields,
+            },
+        )
+    }
+
+    forward_untouched! {
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_f32
+        deserialize_f64 deserialize_char deserialize_str deserialize_string deserialize_bytes
+        deserialize_byte_buf deserialize_option deserialize_unit deserialize_seq
+        deserialize_identifier deserialize_ignored_any
+    }
+
+    fn deserialize_unit_struct<V: de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_unit_struct(name, visitor)
+    }
+
+    fn deserialize_newtype_struct<V: de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_newtype_struct(name, visitor)
+    }
+
+    fn deserialize_tuple<V: de::Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_tuple_struct<V: de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_tuple_struct(name, len, visitor)
+    }
+
+    fn deserialize_enum<V: de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_enum(name, variants, visitor)
+    }
+}
+
+/// Hands the top-level map to `P`'s visitor through [`TeeMap`].
+struct TeeVisitor<'f, V> {
+    inner: V,
+    fields: &'f mut TopLevelFields,
+}
+
+impl<'de, V: de::Visitor<'de>> de::Visitor<'de> for TeeVisitor<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    fn visit_map<M: de::MapAccess<'de>>(self, map: M) -> Result<V::Value, M::Error> {
+        self.inner.visit_map(TeeMap {
+            inner: map,
+            fields: self.fields,
+            current: None,
+        })
+    }
+}
+
+/// Which paging field the value about to be read belongs to.
+#[derive(Clone, Copy)]
+enum Field {
+    Pages,
+    NextCursor,
+    HasMore,
+    Page,
+    TotalPages,
+    ScrollParam,
+}
+
+impl Field {
+    fn of(key: &str) -> Option<Self> {
+        Some(match key {
+            "pages" => Self::Pages,
+            "next_cursor" => Self::NextCursor,
+            "has_more" => Self::HasMore,
+            "page" => Self::Page,
+            "total_pages" => Self::TotalPages,
+            "scroll_param" => Self::ScrollParam,
+            _ => return None,
+        })
+    }
+}
+
+/// The top-level map as `P` reads it, with the paging values copied aside on the way.
+struct TeeMap<'f, M> {
+    inner: M,
+    fields: &'f mut TopLevelFields,
+    current: Option<Field>,
+}
+
+impl<'de, M: de::MapAccess<'de>> de::MapAccess<'de> for TeeMap<'_, M> {
+    type Error = M::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, M::Error> {
+        let Some(key) = self.inner.next_key::<std::borrow::Cow<'de, str>>()? else {
+            return Ok(None);
+        };
+        self.current = Field::of(&key);
+        seed.deserialize(de::value::CowStrDeserializer::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<S: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<S::Value, M::Error> {
+        let Some(field) = self.current.take() else {
+            return self.inner.next_value_seed(seed);
+        };
+        let value: Value = self.inner.next_value()?;
+        let slot = match field {
+            Field::Pages => &mut self.fields.pages,
+            Field::NextCursor => &mut self.fields.next_cursor,
+            Field::HasMore => &mut self.fields.has_more,
+            Field::Page => &mut self.fields.page,
+            Field::TotalPages => &mut self.fields.total_pages,
+            Field::ScrollParam => &mut self.fields.scroll_param,
+        };
+        *slot = Some(value.clone());
+        seed.deserialize(value).map_err(de::Error::custom)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
 /// The length of a JSON array (its elements skipped), or `None` for anything else.
 struct CountItems(Option<usize>);
 
@@ -237,12 +450,16 @@ impl<'de> Deserialize<'de> for CountItems {
 /// How to go from one page to the next: the next key, or `None` to stop.
 type NextFn<K> = fn(&Meta, &K) -> Option<K>;
 
+// `count_items`: whether `next` (or the caller) needs the page's item count, which only the
+// two-pass decode provides; styles that do not get the one-pass decode.
+
 fn drive<A, P, K, F>(
     client: Client<A>,
     items_key: Option<&'static str>,
     first: K,
     build: F,
     next: NextFn<K>,
+    count_items: bool,
 ) -> PageStream<P>
 where
     A: Authenticated,
@@ -250,7 +467,9 @@ where
     K: Clone + Send + 'static,
     F: FnMut(K) -> ApiRequest + Send + 'static,
 {
-    Box::pin(drive_counted(client, items_key, first, build, next).map_ok(|(page, _)| page))
+    Box::pin(
+        drive_counted(client, items_key, first, build, next, count_items).map_ok(|(page, _)| page),
+    )
 }
 
 fn next_starting_after(meta: &Meta, current: &Option<String>) -> Option<Option<String>> {
@@ -271,7 +490,7 @@ where
     P: DeserializeOwned + Send + 'static,
     F: FnMut(Option<String>) -> ApiRequest + Send + 'static,
 {
-    drive(client, items_key, first, build, next_starting_after)
+    drive(client, items_key, first, build, next_starting_after, false)
 }
 
 /// Search style: like [`cursor`], with the cursor in the body's `pagination`.
@@ -286,7 +505,7 @@ where
     P: DeserializeOwned + Send + 'static,
     F: FnMut(Option<String>) -> ApiRequest + Send + 'static,
 {
-    drive(client, items_key, first, build, next_starting_after)
+    drive(client, items_key, first, build, next_starting_after, false)
 }
 
 /// `next_cursor` + `has_more` style (contact merge history).
@@ -308,7 +527,7 @@ where
         let next = meta.next_cursor.clone()?;
         (current.as_deref() != Some(next.as_str())).then_some(Some(next))
     }
-    drive(client, items_key, first, build, next)
+    drive(client, items_key, first, build, next, false)
 }
 
 /// Numbered pages: query `page`, stop at `total_pages` (or, without it, when `next` is absent).
@@ -334,7 +553,7 @@ where
         };
         more.then_some(current + 1)
     }
-    drive(client, items_key, first, build, next)
+    drive(client, items_key, first, build, next, true)
 }
 
 /// Scroll style: query `scroll_param`; the stream ends at the first page without items (which
@@ -356,7 +575,7 @@ where
         }
         meta.scroll_param.clone().map(Some)
     }
-    let inner: PageStream<(P, usize)> = drive_counted(client, items_key, first, build, next);
+    let inner: PageStream<(P, usize)> = drive_counted(client, items_key, first, build, next, true);
     Box::pin(inner.try_filter_map(|(page, count)| async move { Ok((count > 0).then_some(page)) }))
 }
 
@@ -367,6 +586,7 @@ fn drive_counted<A, P, K, F>(
     first: K,
     build: F,
     next: NextFn<K>,
+    count_items: bool,
 ) -> PageStream<(P, usize)>
 where
     A: Authenticated,
@@ -380,15 +600,27 @@ where
         move |(client, mut build, key)| async move {
             let key = key?;
             let request = build(key.clone());
-            let raw = match client.execute(request).await {
+            let mut raw = match client.execute(request).await {
                 Ok(raw) => raw,
                 Err(e) => return Some((Err(e), (client, build, None))),
             };
-            let page = match raw.json::<P>() {
-                Ok(page) => page,
-                Err(e) => return Some((Err(e), (client, build, None))),
+            // Free the headers before decoding, so the decoder can reuse their memory.
+            drop(std::mem::take(&mut raw.headers));
+            // One pass when the style does not need the item count; otherwise (and whenever
+            // the one-pass decode fails, so errors read as they always did) decode, then
+            // read the paging fields in a second, skimming pass.
+            let one_pass = if count_items {
+                None
+            } else {
+                decode_with_meta::<P>(&raw.body).ok()
             };
-            let meta = Meta::read(&raw.body, items_key);
+            let (page, meta) = match one_pass {
+                Some(both) => both,
+                None => match raw.json::<P>() {
+                    Ok(page) => (page, Meta::read(&raw.body, items_key)),
+                    Err(e) => return Some((Err(e), (client, build, None))),
+                },
+            };
             let next_key = next(&meta, &key);
             let count = meta.item_count.unwrap_or(0);
             Some((Ok((page, count)), (client, build, next_key)))
@@ -411,7 +643,61 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::Meta;
+    use super::{decode_with_meta, Meta};
+    use crate::generated::models::{ContactList, ConversationList};
+    use serde::Deserialize;
+
+    /// The one-pass decode gives what decoding and then `Meta::read` give (bar the count).
+    fn same_as_two_passes<P: serde::de::DeserializeOwned + std::fmt::Debug>(body: &[u8]) {
+        let (page, meta) = decode_with_meta::<P>(body).expect("decodes in one pass");
+        let direct: P = serde_json::from_slice(body).expect("decodes directly");
+        assert_eq!(format!("{page:?}"), format!("{direct:?}"));
+        let mut expected = Meta::read(body, None);
+        expected.item_count = None;
+        assert_eq!(meta, expected);
+    }
+
+    #[test]
+    fn one_pass_decode_matches_two_passes() {
+        same_as_two_passes::<ContactList>(
+            br#"{"type":"list","data":[{"type":"contact","id":"c1","email":"a@example.com"}],
+                "total_count":2,"pages":{"type":"pages","page":1,"per_page":1,"total_pages":2,
+                "next":{"page":2,"starting_after":"WzE3MTk0OTM3NTcwMDAsImMxIiwyXQ=="}}}"#,
+        );
+        same_as_two_passes::<ContactList>(
+            br#"{"pages":{"next":null,"page":2,"total_pages":2},"data":[],"type":"list"}"#,
+        );
+        same_as_two_passes::<ConversationList>(
+            br#"{"type":"conversation.list","conversations":[],"total_count":0,
+                "pages":{"type":"pages","page":1,"per_page":20,"total_pages":0}}"#,
+        );
+        // Keys the page type does not know, escaped keys and nested `pages` keys all pass.
+        same_as_two_passes::<ContactList>(
+            br#"{"unknown":{"pages":1},"data":[],"scroll_param":"s","has_more":false}"#,
+        );
+
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Merge {
+            next_cursor: Option<String>,
+            has_more: bool,
+            data: Vec<u32>,
+        }
+        same_as_two_passes::<Merge>(br#"{"next_cursor":"c2","has_more":true,"data":[1,2]}"#);
+    }
+
+    #[test]
+    fn one_pass_decode_fails_where_a_direct_decode_fails() {
+        for bad in [
+            &br#"{"data":"not a list"}"#[..],
+            br#"{"pages":{"page":"one"}} trailing"#,
+            br#"[1,2]"#,
+            br#"{"data":[]"#,
+        ] {
+            assert!(serde_json::from_slice::<ContactList>(bad).is_err());
+            assert!(decode_with_meta::<ContactList>(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn reads_every_page_shape() {
