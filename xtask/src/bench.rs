@@ -1,4 +1,5 @@
-//! `cargo xtask bench [--smoke] [--rounds R] [--requests N] [--no-micro] [--no-wrk]`: the
+//! `cargo xtask bench [--smoke] [--rounds R] [--requests N] [--no-micro] [--no-wrk]
+//! [--no-redis]`: the
 //! benchmarks of issue 8, printed as Markdown tables (docs/performance.md holds a real run).
 //!
 //! 1. builds `intercom-bench` (release) and starts its canned loopback server;
@@ -6,7 +7,9 @@
 //! 3. throughput: `GET /contacts/{id}` at concurrency 1 and 64, raw hyper vs the SDK, each
 //!    client in its own process (alternating, `rounds` times; medians of every timed run);
 //! 4. paging: the item stream over 10k, 100k and 1M contacts in pages of 150 vs a raw loop;
-//! 5. criterion micro-benchmarks (`crates/bench/benches/micro.rs`).
+//! 5. criterion micro-benchmarks (`crates/bench/benches/micro.rs`);
+//! 6. the latency the Redis limiter adds per request (`intercom-ratelimit-redis`'s
+//!    `limiter_latency` bench, which starts its own `redis-server`; skipped without one).
 //!
 //! `--smoke` runs the same steps with tiny sizes (seconds once built) and prints the same
 //! tables; CI runs only that.
@@ -30,6 +33,7 @@ struct Settings {
     paging_rounds: Vec<usize>,
     micro: bool,
     wrk: bool,
+    redis: bool,
 }
 
 impl Settings {
@@ -45,6 +49,7 @@ impl Settings {
                 paging_rounds: vec![1, 1, 1],
                 micro: true,
                 wrk: false,
+                redis: true,
             }
         } else {
             Settings {
@@ -56,6 +61,7 @@ impl Settings {
                 paging_rounds: vec![3, 2, 1],
                 micro: true,
                 wrk: true,
+                redis: true,
             }
         };
         let mut it = args.iter();
@@ -64,6 +70,7 @@ impl Settings {
                 "--smoke" => {}
                 "--no-micro" => s.micro = false,
                 "--no-wrk" => s.wrk = false,
+                "--no-redis" => s.redis = false,
                 "--rounds" => {
                     let v = it.next().context("--rounds needs a value")?;
                     s.rounds = v.parse().context("--rounds")?;
@@ -73,7 +80,7 @@ impl Settings {
                     let v = it.next().context("--requests needs a value")?;
                     s.requests = v.parse().context("--requests")?;
                 }
-                other => bail!("unknown option `{other}` (--smoke, --rounds R, --requests N, --no-micro, --no-wrk)"),
+                other => bail!("unknown option `{other}` (--smoke, --rounds R, --requests N, --no-micro, --no-wrk, --no-redis)"),
             }
         }
         Ok(s)
@@ -338,10 +345,52 @@ pub fn run(args: &[String]) -> Result<()> {
     if s.micro {
         micro(s.smoke)?;
     }
+    if s.redis {
+        redis_limiter(s.smoke)?;
+    }
     eprintln!(
         "==> bench finished in {:.1}s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Runs the Redis limiter's latency bench and prints its report.
+fn redis_limiter(smoke: bool) -> Result<()> {
+    let mut cmd = util::cargo();
+    cmd.args([
+        "bench",
+        "-p",
+        "intercom-ratelimit-redis",
+        "--bench",
+        "limiter_latency",
+    ]);
+    cmd.env("BENCH_CALLS", if smoke { "500" } else { "20000" });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    eprintln!("==> Redis limiter latency");
+    let out = cmd.output().context("running the Redis limiter bench")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        bail!("the Redis limiter bench failed: {stderr}");
+    }
+    println!("\n### Redis limiter: latency added per request (`wait_time` before each attempt)\n");
+    let report: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("wait_time") || l.starts_with("added latency"))
+        .collect();
+    if report.is_empty() {
+        match stderr.lines().find(|l| l.contains("SKIPPED")) {
+            Some(line) => println!("{}", line.trim()),
+            None => bail!("the Redis limiter bench printed no report:\n{stdout}{stderr}"),
+        }
+    } else {
+        println!("```text");
+        for line in report {
+            println!("{line}");
+        }
+        println!("```");
+    }
     Ok(())
 }
 
