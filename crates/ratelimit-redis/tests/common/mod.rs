@@ -227,11 +227,20 @@ pub fn client(
     base_url: &str,
     limiter: Arc<dyn RateLimiter>,
 ) -> Client<intercom_transport::auth::Private> {
+    client_with_attempts(base_url, limiter, 5)
+}
+
+/// Like [`client`] with another number of attempts per request.
+pub fn client_with_attempts(
+    base_url: &str,
+    limiter: Arc<dyn RateLimiter>,
+    attempts: u32,
+) -> Client<intercom_transport::auth::Private> {
     Client::builder()
         .base_url(base_url)
         .allow_insecure_loopback(true)
         .total_timeout(Duration::from_secs(60))
-        .max_attempts(5)
+        .max_attempts(attempts)
         .rate_limiter(limiter)
         .build()
         .expect("client")
@@ -244,7 +253,17 @@ pub async fn run_worker(
     limiter: Arc<dyn RateLimiter>,
     n: usize,
 ) -> (usize, Vec<String>) {
-    let client = client(&base_url, limiter);
+    run_worker_with_attempts(base_url, limiter, n, 5).await
+}
+
+/// Like [`run_worker`] with another number of attempts per request.
+pub async fn run_worker_with_attempts(
+    base_url: String,
+    limiter: Arc<dyn RateLimiter>,
+    n: usize,
+    attempts: u32,
+) -> (usize, Vec<String>) {
+    let client = client_with_attempts(&base_url, limiter, attempts);
     let mut ok = 0;
     let mut errors = Vec::new();
     for _ in 0..n {
