@@ -39,7 +39,7 @@ impl fmt::Debug for Authorization {
 /// `http` does not zeroize — that copy lives as long as the client holding it.
 pub(crate) fn bearer_header(secret: &SecretString) -> Authorization {
     let token: &str = secret.expose_secret();
-    let mut line = Zeroizing::new(String::with_capacity(7 + token.len()));
+    let mut line = Zeroizing::new(String::with_capacity(token.len().saturating_add(7)));
     line.push_str("Bearer ");
     line.push_str(token);
     // Tokens are validated against RFC 6750's b64token grammar before they are wrapped, and

@@ -39,6 +39,7 @@
 //! * [`user_hash`] computes the Messenger identity-verification hash.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod header;

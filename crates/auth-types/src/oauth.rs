@@ -408,7 +408,9 @@ impl CallbackParams {
         let query = callback_query(input);
         // Form decoding reads `+` as a space; escape it first so it survives as `+`.
         let plus = query.bytes().filter(|&b| b == b'+').count();
-        let mut escaped = Zeroizing::new(String::with_capacity(query.len() + 2 * plus));
+        let mut escaped = Zeroizing::new(String::with_capacity(
+            query.len().saturating_add(plus.saturating_mul(2)),
+        ));
         for c in query.chars() {
             if c == '+' {
                 escaped.push_str("%2B");
@@ -717,8 +719,12 @@ pub(crate) fn encode_token_form(
     // reallocates and so leaves no stray copy behind.
     let capacity = fields
         .iter()
-        .map(|(name, value)| name.len() + 2 + 3 * value.len())
-        .sum();
+        .map(|(name, value)| {
+            name.len()
+                .saturating_add(2)
+                .saturating_add(value.len().saturating_mul(3))
+        })
+        .fold(0usize, usize::saturating_add);
     let mut body = Zeroizing::new(Vec::with_capacity(capacity));
     for (i, (name, value)) in fields.iter().enumerate() {
         if i > 0 {

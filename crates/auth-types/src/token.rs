@@ -128,7 +128,7 @@ pub(crate) fn validate(kind: &'static str, candidate: &str) -> Result<(), TokenE
                 if in_padding {
                     Some(ForbiddenByte::MisplacedPadding)
                 } else {
-                    body_len += 1;
+                    body_len = body_len.saturating_add(1);
                     None
                 }
             }

@@ -235,7 +235,7 @@ fn verify_mac<M: Mac + KeyInit, const N: usize>(
     body: &[u8],
 ) -> Result<(), WebhookError> {
     let expected = decode_hex::<N>(hex).ok_or(WebhookError::BadHex {
-        expected_digits: 2 * N,
+        expected_digits: N.saturating_mul(2),
     })?;
     let mut mac = keyed_mac::<M>(key).ok_or(WebhookError::Mismatch)?;
     mac.update(body);
@@ -254,7 +254,7 @@ fn strip_prefix_ignore_case<'a>(value: &'a [u8], prefix: &[u8]) -> Option<&'a [u
 
 /// Exactly `2 * N` hex digits, either case.
 fn decode_hex<const N: usize>(hex: &[u8]) -> Option<[u8; N]> {
-    if hex.len() != 2 * N {
+    if hex.len() != N.saturating_mul(2) {
         return None;
     }
     let mut out = [0u8; N];
@@ -268,16 +268,17 @@ fn decode_hex<const N: usize>(hex: &[u8]) -> Option<[u8; N]> {
 
 fn nibble(digit: u8) -> Option<u8> {
     match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
+        // `checked_*` only to satisfy the lint: each match arm bounds `digit`.
+        b'0'..=b'9' => digit.checked_sub(b'0'),
+        b'a'..=b'f' => digit.checked_sub(b'a')?.checked_add(10),
+        b'A'..=b'F' => digit.checked_sub(b'A')?.checked_add(10),
         _ => None,
     }
 }
 
 pub(crate) fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(2 * bytes.len());
+    let mut out = String::with_capacity(bytes.len().saturating_mul(2));
     for &b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0x0f)]));

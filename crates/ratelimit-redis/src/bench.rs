@@ -27,13 +27,13 @@ pub struct LatencyReport {
 /// `calls` so that every call takes the "go now" path.
 pub async fn measure_wait_time(limiter: &dyn RateLimiter, calls: usize) -> LatencyReport {
     let mut samples = Vec::with_capacity(calls);
-    let mut immediate = 0;
+    let mut immediate = 0usize;
     for _ in 0..calls {
         let started = Instant::now();
         let decision = limiter.wait_time(Duration::from_secs(60)).await;
         samples.push(started.elapsed());
         if matches!(decision, Ok(d) if d.is_zero()) {
-            immediate += 1;
+            immediate = immediate.saturating_add(1);
         }
     }
     samples.sort_unstable();
@@ -41,15 +41,18 @@ pub async fn measure_wait_time(limiter: &dyn RateLimiter, calls: usize) -> Laten
         if samples.is_empty() {
             return Duration::ZERO;
         }
-        let i = ((samples.len() - 1) as f64 * q).round() as usize;
+        let i = (samples.len().saturating_sub(1) as f64 * q).round() as usize;
         samples.get(i).copied().unwrap_or_default()
     };
-    let total: Duration = samples.iter().sum();
+    let total = samples
+        .iter()
+        .fold(Duration::ZERO, |sum, d| sum.saturating_add(*d));
     LatencyReport {
         calls,
         immediate,
         mean: u32::try_from(calls.max(1))
-            .map(|n| total / n)
+            .ok()
+            .and_then(|n| total.checked_div(n))
             .unwrap_or_default(),
         p50: at(0.5),
         p99: at(0.99),

@@ -1,6 +1,9 @@
 //! [`RedisLimiterBuilder`] and the settings it produces.
 
+use std::fmt;
 use std::time::Duration;
+
+use intercom_transport::redact_url_userinfo;
 
 use crate::{Error, RedisLimiter};
 
@@ -74,7 +77,9 @@ pub(crate) struct Settings {
 }
 
 /// Configures a [`RedisLimiter`]; start with [`RedisLimiter::builder`].
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` output shows the Redis URL with any password replaced by `[REDACTED]`.
+#[derive(Clone)]
 pub struct RedisLimiterBuilder {
     pub(crate) redis_url: String,
     app_id: String,
@@ -88,6 +93,40 @@ pub struct RedisLimiterBuilder {
     edge_guard: Duration,
     windows_ahead: u32,
     key_prefix: String,
+}
+
+impl fmt::Debug for RedisLimiterBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every field but the URL, whose userinfo may hold the Redis password.
+        let Self {
+            redis_url,
+            app_id,
+            workspace,
+            window,
+            app_budget,
+            workspace_budget,
+            call_timeout,
+            retry_redis_after,
+            fallback,
+            edge_guard,
+            windows_ahead,
+            key_prefix,
+        } = self;
+        f.debug_struct("RedisLimiterBuilder")
+            .field("redis_url", &redact_url_userinfo(redis_url))
+            .field("app_id", app_id)
+            .field("workspace", workspace)
+            .field("window", window)
+            .field("app_budget", app_budget)
+            .field("workspace_budget", workspace_budget)
+            .field("call_timeout", call_timeout)
+            .field("retry_redis_after", retry_redis_after)
+            .field("fallback", fallback)
+            .field("edge_guard", edge_guard)
+            .field("windows_ahead", windows_ahead)
+            .field("key_prefix", key_prefix)
+            .finish()
+    }
 }
 
 impl RedisLimiterBuilder {

@@ -48,6 +48,7 @@
 //! | `intercom-rs:{app}:anchor` | `X-RateLimit-Reset mod window`: where windows start | 1 hour |
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 mod bench;
 mod config;
@@ -323,7 +324,7 @@ impl Inner {
                 .retry_at_ms
                 .compare_exchange(
                     at,
-                    now + self.retry_ms(),
+                    now.saturating_add(self.retry_ms()),
                     Ordering::AcqRel,
                     Ordering::Relaxed,
                 )
@@ -345,8 +346,10 @@ impl Inner {
 
     fn redis_failed(&self, error: &Error) {
         self.counters.redis_errors.fetch_add(1, Ordering::Relaxed);
-        self.retry_at_ms
-            .store(self.now_ms() + self.retry_ms(), Ordering::Relaxed);
+        self.retry_at_ms.store(
+            self.now_ms().saturating_add(self.retry_ms()),
+            Ordering::Relaxed,
+        );
         if !self.degraded.swap(true, Ordering::AcqRel) {
             tracing::warn!(
                 app_id = %self.settings.app_id,
@@ -434,7 +437,7 @@ impl Inner {
         };
         let ahead = rl.reset >= known.pushed_reset && used > known_count;
         let now = self.now_ms();
-        let spacing = self.settings.window_secs * 100; // a tenth of the window, in ms
+        let spacing = self.settings.window_secs.saturating_mul(100); // a tenth of the window, in ms
         let due = now.saturating_sub(self.last_push_ms.load(Ordering::Relaxed)) >= spacing
             || rl.remaining == 0;
         if new_window || (ahead && due) {
@@ -483,7 +486,7 @@ impl Inner {
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
-            now + self.settings.window_secs
+            now.saturating_add(self.settings.window_secs)
         } else {
             window_end
         };
@@ -602,5 +605,27 @@ mod tests {
             .app_per_minute(60)
             .build()
             .is_ok());
+    }
+
+    /// Regression (issue 12, finding 6): the builder's derived `Debug` printed the password.
+    #[test]
+    fn the_redis_password_never_prints() {
+        let builder = RedisLimiter::builder("redis://:hunter2@127.0.0.1:1/0", "app");
+        let shown = format!("{builder:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            shown.contains("redis://[REDACTED]@127.0.0.1:1/0"),
+            "{shown}"
+        );
+        let limiter = builder.build().expect("a valid URL");
+        let shown = format!("{limiter:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        // A URL that does not parse is refused without echoing its password either.
+        let err = RedisLimiter::builder("redis://:hunter2@[::1", "app")
+            .build()
+            .expect_err("bad URL");
+        for shown in [format!("{err}"), format!("{err:?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
     }
 }

@@ -416,15 +416,18 @@ impl Timestamp {
         self.format
     }
 
-    /// Converts to a [`std::time::SystemTime`].
-    pub fn to_system_time(&self) -> std::time::SystemTime {
+    /// Converts to a [`std::time::SystemTime`]; `None` when this platform's clock cannot
+    /// represent the instant (a server may send any `i64`, such as `9223372036854775807`).
+    pub fn to_system_time(&self) -> Option<std::time::SystemTime> {
         let base = std::time::UNIX_EPOCH;
+        let whole = std::time::Duration::from_secs(self.seconds.unsigned_abs());
         let sub = std::time::Duration::from_nanos(u64::from(self.nanos));
-        if self.seconds >= 0 {
-            base + std::time::Duration::from_secs(self.seconds.unsigned_abs()) + sub
+        let at = if self.seconds >= 0 {
+            base.checked_add(whole)?
         } else {
-            base - std::time::Duration::from_secs(self.seconds.unsigned_abs()) + sub
-        }
+            base.checked_sub(whole)?
+        };
+        at.checked_add(sub)
     }
 
     /// Parses Unix seconds (`"1700000000"`, `"1700000000.5"`) or ISO 8601
@@ -507,6 +510,9 @@ impl From<std::time::SystemTime> for Timestamp {
 }
 
 // Days since 1970-01-01 → (year, month, day); Howard Hinnant's civil calendar algorithms.
+// The lint is allowed: every caller passes `i64 seconds / 86_400` (|z| < 1.1e14), so each
+// intermediate stays below 1e17, far inside `i64`; the fuzzer's model target covers it.
+#[allow(clippy::arithmetic_side_effects)]
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
@@ -520,6 +526,9 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (y, m, d)
 }
 
+// The lint is allowed: `y` comes from four digits (0..=9999) and `m`, `d` are range-checked
+// by the caller, so no intermediate comes near `i64`'s bounds.
+#[allow(clippy::arithmetic_side_effects)]
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -530,6 +539,10 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+// The lint is allowed: indices never pass the input's length (all reads go through `get`);
+// year (four digits), hours, minutes, seconds and offset (at most 99:99) are bounded before
+// they are combined, so the seconds stay within ±3.2e11.
+#[allow(clippy::arithmetic_side_effects)]
 fn parse_iso(s: &str) -> Option<Timestamp> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {

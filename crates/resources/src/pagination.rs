@@ -402,7 +402,7 @@ impl<'de> Deserialize<'de> for CountItems {
             fn visit_seq<S: de::SeqAccess<'de>>(self, mut seq: S) -> Result<CountItems, S::Error> {
                 let mut n = 0usize;
                 while seq.next_element::<de::IgnoredAny>()?.is_some() {
-                    n += 1;
+                    n = n.saturating_add(1);
                 }
                 Ok(CountItems(Some(n)))
             }
@@ -551,7 +551,9 @@ where
             Some(total) => current < total,
             None => meta.has_next,
         };
-        more.then_some(current + 1)
+        // `checked_add`: a server claiming page `i64::MAX` ends the stream instead of
+        // overflowing (a panic in debug builds, a page loop that never ends in release).
+        more.then(|| current.checked_add(1)).flatten()
     }
     drive(client, items_key, first, build, next, true)
 }

@@ -434,7 +434,7 @@ impl Node {
                 for child in value {
                     deepest = deepest.max(child.validate(check)?);
                 }
-                let depth = deepest + 1;
+                let depth = deepest.saturating_add(1);
                 if depth > MAX_NESTING {
                     return Err(SearchError::TooDeep {
                         depth,

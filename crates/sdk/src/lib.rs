@@ -22,6 +22,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 pub use intercom_auth_types as auth;
 pub use intercom_resources as resources;

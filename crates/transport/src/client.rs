@@ -16,10 +16,11 @@ use tokio::time::Instant;
 use tracing::{field::Empty, Instrument};
 use url::Url;
 
+use crate::clock;
 use crate::config::{ClientBuilder, IntercomVersion, RetryConfig, Timeouts};
 use crate::error::{excerpt, ApiError, Error, TimeoutPhase};
 use crate::ratelimit::{InProcessLimiter, LimiterError, RateLimit, RateLimiter};
-use crate::request::ApiRequest;
+use crate::request::{self, ApiRequest};
 use crate::response::{decode, RawResponse, Response};
 use crate::retry::{self, Jitter};
 use crate::transport::{Body, Transport, TransportError, TransportErrorKind};
@@ -264,7 +265,7 @@ impl<A: AuthState> Client<A> {
         with_body: bool,
     ) -> HeaderMap {
         let shared = &*self.shared;
-        let mut headers = HeaderMap::with_capacity(6 + request.options.headers.len());
+        let mut headers = HeaderMap::with_capacity(request.options.headers.len().saturating_add(6));
         for (name, value) in &request.options.headers {
             if name != AUTHORIZATION && name != HOST && name != INTERCOM_VERSION {
                 headers.append(name.clone(), value.clone());
@@ -301,8 +302,16 @@ impl<A: AuthState> Client<A> {
             .map_err(|reason| Error::InvalidRequest { reason })?;
         // `prefix + path + query` in one buffer, handed to `Uri` without a copy.
         let path = request.path.as_deref().unwrap_or(request.template);
-        let mut full =
-            String::with_capacity(shared.base.prefix.len() + path.len() + request.query.len());
+        request::check_path_params(request.template, path)
+            .map_err(|reason| Error::InvalidRequest { reason })?;
+        let mut full = String::with_capacity(
+            shared
+                .base
+                .prefix
+                .len()
+                .saturating_add(path.len())
+                .saturating_add(request.query.len()),
+        );
         full.push_str(&shared.base.prefix);
         full.push_str(path);
         full.push_str(&request.query);
@@ -331,14 +340,14 @@ impl<A: AuthState> Client<A> {
                 .unwrap_or(shared.retry.retry_non_idempotent);
         let follow = options.follow_redirects.unwrap_or(shared.follow_redirects);
         let max_body = options.max_body_bytes.unwrap_or(shared.max_body_bytes);
-        let deadline = started + total;
+        let deadline = clock::deadline_after(started, total);
 
         let span = tracing::Span::current();
         let mut attempt = 0u32;
         // The clock is read once per attempt (and after every wait), not at every step.
         let mut now = started;
         let result = loop {
-            attempt += 1;
+            attempt = attempt.saturating_add(1);
             match self
                 .wait_for_budget(deadline.saturating_duration_since(now))
                 .await
@@ -363,7 +372,7 @@ impl<A: AuthState> Client<A> {
                 elapsed_ms = Empty
             );
             let outcome = tokio::time::timeout_at(
-                now + budget,
+                clock::deadline_after(now, budget),
                 self.attempt(&Plan {
                     request: &request,
                     authorization,
@@ -407,7 +416,7 @@ impl<A: AuthState> Client<A> {
                         .wait
                         .unwrap_or_else(|| retry::backoff(&shared.retry, &shared.jitter, attempt));
                     now = Instant::now();
-                    if now + delay >= deadline {
+                    if !clock::fits_before(now, delay, deadline) {
                         tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
                         break Err(failure.error);
                     }
@@ -461,7 +470,7 @@ impl<A: AuthState> Client<A> {
             Ok(wait) => {
                 // A little jitter so clones waking at the reset do not fire all at once.
                 let spread = shared.jitter.up_to(Duration::from_millis(250));
-                let wait = (wait + spread).min(remaining);
+                let wait = wait.saturating_add(spread).min(remaining);
                 tracing::debug!(
                     ?wait,
                     "rate limit exhausted: waiting for the window to reset"
@@ -538,7 +547,7 @@ impl<A: AuthState> Client<A> {
                     retryable: false,
                     wait: None,
                 };
-                hops += 1;
+                hops = hops.saturating_add(1);
                 if hops > MAX_REDIRECTS {
                     return Err(refuse("too many redirects", location));
                 }
@@ -608,7 +617,8 @@ impl<A: AuthState> Client<A> {
             let wait = if is_429 {
                 retry_after.or_else(|| {
                     rate_limit.map(|rl| {
-                        rl.until_reset(now) + shared.jitter.up_to(Duration::from_millis(500))
+                        rl.until_reset(now)
+                            .saturating_add(shared.jitter.up_to(Duration::from_millis(500)))
                     })
                 })
             } else {

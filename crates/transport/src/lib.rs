@@ -40,8 +40,10 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 mod client;
+mod clock;
 mod config;
 mod error;
 mod hyper_transport;
@@ -51,17 +53,22 @@ mod request;
 mod response;
 mod retry;
 mod transport;
+mod url_text;
 
 pub use client::Client;
 pub use config::{
     ClientBuilder, IntercomVersion, InvalidVersion, Region, RetryConfig, Timeouts,
     DEFAULT_INTERCOM_VERSION, DEFAULT_MAX_BODY_BYTES, USER_AGENT,
 };
-pub use error::{ApiError, ConfigError, DecodeError, Error, ErrorCode, ErrorItem, TimeoutPhase};
+pub use error::{
+    is_unsafe_for_terminal, terminal_safe, terminal_safe_lines, ApiError, ConfigError, DecodeError,
+    Error, ErrorCode, ErrorItem, TimeoutPhase,
+};
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
-pub use ratelimit::{InProcessLimiter, LimiterError, RateLimit, RateLimiter};
+pub use ratelimit::{InProcessLimiter, LimiterError, RateLimit, RateLimiter, MAX_RESET_AHEAD};
 pub use request::{encode_path_segment, ApiRequest, RequestOptions};
 pub use response::{RawResponse, Response};
 pub use transport::{Body, BoxError, Transport, TransportError, TransportErrorKind};
+pub use url_text::redact_url_userinfo;
 
 pub use intercom_auth_types as auth;

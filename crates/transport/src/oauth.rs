@@ -7,6 +7,8 @@ use intercom_auth_types::{
     UNINSTALL_PATH,
 };
 
+use zeroize::Zeroize;
+
 use crate::client::Client;
 use crate::error::Error;
 use crate::request::{ApiRequest, RequestOptions};
@@ -44,10 +46,12 @@ impl<A: AuthState> Client<A> {
                     .follow_redirects(false),
             );
         match self.dispatch(request, None).await {
-            Ok(response) => Ok(parse_token_response(
-                response.status.as_u16(),
-                &response.body,
-            )?),
+            Ok(response) => {
+                let parsed = parse_token_response(response.status.as_u16(), &response.body);
+                // The answer holds the token: overwrite our copy once it has been parsed.
+                wipe(response.body);
+                Ok(parsed?)
+            }
             Err(Error::Api(api)) => match parse_token_response(api.status.as_u16(), &api.body) {
                 Err(exchange) => Err(Error::OAuth(exchange)),
                 // A non-2xx answer is never a token, whatever its body says.
@@ -55,6 +59,20 @@ impl<A: AuthState> Client<A> {
             },
             Err(other) => Err(other),
         }
+    }
+}
+
+/// Overwrites `body` with zeroes when this is the last handle to its buffer, and says whether
+/// it could. A body that arrived in several frames was merged into a buffer of the client's
+/// own, which is always wiped; one that arrived in a single frame may still share hyper's read
+/// buffer, which hyper reuses for the connection's next response (see docs/token-handling.md).
+pub(crate) fn wipe(body: Bytes) -> bool {
+    match body.try_into_mut() {
+        Ok(mut owned) => {
+            owned.as_mut().zeroize();
+            true
+        }
+        Err(_shared) => false,
     }
 }
 
@@ -68,5 +86,29 @@ impl<A: Authenticated> Client<A> {
     pub async fn revoke_token(&self) -> Result<(), Error> {
         self.execute(ApiRequest::post(UNINSTALL_PATH)).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (issue 12, finding 10): the exchange answer was dropped as it was.
+    #[test]
+    fn an_owned_answer_is_wiped_and_a_shared_one_reported() {
+        let owned = Bytes::from(b"{\"token\":\"dG9rZW4=\"}".to_vec());
+        assert!(wipe(owned));
+        let shared = Bytes::from(b"{\"token\":\"dG9rZW4=\"}".to_vec());
+        let other = shared.clone();
+        assert!(!wipe(shared));
+        assert_eq!(
+            &other[..10],
+            b"{\"token\":\"",
+            "a shared buffer is left alone"
+        );
+        // What `wipe` does to an owned buffer, observed on a copy it cannot free.
+        let mut buf = bytes::BytesMut::from(&b"secret"[..]);
+        buf.as_mut().zeroize();
+        assert_eq!(&buf[..], &[0u8; 6]);
     }
 }

@@ -54,16 +54,25 @@ impl RateLimit {
         })
     }
 
-    /// The reset as a wall-clock time.
-    pub fn reset_at(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.reset)
+    /// The reset as a wall-clock time; `None` when the server sent a value this platform's
+    /// clock cannot represent (anything near `u64::MAX` seconds).
+    pub fn reset_at(&self) -> Option<SystemTime> {
+        UNIX_EPOCH.checked_add(Duration::from_secs(self.reset))
     }
 
-    /// Time until the reset, from `now` (zero if it has passed).
+    /// Time until the reset, from `now`: zero if it has passed, [`Duration::MAX`] if the reset
+    /// cannot be represented. Callers cap it by their deadline; it never overflows.
     pub fn until_reset(&self, now: SystemTime) -> Duration {
-        self.reset_at()
-            .duration_since(now)
-            .unwrap_or(Duration::ZERO)
+        match self.reset_at() {
+            Some(at) => at.duration_since(now).unwrap_or(Duration::ZERO),
+            None => Duration::MAX,
+        }
+    }
+
+    /// Whether the reset lies at most [`MAX_RESET_AHEAD`] after `now`. Intercom's windows last
+    /// ten seconds; a reset hours or centuries ahead is a broken or hostile answer.
+    pub fn is_plausible_at(&self, now: SystemTime) -> bool {
+        self.until_reset(now) <= MAX_RESET_AHEAD
     }
 }
 
@@ -121,6 +130,12 @@ pub trait RateLimiter: fmt::Debug + Send + Sync + 'static {
 }
 
 const UNKNOWN: u64 = u64::MAX;
+
+/// The furthest ahead of the local clock a window's reset may lie for a limiter to keep the
+/// snapshot. Intercom's windows last ten seconds; the rest is room for clock skew. A later reset
+/// (say `X-RateLimit-Reset: 18446744073709551614`) would otherwise stall every later call until
+/// that time, since a limiter keeps the newest window it has seen.
+pub const MAX_RESET_AHEAD: Duration = Duration::from_secs(3600);
 
 /// The in-process limiter: remembers the last `X-RateLimit-*` snapshot (lock-free) and, when
 /// `remaining` reached 0, makes the next attempts wait until the window resets.
@@ -184,6 +199,15 @@ impl RateLimiter for InProcessLimiter {
         // Keep the newest window: a late response from an older window must not overwrite it.
         let current = self.reset.load(Ordering::Relaxed);
         if current != UNKNOWN && rl.reset < current {
+            return;
+        }
+        // A new window (about once per ten seconds) is checked against the clock, so that an
+        // implausible reset cannot become the newest window and stall every later call.
+        if (current == UNKNOWN || rl.reset > current) && !rl.is_plausible_at(SystemTime::now()) {
+            tracing::debug!(
+                reset = rl.reset,
+                "ignoring a rate-limit snapshot whose reset is implausibly far ahead"
+            );
             return;
         }
         self.limit.store(rl.limit, Ordering::Relaxed);
@@ -285,5 +309,69 @@ mod tests {
         });
         assert_eq!(l.last().map(|r| r.remaining), Some(0));
         assert_eq!(l.wait_at(UNIX_EPOCH + Duration::from_secs(1006)), None);
+    }
+
+    fn now_secs() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    /// Regression (issue 12, finding 1): a reset near `u64::MAX` panicked with "overflow when
+    /// adding duration to instant" and, being the newest window, on every later call too.
+    #[test]
+    fn a_reset_near_u64_max_neither_panics_nor_sticks() {
+        for reset in [u64::MAX - 1, u64::MAX / 2, i64::MAX as u64, 1 << 40] {
+            let rl = RateLimit {
+                limit: 10,
+                remaining: 0,
+                reset,
+            };
+            let now = SystemTime::now();
+            assert!(rl.until_reset(now) > MAX_RESET_AHEAD, "{reset}");
+            assert!(!rl.is_plausible_at(now));
+
+            let l = InProcessLimiter::new();
+            l.observe(&rl);
+            assert_eq!(l.last(), None, "an implausible first snapshot is not kept");
+            assert_eq!(
+                l.wait_time_now(Duration::from_secs(30)),
+                Some(Ok(Duration::ZERO))
+            );
+
+            // Nor does it replace a sane window, and the sane window keeps being updated.
+            let sane = RateLimit {
+                limit: 10,
+                remaining: 3,
+                reset: now_secs() + 5,
+            };
+            l.observe(&sane);
+            l.observe(&rl);
+            assert_eq!(l.last(), Some(sane));
+        }
+    }
+
+    #[test]
+    fn an_unrepresentable_reset_is_an_exhausted_error_not_a_panic() {
+        let rl = RateLimit {
+            limit: 10,
+            remaining: 0,
+            reset: u64::MAX,
+        };
+        assert_eq!(rl.reset_at(), None);
+        assert_eq!(rl.until_reset(SystemTime::now()), Duration::MAX);
+        // A plausible but distant window the deadline cannot reach fails fast with a typed error.
+        let l = InProcessLimiter::new();
+        l.observe(&RateLimit {
+            limit: 10,
+            remaining: 0,
+            reset: now_secs() + 600,
+        });
+        match l.wait_time_now(Duration::from_secs(30)) {
+            Some(Err(LimiterError::Exhausted { wait, .. })) => {
+                assert!(wait > Duration::from_secs(30))
+            }
+            other => panic!("expected Exhausted, got {other:?}"),
+        }
     }
 }

@@ -19,14 +19,49 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Percent-encodes one path segment (`/`, `?`, `#`, spaces, … are all encoded).
 ///
+/// The dot segments `.` and `..` are sent as `%2E` and `%2E%2E`: verbatim, a normalising proxy
+/// or server would resolve them, so `tags().detach_from_contact("123", "..")` would become
+/// `DELETE /contacts/123`. (An empty segment cannot be encoded; the client refuses a path with
+/// one before sending, see [`ApiRequest::path`].)
+///
 /// Borrows `segment` unchanged when nothing in it needs encoding (the usual case for ids), so
 /// building a path allocates once, in the caller's `format!`.
 pub fn encode_path_segment(segment: &str) -> Cow<'_, str> {
+    match segment {
+        "." => return Cow::Borrowed("%2E"),
+        ".." => return Cow::Borrowed("%2E%2E"),
+        _ => {}
+    }
     let unreserved = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
     if segment.as_bytes().iter().all(unreserved) {
         return Cow::Borrowed(segment);
     }
     utf8_percent_encode(segment, COMPONENT).into()
+}
+
+/// Checks a concrete path against its template (`/contacts/{contact_id}`): the same number of
+/// segments, and no parameter left empty. `contacts().get("")` would otherwise send
+/// `GET /contacts/`, which a server may read as the list endpoint.
+pub(crate) fn check_path_params(template: &str, path: &str) -> Result<(), String> {
+    if !template.contains('{') {
+        return Ok(());
+    }
+    let mut concrete = path.split('/');
+    for expected in template.split('/') {
+        let Some(got) = concrete.next() else {
+            return Err(format!("the path has fewer segments than `{template}`"));
+        };
+        if got.is_empty() && expected.starts_with('{') {
+            return Err(format!(
+                "the path parameter `{}` of `{template}` is empty",
+                expected.trim_matches(|c| c == '{' || c == '}')
+            ));
+        }
+    }
+    match concrete.next() {
+        Some(_) => Err(format!("the path has more segments than `{template}`")),
+        None => Ok(()),
+    }
 }
 
 /// Per-request overrides of the client's settings. Unset fields use the client's values.
@@ -274,6 +309,28 @@ impl ApiRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (issue 12, finding 5): dot segments went out verbatim.
+    #[test]
+    fn dot_segments_are_encoded_and_empty_parameters_refused() {
+        assert_eq!(encode_path_segment("."), "%2E");
+        assert_eq!(encode_path_segment(".."), "%2E%2E");
+        assert_eq!(encode_path_segment("..."), "...");
+        assert_eq!(encode_path_segment(".a"), ".a");
+        let t = "/contacts/{contact_id}/tags/{tag_id}";
+        assert_eq!(check_path_params(t, "/contacts/1/tags/%2E%2E"), Ok(()));
+        assert!(check_path_params(t, "/contacts/1/tags/")
+            .expect_err("empty")
+            .contains("`tag_id`"));
+        assert!(check_path_params(t, "/contacts//tags/2").is_err());
+        assert!(check_path_params(t, "/contacts/1/tags/2/x").is_err());
+        assert!(check_path_params(t, "/contacts/1/tags").is_err());
+        assert_eq!(
+            check_path_params("/me", "/me/"),
+            Ok(()),
+            "untemplated paths are free"
+        );
+    }
 
     #[test]
     fn segments_and_queries_are_encoded() {
