@@ -423,6 +423,11 @@ impl Inner {
     /// Whether a snapshot carries news for Redis: a new window or limit, or (at most ten
     /// times a window) a count above what this process last knew.
     fn worth_pushing(&self, rl: &RateLimit) -> bool {
+        // A reset no real window has (Intercom's last ten seconds) would become `pushed_reset`
+        // for good and keep every later, sane snapshot from being pushed.
+        if !rl.is_plausible_at(SystemTime::now()) {
+            return false;
+        }
         let used = rl.limit.saturating_sub(rl.remaining);
         let Ok(mut known) = self.known.lock() else {
             return false;
@@ -605,6 +610,29 @@ mod tests {
             .app_per_minute(60)
             .build()
             .is_ok());
+    }
+
+    /// Issue 12, finding 1: a hostile reset must not stop this process's later corrections.
+    #[test]
+    fn an_implausible_reset_is_never_pushed_and_blocks_nothing() {
+        let limiter = RedisLimiter::builder("redis://127.0.0.1:1/", "app")
+            .build()
+            .expect("valid settings");
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let hostile = RateLimit {
+            limit: 10,
+            remaining: 0,
+            reset: u64::MAX - 1,
+        };
+        assert!(!limiter.inner.worth_pushing(&hostile));
+        let sane = RateLimit {
+            limit: 10,
+            remaining: 5,
+            reset: now + 5,
+        };
+        assert!(limiter.inner.worth_pushing(&sane));
     }
 
     /// Regression (issue 12, finding 6): the builder's derived `Debug` printed the password.
