@@ -1,5 +1,6 @@
 //! The transport crate's error type, and Intercom's API error shapes.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -129,8 +130,16 @@ pub enum ConfigError {
 }
 
 /// A body that could not be decoded into the expected type.
+///
+/// `Display` shows the path and serde's message with their control characters escaped (see
+/// [`terminal_safe`]); the excerpt is escaped, redacted and short when it is made.
 #[derive(Debug, thiserror::Error)]
-#[error("could not decode the {status} response as {target} at `{path}`: {message}; body starts with: {excerpt}")]
+#[error(
+    "could not decode the {status} response as {target} at `{}`: {}; body starts with: {}",
+    TerminalSafe(path),
+    TerminalSafe(message),
+    TerminalSafe(excerpt)
+)]
 pub struct DecodeError {
     /// The response status.
     pub status: StatusCode,
@@ -140,18 +149,235 @@ pub struct DecodeError {
     pub path: String,
     /// serde's message.
     pub message: String,
-    /// The first bytes of the body (at most 200, lossily decoded).
+    /// The start of the body as text, safe to show: lossily decoded, the values of
+    /// `Bearer` credentials and of `"…token…"`, `"…secret…"` and `"…password…"` keys replaced
+    /// by `[REDACTED]`, control characters escaped as by [`terminal_safe`], and at most 200
+    /// bytes long (then ending with `…`).
     pub excerpt: String,
 }
 
-/// The first `max` bytes of `body` as text, for error messages.
+/// The start of `body` as text that is safe to show (see [`DecodeError::excerpt`]): at most
+/// `max` bytes, plus `…` when anything was left out.
 pub(crate) fn excerpt(body: &[u8], max: usize) -> String {
-    let cut = body.len().min(max);
-    let mut text = String::from_utf8_lossy(&body[..cut]).into_owned();
-    if body.len() > max {
-        text.push('…');
+    let mut complete = body.len() <= max;
+    let cut = if complete {
+        body
+    } else {
+        without_split_char(body.get(..max).unwrap_or(body))
+    };
+    let text = redact(&String::from_utf8_lossy(cut));
+    let mut out = String::with_capacity(text.len().min(max));
+    let mut piece = String::new();
+    for c in text.chars() {
+        piece.clear();
+        push_escaped(&mut piece, c, false);
+        if out.len().saturating_add(piece.len()) > max {
+            complete = false;
+            break;
+        }
+        out.push_str(&piece);
     }
-    text
+    if !complete {
+        out.push('…');
+    }
+    out
+}
+
+/// `bytes` without a UTF-8 sequence that the end of `bytes` cuts short (it would show as
+/// U+FFFD although the body holds a valid character there).
+fn without_split_char(bytes: &[u8]) -> &[u8] {
+    for back in 1..=bytes.len().min(3) {
+        let Some(start) = bytes.len().checked_sub(back) else {
+            break;
+        };
+        let Some(&byte) = bytes.get(start) else {
+            break;
+        };
+        if byte & 0xC0 != 0x80 {
+            // A leading byte: how long its sequence should be.
+            let needed = match byte {
+                0xF0.. => 4,
+                0xE0.. => 3,
+                0xC0.. => 2,
+                _ => 1,
+            };
+            return if needed > back {
+                bytes.get(..start).unwrap_or(bytes)
+            } else {
+                bytes
+            };
+        }
+    }
+    bytes
+}
+
+/// The marker that replaces a redacted value.
+const REDACTED: &str = "[REDACTED]";
+
+/// `text` with the values that look like credentials replaced by [`REDACTED`]: what follows
+/// `Bearer ` (any case), and the string value of a JSON key whose name holds `token`, `secret`
+/// or `password` (any case). A heuristic over text that may be truncated or not JSON at all,
+/// so it never fails; a value cut off by the end of the text is redacted up to that end.
+fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((before, value_start)) = next_secret(rest) {
+        out.push_str(before);
+        out.push_str(REDACTED);
+        rest = value_start;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Finds the next credential value in `text`: returns the text up to the value (kept) and the
+/// text after it.
+fn next_secret(text: &str) -> Option<(&str, &str)> {
+    let bearer = find_bearer(text);
+    let keyed = find_secret_key_value(text);
+    let (start, end) = match (bearer, keyed) {
+        (Some(b), Some(k)) => b.min(k),
+        (b, k) => b.or(k)?,
+    };
+    Some((text.get(..start)?, text.get(end..)?))
+}
+
+/// The byte range of the credential after the first `Bearer ` in `text`.
+fn find_bearer(text: &str) -> Option<(usize, usize)> {
+    const WORD: &str = "bearer ";
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = lower.get(from..)?.find(WORD) {
+        let start = from.checked_add(found)?.checked_add(WORD.len())?;
+        let value = text.get(start..)?;
+        let len = value
+            .find(|c: char| !is_b64token_char(c))
+            .unwrap_or(value.len());
+        if len > 0 {
+            return Some((start, start.checked_add(len)?));
+        }
+        from = start;
+    }
+    None
+}
+
+/// The characters of an RFC 6750 `b64token` (with its `=` padding).
+fn is_b64token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '+' | '/' | '=')
+}
+
+/// The byte range of the first string value whose key names a secret, in `"key": "value"`
+/// text (the closing quote is kept; an unterminated value runs to the end of `text`).
+fn find_secret_key_value(text: &str) -> Option<(usize, usize)> {
+    let mut from = 0usize;
+    loop {
+        // The key: a quoted run without quotes or backslashes.
+        let open = from.checked_add(text.get(from..)?.find('"')?)?;
+        let key_start = open.checked_add(1)?;
+        let key_len = text.get(key_start..)?.find('"')?;
+        let key_end = key_start.checked_add(key_len)?;
+        let key = text.get(key_start..key_end)?.to_ascii_lowercase();
+        let after = text.get(key_end.checked_add(1)?..)?;
+        let colon = after.trim_start();
+        if ["token", "secret", "password"]
+            .iter()
+            .any(|w| key.contains(w))
+        {
+            if let Some(value) = colon.strip_prefix(':').map(str::trim_start) {
+                if let Some(body) = value.strip_prefix('"') {
+                    let start = text.len().checked_sub(body.len())?;
+                    let len = string_len(body);
+                    if len > 0 {
+                        return Some((start, start.checked_add(len)?));
+                    }
+                }
+            }
+        }
+        from = key_end;
+    }
+}
+
+/// The length of a JSON string's contents up to its closing quote (or the end of `text`),
+/// stepping over backslash escapes.
+fn string_len(text: &str) -> usize {
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return i,
+            _ => {}
+        }
+    }
+    text.len()
+}
+
+/// True for the characters that [`terminal_safe`] escapes: control characters (C0, DEL and
+/// C1), which a terminal may obey (clear the screen, set the title, ring the bell, move the
+/// cursor), and the Unicode bidirectional formatting characters, which reorder what is shown.
+pub fn is_unsafe_for_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `text` made safe to show on a terminal: each character of [`is_unsafe_for_terminal`] is
+/// written as an escape (`\n`, `\r`, `\t`, or `\u{1b}` and the like), so text from a server
+/// can neither drive the terminal nor start a line of its own. Borrowed when nothing needs
+/// escaping.
+///
+/// ```
+/// use intercom_transport::terminal_safe;
+/// assert_eq!(terminal_safe("a\u{1b}[2Jb\u{7}\n"), r"a\u{1b}[2Jb\u{7}\n");
+/// assert_eq!(terminal_safe("plain"), "plain");
+/// ```
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    escape(text, false)
+}
+
+/// Like [`terminal_safe`], but line feeds are kept as they are: for text of several lines
+/// whose line structure is meant to be shown (a carriage return is still escaped, so a line
+/// cannot be overwritten).
+pub fn terminal_safe_lines(text: &str) -> Cow<'_, str> {
+    escape(text, true)
+}
+
+fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let needs = |c: char| is_unsafe_for_terminal(c) && !(keep_newlines && c == '\n');
+    if !text.chars().any(needs) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len().saturating_add(16));
+    for c in text.chars() {
+        push_escaped(&mut out, c, keep_newlines);
+    }
+    Cow::Owned(out)
+}
+
+fn push_escaped(out: &mut String, c: char, keep_newlines: bool) {
+    use std::fmt::Write as _;
+    match c {
+        '\n' if keep_newlines => out.push('\n'),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if is_unsafe_for_terminal(c) => {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        }
+        c => out.push(c),
+    }
+}
+
+/// Displays a string with [`terminal_safe`] escaping, without allocating when it is clean.
+struct TerminalSafe<'a>(&'a str);
+
+impl fmt::Display for TerminalSafe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&terminal_safe(self.0))
+    }
 }
 
 /// An error code from Intercom's `error.list`. Open: unknown codes are kept in
@@ -291,8 +517,9 @@ impl ErrorCode {
 }
 
 impl fmt::Display for ErrorCode {
+    /// The wire form, with control characters escaped (an unknown code is the server's text).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        TerminalSafe(self.as_str()).fmt(f)
     }
 }
 
@@ -308,6 +535,9 @@ pub struct ErrorItem {
 }
 
 /// A non-success answer from the API, with everything needed to act on it.
+///
+/// The fields hold the server's text as sent; `Display` escapes its control characters (see
+/// [`terminal_safe`]) and keeps the error on one line.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApiError {
@@ -462,9 +692,8 @@ impl ApiError {
             .flat_map(|v| v.split(','))
             .find(|link| link.contains("rel=\"canonical\"") || link.contains("rel=canonical"))
             .and_then(|link| {
-                let start = link.find('<')? + 1;
-                let end = link[start..].find('>')? + start;
-                let target = &link[start..end];
+                let (_, rest) = link.split_once('<')?;
+                let (target, _) = rest.split_once('>')?;
                 let id = target.trim_end_matches('/').rsplit('/').next()?;
                 (!id.is_empty()).then(|| id.to_owned())
             })
@@ -478,23 +707,23 @@ impl fmt::Display for ApiError {
             Some(first) => {
                 write!(f, ": {}", first.code)?;
                 if let Some(message) = &first.message {
-                    write!(f, ": {message}")?;
+                    write!(f, ": {}", TerminalSafe(message))?;
                 }
                 if let Some(field) = &first.field {
-                    write!(f, " (field `{field}`)")?;
+                    write!(f, " (field `{}`)", TerminalSafe(field))?;
                 }
-                if self.errors.len() > 1 {
-                    write!(f, " (and {} more)", self.errors.len() - 1)?;
+                if let Some(more) = self.errors.len().checked_sub(1).filter(|n| *n > 0) {
+                    write!(f, " (and {more} more)")?;
                 }
             }
             None => {
                 if let Some(message) = &self.message {
-                    write!(f, ": {message}")?;
+                    write!(f, ": {}", TerminalSafe(message))?;
                 }
             }
         }
         if let Some(id) = &self.request_id {
-            write!(f, " [request_id {id}]")?;
+            write!(f, " [request_id {}]", TerminalSafe(id))?;
         }
         Ok(())
     }
@@ -563,5 +792,139 @@ impl Error {
     /// True when the failure is below HTTP (connect, I/O, TLS, timeout).
     pub fn is_transport(&self) -> bool {
         matches!(self, Error::Transport(_) | Error::Timeout { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_safe_escapes_every_control_and_bidi_character() {
+        assert!(matches!(terminal_safe("plain text, ü ✓"), Cow::Borrowed(_)));
+        assert_eq!(
+            terminal_safe("\u{1b}[2J\u{1b}[31mred\u{7}\u{1b}]0;title\u{7}"),
+            r"\u{1b}[2J\u{1b}[31mred\u{7}\u{1b}]0;title\u{7}"
+        );
+        assert_eq!(terminal_safe("a\nb\rc\td\0"), r"a\nb\rc\td\u{0}");
+        // DEL, a C1 control (8-bit CSI) and a right-to-left override.
+        assert_eq!(
+            terminal_safe("x\u{7f}\u{9b}1m\u{202e}y"),
+            r"x\u{7f}\u{9b}1m\u{202e}y"
+        );
+        for c in (0u32..=0x10ffff).filter_map(char::from_u32) {
+            let shown = terminal_safe_lines(c.encode_utf8(&mut [0; 4])).into_owned();
+            assert_eq!(
+                shown.chars().any(is_unsafe_for_terminal),
+                c == '\n',
+                "{c:?} shown as {shown:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn terminal_safe_lines_keeps_line_feeds_only() {
+        assert!(matches!(terminal_safe_lines("one\ntwo"), Cow::Borrowed(_)));
+        assert_eq!(
+            terminal_safe_lines("one\r\ntwo\u{1b}[1A\n"),
+            "one\\r\ntwo\\u{1b}[1A\n"
+        );
+    }
+
+    fn api_error(body: &str) -> ApiError {
+        ApiError::from_response(
+            StatusCode::BAD_REQUEST,
+            HeaderMap::new(),
+            Bytes::from(body.to_owned()),
+            None,
+            None,
+        )
+    }
+
+    #[test]
+    fn api_error_display_escapes_the_servers_text() {
+        let error = api_error(
+            r#"{"type":"error.list","request_id":"r\u001b[2J","errors":[{"code":"bad\u0007code","message":"\u001b[2J\u001b[31mred\r\nerror: fake","field":"f\u009b1m"}]}"#,
+        );
+        // The fields keep what the server sent…
+        assert_eq!(
+            error.errors[0].message.as_deref(),
+            Some("\u{1b}[2J\u{1b}[31mred\r\nerror: fake")
+        );
+        // …and Display shows it escaped, on one line.
+        let text = error.to_string();
+        assert_eq!(
+            text,
+            r"Intercom API error 400 Bad Request: bad\u{7}code: \u{1b}[2J\u{1b}[31mred\r\nerror: fake (field `f\u{9b}1m`) [request_id r\u{1b}[2J]"
+        );
+        let error = api_error(r#"{"type":"error","message":"gone\u0007\u001b]0;x\u0007"}"#);
+        assert_eq!(
+            error.to_string(),
+            r"Intercom API error 400 Bad Request: gone\u{7}\u{1b}]0;x\u{7}"
+        );
+    }
+
+    #[test]
+    fn decode_error_display_and_excerpt_are_escaped() {
+        let body = b"{\"type\":\"admin\x1b[2J\x07\x9b";
+        let error = DecodeError {
+            status: StatusCode::OK,
+            target: "Admin",
+            path: "da\u{1b}ta".into(),
+            message: "invalid type: string \"\u{1b}[31m\"".into(),
+            excerpt: excerpt(body, 200),
+        };
+        assert_eq!(error.excerpt, "{\"type\":\"admin\\u{1b}[2J\\u{7}\u{fffd}");
+        let text = error.to_string();
+        assert!(!text.chars().any(is_unsafe_for_terminal), "{text:?}");
+        assert!(text.contains(r#"at `da\u{1b}ta`: invalid type: string "\u{1b}[31m""#));
+    }
+
+    #[test]
+    fn excerpt_is_bounded_after_escaping() {
+        let body = vec![0x1bu8; 500];
+        let text = excerpt(&body, 200);
+        assert!(text.len() <= 200 + '…'.len_utf8(), "{}", text.len());
+        assert!(text.starts_with(r"\u{1b}\u{1b}") && text.ends_with('…'));
+        assert_eq!(excerpt(b"short", 200), "short");
+        assert_eq!(excerpt(b"exactly", 7), "exactly");
+        assert_eq!(excerpt(b"exactly!", 7), "exactly…");
+        // A multi-byte character cut at the limit is left out, not shown as U+FFFD…
+        assert_eq!(excerpt("aé".as_bytes(), 2), "a…");
+        assert_eq!(excerpt("a✓b".as_bytes(), 3), "a…");
+        assert_eq!(excerpt("a✓b".as_bytes(), 4), "a✓…");
+        // …while invalid bytes inside the excerpt still are.
+        assert_eq!(excerpt(b"a\xffb", 200), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn excerpt_redacts_credentials() {
+        let cases = [
+            (
+                r#"{"access_token":"dG9rOnNlY3JldA==","token_type":"Bearer"}"#,
+                r#"{"access_token":"[REDACTED]","token_type":"[REDACTED]"}"#,
+            ),
+            (
+                r#"{"client_secret" : "s3cr\"et", "id":"7"}"#,
+                r#"{"client_secret" : "[REDACTED]", "id":"7"}"#,
+            ),
+            (
+                "GET /me HTTP/1.1\r\nauthorization: Bearer dG9rOjEyMw==\r\n",
+                r"GET /me HTTP/1.1\r\nauthorization: Bearer [REDACTED]\r\n",
+            ),
+            (r#"{"Password":"hunter2"#, r#"{"Password":"[REDACTED]"#),
+            (
+                r#"{"type":"admin","id":"6657"}"#,
+                r#"{"type":"admin","id":"6657"}"#,
+            ),
+            (
+                r#"{"note":"my token","x":"y"}"#,
+                r#"{"note":"my token","x":"y"}"#,
+            ),
+            ("bearer ", "bearer "),
+        ];
+        for (body, shown) in cases {
+            assert_eq!(excerpt(body.as_bytes(), 200), shown, "{body}");
+        }
     }
 }
