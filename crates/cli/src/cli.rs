@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The longest `--timeout` and `--wait`: a day. A deadline must be representable as an
+/// instant; a day is far beyond any useful call and far below any clock's limit.
+pub const MAX_SECS: u64 = 86_400;
+
 const AFTER_HELP: &str = "\
 Credentials are read from the environment, never from arguments: set INTERCOM_ACCESS_TOKEN (or
 the variable named by --token-env). Output is JSON on stdout (pretty on a terminal); messages go
@@ -11,7 +15,7 @@ to stderr.
 
 Exit codes:
   0  success
-  1  API error (the API answered with an error status)
+  1  API error (an error status, or a success whose body is not the JSON expected)
   2  usage error (bad arguments or input)
   3  missing or invalid credentials (including a 401 from the API)
   4  transport failure (connect, timeout, body limit, refused redirect)
@@ -57,8 +61,14 @@ pub struct Global {
         default_value = "INTERCOM_ACCESS_TOKEN"
     )]
     pub token_env: String,
-    /// Total deadline of each call, retries included, in seconds.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 120)]
+    /// Total deadline of each call, retries included, in seconds (1 to 86400).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECS",
+        default_value_t = 120,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_SECS)
+    )]
     pub timeout: u64,
     /// Retries after the first attempt (GET, PUT and DELETE; POST is never retried by the CLI
     /// once it may have been sent).
@@ -190,8 +200,13 @@ pub enum OauthCommand {
         /// Print the token on stdout (it is secret: think before you use this).
         #[arg(long)]
         print_token: bool,
-        /// Give up waiting for the callback after this many seconds.
-        #[arg(long, value_name = "SECS", default_value_t = 300)]
+        /// Give up waiting for the callback after this many seconds (1 to 86400).
+        #[arg(
+            long,
+            value_name = "SECS",
+            default_value_t = 300,
+            value_parser = clap::value_parser!(u64).range(1..=MAX_SECS)
+        )]
         wait: u64,
     },
 }

@@ -11,9 +11,11 @@ use intercom_sdk::resources::IntercomApi;
 use intercom_sdk::transport::ApiRequest;
 use intercom_sdk::{AccessToken, Client, IntercomVersion, Private, Region, RequestOptions};
 
-use crate::cli::{ApiArgs, Cli, Command, ContactsCommand, Global, RegionArg, WebhookCommand};
+use crate::cli::{
+    ApiArgs, Cli, Command, ContactsCommand, Global, RegionArg, WebhookCommand, MAX_SECS,
+};
 use crate::fail::Failure;
-use crate::{login, output};
+use crate::{env, login, output};
 
 /// Where commands send requests: the configured client, and the sandbox when one was started.
 pub struct Context {
@@ -39,7 +41,7 @@ impl Context {
     pub fn private(&self, global: &Global) -> Result<Client<Private>, Failure> {
         let token = match &self.sandbox {
             Some(sandbox) => sandbox.access_token(),
-            None => AccessToken::from_env_var(&global.token_env)
+            None => AccessToken::from_env_var(env::checked_name("--token-env", &global.token_env)?)
                 .map_err(|e| Failure::credentials(e.to_string()))?,
         };
         Ok(self.unauthenticated.with_access_token(token))
@@ -72,7 +74,8 @@ pub fn build_client(global: &Global, sandbox_url: Option<&str>) -> Result<Client
     let mut builder = Client::builder()
         .region(region)
         .intercom_version(version)
-        .total_timeout(Duration::from_secs(global.timeout.max(1)))
+        // clap keeps `--timeout` within 1..=MAX_SECS, so the deadline is representable.
+        .total_timeout(Duration::from_secs(global.timeout.clamp(1, MAX_SECS)))
         .max_attempts(global.max_retries.saturating_add(1));
     if let Some(url) = sandbox_url {
         builder = builder.base_url(url).allow_insecure_loopback(true);
@@ -89,7 +92,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Sandbox(args) => serve_sandbox(args.port, args.seed).await,
         Command::UserHash(args) => {
-            let secret = IdentitySecret::new(read_env(&args.secret_env)?)
+            let secret = IdentitySecret::new(env::read("--secret-env", &args.secret_env)?)
                 .map_err(|e| Failure::credentials(format!("{}: {e}", args.secret_env)))?;
             output::json(&user_hash(&secret, &args.id))
         }
@@ -98,7 +101,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             signature,
             file,
         }) => {
-            let secret = ClientSecret::new(read_env(&secret_env)?)
+            let secret = ClientSecret::new(env::read("--secret-env", &secret_env)?)
                 .map_err(|e| Failure::credentials(format!("{secret_env}: {e}")))?;
             let body = read_input(&file).await?;
             let notification = verify_notification(&secret, signature.as_bytes(), &body)
@@ -119,19 +122,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Me => {
             let ctx = Context::new(global).await?;
             let me = ctx.private(global)?.execute(ApiRequest::get("/me")).await?;
-            output::body(&me.body)
+            output::json(&output::json_body(&me)?)
         }
         Command::Api(args) => api(global, args).await,
         Command::Contacts(command) => contacts(global, command).await,
     }
-}
-
-fn read_env(name: &str) -> Result<String, Failure> {
-    std::env::var(name).map_err(|_| {
-        Failure::credentials(format!(
-            "environment variable {name} is not set (or not Unicode)"
-        ))
-    })
 }
 
 async fn read_input(file: &str) -> Result<Vec<u8>, Failure> {
@@ -213,10 +208,10 @@ async fn api(global: &Global, args: ApiArgs) -> Result<(), Failure> {
 
     let ctx = Context::new(global).await?;
     match ctx.private(global)?.execute(request).await {
-        Ok(response) => output::body(&response.body),
+        Ok(response) => output::response(&response),
         Err(intercom_sdk::Error::Api(api)) => {
             // Like `gh api`: the error body goes to stdout for scripts, the summary to stderr.
-            output::body(&api.body)?;
+            output::error_body(&api.body)?;
             Err(intercom_sdk::Error::Api(api).into())
         }
         Err(other) => Err(other.into()),

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use intercom_sdk::auth::{ClientSecret, CsrfState, OAuthApp, OAuthToken};
-use intercom_sdk::transport::ApiRequest;
+use intercom_sdk::transport::{terminal_safe, ApiRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
@@ -13,7 +13,7 @@ use url::Url;
 use crate::cli::{AppArgs, Global, OauthCommand};
 use crate::commands::{build_client, start_sandbox};
 use crate::fail::Failure;
-use crate::output;
+use crate::{env, output};
 
 pub async fn run(global: &Global, command: OauthCommand) -> Result<(), Failure> {
     match command {
@@ -54,12 +54,7 @@ fn oauth_app(
                 .client_id
                 .clone()
                 .ok_or_else(|| Failure::usage("--client-id is required (or use --sandbox)"))?;
-            let raw = std::env::var(&args.client_secret_env).map_err(|_| {
-                Failure::credentials(format!(
-                    "environment variable {} (the app's client secret) is not set",
-                    args.client_secret_env
-                ))
-            })?;
+            let raw = env::read("--client-secret-env", &args.client_secret_env)?;
             let secret = ClientSecret::new(raw)
                 .map_err(|e| Failure::credentials(format!("{}: {e}", args.client_secret_env)))?;
             (client_id, secret, args.authorize_url.clone())
@@ -103,11 +98,15 @@ async fn login(
 
     let (url, state) = app.authorize_url();
     eprintln!("waiting for the OAuth callback on {redirect_uri}");
-    eprintln!("open this URL in a browser to authorize the app:\n  {url}");
+    eprintln!(
+        "open this URL in a browser to authorize the app:\n  {}",
+        terminal_safe(url.as_str())
+    );
     if sandbox.is_some() {
         // The sandbox approves at once; play the browser's part.
         tokio::spawn(play_browser(url.to_string()));
     }
+    // clap keeps `--wait` within 1..=MAX_SECS; tokio caps a deadline past its clock's range.
     let code = tokio::time::timeout(Duration::from_secs(wait), accept_callback(&listener, state))
         .await
         .map_err(|_| Failure::transport(format!("no OAuth callback within {wait} s")))??;
@@ -120,13 +119,16 @@ async fn login(
         .await?;
     if let Some(path) = save {
         save_token(path, &token)?;
-        eprintln!("token saved to {} (mode 0600)", path.display());
+        eprintln!(
+            "token saved to {} (mode 0600)",
+            terminal_safe(&path.display().to_string())
+        );
     }
     if print_token {
         let value = token.reveal_for_storage();
         println!("{}", value.as_str());
     } else {
-        output::body(&me.body)?;
+        output::json(&output::json_body(&me)?)?;
     }
     if let Some(s) = sandbox {
         s.shutdown().await;

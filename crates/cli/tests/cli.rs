@@ -329,3 +329,85 @@ fn oauth_login_against_sandbox_saves_a_0600_token_and_never_prints_it() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 12, finding 3: a timeout too large to add to the clock is a usage error, not a panic.
+#[test]
+fn huge_timeout_is_a_usage_error_not_a_panic() {
+    for timeout in [
+        "18446744073709551615",
+        "9223372036854775807",
+        "1000000000000",
+    ] {
+        let out = intercom(
+            &[
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--allow-insecure-loopback",
+                "--max-retries",
+                "0",
+                "--timeout",
+                timeout,
+                "--token-env",
+                TOKEN_ENV,
+                "me",
+            ],
+            &[(TOKEN_ENV, "abc")],
+        );
+        let (_, stderr) = text(&out);
+        assert_eq!(code(&out), 2, "--timeout {timeout}: {stderr}");
+        assert!(stderr.contains("--timeout"), "{stderr}");
+    }
+}
+
+/// Issue 12, finding 11: a token pasted where a variable name belongs is refused without
+/// being shown; a well-formed name that is not set is still named.
+#[test]
+fn token_env_that_is_not_a_variable_name_is_refused_without_echo() {
+    let pasted = [
+        "dG9rOmFkbWluLXRva2VuLXZhbHVlLTEyMzQ1Njc4OTA=",
+        "tok-123.abc",
+        "1NTERCOM",
+        "has space",
+        "",
+        "A_NAME_THAT_IS_MUCH_TOO_LONG_TO_BE_A_REAL_ENVIRONMENT_VARIABLE_NAME_X",
+    ];
+    for value in pasted {
+        for args in [
+            vec!["--token-env", value, "me"],
+            vec!["user-hash", "--secret-env", value, "user-1"],
+            vec![
+                "webhook",
+                "verify",
+                "--secret-env",
+                value,
+                "--signature",
+                "sha1=00",
+            ],
+            vec![
+                "oauth",
+                "url",
+                "--client-id",
+                "app",
+                "--client-secret-env",
+                value,
+            ],
+        ] {
+            let out = intercom(&args, &[]);
+            let (stdout, stderr) = text(&out);
+            assert_eq!(code(&out), 2, "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("environment variable"),
+                "{args:?}: {stderr}"
+            );
+            if !value.is_empty() {
+                assert!(
+                    !stdout.contains(value) && !stderr.contains(value),
+                    "{args:?} echoed the value: {stderr}"
+                );
+            }
+        }
+    }
+    let out = intercom(&["--token-env", "NO_SUCH_INTERCOM_VARIABLE_X", "me"], &[]);
+    assert_eq!(code(&out), 3);
+    assert!(text(&out).1.contains("NO_SUCH_INTERCOM_VARIABLE_X"));
+}
