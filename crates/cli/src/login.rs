@@ -1,13 +1,23 @@
 //! `intercom oauth url` and `intercom oauth login`: the OAuth flow with a loopback listener.
 
+use std::convert::Infallible;
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use intercom_sdk::auth::{ClientSecret, CsrfState, OAuthApp, OAuthToken};
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use intercom_sdk::auth::{AuthorizationCode, ClientSecret, CsrfState, OAuthApp, OAuthToken};
 use intercom_sdk::transport::{terminal_safe, ApiRequest};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 use url::Url;
 
 use crate::cli::{AppArgs, Global, OauthCommand};
@@ -106,8 +116,9 @@ async fn login(
         // The sandbox approves at once; play the browser's part.
         tokio::spawn(play_browser(url.to_string()));
     }
+    let callback = accept_callback(&listener, state, HEADER_READ_TIMEOUT);
     // clap keeps `--wait` within 1..=MAX_SECS; tokio caps a deadline past its clock's range.
-    let code = tokio::time::timeout(Duration::from_secs(wait), accept_callback(&listener, state))
+    let code = tokio::time::timeout(Duration::from_secs(wait), callback)
         .await
         .map_err(|_| Failure::transport(format!("no OAuth callback within {wait} s")))??;
     let token = client.exchange_code(&app, code).await?;
@@ -136,72 +147,138 @@ async fn login(
     Ok(())
 }
 
-/// Serves the loopback redirect: answers every request, returns the code of the first
-/// callback whose `state` matches. The state is consumed by that check.
+/// How long a connection to the loopback listener may take to send its request head.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may stay open in all (a slow reader of the answer).
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the callback brought: the authorization code, or why there is none.
+type Outcome = Result<AuthorizationCode, Failure>;
+
+/// Serves the loopback redirect until a callback arrives: every connection in a task of its
+/// own (hyper's HTTP/1, one request per connection, `header_timeout` to send the request
+/// head), so an idle or slow connection cannot hold up another. The first request for
+/// `/callback` spends the state, and its outcome, once its answer has been sent, is the
+/// result. Connections still open then are dropped.
 async fn accept_callback(
     listener: &TcpListener,
     state: CsrfState,
-) -> Result<intercom_sdk::auth::AuthorizationCode, Failure> {
+    header_timeout: Duration,
+) -> Outcome {
+    let state = Arc::new(Mutex::new(Some(state)));
+    let (sender, mut outcomes) = mpsc::channel::<Outcome>(1);
+    let mut connections = JoinSet::new();
     loop {
-        let (mut socket, _) = listener.accept().await?;
-        let Some(target) = read_target(&mut socket).await else {
-            continue;
-        };
-        if !target.starts_with("/callback") {
-            respond(&mut socket, "404 Not Found", "Not the OAuth callback.").await;
-            continue;
+        tokio::select! {
+            Some(outcome) = outcomes.recv() => return outcome,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(
+                        stream,
+                        Arc::clone(&state),
+                        sender.clone(),
+                        header_timeout,
+                    ));
+                }
+                // Out of file descriptors, say: other connections may free some.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
-        return match state.verify_callback(&target) {
-            Ok(code) => {
-                respond(
-                    &mut socket,
-                    "200 OK",
-                    "Authorized. You can close this window and return to the terminal.",
-                )
-                .await;
-                Ok(code)
-            }
-            Err(err) => {
-                respond(
-                    &mut socket,
-                    "400 Bad Request",
-                    "Authorization failed; see the terminal.",
-                )
-                .await;
-                Err(Failure::credentials(format!(
-                    "OAuth callback rejected: {err}"
-                )))
-            }
-        };
     }
 }
 
-/// Reads an HTTP/1 request head and returns its target (path and query).
-async fn read_target(socket: &mut TcpStream) -> Option<String> {
-    let mut head = Vec::with_capacity(1024);
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-        let n = socket.read(&mut buf).await.ok()?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&buf[..n]);
+/// Serves one connection; sends the outcome of a callback on `outcomes` once the answer is
+/// written.
+async fn serve_connection(
+    stream: TcpStream,
+    state: Arc<Mutex<Option<CsrfState>>>,
+    outcomes: mpsc::Sender<Outcome>,
+    header_timeout: Duration,
+) {
+    let outcome: Arc<Mutex<Option<Outcome>>> = Arc::default();
+    let service = {
+        let outcome = Arc::clone(&outcome);
+        service_fn(move |request: Request<Incoming>| {
+            let (status, message) = answer(&request, &state, &outcome);
+            async move { Ok::<_, Infallible>(page(status, message)) }
+        })
+    };
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(false);
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    // A failed or timed-out connection has nothing to report but a callback it answered.
+    let _ = tokio::time::timeout(CONNECTION_TIMEOUT, connection).await;
+    let taken = outcome.lock().ok().and_then(|mut slot| slot.take());
+    if let Some(outcome) = taken {
+        let _ = outcomes.send(outcome).await;
     }
-    let line = head.split(|&b| b == b'\n').next()?;
-    let line = std::str::from_utf8(line).ok()?.trim_end();
-    let mut parts = line.split(' ');
-    let _method = parts.next()?;
-    parts.next().map(str::to_owned)
 }
 
-async fn respond(socket: &mut TcpStream, status: &str, message: &str) {
-    let page = format!("<!doctype html><title>intercom</title><p>{message}</p>\n");
-    let reply = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
-        page.len()
+/// Answers one request; a request for `/callback` spends the state and leaves its outcome
+/// in `outcome`.
+fn answer(
+    request: &Request<Incoming>,
+    state: &Mutex<Option<CsrfState>>,
+    outcome: &Mutex<Option<Outcome>>,
+) -> (StatusCode, &'static str) {
+    if request.uri().path() != "/callback" {
+        return (StatusCode::NOT_FOUND, "Not the OAuth callback.");
+    }
+    let Some(state) = state.lock().ok().and_then(|mut slot| slot.take()) else {
+        return (
+            StatusCode::CONFLICT,
+            "This login has already received its callback.",
+        );
+    };
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or("/callback", |p| p.as_str());
+    let (status, message, result) = match state.verify_callback(target) {
+        Ok(code) => (
+            StatusCode::OK,
+            "Authorized. You can close this window and return to the terminal.",
+            Ok(code),
+        ),
+        Err(err) => (
+            StatusCode::BAD_REQUEST,
+            "Authorization failed; see the terminal.",
+            Err(Failure::credentials(format!(
+                "OAuth callback rejected: {err}"
+            ))),
+        ),
+    };
+    if let Ok(mut slot) = outcome.lock() {
+        *slot = Some(result);
+    }
+    (status, message)
+}
+
+/// A small HTML page.
+fn page(status: StatusCode, message: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(format!(
+        "<!doctype html><title>intercom</title><p>{message}</p>\n"
+    ))));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    let _ = socket.write_all(reply.as_bytes()).await;
-    let _ = socket.shutdown().await;
+    // The callback's URL holds the code: keep it out of caches and Referer headers.
+    headers.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        http::header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 /// For `--sandbox` only: GET the authorize URL, then GET wherever it redirects (our listener).
@@ -212,7 +289,8 @@ async fn play_browser(authorize: String) {
     let _ = http_get(&location).await;
 }
 
-/// A minimal HTTP/1.1 GET over plain TCP to a loopback URL; returns the `Location` header.
+/// GET a plain-http URL over one HTTP/1.1 connection (hyper's client); returns the
+/// `Location` header of the answer.
 async fn http_get(url: &str) -> Option<String> {
     let url = Url::parse(url).ok()?;
     if url.scheme() != "http" {
@@ -220,22 +298,29 @@ async fn http_get(url: &str) -> Option<String> {
     }
     let host = url.host_str()?;
     let port = url.port_or_known_default()?;
-    let mut stream = TcpStream::connect((host, port)).await.ok()?;
+    let stream = TcpStream::connect((host, port)).await.ok()?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .ok()?;
+    tokio::spawn(connection);
     let target = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
     };
-    let request =
-        format!("GET {target} HTTP/1.1\r\nhost: {host}:{port}\r\nconnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.ok()?;
-    let text = String::from_utf8_lossy(&response);
-    text.lines().take_while(|l| !l.is_empty()).find_map(|l| {
-        let (name, value) = l.split_once(':')?;
-        name.eq_ignore_ascii_case("location")
-            .then(|| value.trim().to_owned())
-    })
+    let request = Request::get(target)
+        .header(http::header::HOST, format!("{host}:{port}"))
+        .body(Empty::<Bytes>::new())
+        .ok()?;
+    let response = sender.send_request(request).await.ok()?;
+    let location = response
+        .headers()
+        .get(http::header::LOCATION)?
+        .to_str()
+        .ok()?
+        .to_owned();
+    // Read the (small) body so the server sees a complete exchange.
+    let _ = response.into_body().collect().await;
+    Some(location)
 }
 
 fn save_token(path: &Path, token: &OAuthToken) -> Result<(), Failure> {
@@ -259,4 +344,59 @@ fn save_token(path: &Path, token: &OAuthToken) -> Result<(), Failure> {
     file.write_all(value.as_bytes())?;
     file.write_all(b"\n")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn state() -> CsrfState {
+        let secret = ClientSecret::new("test-client-secret").expect("a valid secret");
+        let app = OAuthApp::new("test-client", secret).expect("a valid app");
+        app.authorize_url().1
+    }
+
+    /// An idle connection is closed once the header timeout passes, while a callback on
+    /// another connection is answered in the meantime.
+    #[tokio::test]
+    async fn idle_connections_time_out_and_do_not_block_others() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = tokio::spawn(async move {
+            accept_callback(&listener, state(), Duration::from_millis(300)).await
+        });
+        let mut idle = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connect");
+
+        let mut other = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connect");
+        other
+            .write_all(b"GET /favicon.ico HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+            .await
+            .expect("write");
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(20), other.read_to_end(&mut answer))
+            .await
+            .expect("the second connection is answered")
+            .expect("read");
+        assert!(answer.starts_with(b"HTTP/1.1 404"), "{answer:?}");
+
+        // The idle connection is closed by the listener (hyper may first answer 408).
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(Duration::from_secs(20), idle.read_to_end(&mut rest))
+            .await
+            .expect("the idle connection is closed after the header timeout");
+        assert!(
+            closed.is_err() || !rest.starts_with(b"HTTP/1.1 200"),
+            "{rest:?}"
+        );
+        assert!(
+            !server.is_finished(),
+            "the login still waits for its callback"
+        );
+        server.abort();
+    }
 }
