@@ -23,6 +23,8 @@ pub fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        // Colours only for a terminal: a log file or pipe gets no escape sequences.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(true)
         .try_init();
 }

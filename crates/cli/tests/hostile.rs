@@ -159,10 +159,12 @@ fn escapes_in_plain_error(_: &Method, _: &str) -> Response<Full<Bytes>> {
     )
 }
 
-/// Runs the CLI against `base_url` with a token in the environment.
+/// Runs the CLI against `base_url` with a token in the environment, tracing everything
+/// (bodies included) to stderr.
 fn run(base_url: &str, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_intercom"));
     cmd.args([
+        "-vv",
         "--base-url",
         base_url,
         "--allow-insecure-loopback",
