@@ -131,8 +131,8 @@ impl Faults {
     /// Takes the faults for one request.
     pub(crate) fn take(&self) -> Fault {
         let mut state = self.lock();
-        if state.drops > 0 {
-            state.drops -= 1;
+        if let Some(drops) = state.drops.checked_sub(1) {
+            state.drops = drops;
             return Fault {
                 drop: true,
                 latency: Duration::ZERO,

@@ -118,20 +118,42 @@ pub(crate) fn type_error(field: &str, expected: &str) -> ApiError {
 
 /// Decodes one percent-encoded path segment; `None` when it is not valid UTF-8.
 pub(crate) fn decode_segment(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
+    let mut out = Vec::with_capacity(segment.len());
+    let mut rest = segment.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte == b'%' {
+            if let Some((hex, after)) = tail.split_at_checked(2) {
+                let decoded = std::str::from_utf8(hex)
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(decoded) = decoded {
+                    out.push(decoded);
+                    rest = after;
+                    continue;
+                }
             }
         }
-        out.push(bytes[i]);
-        i += 1;
+        out.push(byte);
+        rest = tail;
     }
     String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_decode_escapes_and_keep_incomplete_ones() {
+        assert_eq!(decode_segment("abc").as_deref(), Some("abc"));
+        assert_eq!(decode_segment("%41%2e%2E").as_deref(), Some("A.."));
+        assert_eq!(decode_segment("caf%C3%A9").as_deref(), Some("café"));
+        // Escapes cut short at the end, or not hex, are kept as they are.
+        for kept in ["%", "%4", "a%", "%zz", "%%41"] {
+            let expected = kept.replace("%%41", "%A");
+            assert_eq!(decode_segment(kept), Some(expected), "{kept}");
+        }
+        assert_eq!(decode_segment("%FF"), None);
+        assert_eq!(decode_segment("%C3%"), None);
+    }
 }

@@ -37,6 +37,7 @@
 //! drops connections without answering, so retry and timeout logic can be tested.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 #![recursion_limit = "256"]
 
 mod errors;

@@ -714,7 +714,7 @@ pub(crate) fn with_next_page<T: Serialize>(list: &T) -> Result<Value, ApiError> 
         if let (Some(page), Some(next)) =
             (page, pages.get_mut("next").and_then(Value::as_object_mut))
         {
-            next.insert("page".into(), Value::from(page + 1));
+            next.insert("page".into(), Value::from(page.saturating_add(1)));
         }
     }
     Ok(value)

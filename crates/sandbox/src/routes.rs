@@ -155,6 +155,28 @@ fn total_pages(total: usize, per_page: u64) -> u64 {
     (total as u64).div_ceil(per_page)
 }
 
+/// `n` as a `usize`, `usize::MAX` when it does not fit (a count or offset that large only
+/// ever means "past the end").
+fn saturating_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// How many of `available` items a page of `per_page` shows.
+fn page_len(per_page: u64, available: usize) -> usize {
+    saturating_usize(per_page).min(available)
+}
+
+/// The cursor to the page after `page` when `more` items follow the last one shown, whose
+/// `seq` is `last`. A cursor's page number comes from the client and is only reported back,
+/// so it saturates rather than overflows: a forged `u64::MAX` stays `u64::MAX` (and
+/// `pages.page` says `i64::MAX`, see [`model::cursor_pages`]).
+fn next_cursor<T>(last: Option<u64>, more: &[T], page: u64) -> Option<String> {
+    if more.is_empty() {
+        return None;
+    }
+    last.map(|seq| encode_cursor(seq, page.saturating_add(1)))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Contacts.
 // ---------------------------------------------------------------------------------------------
@@ -168,15 +190,9 @@ fn list_contacts(state: &State, req: &Request<'_>) -> Outcome {
     let listed: Vec<&Contact> = state.listed_contacts().collect();
     let total = listed.len();
     let rest: Vec<&Contact> = listed.into_iter().filter(|c| c.seq > after).collect();
-    let take = per_page as usize;
-    let data: Vec<models::Contact> = rest
-        .iter()
-        .take(take)
-        .map(|c| model::contact(state, c))
-        .collect();
-    let next = (rest.len() > take)
-        .then(|| rest.get(take - 1).map(|c| encode_cursor(c.seq, page + 1)))
-        .flatten();
+    let (shown, more) = rest.split_at(page_len(per_page, rest.len()));
+    let data: Vec<models::Contact> = shown.iter().map(|c| model::contact(state, c)).collect();
+    let next = next_cursor(shown.last().map(|c| c.seq), more, page);
     let list = models::ContactList {
         type_: Some("list".into()),
         data: Some(data),
@@ -253,9 +269,10 @@ fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
         }
     }
     let total = hits.len();
-    let start = (offset as usize).min(total);
-    let end = (start + per_page as usize).min(total);
-    let next = (end < total).then(|| encode_cursor(end as u64, page + 1));
+    // The cursor's offset is the client's: past the end (or past `usize`) is an empty page.
+    let start = saturating_usize(offset).min(total);
+    let end = start.saturating_add(page_len(per_page, total)).min(total);
+    let next = (end < total).then(|| encode_cursor(end as u64, page.saturating_add(1)));
     let data: Vec<models::Contact> = hits.drain(start..end).map(|(c, _)| c).collect();
     let list = models::ContactList {
         type_: Some("list".into()),
@@ -622,8 +639,13 @@ fn numbered<T>(
     page: u64,
     per_page: u64,
 ) -> (Vec<T>, models::CursorPages) {
-    let skip = (page - 1).saturating_mul(per_page) as usize;
-    let data: Vec<T> = items.skip(skip).take(per_page as usize).collect();
+    // Pages count from 1 and may be as large as a client likes: a page past the end (or past
+    // `usize`) is empty.
+    let skip = page.saturating_sub(1).saturating_mul(per_page);
+    let data: Vec<T> = items
+        .skip(saturating_usize(skip))
+        .take(saturating_usize(per_page))
+        .collect();
     let pages = model::numbered_pages(page, per_page, total_pages(total, per_page));
     (data, pages)
 }
@@ -720,6 +742,7 @@ fn upsert_company(state: &mut State, req: &Request<'_>) -> Outcome {
             let company_id = company_id
                 .clone()
                 .unwrap_or_else(|| format!("company-{seq}"));
+            let index = state.companies.len();
             state.companies.push(Company {
                 id,
                 company_id,
@@ -728,7 +751,7 @@ fn upsert_company(state: &mut State, req: &Request<'_>) -> Outcome {
                 updated_at: at,
                 ..Company::default()
             });
-            state.companies.len() - 1
+            index
         }
     };
     let company = &mut state.companies[index];
@@ -810,7 +833,8 @@ fn scroll_companies(state: &mut State, req: &Request<'_>) -> Outcome {
     if data.is_empty() {
         state.scroll = None;
     } else if let Some(s) = state.scroll.as_mut() {
-        s.offset = offset + data.len();
+        // At most `companies.len()`: never saturates.
+        s.offset = offset.saturating_add(data.len());
         s.last_used = Instant::now();
     }
     // Intercom sends `pages` and `total_count` as null here (facts §g4): absent in the model.
@@ -897,15 +921,12 @@ fn list_conversations(state: &State, req: &Request<'_>) -> Outcome {
         .iter()
         .filter(|c| c.seq > after)
         .collect();
-    let take = per_page as usize;
-    let data: Vec<models::ConversationListItem> = rest
+    let (shown, more) = rest.split_at(page_len(per_page, rest.len()));
+    let data: Vec<models::ConversationListItem> = shown
         .iter()
-        .take(take)
         .map(|c| model::conversation_item(state, c))
         .collect();
-    let next = (rest.len() > take)
-        .then(|| rest.get(take - 1).map(|c| encode_cursor(c.seq, page + 1)))
-        .flatten();
+    let next = next_cursor(shown.last().map(|c| c.seq), more, page);
     let list = models::ConversationList {
         type_: Some("conversation.list".into()),
         pages: Some(model::cursor_pages(
@@ -1134,7 +1155,7 @@ fn list_events(state: &State, req: &Request<'_>) -> Outcome {
             Some(s) => {
                 s.1 = s.1.min(event.created_at);
                 s.2 = s.2.max(event.created_at);
-                s.3 += 1;
+                s.3 = s.3.saturating_add(1);
             }
             None => summary.push((event.name.clone(), event.created_at, event.created_at, 1)),
         }
@@ -1159,6 +1180,11 @@ fn list_events(state: &State, req: &Request<'_>) -> Outcome {
 }
 
 /// Unix seconds as `2014-01-16T23:12:21.000+00:00`.
+// Timestamps come from request bodies, so `ts` may be any `i64`; the arithmetic still cannot
+// overflow: `|days| <= i64::MAX / 86_400 < 1.1e14`, so `z` and `era * 400` stay below 3e11 in
+// magnitude, `doe` is in `0..146_097`, `yoe` in `0..400`, `doy` in `0..366`, `mp` in `0..12`,
+// and `secs` in `0..86_400`. Divisors are non-zero constants. (Unit-tested at both ends.)
+#[allow(clippy::arithmetic_side_effects)]
 pub(crate) fn iso8601(ts: i64) -> String {
     let days = ts.div_euclid(86_400);
     let secs = ts.rem_euclid(86_400);
@@ -1285,6 +1311,27 @@ mod tests {
     fn iso_dates() {
         assert_eq!(iso8601(0), "1970-01-01T00:00:00.000+00:00");
         assert_eq!(iso8601(1_389_913_941), "2014-01-16T23:12:21.000+00:00");
+    }
+
+    #[test]
+    fn iso_dates_at_the_ends_of_i64() {
+        // Event timestamps come from request bodies: every i64 must format without overflow.
+        assert_eq!(iso8601(i64::MAX), "292277026596-12-04T15:30:07.000+00:00");
+        assert_eq!(iso8601(i64::MIN), "-292277022657-01-27T08:29:52.000+00:00");
+        assert_eq!(iso8601(-1), "1969-12-31T23:59:59.000+00:00");
+    }
+
+    #[test]
+    fn paging_helpers_saturate() {
+        assert_eq!(saturating_usize(u64::MAX), usize::MAX);
+        assert_eq!(page_len(u64::MAX, 7), 7);
+        assert_eq!(page_len(3, 7), 3);
+        assert_eq!(next_cursor::<u8>(Some(9), &[], 1), None);
+        let next = next_cursor(Some(9), &[1], u64::MAX);
+        assert_eq!(
+            next.and_then(|c| decode_cursor(&c).ok()),
+            Some((9, u64::MAX))
+        );
     }
 
     #[test]

@@ -197,12 +197,11 @@ fn parse_node(state: &State, node: &Value, depth: usize) -> Result<Node, ApiErro
             ))
         }
     };
-    let depth = depth + 1;
-    if depth > MAX_NESTING {
+    let Some(depth) = depth.checked_add(1).filter(|d| *d <= MAX_NESTING) else {
         return Err(ApiError::invalid(format!(
             "Search queries can be nested at most {MAX_NESTING} levels deep"
         )));
-    }
+    };
     let Some(Value::Array(items)) = map.get("value") else {
         return Err(ApiError::invalid(
             "the value of an AND or OR group must be an array of filters",

@@ -1,6 +1,7 @@
 //! The HTTP server: accept loop, fault injection, auth, rate limiting, version check.
 
 use std::fmt;
+use std::num::NonZeroU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -111,7 +112,7 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
         let mut error = ApiError::new(failure.status, &failure.code, failure.message);
         error.retry_after = failure
             .retry_after
-            .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0));
+            .map(|d| d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0)));
         return Ok(render(Err(error), &request_id, None));
     }
     let body = match body {
@@ -162,22 +163,23 @@ fn dispatch(
     };
 
     // Rate limit, per token, in fixed windows (10 seconds unless configured).
-    let window_secs = state.cfg.rate_window_secs.max(1);
+    let window_secs = NonZeroU64::new(state.cfg.rate_window_secs).unwrap_or(NonZeroU64::MIN);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let window = now - now % window_secs;
+    // `now % window_secs <= now`: the start of the current window, never below zero.
+    let window = now.saturating_sub(now % window_secs);
     let limit = state.cfg.rate_limit;
     let entry = state.windows.entry(token.to_owned()).or_insert((window, 0));
     if entry.0 != window {
         *entry = (window, 0);
     }
-    entry.1 += 1;
+    entry.1 = entry.1.saturating_add(1);
     let rate = RateHeaders {
         limit,
         remaining: limit.saturating_sub(entry.1),
-        reset: window + window_secs,
+        reset: window.saturating_add(window_secs.get()),
     };
     if entry.1 > limit {
         let error = ApiError::new(

@@ -13,6 +13,12 @@ use serde_json::{Map, Value};
 /// wall clock.
 pub(crate) const SEED_EPOCH: i64 = 1_700_000_000;
 
+/// `SEED_EPOCH` minus `count` steps of `step` seconds (saturating: no seed is that large).
+fn before_seed_epoch(count: usize, step: i64) -> i64 {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    SEED_EPOCH.saturating_sub(count.saturating_mul(step))
+}
+
 pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -286,20 +292,18 @@ impl State {
     fn seed(&mut self) {
         let token = self.new_token();
         self.access_token = token.clone();
-        for (i, (name, title)) in [
-            ("Sandbox Owner", "Owner"),
-            ("Sam Support", "Support Engineer"),
-            ("Alex Success", "Customer Success"),
-        ]
-        .iter()
-        .enumerate()
-        {
-            let id = (991_267_000 + i as u64 * 7 + self.rng.gen_range(0..7)).to_string();
+        // (name, title, number, lowest id): each admin's id is its lowest id plus 0 to 6.
+        for (name, title, number, id_base) in [
+            ("Sandbox Owner", "Owner", 1, 991_267_000_u64),
+            ("Sam Support", "Support Engineer", 2, 991_267_007),
+            ("Alex Success", "Customer Success", 3, 991_267_014),
+        ] {
+            let id = id_base.saturating_add(self.rng.gen_range(0..7)).to_string();
             self.admins.push(Admin {
                 id,
-                name: (*name).to_owned(),
-                email: format!("admin{}@sandbox.example.com", i + 1),
-                job_title: (*title).to_owned(),
+                name: name.to_owned(),
+                email: format!("admin{number}@sandbox.example.com"),
+                job_title: title.to_owned(),
             });
         }
         let owner = self.admins[0].id.clone();
@@ -319,20 +323,22 @@ impl State {
             });
         }
 
-        for i in 0..self.cfg.companies {
+        // Company `number` (from 1) was created `days_before` days before the seed epoch: the
+        // first one `companies` days before, the last one a day before.
+        let companies = self.cfg.companies;
+        let numbered = (1..=companies).zip((1..=companies).rev());
+        for ((number, days_before), word) in numbered.zip(COMPANY_WORDS.iter().cycle()) {
             let id = self.hex_id();
-            let word = COMPANY_WORDS[i % COMPANY_WORDS.len()];
-            let created = SEED_EPOCH - (self.cfg.companies - i) as i64 * 86_400;
+            let created = before_seed_epoch(days_before, 86_400);
             let company = Company {
                 id,
-                company_id: format!("company-{}", i + 1),
-                name: format!("{word} {}", i + 1),
+                company_id: format!("company-{number}"),
+                name: format!("{word} {number}"),
                 plan: Some(PLANS[self.rng.gen_range(0..PLANS.len())].to_owned()),
                 size: Some(self.rng.gen_range(1..5000)),
                 website: Some(format!(
-                    "https://{}{}.example.com",
-                    word.to_lowercase(),
-                    i + 1
+                    "https://{}{number}.example.com",
+                    word.to_lowercase()
                 )),
                 industry: Some(INDUSTRIES[self.rng.gen_range(0..INDUSTRIES.len())].to_owned()),
                 monthly_spend: self.rng.gen_range(0..2000),
@@ -345,12 +351,15 @@ impl State {
             self.companies.push(company);
         }
 
-        for i in 0..self.cfg.contacts {
+        // Contact `i` (`number` from 1) was created `hours_before` hours before the seed epoch.
+        let contacts = self.cfg.contacts;
+        let numbered = (0..contacts).zip(1..=contacts).zip((1..=contacts).rev());
+        for ((i, number), hours_before) in numbered {
             let seq = self.next_seq();
             let id = self.hex_id();
             let first = FIRST[self.rng.gen_range(0..FIRST.len())];
             let last = LAST[self.rng.gen_range(0..LAST.len())];
-            let created = SEED_EPOCH - (self.cfg.contacts - i) as i64 * 3_600;
+            let created = before_seed_epoch(hours_before, 3_600);
             let lead = i % 5 == 4;
             let (country, city) = COUNTRIES[self.rng.gen_range(0..COUNTRIES.len())];
             let mut custom = Map::new();
@@ -363,15 +372,14 @@ impl State {
             let mut contact = Contact {
                 seq,
                 id,
-                external_id: (!lead).then(|| format!("user-{}", i + 1)),
+                external_id: (!lead).then(|| format!("user-{number}")),
                 role: if lead { "lead" } else { "user" }.to_owned(),
                 email: Some(format!(
-                    "{}.{}{}@example.com",
+                    "{}.{}{number}@example.com",
                     first.to_lowercase(),
                     last.to_lowercase(),
-                    i + 1
                 )),
-                phone: self.rng.gen_bool(0.5).then(|| format!("+3531{:07}", i + 1)),
+                phone: self.rng.gen_bool(0.5).then(|| format!("+3531{number:07}")),
                 name: Some(format!("{first} {last}")),
                 created_at: created,
                 updated_at: created,
@@ -379,19 +387,24 @@ impl State {
                 last_seen_at: self
                     .rng
                     .gen_bool(0.7)
-                    .then(|| created + self.rng.gen_range(0..86_400)),
+                    .then(|| created.saturating_add(self.rng.gen_range(0..86_400))),
                 unsubscribed_from_emails: self.rng.gen_bool(0.1),
                 custom_attributes: custom,
                 country: Some(country.to_owned()),
                 city: Some(city.to_owned()),
                 ..Contact::default()
             };
-            if !self.companies.is_empty() {
-                let company = self.companies[i % self.companies.len()].id.clone();
-                contact.company_ids.push(company);
+            // Round-robin over companies and (for every third contact) tags, when there are any.
+            let company = i
+                .checked_rem(self.companies.len())
+                .and_then(|k| self.companies.get(k));
+            if let Some(company) = company {
+                contact.company_ids.push(company.id.clone());
             }
-            if i % 3 == 0 && !self.tags.is_empty() {
-                let tag = &self.tags[i % self.tags.len()];
+            let tag = i
+                .checked_rem(self.tags.len())
+                .and_then(|k| self.tags.get(k));
+            if let Some(tag) = tag.filter(|_| i % 3 == 0) {
                 contact.tags.push(AppliedTag {
                     tag_id: tag.id.clone(),
                     applied_at: created,
@@ -403,9 +416,15 @@ impl State {
 
         let candidates: Vec<String> = self.contacts.iter().map(|c| c.id.clone()).collect();
         if !candidates.is_empty() {
-            for i in 0..self.cfg.conversations {
+            // Conversation `i` was started `half_hours_before` half hours before the seed
+            // epoch and answered ten minutes later.
+            let conversations = self.cfg.conversations;
+            let numbered = (0..conversations).zip((1..=conversations).rev());
+            for (i, half_hours_before) in numbered {
                 let contact_id = candidates[self.rng.gen_range(0..candidates.len())].clone();
-                let created = SEED_EPOCH - (self.cfg.conversations - i) as i64 * 1_800;
+                let created = before_seed_epoch(half_hours_before, 1_800);
+                let answered = created.saturating_add(600);
+                let order = i.saturating_add(1000);
                 let admin = self.admins[self.rng.gen_range(0..self.admins.len())]
                     .id
                     .clone();
@@ -418,11 +437,11 @@ impl State {
                     seq,
                     id,
                     created_at: created,
-                    updated_at: created + 600,
+                    updated_at: answered,
                     contact_id,
                     source_id,
                     subject: String::new(),
-                    body: format!("<p>Hello, I need help with order #{}</p>", 1000 + i),
+                    body: format!("<p>Hello, I need help with order #{order}</p>"),
                     author_type: "user".into(),
                     author_id: String::new(),
                     delivered_as: "customer_initiated".into(),
@@ -434,7 +453,7 @@ impl State {
                         id: reply_id,
                         part_type: "comment".into(),
                         body: Some("<p>Thanks for reaching out! Looking into it.</p>".into()),
-                        created_at: created + 600,
+                        created_at: answered,
                         author_type: "admin".into(),
                         author_id: admin,
                     }],
@@ -514,16 +533,19 @@ impl State {
         }
     }
 
+    // The counters below grow by one per record or request, so they cannot get near their
+    // limits; they saturate rather than wrap all the same.
+
     pub(crate) fn next_seq(&mut self) -> u64 {
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = seq.saturating_add(1);
         seq
     }
 
     pub(crate) fn next_int_id(&mut self) -> i64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        id as i64
+        let id = i64::try_from(self.next_id).unwrap_or(i64::MAX);
+        self.next_id = self.next_id.saturating_add(1);
+        id
     }
 
     pub(crate) fn next_numeric_id(&mut self) -> String {
@@ -540,7 +562,7 @@ impl State {
     /// A fresh bearer token: standard base64 of `tok:` plus random bytes (may end in `=`).
     pub(crate) fn new_token(&mut self) -> String {
         let mut bytes = b"tok:".to_vec();
-        let extra = 30 + self.rng.gen_range(0..3);
+        let extra = self.rng.gen_range(30..33);
         bytes.extend((0..extra).map(|_| self.rng.gen::<u8>()));
         STANDARD.encode(bytes)
     }
@@ -548,7 +570,7 @@ impl State {
     /// A fresh authorization code: standard base64 of 31 to 33 random bytes, so it ends in
     /// `==`, `=` or nothing, and may hold `+` and `/`.
     pub(crate) fn new_code(&mut self) -> String {
-        let len = 31 + self.rng.gen_range(0..3);
+        let len = self.rng.gen_range(31..34);
         let bytes: Vec<u8> = (0..len).map(|_| self.rng.gen::<u8>()).collect();
         STANDARD.encode(bytes)
     }
@@ -556,7 +578,7 @@ impl State {
     /// A UUID-shaped request id.
     pub(crate) fn request_id(&mut self) -> String {
         let n = self.next_request;
-        self.next_request += 1;
+        self.next_request = n.saturating_add(1);
         // Derived from the counter only, so requests never shift the seeded id sequence.
         let mix = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16;
         format!("{:08x}-0000-4000-8000-{mix:012x}", n & 0xffff_ffff)
