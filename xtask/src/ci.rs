@@ -27,6 +27,10 @@ pub fn run(_args: &[String]) -> Result<()> {
 
     crate::test::run(&[])?;
 
+    let mut fuzz = cargo();
+    fuzz.args(["xtask", "fuzz", "--time", "30"]);
+    step("fuzz (AFL++, 30 s per target)", fuzz)?;
+
     let mut doc = cargo();
     doc.args(["doc", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings");

@@ -5,6 +5,7 @@ mod audit;
 mod bench;
 mod ci;
 mod codegen;
+mod fuzz;
 mod release;
 mod test;
 mod util;
@@ -19,6 +20,8 @@ Tasks:
   bench              benchmarks: raw hyper vs SDK throughput, paging, micro (tables) [--smoke]
   ci                 run the CI gate: fmt, clippy, tests, docs, cargo deny (what .ci/run runs)
   codegen            generate crates/resources from the OpenAPI spec [--check] [--report]
+  fuzz               coverage-guided fuzzing with AFL++ (cargo-afl, stable): every target or one,
+                     S seconds each (default 30); fails on a crash [--target T] [--time S] [--timeout MS]
   release            release gate and reproducible artifacts in target/dist [--dry-run] [--skip-gate] [--check-reproducible]
   test               run every test of the workspace (installs npm test tools first if needed)
   help               print this text
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "ci" => ci::run(rest),
         "codegen" => codegen::run(rest),
+        "fuzz" => fuzz::run(rest),
         "release" => release::run(rest),
         "test" => test::run(rest),
         "help" | "--help" | "-h" => {
