@@ -11,8 +11,8 @@ use crate::script::{parse_script, run};
 ///   sensitive; no request leaves https; the first request of a call goes to the base URL;
 /// * a call makes at most `attempts × 11` requests and ends by its total deadline;
 /// * `execute` returns only 2xx answers, bodies within the cap, a rate-limit snapshot that
-///   matches the headers; errors never show the token and are of the kind the configuration
-///   allows (no `Redirect` while following, a `BodyTooLarge` with the configured cap, …);
+///   matches the headers; errors never show the token nor a raw control or bidi character
+///   in `Display`, and are of the kind the configuration allows (no `Redirect` while following, a `BodyTooLarge` with the configured cap, …);
 /// * numbered pages never go backwards; a page stream ends after its first error.
 pub fn pipeline(data: &[u8]) {
     let (config, steps) = parse_script(data);

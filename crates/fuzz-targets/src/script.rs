@@ -778,6 +778,15 @@ fn check_page_numbers(seen: &[Seen]) {
     }
 }
 
+/// Control characters and the Unicode bidirectional formatting characters.
+fn unsafe_for_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
 /// Invariants of any error the client returns.
 pub(crate) fn check_error(error: &Error, config: &Config, input: &[u8]) {
     let shown = format!("{error}");
@@ -787,6 +796,11 @@ pub(crate) fn check_error(error: &Error, config: &Config, input: &[u8]) {
     while let Some(s) = source {
         chain.push_str(&s.to_string());
         source = s.source();
+    }
+    // Server text reaches terminals through these messages: no character a terminal obeys
+    // (C0, DEL, C1) and no bidirectional formatting character may get through unescaped.
+    if let Some(c) = shown.chars().find(|&c| unsafe_for_terminal(c)) {
+        panic!("an error's Display has the raw character {c:?}: {shown:?}");
     }
     let token_in_input = input
         .windows(TOKEN.len())
