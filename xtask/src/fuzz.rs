@@ -244,6 +244,8 @@ fn fuzz_one(
         .env("AFL_NO_AFFINITY", "1")
         .env("AFL_NO_CRASH_README", "1")
         .env("AFL_FAST_CAL", "1")
+        // A seed that crashes is a crash to report, not one to skip silently.
+        .env("AFL_CRASHING_SEEDS_AS_NEW_CRASH", "1")
         .stdin(Stdio::null())
         .stdout(log_file.try_clone()?)
         .stderr(log_file);
@@ -271,7 +273,8 @@ fn fuzz_one(
     if let Ok(entries) = std::fs::read_dir(out.join("default/crashes")) {
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.file_name().is_some_and(|n| n != "README.txt") {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            if name.is_some_and(|n| n.starts_with("id:") && !n.ends_with(".log")) {
                 crashes.push(path);
             }
         }

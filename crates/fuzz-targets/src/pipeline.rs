@@ -13,6 +13,7 @@ use crate::script::{parse_script, run};
 /// * `execute` returns only 2xx answers, bodies within the cap, a rate-limit snapshot that
 ///   matches the headers; errors never show the token nor a raw control or bidi character
 ///   in `Display`, and are of the kind the configuration allows (no `Redirect` while following, a `BodyTooLarge` with the configured cap, …);
+/// * a typed call's path has its template's segments, none a dot segment;
 /// * numbered pages never go backwards; a page stream ends after its first error.
 pub fn pipeline(data: &[u8]) {
     let (config, steps) = parse_script(data);

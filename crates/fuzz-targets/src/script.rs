@@ -713,6 +713,30 @@ fn check_call(config: &Config, base: &url::Url, seen: &[Seen], outcome: &Outcome
             first.uri
         );
     }
+    // A typed call's path has exactly its template's segments, none of them a dot segment
+    // (which a normalising proxy or server would resolve: `/contacts/1/tags/..`).
+    let template: &[&str] = match config.call {
+        Call::Get => &["", "contacts", "{contact_id}"],
+        Call::Detach => &["", "contacts", "{contact_id}", "tags", "{tag_id}"],
+        _ => &[],
+    };
+    if let (false, Some(first)) = (template.is_empty(), seen.first()) {
+        let prefix = base.path().trim_end_matches('/');
+        let path = first.uri.path().strip_prefix(prefix).unwrap_or_default();
+        let segments: Vec<&str> = path.split('/').collect();
+        assert_eq!(
+            segments.len(),
+            template.len(),
+            "{path} does not have the segments of {}",
+            template.join("/")
+        );
+        for (segment, expected) in segments.iter().zip(template) {
+            assert!(!matches!(*segment, "." | ".."), "{path} has a dot segment");
+            if !expected.starts_with('{') {
+                assert_eq!(segment, expected, "{path} is not {}", template.join("/"));
+            }
+        }
+    }
     match outcome {
         Outcome::Raw(Ok(raw)) => {
             assert!(raw.status.is_success(), "execute returned {}", raw.status);
