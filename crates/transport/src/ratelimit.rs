@@ -482,13 +482,14 @@ mod tests {
     #[test]
     fn unpaced_until_the_first_snapshot_then_books_every_permit() {
         let l = InProcessLimiter::with_edge_guard(Duration::ZERO);
-        for _ in 0..1000 {
+        for _ in 0..5 {
             assert_eq!(l.acquire_at(at(1000, 0), LONG), Ok(Duration::ZERO));
         }
-        // The server says 3 of 10 are used in the window ending at 1002.
+        // The server has answered 3 of those 5 so far: it says 3 of 10 are used in the window
+        // ending at 1002. The two still in flight count too.
         l.observe_at(&rl(10, 7, 1002), at(1000, 0));
         let (now, wait) = drain(&l, at(1000, 0));
-        assert_eq!(now, 7, "exactly the permits left");
+        assert_eq!(now, 5, "exactly the permits left");
         assert_eq!(wait, Duration::from_secs(2), "then the next window's start");
         // The next window's ten permits are booked: nine more wait 2 s, the 11th a window more
         // (the window length is not known yet: Intercom's 10 s is assumed).
@@ -501,6 +502,18 @@ mod tests {
             Err(LimiterError::Exhausted { wait, .. }) => assert_eq!(wait, Duration::from_secs(2)),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn unpaced_attempts_are_forgotten_after_a_window_without_snapshots() {
+        let l = InProcessLimiter::with_edge_guard(Duration::ZERO);
+        for _ in 0..50 {
+            assert_eq!(l.acquire_at(at(1000, 0), LONG), Ok(Duration::ZERO));
+        }
+        // Eleven seconds later (more than Intercom's window), only the new ones count.
+        assert_eq!(l.acquire_at(at(1011, 0), LONG), Ok(Duration::ZERO));
+        l.observe_at(&rl(10, 10, 1012), at(1011, 0));
+        assert_eq!(drain(&l, at(1011, 0)).0, 9);
     }
 
     #[test]
