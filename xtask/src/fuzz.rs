@@ -1,11 +1,12 @@
-//! `cargo xtask fuzz [--target T] [--time S] [--timeout MS]`: coverage-guided fuzzing with
-//! AFL++ through cargo-afl, on the stable toolchain.
+//! `cargo xtask fuzz [--target T] [--time S] [--timeout MS] [--no-build]`: coverage-guided
+//! fuzzing with AFL++ through cargo-afl, on the stable toolchain.
 //!
 //! 1. installs cargo-afl (pinned; its install builds AFL++) when it is missing or another
 //!    version, and makes sure AFL++ is built for the active toolchain;
 //! 2. builds the `fuzz/` package (one binary per target of `crates/fuzz-targets`) with AFL's
 //!    instrumentation, in release mode with overflow checks and debug assertions on, into
-//!    `$CARGO_TARGET_DIR/afl` (or `target/afl`), with the workspace's `Cargo.lock`;
+//!    `$CARGO_TARGET_DIR/afl` (or `target/afl`), with the workspace's `Cargo.lock`
+//!    (`--no-build` skips steps 1 and 2 and fuzzes the binaries of the last build);
 //! 3. runs each target (or only `T`) for `S` seconds (default 30) with `afl-fuzz`, headless,
 //!    from its committed corpus `fuzz/corpus/<target>/`, writing to
 //!    `<target dir>/afl-out/<target>/`;
@@ -46,12 +47,14 @@ struct Options {
     targets: Vec<&'static str>,
     seconds: u64,
     timeout_ms: u64,
+    build: bool,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
     let mut targets: Vec<&'static str> = TARGETS.to_vec();
     let mut seconds = 30;
     let mut timeout_ms = DEFAULT_TIMEOUT_MS;
+    let mut build = true;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -83,8 +86,10 @@ fn parse(args: &[String]) -> Result<Options> {
                     .parse()
                     .context("--timeout takes a number of milliseconds")?;
             }
+            "--no-build" => build = false,
             other => bail!(
-                "unknown option `{other}` (expected --target T, --time SECONDS, --timeout MS)"
+                "unknown option `{other}` (expected --target T, --time SECONDS, --timeout MS, \
+                 --no-build)"
             ),
         }
     }
@@ -92,6 +97,7 @@ fn parse(args: &[String]) -> Result<Options> {
         targets,
         seconds,
         timeout_ms,
+        build,
     })
 }
 
@@ -105,21 +111,32 @@ pub fn run(args: &[String]) -> Result<()> {
         None => root.join("target/afl"),
     };
 
-    ensure_cargo_afl()?;
-    ensure_aflplusplus()?;
+    if options.build {
+        ensure_cargo_afl()?;
+        ensure_aflplusplus()?;
 
-    // The harness resolves the same versions as the workspace it fuzzes.
-    std::fs::copy(root.join("Cargo.lock"), fuzz.join("Cargo.lock"))
-        .context("copying Cargo.lock into fuzz/")?;
-    let mut build = cargo();
-    build
-        .current_dir(&fuzz)
-        .args(["afl", "build", "--release"])
-        .env("CARGO_TARGET_DIR", &target_dir);
-    for target in &options.targets {
-        build.args(["--bin", target]);
+        // The harness resolves the same versions as the workspace it fuzzes.
+        std::fs::copy(root.join("Cargo.lock"), fuzz.join("Cargo.lock"))
+            .context("copying Cargo.lock into fuzz/")?;
+        let mut build = cargo();
+        build
+            .current_dir(&fuzz)
+            .args(["afl", "build", "--release"])
+            .env("CARGO_TARGET_DIR", &target_dir);
+        for target in &options.targets {
+            build.args(["--bin", target]);
+        }
+        step("build the AFL++ binaries", build)?;
     }
-    step("build the AFL++ binaries", build)?;
+    for target in &options.targets {
+        let binary = target_dir.join("release").join(target);
+        if !binary.is_file() {
+            bail!(
+                "{} is missing; build it (run without --no-build)",
+                binary.display()
+            );
+        }
+    }
 
     let mut reports = Vec::new();
     for target in &options.targets {

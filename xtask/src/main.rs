@@ -21,7 +21,7 @@ Tasks:
   ci                 run the CI gate: fmt, clippy, tests, docs, cargo deny (what .ci/run runs)
   codegen            generate crates/resources from the OpenAPI spec [--check] [--report]
   fuzz               coverage-guided fuzzing with AFL++ (cargo-afl, stable): every target or one,
-                     S seconds each (default 30); fails on a crash [--target T] [--time S] [--timeout MS]
+                     S seconds each (default 30); fails on a crash [--target T] [--time S] [--timeout MS] [--no-build]
   release            release gate and reproducible artifacts in target/dist [--dry-run] [--skip-gate] [--check-reproducible]
   test               run every test of the workspace (installs npm test tools first if needed)
   help               print this text

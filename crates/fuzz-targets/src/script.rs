@@ -13,7 +13,8 @@
 //! {"type":"error.list"<|>,"errors":[]}                        <-   the body; `<|>` splits chunks
 //! ~~~                                                         <- the next answer
 //! !connect                                                    <- or a failure: !connect,
-//! ```                                                         //   !connect-timeout, !io, !other, !hang
+//!                                                                !connect-timeout, !io, !other, !hang
+//! ```
 //!
 //! Everything is read leniently: every byte string is some script. Unknown configuration keys,
 //! header lines a `HeaderMap` cannot hold and unparsable numbers are skipped. Pseudo-headers
@@ -28,7 +29,7 @@
 //! `attempts` [3] (1–6); `follow` [0]; `retry_post` [0]; `wait_limit` [1]; `total_ms`
 //! [120000] and `attempt_ms` [30000] (a number or `max`); `max_body` [16 MiB];
 //! `first_page` [1] (the numbered-pages call); `page_limit` [4] (pages read per stream, ≤ 6);
-//! `base` [https://api.intercom.io]; `loopback` [0].
+//! `base` [`https://api.intercom.io`]; `loopback` [0].
 
 use std::collections::VecDeque;
 use std::fmt;
