@@ -37,7 +37,7 @@ pub enum Error {
         status: StatusCode,
     },
     /// The server answered with a redirect and following is off (the default).
-    #[error("the server redirected ({status}) to {}", location.as_deref().unwrap_or("<no Location header>"))]
+    #[error("the server redirected ({status}) to {}", TerminalSafe(location.as_deref().unwrap_or("<no Location header>")))]
     Redirect {
         /// The 3xx status.
         status: StatusCode,
