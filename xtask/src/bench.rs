@@ -1,14 +1,20 @@
-//! `cargo xtask bench [--smoke] [--rounds R] [--requests N] [--no-micro] [--no-wrk]
-//! [--no-redis]`: the
-//! benchmarks of issue 8, printed as Markdown tables (docs/performance.md holds a real run).
+//! `cargo xtask bench [--smoke] [--rounds R] [--requests N] [--windows W] [--no-micro]
+//! [--no-wrk] [--no-redis] [--no-budget]`: the benchmarks of issues 8 and 18, printed as
+//! Markdown tables (docs/performance.md holds a real run). `cargo xtask bench --build` instead
+//! times a clean debug build of the facade and fails past the committed baseline
+//! ([`build_time`]).
 //!
 //! 1. builds `intercom-bench` (release) and starts its canned loopback server;
 //! 2. with `wrk` on PATH (full mode), measures the server alone;
 //! 3. throughput: `GET /contacts/{id}` at concurrency 1 and 64, raw hyper vs the SDK, each
 //!    client in its own process (alternating, `rounds` times; medians of every timed run);
 //! 4. paging: the item stream over 10k, 100k and 1M contacts in pages of 150 vs a raw loop;
-//! 5. criterion micro-benchmarks (`crates/bench/benches/micro.rs`);
-//! 6. the latency the Redis limiter adds per request (`intercom-ratelimit-redis`'s
+//! 5. rate-limit budget utilisation against the sandbox ([`budget`]): one client with 64 tasks
+//!    (reads, and creates except in `--smoke`), six processes sharing the Redis limiter (skipped without
+//!    `redis-server` or with `--no-redis`), six with in-process limiters only; `W` windows of
+//!    2 s each (20 by default, 3 in `--smoke`);
+//! 6. criterion micro-benchmarks (`crates/bench/benches/micro.rs`);
+//! 7. the latency the Redis limiter adds per request (`intercom-ratelimit-redis`'s
 //!    `limiter_latency` bench, which starts its own `redis-server`; skipped without one).
 //!
 //! `--smoke` runs the same steps with tiny sizes (seconds once built) and prints the same
@@ -24,6 +30,9 @@ use serde_json::Value;
 
 use crate::util;
 
+mod budget;
+mod build_time;
+
 struct Settings {
     smoke: bool,
     rounds: usize,
@@ -34,6 +43,12 @@ struct Settings {
     micro: bool,
     wrk: bool,
     redis: bool,
+    budget: bool,
+    windows: u64,
+    build: bool,
+    /// `--rounds` as given (the build-time check builds once unless told otherwise).
+    rounds_given: Option<usize>,
+    budget_only: bool,
 }
 
 impl Settings {
@@ -50,6 +65,11 @@ impl Settings {
                 micro: true,
                 wrk: false,
                 redis: true,
+                budget: true,
+                windows: 3,
+                build: false,
+                rounds_given: None,
+                budget_only: false,
             }
         } else {
             Settings {
@@ -62,6 +82,11 @@ impl Settings {
                 micro: true,
                 wrk: true,
                 redis: true,
+                budget: true,
+                windows: 20,
+                build: false,
+                rounds_given: None,
+                budget_only: false,
             }
         };
         let mut it = args.iter();
@@ -71,16 +96,30 @@ impl Settings {
                 "--no-micro" => s.micro = false,
                 "--no-wrk" => s.wrk = false,
                 "--no-redis" => s.redis = false,
+                "--no-budget" => s.budget = false,
+                "--build" => s.build = true,
+                "--only" => match it.next().map(String::as_str) {
+                    Some("budget") => s.budget_only = true,
+                    _ => bail!("--only takes `budget`"),
+                },
+                "--windows" => {
+                    let v = it.next().context("--windows needs a value")?;
+                    s.windows = v.parse().context("--windows")?;
+                    if s.windows == 0 {
+                        bail!("--windows must be at least 1");
+                    }
+                }
                 "--rounds" => {
                     let v = it.next().context("--rounds needs a value")?;
                     s.rounds = v.parse().context("--rounds")?;
+                    s.rounds_given = Some(s.rounds);
                     s.paging_rounds = vec![s.rounds; s.totals.len()];
                 }
                 "--requests" => {
                     let v = it.next().context("--requests needs a value")?;
                     s.requests = v.parse().context("--requests")?;
                 }
-                other => bail!("unknown option `{other}` (--smoke, --rounds R, --requests N, --no-micro, --no-wrk, --no-redis)"),
+                other => bail!("unknown option `{other}` (--smoke, --rounds R, --requests N, --windows W, --no-micro, --no-wrk, --no-redis, --no-budget, --only budget, --build)"),
             }
         }
         Ok(s)
@@ -221,6 +260,9 @@ fn wrk(url: &str) -> Result<Option<f64>> {
 
 pub fn run(args: &[String]) -> Result<()> {
     let s = Settings::parse(args)?;
+    if s.build {
+        return build_time::run(s.rounds_given.unwrap_or(1).max(1));
+    }
     let started = Instant::now();
     let mut build = util::cargo();
     build.args([
@@ -233,6 +275,22 @@ pub fn run(args: &[String]) -> Result<()> {
     ]);
     util::step("build intercom-bench (release)", build)?;
     let bin = target_dir().join("release").join("intercom-bench");
+    let budget_options = budget::Options {
+        windows: s.windows,
+        redis: s.redis,
+        // The creates row is for the full run; the smoke keeps CI short.
+        creates: !s.smoke,
+    };
+    if s.budget_only {
+        println!("\n## intercom-rs benchmarks: rate-limit budget only\n");
+        println!("machine: {}", machine());
+        budget::run(&bin, &budget_options)?;
+        eprintln!(
+            "==> bench finished in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
     let server = start_server(&bin)?;
     let url = server.url.clone();
     eprintln!("==> canned server at {url}");
@@ -342,6 +400,9 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     drop(server);
 
+    if s.budget {
+        budget::run(&bin, &budget_options)?;
+    }
     if s.micro {
         micro(s.smoke)?;
     }

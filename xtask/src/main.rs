@@ -17,7 +17,9 @@ cargo xtask <task> [options]
 
 Tasks:
   audit              token-handling audit: exposure, construction and Authorization sites [--json]
-  bench              benchmarks: raw hyper vs SDK throughput, paging, micro (tables) [--smoke]
+  bench              benchmarks: raw hyper vs SDK throughput, paging, rate-limit budget use, micro
+                     (tables) [--smoke] [--only budget] [--windows W]; --build: clean-build time
+                     guard against docs/performance.md [--rounds R]
   ci                 run the CI gate: fmt, clippy, tests, docs, cargo deny (what .ci/run runs)
   codegen            generate crates/resources from the OpenAPI spec [--check] [--report]
   fuzz               coverage-guided fuzzing with AFL++ (cargo-afl, stable): every target or one,

@@ -5,11 +5,13 @@
 //!
 //! * [`server`]: a canned loopback Intercom (`/me`, `/contacts/{id}`, cursor-paged `/contacts`).
 //! * [`clients`]: the raw hyper-util comparator and the SDK, doing the same work.
+//! * [`budget`]: clients against the sandbox's rate limit, counting every answer (issue 18).
 //! * the `intercom-bench` binary runs one client per process (so peak RSS is per client) and
 //!   prints one `RESULT {json}` line; `cargo xtask bench` drives it and prints the tables.
 //! * `benches/micro.rs`: criterion micro-benchmarks.
 #![forbid(unsafe_code)]
 
+pub mod budget;
 pub mod clients;
 pub mod fixture;
 pub mod server;

@@ -7,18 +7,32 @@
 //! intercom-bench server     [--addr 127.0.0.1:0] [--threads 2] [--total 10000]
 //! intercom-bench throughput --client raw|sdk --url URL [--requests N] [--concurrency C] [--warmup W] [--runs R]
 //! intercom-bench paging     --client raw|sdk --url URL [--total T] [--per-page 150] [--runs R]
+//! intercom-bench sandbox    [--budget 100] [--window-secs 2] [--threads 2]
+//! intercom-bench budget     --url URL --run-ms MS [--start-ms MS] [--tasks 64] [--op read|create]
+//!                           [--limiter in-process|redis] [--redis-url U] [--budget 100]
+//!                           [--window-secs 2] [--app bench] [--worker 0] [--threads 2]
 //! ```
 //!
 //! `server` prints `listening http://ADDR` and serves until its stdin is closed (so a parent
 //! that dies never leaves it behind). The clients print one `RESULT {json}` line with every
 //! run's seconds and the process's peak RSS.
+//!
+//! `sandbox` serves `intercom-sandbox` with a budget of `budget` requests per `window-secs`
+//! window; it prints `listening http://ADDR` and `token TOKEN` (the sandbox's own test
+//! credential) and serves until its stdin closes. `budget` is one worker of the budget
+//! utilisation benchmark (see [`intercom_bench::budget`]); it reads the token from
+//! `INTERCOM_BENCH_TOKEN`, starts at `--start-ms` (Unix milliseconds) or, without it, prints
+//! `READY` once its client is built and starts at the time given by a `START <unix ms>` line on
+//! its stdin, and prints one `RESULT {json}` line.
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
 use std::io::{Read as _, Write as _};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use intercom_bench::budget::{self, Counting, Op, Plan};
 use intercom_bench::clients::{self, BoxError, RawClient, Which};
 use intercom_bench::server::{self, ServerConfig};
 use intercom_bench::{peak_rss_kib, rss_kib};
@@ -27,7 +41,10 @@ fn usage() -> ! {
     eprintln!(
         "usage:\n  intercom-bench server [--addr A] [--threads N] [--total T]\n  \
          intercom-bench throughput --client raw|sdk --url URL [--requests N] [--concurrency C] [--warmup W] [--runs R]\n  \
-         intercom-bench paging --client raw|sdk --url URL [--total T] [--per-page P] [--runs R]"
+         intercom-bench paging --client raw|sdk --url URL [--total T] [--per-page P] [--runs R]\n  \
+         intercom-bench sandbox [--budget B] [--window-secs W] [--threads N]\n  \
+         intercom-bench budget --url URL --run-ms MS [--start-ms MS] [--tasks N] [--op read|create] \
+         [--limiter in-process|redis] [--redis-url U] [--budget B] [--window-secs W] [--app A] [--worker I] [--threads N]"
     );
     std::process::exit(2)
 }
@@ -80,6 +97,8 @@ fn main() {
         "server" => serve(&args),
         "throughput" => report(throughput(&args)),
         "paging" => report(paging(&args)),
+        "sandbox" => sandbox(&args),
+        "budget" => report(budget(&args)),
         _ => usage(),
     }
 }
@@ -217,4 +236,110 @@ fn paging(args: &Args) -> Result<serde_json::Value, BoxError> {
         "peak_rss_kib": peak_rss_kib(),
         "rss_kib": rss_kib(),
     }))
+}
+
+/// The environment variable through which `budget` receives the sandbox's token.
+const TOKEN_ENV: &str = "INTERCOM_BENCH_TOKEN";
+
+fn sandbox(args: &Args) {
+    let budget: u64 = args.get("budget", Some(100));
+    let window: u64 = args.get("window-secs", Some(2));
+    let threads: usize = args.get("threads", Some(2));
+    let rt = runtime(Some(threads));
+    let handle = rt
+        .block_on(
+            intercom_sandbox::Sandbox::builder()
+                .contacts(1)
+                .rate_limit(budget)
+                .rate_limit_window(Duration::from_secs(window))
+                .start(),
+        )
+        .expect("the sandbox starts");
+    // The sandbox's own test credential, valid nowhere else (as `intercom-sandbox` prints it).
+    println!("listening {}", handle.base_url());
+    println!("token {}", handle.access_token_plaintext());
+    std::io::stdout().flush().expect("stdout is writable");
+    let mut sink = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut sink);
+    rt.block_on(handle.shutdown());
+}
+
+fn budget(args: &Args) -> Result<serde_json::Value, BoxError> {
+    let url: String = args.get("url", None);
+    let mut plan = Plan {
+        tasks: args.get("tasks", Some(64)),
+        op: args.get("op", Some(Op::Read)),
+        start_unix_ms: 0,
+        run_for: Duration::from_millis(args.get("run-ms", None)),
+        worker: args.get("worker", Some(0)),
+    };
+    let limiter: String = args.get("limiter", Some("in-process".to_owned()));
+    let threads: usize = args.get("threads", Some(2));
+    let sandbox_token = std::env::var(TOKEN_ENV).map_err(|_| format!("{TOKEN_ENV} is not set"))?;
+    let rt = runtime(Some(threads));
+    let (client, counting, redis) = rt.block_on(async {
+        let counting = Arc::new(Counting::new()?);
+        let transport: Arc<dyn intercom_transport::Transport> = counting.clone();
+        let mut builder = intercom_transport::Client::builder()
+            .base_url(&url)
+            .allow_insecure_loopback(true)
+            .transport(transport);
+        let mut redis = None;
+        match limiter.as_str() {
+            "in-process" => {}
+            "redis" => {
+                let window: u64 = args.get("window-secs", Some(2));
+                let l = Arc::new(
+                    intercom_ratelimit_redis::RedisLimiter::builder(
+                        args.get::<String>("redis-url", None),
+                        args.get::<String>("app", Some("bench".to_owned())),
+                    )
+                    .window(Duration::from_secs(window))
+                    .app_per_window(args.get("budget", Some(100)))
+                    .build()?,
+                );
+                builder = builder.rate_limiter(l.clone());
+                redis = Some(l);
+            }
+            other => return Err(format!("unknown limiter `{other}` (in-process|redis)").into()),
+        }
+        let client = builder
+            .build()?
+            .with_access_token(intercom_auth_types::AccessToken::new(sandbox_token)?);
+        Ok::<_, BoxError>((client, counting, redis))
+    })?;
+    plan.start_unix_ms = match args.0.get("start-ms") {
+        Some(_) => args.get("start-ms", None),
+        None => {
+            // Handshake: say we are ready, then wait for `START <unix ms>` on stdin.
+            println!("READY");
+            std::io::stdout().flush()?;
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim()
+                .strip_prefix("START ")
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| {
+                    format!("expected `START <unix ms>` on stdin, got `{}`", line.trim())
+                })?
+        }
+    };
+    rt.block_on(async {
+        let outcome = budget::run(client, &plan).await?;
+        let limiter = match &redis {
+            Some(l) => {
+                let s = l.stats();
+                serde_json::json!({
+                    "kind": "redis",
+                    "redis_grants": s.redis_grants,
+                    "redis_refusals": s.redis_refusals,
+                    "fallback_decisions": s.fallback_decisions,
+                    "redis_errors": s.redis_errors,
+                    "corrections": s.corrections,
+                })
+            }
+            None => serde_json::json!({ "kind": "in-process" }),
+        };
+        Ok(budget::report(&outcome, &counting.tally(), limiter))
+    })
 }
