@@ -1,4 +1,4 @@
-//! Issue 12: what a hostile or broken server sends never panics the client, and never leaves
+//! What a hostile or broken server sends never panics the client, and never leaves
 //! it in a state where later calls fail.
 //!
 //! Each test here failed on the code before the fix (a panic, a wrapped page counter, or a
@@ -24,7 +24,7 @@ fn status_of(result: Result<intercom_transport::RawResponse, Error>) -> Option<S
     }
 }
 
-/// Finding 1: `X-RateLimit-Remaining: 0` with a reset near `u64::MAX` panicked ("overflow when
+/// `X-RateLimit-Remaining: 0` with a reset near `u64::MAX` panicked ("overflow when
 /// adding duration to instant"), and since the limiter keeps the newest window, every later
 /// call on the client and its clones panicked too.
 #[tokio::test]
@@ -55,7 +55,7 @@ async fn an_unreachable_reset_neither_panics_nor_poisons_the_client() {
     }
 }
 
-/// Finding 2: `Retry-After: 18446744073709551615` on a 503 or a 429 panicked at `now + delay`.
+/// `Retry-After: 18446744073709551615` on a 503 or a 429 panicked at `now + delay`.
 /// Such a wait passes every deadline, so the answer is returned after one attempt.
 #[tokio::test]
 async fn an_endless_retry_after_returns_the_answer_instead_of_panicking() {
@@ -93,7 +93,7 @@ async fn an_endless_total_timeout_is_not_a_panic() {
     );
 }
 
-/// Finding 4: `pages.page = i64::MAX` with a next page made `current + 1` overflow: a panic in
+/// `pages.page = i64::MAX` with a next page made `current + 1` overflow: a panic in
 /// debug builds, a page loop that never ends in release. The stream now ends there.
 #[tokio::test(start_paused = true)]
 async fn a_page_number_at_i64_max_ends_the_stream() {
@@ -117,7 +117,7 @@ async fn a_page_number_at_i64_max_ends_the_stream() {
     assert_eq!(mock.request_count(), 1);
 }
 
-/// Finding 5: `.` and `..` went out verbatim, so a normalising proxy or server would turn
+/// `.` and `..` went out verbatim, so a normalising proxy or server would turn
 /// `DELETE /contacts/123/tags/..` into `DELETE /contacts/123`. An empty id would have sent
 /// `GET /contacts/`, the list endpoint on many servers; it is refused before sending.
 #[tokio::test(start_paused = true)]

@@ -1,4 +1,4 @@
-//! Issue 18: with many requests in flight, the in-process limiter books a permit for each one,
+//! With many requests in flight, the in-process limiter books a permit for each one,
 //! so a client uses its budget without receiving a single 429.
 //!
 //! The sandbox enforces 100 requests per 2-second window (its windows are the wall clock's

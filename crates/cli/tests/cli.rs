@@ -330,7 +330,7 @@ fn oauth_login_against_sandbox_saves_a_0600_token_and_never_prints_it() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Issue 12, finding 3: a timeout too large to add to the clock is a usage error, not a panic.
+/// a timeout too large to add to the clock is a usage error, not a panic.
 #[test]
 fn huge_timeout_is_a_usage_error_not_a_panic() {
     for timeout in [
@@ -359,7 +359,7 @@ fn huge_timeout_is_a_usage_error_not_a_panic() {
     }
 }
 
-/// Issue 12, finding 11: a token pasted where a variable name belongs is refused without
+/// a token pasted where a variable name belongs is refused without
 /// being shown; a well-formed name that is not set is still named.
 #[test]
 fn token_env_that_is_not_a_variable_name_is_refused_without_echo() {

@@ -1,4 +1,4 @@
-//! The `intercom` binary against a hostile server on 127.0.0.1 (issue 12): extreme rate-limit
+//! The `intercom` binary against a hostile server on 127.0.0.1: extreme rate-limit
 //! and `Retry-After` values, absurd page numbers, broken JSON on 200 and escape sequences in
 //! error messages. Whatever the server says, the CLI ends with a documented exit code (0–5),
 //! never a panic (101), and never lets a raw ESC or BEL byte reach stdout or stderr.
@@ -257,7 +257,7 @@ async fn page_number_i64_max_never_panics() {
     scenario("page i64::MAX", page_number_max).await;
 }
 
-/// Finding 8: a 200 whose JSON does not parse is an error (exit 1) that says so and shows,
+/// a 200 whose JSON does not parse is an error (exit 1) that says so and shows,
 /// on stderr, a short, escaped excerpt of what arrived; nothing goes to stdout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_json_on_200_exits_1_and_says_so() {
@@ -279,7 +279,7 @@ async fn broken_json_on_200_exits_1_and_says_so() {
     }
 }
 
-/// Finding 7: control characters in an API error's text are shown escaped, not obeyed.
+/// control characters in an API error's text are shown escaped, not obeyed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escape_sequences_in_error_messages_are_escaped() {
     for (args, code, stderr) in scenario("escapes in error.list", escapes_in_error_list).await {

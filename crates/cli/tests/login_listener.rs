@@ -1,4 +1,4 @@
-//! `intercom oauth login`'s loopback listener (issue 12, findings 7 and 9): connections are
+//! `intercom oauth login`'s loopback listener: connections are
 //! served concurrently, so an idle connection (any local process, a browser's preconnect)
 //! cannot stall the login; and what a callback says is shown with its control characters
 //! escaped. The authorization server is the in-process sandbox; everything is on 127.0.0.1.

@@ -612,7 +612,7 @@ mod tests {
             .is_ok());
     }
 
-    /// Issue 12, finding 1: a hostile reset must not stop this process's later corrections.
+    /// A hostile reset must not stop this process's later corrections.
     #[test]
     fn an_implausible_reset_is_never_pushed_and_blocks_nothing() {
         let limiter = RedisLimiter::builder("redis://127.0.0.1:1/", "app")
@@ -635,7 +635,7 @@ mod tests {
         assert!(limiter.inner.worth_pushing(&sane));
     }
 
-    /// Regression (issue 12, finding 6): the builder's derived `Debug` printed the password.
+    /// Regression: the builder's derived `Debug` printed the password.
     #[test]
     fn the_redis_password_never_prints() {
         let builder = RedisLimiter::builder("redis://:hunter2@127.0.0.1:1/0", "app");

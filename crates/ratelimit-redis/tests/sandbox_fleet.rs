@@ -1,4 +1,4 @@
-//! The fleet end to end (issue 9): worker tasks, each with its own client and its own Redis
+//! The fleet end to end: worker tasks, each with its own client and its own Redis
 //! connection, share one budget against the intercom sandbox, which enforces that budget per
 //! window and answers 429 past it. With the Redis limiter the fleet sees no 429 and keeps
 //! close to the budget's pace.

@@ -1,4 +1,4 @@
-//! Request values at the edges of their types (issue 12): huge page numbers, cursors holding
+//! Request values at the edges of their types: huge page numbers, cursors holding
 //! `u64::MAX`, extreme timestamps and waits. Each gets an answer, never a dropped connection.
 #![allow(clippy::unwrap_used)]
 

@@ -93,7 +93,7 @@ impl<A: Authenticated> Client<A> {
 mod tests {
     use super::*;
 
-    /// Regression (issue 12, finding 10): the exchange answer was dropped as it was.
+    /// Regression: the exchange answer was dropped as it was.
     #[test]
     fn an_owned_answer_is_wiped_and_a_shared_one_reported() {
         let owned = Bytes::from(b"{\"token\":\"dG9rZW4=\"}".to_vec());

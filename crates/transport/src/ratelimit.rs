@@ -595,7 +595,7 @@ mod tests {
             .map_or(0, |d| d.as_secs())
     }
 
-    /// Regression (issue 12, finding 1): a reset near `u64::MAX` panicked with "overflow when
+    /// Regression: a reset near `u64::MAX` panicked with "overflow when
     /// adding duration to instant" and, being the newest window, on every later call too.
     #[test]
     fn a_reset_near_u64_max_neither_panics_nor_sticks() {

@@ -310,7 +310,7 @@ impl ApiRequest {
 mod tests {
     use super::*;
 
-    /// Regression (issue 12, finding 5): dot segments went out verbatim.
+    /// Regression: dot segments went out verbatim.
     #[test]
     fn dot_segments_are_encoded_and_empty_parameters_refused() {
         assert_eq!(encode_path_segment("."), "%2E");
