@@ -110,7 +110,8 @@ pub enum Command {
     Webhook(WebhookCommand),
     /// Compute the Messenger identity-verification hash (HMAC-SHA256) of a user id or email.
     UserHash(UserHashArgs),
-    /// Serve a local sandbox and print its URL and credentials.
+    /// Serve a local sandbox and print its URL and credentials (-v: print each request it
+    /// receives, -vv: with headers; Authorization is redacted).
     Sandbox(SandboxArgs),
 }
 

@@ -8,7 +8,7 @@ use intercom_sdk::auth::{user_hash, verify_notification, ClientSecret, IdentityS
 use intercom_sdk::resources::contacts::{ListParams, SearchParams};
 use intercom_sdk::resources::models::ContactSearchRequest;
 use intercom_sdk::resources::IntercomApi;
-use intercom_sdk::transport::ApiRequest;
+use intercom_sdk::transport::{terminal_safe, ApiRequest};
 use intercom_sdk::{AccessToken, Client, IntercomVersion, Private, Region, RequestOptions};
 
 use crate::cli::{
@@ -90,7 +90,7 @@ pub fn build_client(global: &Global, sandbox_url: Option<&str>) -> Result<Client
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let global = &cli.global;
     match cli.command {
-        Command::Sandbox(args) => serve_sandbox(args.port, args.seed).await,
+        Command::Sandbox(args) => serve_sandbox(args.port, args.seed, global.verbose).await,
         Command::UserHash(args) => {
             let secret = IdentitySecret::new(env::read("--secret-env", &args.secret_env)?)
                 .map_err(|e| Failure::credentials(format!("{}: {e}", args.secret_env)))?;
@@ -264,7 +264,7 @@ async fn contacts(global: &Global, command: ContactsCommand) -> Result<(), Failu
     }
 }
 
-async fn serve_sandbox(port: u16, seed: u64) -> Result<(), Failure> {
+async fn serve_sandbox(port: u16, seed: u64, verbose: u8) -> Result<(), Failure> {
     let sandbox = start_sandbox(port, seed, None).await?;
     // Sandbox credentials are generated test data, not secrets: printing them is the point.
     output::json(&serde_json::json!({
@@ -279,7 +279,41 @@ async fn serve_sandbox(port: u16, seed: u64) -> Result<(), Failure> {
         "sandbox serving at {} (these credentials are local test data); Ctrl-C to stop",
         sandbox.base_url()
     );
-    tokio::signal::ctrl_c().await?;
+    if verbose == 0 {
+        tokio::signal::ctrl_c().await?;
+    } else {
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        let mut next = 0;
+        loop {
+            tokio::select! {
+                done = &mut ctrl_c => { done?; break; }
+                _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                    for entry in sandbox.requests_since(next) {
+                        next = entry.seq.saturating_add(1);
+                        eprintln!("{}", journal_line(&entry, verbose));
+                    }
+                }
+            }
+        }
+    }
     sandbox.shutdown().await;
     Ok(())
+}
+
+/// One journal entry for stderr: `METHOD /path?query -> status` and the body on one line,
+/// then (with `-vv`) the headers one per line; control characters are escaped so a request cannot drive the
+/// terminal. `Authorization` is already redacted by the sandbox.
+fn journal_line(entry: &intercom_sandbox::ReceivedRequest, verbose: u8) -> String {
+    let mut line = format!("sandbox: {}", terminal_safe(&entry.summary()));
+    if !entry.body.is_empty() {
+        line.push_str("  ");
+        line.push_str(&terminal_safe(&entry.body_text()));
+    }
+    if verbose > 1 {
+        for (name, value) in &entry.headers {
+            line.push_str(&format!("\n  {}: {}", terminal_safe(name), terminal_safe(value)));
+        }
+    }
+    line
 }

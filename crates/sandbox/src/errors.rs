@@ -5,9 +5,10 @@ use intercom_resources::models;
 use serde::Serialize;
 use serde_json::Value;
 
-/// An error answered in Intercom's `error.list` shape.
+/// An error the sandbox answers in Intercom's `error.list` shape (not the transport's
+/// `ApiError`, which is what a client decodes from such an answer).
 #[derive(Debug, Clone)]
-pub(crate) struct ApiError {
+pub(crate) struct ErrorReply {
     pub(crate) status: StatusCode,
     pub(crate) code: String,
     pub(crate) message: String,
@@ -18,7 +19,7 @@ pub(crate) struct ApiError {
     pub(crate) retry_after: Option<u64>,
 }
 
-impl ApiError {
+impl ErrorReply {
     pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -123,4 +124,4 @@ impl Reply {
 }
 
 /// What a handler returns.
-pub(crate) type Outcome = Result<Reply, ApiError>;
+pub(crate) type Outcome = Result<Reply, ErrorReply>;

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::faults::Faults;
+use crate::journal::{Journal, ReceivedRequest};
 use crate::server::{serve, Shared};
 use crate::state::{Config, State};
 use crate::DEFAULT_REDIRECT_URI;
@@ -157,6 +158,7 @@ impl SandboxBuilder {
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
             faults: Faults::default(),
+            journal: Journal::default(),
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(serve(listener, Arc::clone(&shared), rx));
@@ -285,6 +287,25 @@ impl SandboxHandle {
     /// The fault knobs.
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
+    }
+
+    /// Every request received so far (at most the last
+    /// [`JOURNAL_CAPACITY`](crate::JOURNAL_CAPACITY)), oldest first, with `Authorization`
+    /// redacted. Requests that failed authentication or were answered by an injected fault
+    /// are included.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.shared.journal.all()
+    }
+
+    /// The kept requests whose [`seq`](ReceivedRequest::seq) is at least `seq`: poll with the
+    /// last seen `seq + 1` to follow the journal.
+    pub fn requests_since(&self, seq: u64) -> Vec<ReceivedRequest> {
+        self.shared.journal.since(seq)
+    }
+
+    /// Empties the journal (sequence numbers keep counting).
+    pub fn clear_requests(&self) {
+        self.shared.journal.clear();
     }
 
     /// Merges contact `from` into contact `into`, as Intercom does when a lead becomes a user:

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 use url::form_urlencoded;
 
-use crate::errors::ApiError;
+use crate::errors::ErrorReply;
 
 /// Decoded query parameters, in order.
 #[derive(Debug, Default)]
@@ -28,11 +28,11 @@ impl Query {
 
     /// A positive integer parameter, `default` when absent; 400 when not a positive integer.
     /// Values above `max` are clamped to `max`.
-    pub(crate) fn positive(&self, name: &str, default: u64, max: u64) -> Result<u64, ApiError> {
+    pub(crate) fn positive(&self, name: &str, default: u64, max: u64) -> Result<u64, ErrorReply> {
         match self.get(name) {
             None | Some("") => Ok(default),
             Some(raw) => match raw.trim().parse::<u64>() {
-                Ok(0) | Err(_) => Err(ApiError::invalid(format!(
+                Ok(0) | Err(_) => Err(ErrorReply::invalid(format!(
                     "{name} must be a positive integer"
                 ))
                 .with_field(name)),
@@ -43,21 +43,26 @@ impl Query {
 }
 
 /// Parses a JSON object body. An empty body is an empty object.
-pub(crate) fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+pub(crate) fn json_object(body: &[u8]) -> Result<Map<String, Value>, ErrorReply> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::invalid("The request body must be a JSON object")),
-        Err(_) => Err(ApiError::invalid(
+        Ok(_) => Err(ErrorReply::invalid(
+            "The request body must be a JSON object",
+        )),
+        Err(_) => Err(ErrorReply::invalid(
             "There was a problem in the JSON you submitted: the body is not valid JSON",
         )),
     }
 }
 
 /// An optional string field; 400 when present with another type. `null` counts as absent.
-pub(crate) fn opt_str(body: &Map<String, Value>, field: &str) -> Result<Option<String>, ApiError> {
+pub(crate) fn opt_str(
+    body: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<String>, ErrorReply> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -66,15 +71,15 @@ pub(crate) fn opt_str(body: &Map<String, Value>, field: &str) -> Result<Option<S
 }
 
 /// A required, non-empty string field.
-pub(crate) fn req_str(body: &Map<String, Value>, field: &str) -> Result<String, ApiError> {
+pub(crate) fn req_str(body: &Map<String, Value>, field: &str) -> Result<String, ErrorReply> {
     match opt_str(body, field)? {
         Some(s) if !s.trim().is_empty() => Ok(s),
-        _ => Err(ApiError::missing(field)),
+        _ => Err(ErrorReply::missing(field)),
     }
 }
 
 /// An optional integer field (a numeric string is accepted, as Intercom does for timestamps).
-pub(crate) fn opt_i64(body: &Map<String, Value>, field: &str) -> Result<Option<i64>, ApiError> {
+pub(crate) fn opt_i64(body: &Map<String, Value>, field: &str) -> Result<Option<i64>, ErrorReply> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
@@ -92,7 +97,7 @@ pub(crate) fn opt_i64(body: &Map<String, Value>, field: &str) -> Result<Option<i
 }
 
 /// An optional boolean field.
-pub(crate) fn opt_bool(body: &Map<String, Value>, field: &str) -> Result<Option<bool>, ApiError> {
+pub(crate) fn opt_bool(body: &Map<String, Value>, field: &str) -> Result<Option<bool>, ErrorReply> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -104,7 +109,7 @@ pub(crate) fn opt_bool(body: &Map<String, Value>, field: &str) -> Result<Option<
 pub(crate) fn opt_object<'a>(
     body: &'a Map<String, Value>,
     field: &str,
-) -> Result<Option<&'a Map<String, Value>>, ApiError> {
+) -> Result<Option<&'a Map<String, Value>>, ErrorReply> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(map)) => Ok(Some(map)),
@@ -112,8 +117,8 @@ pub(crate) fn opt_object<'a>(
     }
 }
 
-pub(crate) fn type_error(field: &str, expected: &str) -> ApiError {
-    ApiError::invalid(format!("{field} must be {expected}")).with_field(field)
+pub(crate) fn type_error(field: &str, expected: &str) -> ErrorReply {
+    ErrorReply::invalid(format!("{field} must be {expected}")).with_field(field)
 }
 
 /// Decodes one percent-encoded path segment; `None` when it is not valid UTF-8.

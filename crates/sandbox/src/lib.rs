@@ -31,6 +31,11 @@
 //! are matched by calendar day in UTC, and results are ordered by creation unless a `sort` is
 //! given.
 //!
+//! # Request journal
+//!
+//! [`SandboxHandle::requests`] returns what the sandbox received (method, path, query,
+//! headers with `Authorization` redacted, body and the status it answered), for assertions.
+//!
 //! # Fault injection
 //!
 //! [`SandboxHandle::faults`] fails the next requests with a chosen status, adds latency or
@@ -44,6 +49,7 @@ mod errors;
 mod faults;
 mod handle;
 mod http_util;
+mod journal;
 mod model;
 mod oauth;
 mod routes;
@@ -53,6 +59,7 @@ mod state;
 
 pub use faults::{Faults, InjectedFailure};
 pub use handle::{Sandbox, SandboxBuilder, SandboxHandle, StartError};
+pub use journal::{ReceivedRequest, JOURNAL_CAPACITY, REDACTED};
 
 /// The `Intercom-Version` values the sandbox accepts (besides `Preview`).
 pub const SUPPORTED_VERSIONS: &[&str] = &[

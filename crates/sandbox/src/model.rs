@@ -12,7 +12,7 @@ use intercom_resources::models;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::errors::ApiError;
+use crate::errors::ErrorReply;
 use crate::state::{
     Admin, AppliedTag, Company, Contact, Conversation, DataAttribute, Note, Part, State,
 };
@@ -36,10 +36,10 @@ fn count(n: usize) -> Option<i64> {
 }
 
 /// Serializes a model to JSON; a failure (which the models cannot produce) is a 500.
-pub(crate) fn to_json<T: Serialize>(model: &T) -> Result<Value, ApiError> {
+pub(crate) fn to_json<T: Serialize>(model: &T) -> Result<Value, ErrorReply> {
     serde_json::to_value(model).map_err(|error| {
         tracing::error!(%error, "sandbox could not serialize a response model");
-        ApiError::new(
+        ErrorReply::new(
             http::StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
             "The sandbox could not render this response",
@@ -200,7 +200,7 @@ pub(crate) fn contact(state: &State, c: &Contact) -> models::Contact {
 /// `contact` as JSON, with what Intercom sends beyond the model: the nested lists
 /// (`tags`, `notes`, `companies`, `social_profiles`) carry `"type": "list"`, which the 2.16
 /// schemas of those inline objects do not declare.
-pub(crate) fn contact_value(model: &models::Contact) -> Result<Value, ApiError> {
+pub(crate) fn contact_value(model: &models::Contact) -> Result<Value, ErrorReply> {
     let mut value = to_json(model)?;
     add_list_types(&mut value);
     Ok(value)
@@ -217,7 +217,7 @@ fn add_list_types(contact: &mut Value) {
 
 /// `contact_list` (GET /contacts, POST /contacts/search), with `pages.next.page` (see
 /// [`with_next_page`]) and the nested lists' `type` (see [`contact_value`]).
-pub(crate) fn contact_list(list: &models::ContactList) -> Result<Value, ApiError> {
+pub(crate) fn contact_list(list: &models::ContactList) -> Result<Value, ErrorReply> {
     let mut value = with_next_page(list)?;
     if let Some(items) = value.get_mut("data").and_then(Value::as_array_mut) {
         items.iter_mut().for_each(add_list_types);
@@ -228,7 +228,7 @@ pub(crate) fn contact_list(list: &models::ContactList) -> Result<Value, ApiError
 /// `contact` as returned by get, create and update (`CreateContactResponse`, a `contact`
 /// plus `enabled_push_messaging`). Destructured field by field so that a field added to the
 /// model fails to compile here instead of being dropped.
-pub(crate) fn contact_response(state: &State, c: &Contact) -> Result<Value, ApiError> {
+pub(crate) fn contact_response(state: &State, c: &Contact) -> Result<Value, ErrorReply> {
     let models::Contact {
         android_app_name,
         android_app_version,
@@ -343,7 +343,7 @@ pub(crate) fn contact_deleted(c: &Contact) -> models::ContactDeleted {
 
 /// `contact_archived` / `contact_unarchived` (POST /contacts/{id}/(un)archive): the two
 /// schemas have the same fields.
-pub(crate) fn contact_archived(c: &Contact) -> Result<Value, ApiError> {
+pub(crate) fn contact_archived(c: &Contact) -> Result<Value, ErrorReply> {
     if c.archived {
         to_json(&models::ContactArchived {
             type_: s("contact"),
@@ -707,7 +707,7 @@ pub(crate) fn numbered_pages(page: u64, per_page: u64, total_pages: u64) -> mode
 /// Serializes a list whose `pages` is a `cursor_pages`, adding `pages.next.page`: Intercom
 /// sends the next page's number there (facts §g1: `"next":{"page":2,"starting_after":…}`),
 /// but the 2.16 `starting_after_paging` schema, and so the model, has no `page`.
-pub(crate) fn with_next_page<T: Serialize>(list: &T) -> Result<Value, ApiError> {
+pub(crate) fn with_next_page<T: Serialize>(list: &T) -> Result<Value, ErrorReply> {
     let mut value = to_json(list)?;
     if let Some(pages) = value.get_mut("pages").and_then(Value::as_object_mut) {
         let page = pages.get("page").and_then(Value::as_u64);

@@ -6,7 +6,7 @@ use http::StatusCode;
 use serde_json::{json, Value};
 use url::form_urlencoded;
 
-use crate::errors::{ApiError, Outcome, Reply};
+use crate::errors::{ErrorReply, Outcome, Reply};
 use crate::http_util::Query;
 use crate::state::{PendingCode, State, TokenInfo};
 
@@ -15,21 +15,21 @@ pub(crate) fn authorize(state: &mut State, query: &Query) -> Outcome {
     match query.get("client_id") {
         Some(id) if id == state.cfg.client_id => {}
         Some(_) => {
-            return Err(ApiError::invalid("Unknown client_id").with_field("client_id"));
+            return Err(ErrorReply::invalid("Unknown client_id").with_field("client_id"));
         }
-        None => return Err(ApiError::missing("client_id")),
+        None => return Err(ErrorReply::missing("client_id")),
     }
     let redirect = match query.get("redirect_uri") {
         Some(uri) if state.cfg.redirect_uris.iter().any(|r| r == uri) => uri.to_owned(),
         Some(_) => {
-            return Err(ApiError::invalid(
+            return Err(ErrorReply::invalid(
                 "redirect_uri is not one of the app's registered redirect URLs",
             )
             .with_field("redirect_uri"))
         }
         None => match state.cfg.redirect_uris.first() {
             Some(uri) => uri.clone(),
-            None => return Err(ApiError::missing("redirect_uri")),
+            None => return Err(ErrorReply::missing("redirect_uri")),
         },
     };
     let code = state.new_code();
@@ -51,8 +51,8 @@ pub(crate) fn authorize(state: &mut State, query: &Query) -> Outcome {
     )))
 }
 
-fn unauthorized_code() -> ApiError {
-    ApiError::new(
+fn unauthorized_code() -> ErrorReply {
+    ErrorReply::new(
         StatusCode::UNAUTHORIZED,
         "unauthorized",
         "Unauthorized Code",

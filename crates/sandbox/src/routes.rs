@@ -8,7 +8,7 @@ use http::{Method, StatusCode};
 use intercom_resources::models;
 use serde_json::{json, Map, Value};
 
-use crate::errors::{ApiError, Outcome, Reply};
+use crate::errors::{ErrorReply, Outcome, Reply};
 use crate::http_util::{
     decode_segment, json_object, opt_bool, opt_i64, opt_object, opt_str, req_str, type_error, Query,
 };
@@ -39,7 +39,7 @@ pub(crate) struct Request<'a> {
 pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
     let mut segments = Vec::new();
     for raw in req.path.trim_start_matches('/').split('/') {
-        segments.push(decode_segment(raw).ok_or_else(ApiError::not_found)?);
+        segments.push(decode_segment(raw).ok_or_else(ErrorReply::not_found)?);
     }
     if segments.last().is_some_and(String::is_empty) && segments.len() > 1 {
         segments.pop();
@@ -51,7 +51,7 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
         (&Method::GET, ["admins"]) => Reply::model(&model::admin_list(state)),
         (&Method::GET, ["admins", id]) => match state.admin(id) {
             Some(a) => Reply::model(&model::admin(a)),
-            None => Err(ApiError::new(
+            None => Err(ErrorReply::new(
                 StatusCode::NOT_FOUND,
                 "admin_not_found",
                 "Admin not found",
@@ -91,7 +91,7 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
         (&Method::GET, ["conversations", id]) => {
             match state.conversations.iter().find(|c| c.id == *id) {
                 Some(c) => Reply::model(&model::conversation(state, c)),
-                None => Err(ApiError::not_found()),
+                None => Err(ErrorReply::not_found()),
             }
         }
         (&Method::POST, ["conversations", id, "reply"]) => reply(state, req, id),
@@ -106,19 +106,19 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
             // its (empty) answer.
             Ok(Reply::json(json!({})))
         }
-        _ => Err(ApiError::not_found()),
+        _ => Err(ErrorReply::not_found()),
     }
 }
 
 fn me(state: &State, req: &Request<'_>) -> Outcome {
     let admin = state
         .admin(&req.admin_id)
-        .ok_or_else(ApiError::unauthorized)?;
+        .ok_or_else(ErrorReply::unauthorized)?;
     Reply::model(&model::me(state, admin))
 }
 
-fn company_not_found() -> ApiError {
-    ApiError::new(
+fn company_not_found() -> ErrorReply {
+    ErrorReply::new(
         StatusCode::NOT_FOUND,
         "company_not_found",
         "Company Not Found",
@@ -134,9 +134,9 @@ fn encode_cursor(position: u64, page: u64) -> String {
     STANDARD.encode(format!("[{position},{page}]"))
 }
 
-fn decode_cursor(cursor: &str) -> Result<(u64, u64), ApiError> {
+fn decode_cursor(cursor: &str) -> Result<(u64, u64), ErrorReply> {
     let invalid = || {
-        ApiError::new(
+        ErrorReply::new(
             StatusCode::BAD_REQUEST,
             "client_error",
             "Invalid starting_after param, it should be the value returned in the previous response's pages.next.starting_after",
@@ -211,7 +211,7 @@ fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
     let body = json_object(req.body)?;
     let query = body
         .get("query")
-        .ok_or_else(|| ApiError::missing("query"))?;
+        .ok_or_else(|| ErrorReply::missing("query"))?;
     let node = search::parse(state, query)?;
     let pagination = opt_object(&body, "pagination")?;
     let (per_page, cursor) = match pagination {
@@ -220,7 +220,7 @@ fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
                 None => 50,
                 Some(n) if n >= 1 => (n as u64).min(MAX_PER_PAGE),
                 Some(_) => {
-                    return Err(ApiError::invalid("per_page must be a positive integer")
+                    return Err(ErrorReply::invalid("per_page must be a positive integer")
                         .with_field("per_page"))
                 }
             },
@@ -247,7 +247,7 @@ fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
             "descending" => true,
             "ascending" => false,
             other => {
-                return Err(ApiError::new(
+                return Err(ErrorReply::new(
                     StatusCode::BAD_REQUEST,
                     "invalid_sort_order",
                     format!(
@@ -288,8 +288,8 @@ fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
     model::contact_list(&list).map(Reply::json)
 }
 
-fn merged_error(state: &State, id: &str) -> ApiError {
-    let mut error = ApiError::new(
+fn merged_error(state: &State, id: &str) -> ErrorReply {
+    let mut error = ErrorReply::new(
         StatusCode::GONE,
         "contact_merged",
         "This contact has been merged. See the 'Link' header for the canonical contact.",
@@ -301,10 +301,10 @@ fn merged_error(state: &State, id: &str) -> ApiError {
 }
 
 /// The index of a live contact; 410 for a merged one, 404 for an unknown one.
-fn live_contact(state: &State, id: &str) -> Result<usize, ApiError> {
+fn live_contact(state: &State, id: &str) -> Result<usize, ErrorReply> {
     let index = state
         .contact_index(id)
-        .ok_or_else(ApiError::user_not_found)?;
+        .ok_or_else(ErrorReply::user_not_found)?;
     if state.contacts[index].merged_into.is_some() {
         return Err(merged_error(state, id));
     }
@@ -331,11 +331,11 @@ struct ContactInput {
     custom: Option<Map<String, Value>>,
 }
 
-fn contact_input(state: &State, body: &Map<String, Value>) -> Result<ContactInput, ApiError> {
+fn contact_input(state: &State, body: &Map<String, Value>) -> Result<ContactInput, ErrorReply> {
     let role = opt_str(body, "role")?;
     if let Some(role) = &role {
         if role != "user" && role != "lead" {
-            return Err(ApiError::invalid("role must be either user or lead").with_field("role"));
+            return Err(ErrorReply::invalid("role must be either user or lead").with_field("role"));
         }
     }
     let email = opt_str(body, "email")?;
@@ -345,7 +345,7 @@ fn contact_input(state: &State, body: &Map<String, Value>) -> Result<ContactInpu
             .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
             && !email.chars().any(char::is_whitespace);
         if !valid {
-            return Err(ApiError::invalid("email is invalid").with_field("email"));
+            return Err(ErrorReply::invalid("email is invalid").with_field("email"));
         }
     }
     let custom = match opt_object(body, "custom_attributes")? {
@@ -357,7 +357,7 @@ fn contact_input(state: &State, body: &Map<String, Value>) -> Result<ContactInpu
                     .iter()
                     .find(|a| a.custom && a.model == "contact" && a.name == *key)
                 else {
-                    return Err(ApiError::new(
+                    return Err(ErrorReply::new(
                         StatusCode::BAD_REQUEST,
                         "parameter_not_found",
                         format!(
@@ -376,7 +376,7 @@ fn contact_input(state: &State, body: &Map<String, Value>) -> Result<ContactInpu
                     _ => false,
                 };
                 if !ok {
-                    return Err(ApiError::invalid(format!(
+                    return Err(ErrorReply::invalid(format!(
                         "Custom attribute '{}' must be of type {}",
                         attr.name, attr.data_type
                     ))
@@ -406,7 +406,7 @@ fn check_conflict(
     state: &State,
     input: &ContactInput,
     except: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), ErrorReply> {
     let clash = state.contacts.iter().find(|c| {
         c.merged_into.is_none()
             && Some(c.id.as_str()) != except
@@ -418,7 +418,7 @@ fn check_conflict(
                 || (input.external_id.is_some() && c.external_id == input.external_id))
     });
     match clash {
-        Some(existing) => Err(ApiError::new(
+        Some(existing) => Err(ErrorReply::new(
             StatusCode::CONFLICT,
             "conflict",
             format!(
@@ -472,7 +472,7 @@ fn create_contact(state: &mut State, req: &Request<'_>) -> Outcome {
     let body = json_object(req.body)?;
     let input = contact_input(state, &body)?;
     if input.email.is_none() && input.external_id.is_none() && input.role.is_none() {
-        return Err(ApiError::invalid(
+        return Err(ErrorReply::invalid(
             "Create a contact with at least one of email, external_id or role",
         ));
     }
@@ -539,7 +539,7 @@ fn tag_contact(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
     let body = json_object(req.body)?;
     let tag_id = req_str(&body, "id")?;
     if state.tag(&tag_id).is_none() {
-        return Err(ApiError::not_found());
+        return Err(ErrorReply::not_found());
     }
     let admin_id = req.admin_id.clone();
     let contact = &mut state.contacts[index];
@@ -565,7 +565,7 @@ fn untag_contact(state: &mut State, id: &str, tag_id: &str) -> Outcome {
         .tags
         .iter()
         .position(|t| t.tag_id == tag_id)
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(ErrorReply::not_found)?;
     let removed = contact.tags.remove(position);
     Reply::model(&model::contact_tag(state, &removed))
 }
@@ -581,7 +581,7 @@ fn create_note(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
     let admin_id = match opt_str(&body, "admin_id")? {
         Some(admin) => {
             if state.admin(&admin).is_none() {
-                return Err(ApiError::not_found());
+                return Err(ErrorReply::not_found());
             }
             admin
         }
@@ -724,7 +724,7 @@ fn upsert_company(state: &mut State, req: &Request<'_>) -> Outcome {
     };
     let custom = opt_object(&body, "custom_attributes")?.cloned();
     if name.is_none() && company_id.is_none() {
-        return Err(ApiError::new(
+        return Err(ErrorReply::new(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "A company needs a name or a company_id",
@@ -794,7 +794,7 @@ fn scroll_companies(state: &mut State, req: &Request<'_>) -> Outcome {
     let offset = match req.query.get("scroll_param").filter(|p| !p.is_empty()) {
         None => {
             if state.scroll.is_some() {
-                return Err(ApiError::new(
+                return Err(ErrorReply::new(
                     StatusCode::BAD_REQUEST,
                     "scroll_exists",
                     "scroll already exists for this workspace",
@@ -811,7 +811,7 @@ fn scroll_companies(state: &mut State, req: &Request<'_>) -> Outcome {
         Some(param) => match &state.scroll {
             Some(s) if s.param == param => s.offset,
             _ => {
-                return Err(ApiError::invalid(
+                return Err(ErrorReply::invalid(
                     "scroll_param is invalid or has expired; start a new scroll",
                 )
                 .with_field("scroll_param"))
@@ -854,13 +854,13 @@ fn create_tag(state: &mut State, req: &Request<'_>) -> Outcome {
     let body = json_object(req.body)?;
     let name = opt_str(&body, "name")?
         .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| ApiError::invalid("invalid tag parameters").with_field("name"))?;
+        .ok_or_else(|| ErrorReply::invalid("invalid tag parameters").with_field("name"))?;
     let tag = if let Some(id) = opt_str(&body, "id")? {
         let tag = state
             .tags
             .iter_mut()
             .find(|t| t.id == id)
-            .ok_or_else(ApiError::not_found)?;
+            .ok_or_else(ErrorReply::not_found)?;
         tag.name = name;
         tag.clone()
     } else if let Some(existing) = state.tags.iter().find(|t| t.name == name) {
@@ -877,11 +877,11 @@ fn create_tag(state: &mut State, req: &Request<'_>) -> Outcome {
     if let Some(Value::Array(items)) = body.get("users") {
         for item in items {
             let Some(id) = item.get("id").and_then(Value::as_str) else {
-                return Err(ApiError::invalid("invalid tag parameters").with_field("users"));
+                return Err(ErrorReply::invalid("invalid tag parameters").with_field("users"));
             };
             let index = state
                 .contact_index(id)
-                .ok_or_else(ApiError::user_not_found)?;
+                .ok_or_else(ErrorReply::user_not_found)?;
             let contact = &mut state.contacts[index];
             if !contact.tags.iter().any(|t| t.tag_id == tag.id) {
                 contact.tags.push(AppliedTag {
@@ -943,10 +943,12 @@ fn list_conversations(state: &State, req: &Request<'_>) -> Outcome {
 
 fn create_conversation(state: &mut State, req: &Request<'_>) -> Outcome {
     let body = json_object(req.body)?;
-    let from = opt_object(&body, "from")?.ok_or_else(|| ApiError::missing("from"))?;
+    let from = opt_object(&body, "from")?.ok_or_else(|| ErrorReply::missing("from"))?;
     let kind = req_str(from, "type")?;
     if !matches!(kind.as_str(), "user" | "lead" | "contact") {
-        return Err(ApiError::invalid("from.type must be user, lead or contact").with_field("from"));
+        return Err(
+            ErrorReply::invalid("from.type must be user, lead or contact").with_field("from"),
+        );
     }
     let contact_id = req_str(from, "id")?;
     let text = req_str(&body, "body")?;
@@ -955,7 +957,7 @@ fn create_conversation(state: &mut State, req: &Request<'_>) -> Outcome {
     let index = state
         .contact_index(&contact_id)
         .filter(|i| state.contacts[*i].merged_into.is_none())
-        .ok_or_else(ApiError::user_not_found)?;
+        .ok_or_else(ErrorReply::user_not_found)?;
     let contact_id = state.contacts[index].id.clone();
     let seq = state.next_seq();
     let id = state.next_numeric_id();
@@ -994,7 +996,7 @@ fn reply(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
         .conversations
         .iter()
         .position(|c| c.id == id)
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(ErrorReply::not_found)?;
     let body = json_object(req.body)?;
     let message_type = req_str(&body, "message_type")?;
     let kind = req_str(&body, "type")?;
@@ -1003,30 +1005,30 @@ fn reply(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
     let (author_type, author_id, part_type) = match kind.as_str() {
         "admin" => {
             if !matches!(message_type.as_str(), "comment" | "note" | "quick_reply") {
-                return Err(
-                    ApiError::invalid("message_type must be comment, note or quick_reply")
-                        .with_field("message_type"),
-                );
+                return Err(ErrorReply::invalid(
+                    "message_type must be comment, note or quick_reply",
+                )
+                .with_field("message_type"));
             }
             if message_type != "quick_reply" && text.as_deref().is_none_or(|t| t.trim().is_empty())
             {
-                return Err(ApiError::missing("body"));
+                return Err(ErrorReply::missing("body"));
             }
             let admin_id = req_str(&body, "admin_id")?;
             if state.admin(&admin_id).is_none() {
-                return Err(ApiError::not_found());
+                return Err(ErrorReply::not_found());
             }
             ("admin", admin_id, message_type.clone())
         }
         "user" => {
             if message_type != "comment" {
                 return Err(
-                    ApiError::invalid("message_type must be comment for a user reply")
+                    ErrorReply::invalid("message_type must be comment for a user reply")
                         .with_field("message_type"),
                 );
             }
             if text.as_deref().is_none_or(|t| t.trim().is_empty()) {
-                return Err(ApiError::missing("body"));
+                return Err(ErrorReply::missing("body"));
             }
             let contact = if let Some(v) = opt_str(&body, "intercom_user_id")? {
                 state.contacts.iter().find(|c| c.id == v)
@@ -1042,14 +1044,14 @@ fn reply(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
                         .is_some_and(|e| e.eq_ignore_ascii_case(&v))
                 })
             } else {
-                return Err(ApiError::missing("intercom_user_id"));
+                return Err(ErrorReply::missing("intercom_user_id"));
             };
-            let contact = contact.ok_or_else(ApiError::user_not_found)?;
+            let contact = contact.ok_or_else(ErrorReply::user_not_found)?;
             let reopened = !state.conversations[index].open;
             let part_type = if reopened { "open" } else { "comment" };
             ("user", contact.id.clone(), part_type.to_owned())
         }
-        _ => return Err(ApiError::invalid("type must be admin or user").with_field("type")),
+        _ => return Err(ErrorReply::invalid("type must be admin or user").with_field("type")),
     };
     let part_id = state.next_numeric_id();
     let conversation = &mut state.conversations[index];
@@ -1103,22 +1105,22 @@ fn create_event(state: &mut State, req: &Request<'_>) -> Outcome {
     let body = json_object(req.body)?;
     let name = req_str(&body, "event_name")?;
     let created_at =
-        opt_i64(&body, "created_at")?.ok_or_else(|| ApiError::missing("created_at"))?;
+        opt_i64(&body, "created_at")?.ok_or_else(|| ErrorReply::missing("created_at"))?;
     let id = opt_str(&body, "id")?;
     let user_id = opt_str(&body, "user_id")?;
     let email = opt_str(&body, "email")?;
     if id.is_none() && user_id.is_none() && email.is_none() {
-        return Err(ApiError::missing("user_id"));
+        return Err(ErrorReply::missing("user_id"));
     }
     if let Some(metadata) = opt_object(&body, "metadata")? {
         if metadata.len() > 10 {
             return Err(
-                ApiError::invalid("metadata can hold at most 10 keys").with_field("metadata")
+                ErrorReply::invalid("metadata can hold at most 10 keys").with_field("metadata")
             );
         }
     }
     let contact = find_contact(state, id.as_deref(), user_id.as_deref(), email.as_deref())
-        .ok_or_else(ApiError::user_not_found)?;
+        .ok_or_else(ErrorReply::user_not_found)?;
     let contact_id = contact.id.clone();
     let duplicate = state
         .events
@@ -1137,8 +1139,8 @@ fn create_event(state: &mut State, req: &Request<'_>) -> Outcome {
 fn list_events(state: &State, req: &Request<'_>) -> Outcome {
     match req.query.get("type") {
         Some("user") => {}
-        Some(_) => return Err(ApiError::invalid("type must be user").with_field("type")),
-        None => return Err(ApiError::missing("type")),
+        Some(_) => return Err(ErrorReply::invalid("type must be user").with_field("type")),
+        None => return Err(ErrorReply::missing("type")),
     }
     let (id, user_id, email) = (
         req.query.get("intercom_user_id"),
@@ -1146,9 +1148,9 @@ fn list_events(state: &State, req: &Request<'_>) -> Outcome {
         req.query.get("email"),
     );
     if id.is_none() && user_id.is_none() && email.is_none() {
-        return Err(ApiError::missing("intercom_user_id"));
+        return Err(ErrorReply::missing("intercom_user_id"));
     }
-    let contact = find_contact(state, id, user_id, email).ok_or_else(ApiError::user_not_found)?;
+    let contact = find_contact(state, id, user_id, email).ok_or_else(ErrorReply::user_not_found)?;
     let mut summary: Vec<(String, i64, i64, u64)> = Vec::new();
     for event in state.events.iter().filter(|e| e.contact_id == contact.id) {
         match summary.iter_mut().find(|s| s.0 == event.name) {
@@ -1215,7 +1217,7 @@ fn list_attributes(state: &State, req: &Request<'_>) -> Outcome {
         None | Some("") => None,
         Some(m @ ("contact" | "company")) => Some(m),
         Some(_) => {
-            return Err(ApiError::invalid(
+            return Err(ErrorReply::invalid(
                 "The Data Attribute model field must be either contact or company",
             )
             .with_field("model"))
@@ -1238,7 +1240,7 @@ fn create_attribute(state: &mut State, req: &Request<'_>) -> Outcome {
     let name = req_str(&body, "name")?;
     let model_name = req_str(&body, "model")?;
     if model_name != "contact" && model_name != "company" {
-        return Err(ApiError::invalid(
+        return Err(ErrorReply::invalid(
             "The Data Attribute model field must be either contact or company",
         )
         .with_field("model"));
@@ -1248,13 +1250,13 @@ fn create_attribute(state: &mut State, req: &Request<'_>) -> Outcome {
         data_type.as_str(),
         "string" | "integer" | "float" | "boolean" | "date" | "datetime" | "options"
     ) {
-        return Err(ApiError::invalid("Data Type isn't an option").with_field("data_type"));
+        return Err(ErrorReply::invalid("Data Type isn't an option").with_field("data_type"));
     }
     let valid_name = name
         .chars()
         .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '$' | '€' | '£' | '¥'));
     if !valid_name {
-        return Err(ApiError::invalid(
+        return Err(ErrorReply::invalid(
             "Your name for this attribute must only contain alphanumeric characters, currency symbols, and hyphens",
         )
         .with_field("name"));
@@ -1265,7 +1267,7 @@ fn create_attribute(state: &mut State, req: &Request<'_>) -> Outcome {
         .iter()
         .find(|a| a.name.eq_ignore_ascii_case(&name))
     {
-        return Err(ApiError::invalid(format!(
+        return Err(ErrorReply::invalid(format!(
             "You already have '{name}' in your {} data. To save this as new {} data, use a different name.",
             people(&existing.model),
             people(&model_name)
@@ -1280,7 +1282,8 @@ fn create_attribute(state: &mut State, req: &Request<'_>) -> Outcome {
     };
     if data_type == "options" && options.len() < 2 {
         return Err(
-            ApiError::invalid("A list attribute needs at least two options").with_field("options"),
+            ErrorReply::invalid("A list attribute needs at least two options")
+                .with_field("options"),
         );
     }
     let attribute = DataAttribute {

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use crate::errors::ApiError;
+use crate::errors::ErrorReply;
 use crate::state::{Contact, State};
 
 /// At most this many filters in one AND/OR group.
@@ -170,13 +170,13 @@ fn kind_of(state: &State, field: &str) -> Option<Kind> {
 }
 
 /// Parses and validates the `query` of a search body.
-pub(crate) fn parse(state: &State, query: &Value) -> Result<Node, ApiError> {
+pub(crate) fn parse(state: &State, query: &Value) -> Result<Node, ErrorReply> {
     parse_node(state, query, 0)
 }
 
-fn parse_node(state: &State, node: &Value, depth: usize) -> Result<Node, ApiError> {
+fn parse_node(state: &State, node: &Value, depth: usize) -> Result<Node, ErrorReply> {
     let Value::Object(map) = node else {
-        return Err(ApiError::invalid("query must be an object"));
+        return Err(ErrorReply::invalid("query must be an object"));
     };
     if map.contains_key("field") {
         return parse_leaf(state, map);
@@ -186,34 +186,34 @@ fn parse_node(state: &State, node: &Value, depth: usize) -> Result<Node, ApiErro
         Some("AND") => true,
         Some("OR") => false,
         Some(other) => {
-            return Err(ApiError::invalid(format!(
+            return Err(ErrorReply::invalid(format!(
                 "'{}' is not a valid operator for a group of filters; use AND or OR",
                 truncate(other)
             )))
         }
         None => {
-            return Err(ApiError::invalid(
+            return Err(ErrorReply::invalid(
                 "each query object needs a field or an operator",
             ))
         }
     };
     let Some(depth) = depth.checked_add(1).filter(|d| *d <= MAX_NESTING) else {
-        return Err(ApiError::invalid(format!(
+        return Err(ErrorReply::invalid(format!(
             "Search queries can be nested at most {MAX_NESTING} levels deep"
         )));
     };
     let Some(Value::Array(items)) = map.get("value") else {
-        return Err(ApiError::invalid(
+        return Err(ErrorReply::invalid(
             "the value of an AND or OR group must be an array of filters",
         ));
     };
     if items.is_empty() {
-        return Err(ApiError::invalid(
+        return Err(ErrorReply::invalid(
             "an AND or OR group needs at least one filter",
         ));
     }
     if items.len() > MAX_GROUP_FILTERS {
-        return Err(ApiError::invalid(format!(
+        return Err(ErrorReply::invalid(format!(
             "An AND or OR group can hold at most {MAX_GROUP_FILTERS} filters; this one has {}",
             items.len()
         )));
@@ -229,12 +229,12 @@ fn truncate(s: &str) -> String {
     s.chars().take(64).collect()
 }
 
-fn parse_leaf(state: &State, map: &serde_json::Map<String, Value>) -> Result<Node, ApiError> {
+fn parse_leaf(state: &State, map: &serde_json::Map<String, Value>) -> Result<Node, ErrorReply> {
     let Some(field) = map.get("field").and_then(Value::as_str) else {
-        return Err(ApiError::invalid("field must be a string"));
+        return Err(ErrorReply::invalid("field must be a string"));
     };
     let Some(kind) = kind_of(state, field) else {
-        return Err(ApiError::invalid(format!(
+        return Err(ErrorReply::invalid(format!(
             "'{}' is not a field you can search contacts by",
             truncate(field)
         ))
@@ -242,13 +242,13 @@ fn parse_leaf(state: &State, map: &serde_json::Map<String, Value>) -> Result<Nod
     };
     let op_text = map.get("operator").and_then(Value::as_str).unwrap_or("");
     let Some(op) = Op::parse(op_text) else {
-        return Err(ApiError::invalid(format!(
+        return Err(ErrorReply::invalid(format!(
             "'{}' is not a valid operator; use one of = != IN NIN < <= > >= ~ !~ ^ $",
             truncate(op_text)
         )));
     };
     if !op.allowed_for(kind) {
-        return Err(ApiError::invalid(format!(
+        return Err(ErrorReply::invalid(format!(
             "The operator '{op_text}' is not supported for the field '{}'",
             truncate(field)
         )));
@@ -260,12 +260,12 @@ fn parse_leaf(state: &State, map: &serde_json::Map<String, Value>) -> Result<Nod
             .map(|v| scalar(kind, field, v))
             .collect::<Result<Vec<_>, _>>()?,
         (Op::In | Op::Nin, _) => {
-            return Err(ApiError::invalid(format!(
+            return Err(ErrorReply::invalid(format!(
                 "The operator '{op_text}' needs an array value"
             )))
         }
         (_, Value::Array(_) | Value::Object(_)) => {
-            return Err(ApiError::invalid(format!(
+            return Err(ErrorReply::invalid(format!(
                 "The operator '{op_text}' needs a single value"
             )))
         }
@@ -279,9 +279,9 @@ fn parse_leaf(state: &State, map: &serde_json::Map<String, Value>) -> Result<Nod
     })
 }
 
-fn scalar(kind: Kind, field: &str, value: &Value) -> Result<Scalar, ApiError> {
+fn scalar(kind: Kind, field: &str, value: &Value) -> Result<Scalar, ErrorReply> {
     let bad = || {
-        ApiError::invalid(format!(
+        ErrorReply::invalid(format!(
             "The value for '{}' has the wrong type",
             truncate(field)
         ))

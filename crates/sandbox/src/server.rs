@@ -16,9 +16,10 @@ use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::errors::{ApiError, Outcome};
+use crate::errors::{ErrorReply, Outcome};
 use crate::faults::Faults;
 use crate::http_util::Query;
+use crate::journal::{record, Journal};
 use crate::routes;
 use crate::state::State;
 use crate::{oauth, SUPPORTED_VERSIONS};
@@ -30,6 +31,7 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     pub(crate) faults: Faults,
+    pub(crate) journal: Journal,
 }
 
 impl std::fmt::Debug for Shared {
@@ -96,6 +98,8 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
     let fault = shared.faults.take();
     if fault.drop {
         tracing::debug!("sandbox dropping a connection");
+        let (parts, _) = req.into_parts();
+        shared.journal.push(record(&parts, Bytes::new()));
         return Err(Dropped);
     }
     if !fault.latency.is_zero() {
@@ -106,24 +110,39 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
         .collect()
         .await
         .map(|c| c.to_bytes());
-    let mut state = shared.lock();
+    let mut entry = record(&parts, body.as_ref().cloned().unwrap_or_default());
+    let response = {
+        let mut state = shared.lock();
+        answer(&mut state, fault.failure, &parts, body)
+    };
+    entry.status = response.status().as_u16();
+    shared.journal.push(entry);
+    Ok(response)
+}
+
+fn answer(
+    state: &mut State,
+    failure: Option<crate::faults::InjectedFailure>,
+    parts: &http::request::Parts,
+    body: Result<Bytes, Box<dyn std::error::Error + Send + Sync>>,
+) -> Resp {
     let request_id = state.request_id();
-    if let Some(failure) = fault.failure {
-        let mut error = ApiError::new(failure.status, &failure.code, failure.message);
+    if let Some(failure) = failure {
+        let mut error = ErrorReply::new(failure.status, &failure.code, failure.message);
         error.retry_after = failure
             .retry_after
             .map(|d| d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0)));
-        return Ok(render(Err(error), &request_id, None));
+        return render(Err(error), &request_id, None);
     }
     let body = match body {
         Ok(body) => body,
         Err(_) => {
-            let error = ApiError::invalid("The request body is too large or could not be read");
-            return Ok(render(Err(error), &request_id, None));
+            let error = ErrorReply::invalid("The request body is too large or could not be read");
+            return render(Err(error), &request_id, None);
         }
     };
-    let (outcome, rate) = dispatch(&mut state, &parts, &body);
-    Ok(render(outcome, &request_id, rate))
+    let (outcome, rate) = dispatch(state, parts, &body);
+    render(outcome, &request_id, rate)
 }
 
 /// `X-RateLimit-*` values.
@@ -159,7 +178,7 @@ fn dispatch(
     });
     let Some((token, info)) = token.and_then(|t| state.tokens.get(t).map(|i| (t, i.clone())))
     else {
-        return (Err(ApiError::unauthorized()), None);
+        return (Err(ErrorReply::unauthorized()), None);
     };
 
     // Rate limit, per token, in fixed windows (10 seconds unless configured).
@@ -182,7 +201,7 @@ fn dispatch(
         reset: window.saturating_add(window_secs.get()),
     };
     if entry.1 > limit {
-        let error = ApiError::new(
+        let error = ErrorReply::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limit_exceeded",
             format!("Exceeded rate limit of {limit} in {window_secs}_seconds"),
@@ -196,7 +215,7 @@ fn dispatch(
             .to_str()
             .is_ok_and(|v| v == "Preview" || SUPPORTED_VERSIONS.contains(&v));
         if !valid {
-            let error = ApiError::new(
+            let error = ErrorReply::new(
                 StatusCode::BAD_REQUEST,
                 "intercom_version_invalid",
                 "The requested Intercom-Version is not valid. Supported versions are 1.0 to 1.4, 2.0 to 2.16 and Preview.",
