@@ -45,6 +45,7 @@
 mod header;
 mod identity;
 mod oauth;
+mod sealing;
 mod state;
 mod token;
 mod webhook;
@@ -55,6 +56,10 @@ pub use oauth::{
     parse_token_response, AuthorizationCode, CallbackError, ClientSecret, CsrfState, ExchangeError,
     MalformedCallback, OAuthApp, OAuthAppError, OAuthErrorDetail, SecretError, TokenRequest,
     DEFAULT_AUTHORIZE_BASE, FORM_CONTENT_TYPE, TOKEN_PATH, UNINSTALL_PATH,
+};
+pub use sealing::{
+    CookieKey, EncryptionKey, KeyError, OpenError, SealError, SealedToken, ENCRYPTION_KEY_LEN,
+    MAX_KEY_ID_LEN, MIN_COOKIE_KEY_LEN, NONCE_LEN,
 };
 pub use state::{AuthState, Authenticated, OAuth, Private, Unauthenticated};
 pub use token::{
