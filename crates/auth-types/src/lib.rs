@@ -45,6 +45,7 @@
 mod header;
 mod identity;
 mod oauth;
+mod proxy;
 mod sealing;
 mod state;
 mod token;
@@ -56,6 +57,9 @@ pub use oauth::{
     parse_token_response, AuthorizationCode, CallbackError, ClientSecret, CsrfState, ExchangeError,
     MalformedCallback, OAuthApp, OAuthAppError, OAuthErrorDetail, SecretError, TokenRequest,
     DEFAULT_AUTHORIZE_BASE, FORM_CONTENT_TYPE, TOKEN_PATH, UNINSTALL_PATH,
+};
+pub use proxy::{
+    ProxyAuthorization, ProxyCredentials, ProxyCredentialsError, MAX_PROXY_CREDENTIAL_LEN,
 };
 pub use sealing::{
     CookieKey, EncryptionKey, KeyError, OpenError, SealError, SealedToken, ENCRYPTION_KEY_LEN,

@@ -41,6 +41,11 @@ impl BaseUrl {
         Self { url, prefix }
     }
 
+    /// True when the base URL is plain http (only ever loopback, by explicit opt-in).
+    pub(crate) fn is_plain_http(&self) -> bool {
+        self.url.scheme() == "http"
+    }
+
     /// True when `uri` has the base URL's scheme, host and port.
     fn same_origin(&self, uri: &Uri) -> bool {
         let scheme_ok = uri.scheme_str() == Some(self.url.scheme());
@@ -647,6 +652,12 @@ impl<A: AuthState> Client<A> {
             TransportErrorKind::Connect => Failure {
                 error: Error::Transport(error),
                 retryable: true,
+                wait: None,
+            },
+            // The same handshake or the same proxy answer would fail the same way again.
+            TransportErrorKind::Tls | TransportErrorKind::Proxy => Failure {
+                error: Error::Transport(error),
+                retryable: false,
                 wait: None,
             },
             _ => Failure {

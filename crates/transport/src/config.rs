@@ -10,9 +10,10 @@ use url::Url;
 
 use crate::client::{BaseUrl, Client, Shared};
 use crate::error::{ConfigError, Error};
-use crate::hyper_transport::HyperTransport;
+use crate::hyper_transport::HyperTransportBuilder;
 use crate::ratelimit::RateLimiter;
 use crate::retry::Jitter;
+use crate::tls::{BuiltInRoots, ClientIdentity};
 use crate::transport::Transport;
 
 /// The API version sent as `Intercom-Version` unless overridden.
@@ -208,6 +209,7 @@ pub struct ClientBuilder {
     max_body_bytes: usize,
     jitter_seed: Option<u64>,
     transport: Option<Arc<dyn Transport>>,
+    http: HyperTransportBuilder,
     limiter: Option<Arc<dyn RateLimiter>>,
 }
 
@@ -224,6 +226,7 @@ impl Default for ClientBuilder {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             jitter_seed: None,
             transport: None,
+            http: HyperTransportBuilder::default(),
             limiter: None,
         }
     }
@@ -320,10 +323,66 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses a custom [`Transport`] instead of the default [`HyperTransport`]. Retries, rate
+    /// Uses a custom [`Transport`] instead of the default [`HyperTransport`](crate::HyperTransport). Retries, rate
     /// limiting, deadlines and auth still apply.
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
+        self
+    }
+
+    /// Configures the default [`HyperTransport`](crate::HyperTransport) (TLS roots, client identity, proxy, pool).
+    /// Its connect timeout is replaced by the client's. Ignored when a custom
+    /// [`transport`](Self::transport) is set, as are the shortcuts below.
+    pub fn http_transport(mut self, builder: HyperTransportBuilder) -> Self {
+        self.http = builder;
+        self
+    }
+
+    /// See [`HyperTransportBuilder::proxy`].
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.http = self.http.proxy(url);
+        self
+    }
+
+    /// See [`HyperTransportBuilder::no_proxy`].
+    pub fn no_proxy(mut self, list: impl Into<String>) -> Self {
+        self.http = self.http.no_proxy(list);
+        self
+    }
+
+    /// See [`HyperTransportBuilder::proxy_from_env`] (off by default).
+    pub fn proxy_from_env(mut self, read: bool) -> Self {
+        self.http = self.http.proxy_from_env(read);
+        self
+    }
+
+    /// See [`HyperTransportBuilder::proxy_credentials`].
+    pub fn proxy_credentials(mut self, credentials: intercom_auth_types::ProxyCredentials) -> Self {
+        self.http = self.http.proxy_credentials(credentials);
+        self
+    }
+
+    /// See [`HyperTransportBuilder::built_in_roots`].
+    pub fn built_in_roots(mut self, roots: BuiltInRoots) -> Self {
+        self.http = self.http.built_in_roots(roots);
+        self
+    }
+
+    /// See [`HyperTransportBuilder::add_root_certificates_pem`].
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.http = self.http.add_root_certificates_pem(pem);
+        self
+    }
+
+    /// See [`HyperTransportBuilder::add_root_certificates_pem_file`].
+    pub fn add_root_certificates_pem_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.http = self.http.add_root_certificates_pem_file(path);
+        self
+    }
+
+    /// See [`HyperTransportBuilder::client_identity`].
+    pub fn client_identity(mut self, identity: ClientIdentity) -> Self {
+        self.http = self.http.client_identity(identity);
         self
     }
 
@@ -345,11 +404,15 @@ impl ClientBuilder {
         let base = parse_base_url(raw, self.allow_insecure_loopback)?;
         let transport = match self.transport {
             Some(t) => t,
-            None => Arc::new(
-                HyperTransport::builder()
-                    .connect_timeout(self.timeouts.connect)
-                    .build()?,
-            ),
+            None => {
+                let mut http = self.http.connect_timeout(self.timeouts.connect);
+                // A plain-http loopback client (tests, the sandbox) never needs TLS, so it may
+                // be built without any root store; redirects off keep it on that origin.
+                if base.is_plain_http() && !self.follow_redirects {
+                    http = http.allow_no_roots();
+                }
+                Arc::new(http.build()?)
+            }
         };
         let shared = Shared {
             transport,

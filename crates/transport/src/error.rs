@@ -121,10 +121,25 @@ pub enum ConfigError {
         /// The (truncated) name given.
         region: String,
     },
-    /// The TLS stack could not be set up.
+    /// The TLS stack could not be set up (an unreadable PEM file, a bad key, …).
     #[error("TLS setup failed: {reason}")]
     Tls {
         /// What failed.
+        reason: String,
+    },
+    /// The transport would trust no root certificate, so every https request would fail:
+    /// no built-in store is compiled in (cargo features `webpki-roots`, `native-roots`), the
+    /// chosen store is empty, or [`BuiltInRoots::None`](crate::BuiltInRoots::None) was chosen
+    /// without adding a root.
+    #[error(
+        "no trusted root certificates: enable the `webpki-roots` or `native-roots` feature, \
+         or add a CA with add_root_certificates_pem"
+    )]
+    NoTrustRoots,
+    /// The proxy URL or its credentials are not usable.
+    #[error("invalid proxy: {reason}")]
+    InvalidProxy {
+        /// What is wrong (the URL's userinfo is never quoted).
         reason: String,
     },
 }

@@ -41,6 +41,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod clock;
@@ -48,10 +49,12 @@ mod config;
 mod error;
 mod hyper_transport;
 mod oauth;
+mod proxy;
 mod ratelimit;
 mod request;
 mod response;
 mod retry;
+mod tls;
 mod transport;
 mod url_text;
 
@@ -68,6 +71,7 @@ pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use ratelimit::{InProcessLimiter, LimiterError, RateLimit, RateLimiter, MAX_RESET_AHEAD};
 pub use request::{encode_path_segment, ApiRequest, RequestOptions};
 pub use response::{RawResponse, Response};
+pub use tls::{BuiltInRoots, ClientIdentity};
 pub use transport::{Body, BoxError, Transport, TransportError, TransportErrorKind};
 pub use url_text::redact_url_userinfo;
 

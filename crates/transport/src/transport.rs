@@ -120,7 +120,13 @@ pub enum TransportErrorKind {
     ConnectTimeout,
     /// The connection failed after the request may have been sent (reset, truncated body).
     Io,
-    /// Anything else (for example a TLS or protocol error).
+    /// The TLS handshake failed: an untrusted or invalid server certificate, a client
+    /// certificate the server refused, no common protocol version. Not retried.
+    Tls,
+    /// The proxy refused to open a tunnel (for example `407 Proxy Authentication Required`
+    /// or `403`) or closed it. Not retried.
+    Proxy,
+    /// Anything else (for example a protocol error).
     Other,
 }
 
@@ -138,6 +144,8 @@ fn describe(kind: TransportErrorKind) -> &'static str {
         TransportErrorKind::Connect => "connection failed",
         TransportErrorKind::ConnectTimeout => "connect timed out",
         TransportErrorKind::Io => "connection error",
+        TransportErrorKind::Tls => "TLS handshake failed",
+        TransportErrorKind::Proxy => "proxy error",
         TransportErrorKind::Other => "transport error",
     }
 }
