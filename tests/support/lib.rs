@@ -5,8 +5,9 @@
 //!   connection close or reset mid-body, truncated or invalid JSON, endless bodies,
 //!   redirects), recording every request it receives (method, target, headers, body,
 //!   connection).
-//! * [`MockTransport`]: an in-memory [`Transport`](intercom_transport::Transport) answering
-//!   from the same [`Reply`]s on the tokio clock, for paused-clock tests of long waits.
+//! * [`MockTransport`] (from the published `intercom-test` crate): an in-memory
+//!   [`Transport`](intercom_transport::Transport) answering expectations and the same
+//!   [`Reply`]s on the tokio clock, for paused-clock tests of long waits.
 //! * [`LogCapture`]: TRACE-level `tracing` output captured into a buffer.
 //! * Client helpers: [`client_for`], [`builder_for`], [`mock_client`], [`authorize`].
 //!
@@ -15,8 +16,6 @@
 #![deny(missing_docs)]
 
 mod logs;
-mod mock;
-mod reply;
 mod server;
 
 use std::sync::Arc;
@@ -25,9 +24,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use intercom_auth_types::{AccessToken, Private};
 use intercom_transport::{Client, ClientBuilder, RetryConfig, Timeouts};
 
+pub use intercom_test::{
+    BodyEnd, Expect, MockRequest, MockStep, MockTransport, Reply, ReplyBody, ReplyKind,
+};
 pub use logs::{CaptureGuard, LogCapture};
-pub use mock::{MockRequest, MockStep, MockTransport};
-pub use reply::{BodyEnd, Reply, ReplyBody, ReplyKind};
 pub use server::{closed_port_url, BlackholeListener, LoopbackServer, RecordedRequest};
 
 /// The token every test client sends. Distinctive, so a leak is easy to grep for.

@@ -26,7 +26,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::reply::{BodyEnd, Reply, ReplyBody, ReplyKind};
+use intercom_test::{BodyEnd, Reply, ReplyBody, ReplyKind};
 
 /// A request as the server received it.
 #[derive(Debug, Clone)]

@@ -1,63 +1,31 @@
 //! Issue 3: auth, default headers, retries, rate-limit waits, deadlines and redirect policy
 //! live above the `Transport` trait, so a custom transport keeps every one of them.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
 use intercom_tests::{
-    authorize, mock_builder, mock_client, unix_now, MockTransport, Reply, MOCK_BASE_URL, TEST_TOKEN,
+    authorize, mock_builder, mock_client, unix_now, Expect, MockTransport, Reply, MOCK_BASE_URL,
+    TEST_TOKEN,
 };
-use intercom_transport::{
-    ApiRequest, Body, Client, Error, TimeoutPhase, Transport, TransportError, TransportErrorKind,
-};
+use intercom_transport::{ApiRequest, Client, Error, TimeoutPhase, Transport, TransportErrorKind};
 use tokio::time::Instant;
-
-/// A user-written transport: answers 503 twice, then 200 with an exhausted rate limit, then
-/// 200; records the headers it was given.
-#[derive(Debug, Default)]
-struct Flaky {
-    calls: AtomicU32,
-    seen: Mutex<Vec<(HeaderMap, Instant)>>,
-    reset: u64,
-}
-
-#[async_trait::async_trait]
-impl Transport for Flaky {
-    async fn send(
-        &self,
-        request: http::Request<Bytes>,
-    ) -> Result<http::Response<Body>, TransportError> {
-        let n = self.calls.fetch_add(1, Ordering::SeqCst);
-        self.seen
-            .lock()
-            .expect("not poisoned")
-            .push((request.headers().clone(), Instant::now()));
-        let (status, remaining) = match n {
-            0 | 1 => (StatusCode::SERVICE_UNAVAILABLE, 10),
-            2 => (StatusCode::OK, 0),
-            _ => (StatusCode::OK, 100),
-        };
-        let reset = if n < 3 { self.reset } else { self.reset + 10 };
-        let response = http::Response::builder()
-            .status(status)
-            .header("x-ratelimit-limit", "167")
-            .header("x-ratelimit-remaining", remaining.to_string())
-            .header("x-ratelimit-reset", reset.to_string())
-            .body(Body::from_bytes(r#"{"ok":true}"#))
-            .expect("a valid response");
-        Ok(response)
-    }
-}
 
 #[tokio::test(start_paused = true)]
 async fn a_user_transport_gets_auth_retries_and_rate_limit_waits() {
-    let transport = Arc::new(Flaky {
-        reset: unix_now() + 4,
-        ..Flaky::default()
-    });
+    // A transport handed in from outside the client: answers 503 twice, then 200 with an
+    // exhausted rate limit, then 200.
+    let reset = unix_now() + 4;
+    let limited = |status: u16, remaining: u64, reset: u64| {
+        Reply::json(status, &serde_json::json!({"ok": true})).rate_limit(167, remaining, reset)
+    };
+    let transport = MockTransport::new();
+    transport.expect(Expect::get("/me").replies([
+        limited(503, 10, reset),
+        limited(503, 10, reset),
+        limited(200, 0, reset),
+        limited(200, 100, reset + 10),
+    ]));
     let dyn_transport: Arc<dyn Transport> = transport.clone();
     let client = authorize(
         Client::builder()
@@ -84,9 +52,10 @@ async fn a_user_transport_gets_auth_retries_and_rate_limit_waits() {
     );
 
     // Auth and default headers on every call.
-    let seen = transport.seen.lock().expect("not poisoned");
+    transport.assert_all_met();
+    let seen = transport.requests();
     assert_eq!(seen.len(), 4);
-    for (headers, _) in seen.iter() {
+    for headers in seen.iter().map(|r| &r.headers) {
         let auth = headers.get("authorization").expect("authorization");
         assert_eq!(auth.as_bytes(), format!("Bearer {TEST_TOKEN}").as_bytes());
         assert!(auth.is_sensitive(), "the header is marked sensitive");

@@ -1,16 +1,15 @@
 //! Issue 6: the SDK's typed API (`IntercomApi` on a `Client<Private>`) against the sandbox:
 //! paging, search, typed errors, retries on injected faults and rate-limit waits.
 //!
-//! Requests are counted by a [`Counting`] transport wrapped around the real hyper transport,
+//! Requests are counted by a `MockTransport` spy wrapped around the real hyper transport,
 //! so "no extra empty page" and "retried twice" are exact, and cross-checked against the
 //! sandbox's `X-RateLimit-Remaining` where the window allows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use futures::TryStreamExt;
 use http::{Method, StatusCode};
 use intercom_sandbox::{Sandbox, SandboxHandle};
@@ -19,53 +18,45 @@ use intercom_sdk::resources::models::{
 };
 use intercom_sdk::resources::search::{Combinator, ContactField, Operator, Query, SearchError};
 use intercom_sdk::resources::{companies, contacts, IntercomApi};
-use intercom_sdk::transport::{Body, HyperTransport, Transport, TransportError};
+use intercom_sdk::transport::{HyperTransport, Transport};
 use intercom_sdk::{Client, Error, ErrorCode, Private, RetryConfig};
-use intercom_tests::{fast_retry, unix_now};
+use intercom_tests::{fast_retry, unix_now, MockTransport};
 
-/// Counts (and records) every request the client puts on the wire.
-#[derive(Debug)]
-struct Counting {
-    inner: HyperTransport,
-    sent: Mutex<Vec<(Method, String)>>,
+/// Every request the client puts on the wire: a `MockTransport` spy in front of the real
+/// hyper transport.
+fn spy() -> Arc<MockTransport> {
+    MockTransport::passthrough(Arc::new(HyperTransport::new().unwrap()))
 }
 
-impl Counting {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            inner: HyperTransport::new().unwrap(),
-            sent: Mutex::new(Vec::new()),
-        })
-    }
+/// What the tests ask of the wire.
+trait Wire {
+    fn count(&self) -> usize;
+    fn sent(&self) -> Vec<(Method, String)>;
+    fn reset(&self);
+}
 
+impl Wire for MockTransport {
     fn count(&self) -> usize {
-        self.sent.lock().unwrap().len()
+        self.request_count()
     }
 
     fn sent(&self) -> Vec<(Method, String)> {
-        self.sent.lock().unwrap().clone()
+        self.requests()
+            .into_iter()
+            .map(|r| (r.method.clone(), r.path().to_owned()))
+            .collect()
     }
 
     fn reset(&self) {
-        self.sent.lock().unwrap().clear();
+        self.clear_requests();
     }
 }
 
-#[async_trait::async_trait]
-impl Transport for Counting {
-    async fn send(
-        &self,
-        request: http::Request<Bytes>,
-    ) -> Result<http::Response<Body>, TransportError> {
-        self.sent
-            .lock()
-            .unwrap()
-            .push((request.method().clone(), request.uri().path().to_owned()));
-        self.inner.send(request).await
-    }
-}
-
-fn client(sandbox: &SandboxHandle, wire: &Arc<Counting>, retry: RetryConfig) -> Client<Private> {
+fn client(
+    sandbox: &SandboxHandle,
+    wire: &Arc<MockTransport>,
+    retry: RetryConfig,
+) -> Client<Private> {
     let transport: Arc<dyn Transport> = wire.clone();
     Client::builder()
         .base_url(sandbox.base_url())
@@ -106,7 +97,7 @@ fn spent_in_window(
 #[tokio::test]
 async fn contacts_page_through_seeded_and_created_without_an_empty_page() {
     let sandbox = Sandbox::builder().contacts(37).start().await.unwrap();
-    let wire = Counting::new();
+    let wire = spy();
     let client = client(&sandbox, &wire, fast_retry());
     for i in 0..8 {
         client
@@ -176,7 +167,7 @@ async fn contacts_page_through_seeded_and_created_without_an_empty_page() {
 #[tokio::test]
 async fn typed_search_with_and_or_and_limits_checked_before_sending() {
     let sandbox = Sandbox::builder().contacts(10).start().await.unwrap();
-    let wire = Counting::new();
+    let wire = spy();
     let client = client(&sandbox, &wire, fast_retry());
     let mut ids = std::collections::HashMap::new();
     for (email, role, name) in [
@@ -279,7 +270,7 @@ async fn companies_numbered_pages_and_scroll_stream() {
         .start()
         .await
         .unwrap();
-    let wire = Counting::new();
+    let wire = spy();
     let client = client(&sandbox, &wire, fast_retry());
 
     // `GET /companies` (find) and `POST /companies/list` (list): numbered pages.
@@ -368,7 +359,7 @@ async fn companies_numbered_pages_and_scroll_stream() {
 #[tokio::test]
 async fn typed_errors_not_found_conflict_and_merged() {
     let sandbox = Sandbox::builder().contacts(5).start().await.unwrap();
-    let wire = Counting::new();
+    let wire = spy();
     let client = client(&sandbox, &wire, fast_retry());
 
     // 404 with Intercom's request id (the body's, which the sandbox also sends as a header).
@@ -432,7 +423,7 @@ async fn typed_errors_not_found_conflict_and_merged() {
 #[tokio::test]
 async fn retries_on_injected_faults() {
     let sandbox = Sandbox::builder().contacts(3).start().await.unwrap();
-    let wire = Counting::new();
+    let wire = spy();
     let client = client(&sandbox, &wire, fast_retry());
     let id = sandbox.contact_ids()[0].clone();
 
@@ -504,7 +495,7 @@ async fn rate_limit_waits_for_the_window_instead_of_a_429() {
         tokio::time::sleep(Duration::from_secs(10) - into_window + Duration::from_millis(50)).await;
     }
     // No retries, so a 429 would surface instead of being waited out by the retry loop.
-    let wire = Counting::new();
+    let wire = spy();
     let client = client(&sandbox, &wire, RetryConfig::disabled());
 
     let mut spent = 0;
@@ -522,7 +513,7 @@ async fn rate_limit_waits_for_the_window_instead_of_a_429() {
     assert!(exhausted.reset > unix_now().saturating_sub(1));
 
     // A client that has not seen the headers sends and gets the 429, with the snapshot.
-    let other_wire = Counting::new();
+    let other_wire = spy();
     let other = self::client(&sandbox, &other_wire, RetryConfig::disabled());
     let error = other.admins().me().await.unwrap_err();
     assert!(error.is_rate_limited(), "{error:?}");

@@ -1,4 +1,5 @@
-//! [`Reply`]: one scripted answer, shared by the loopback server and the in-memory transport.
+//! [`Reply`]: one scripted answer, answered by [`MockTransport`](crate::MockTransport) (and by the
+//! project's own loopback test server).
 
 use std::time::Duration;
 
@@ -69,10 +70,10 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// A reply with `status` and an empty body.
+    /// A reply with `status` and an empty body (a number outside 100–999 becomes 500).
     pub fn status(status: u16) -> Self {
         Self {
-            status: StatusCode::from_u16(status).expect("a valid status code"),
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             headers: Vec::new(),
             body: ReplyBody::Full(Bytes::new()),
             delay: Duration::ZERO,
@@ -89,7 +90,7 @@ impl Reply {
     pub fn json(status: u16, value: &serde_json::Value) -> Self {
         Self::status(status)
             .header("content-type", "application/json")
-            .body(serde_json::to_vec(value).expect("JSON serializes"))
+            .body(value.to_string())
     }
 
     /// A raw body as given, labelled `application/json` (for truncated or invalid JSON).
@@ -140,6 +141,10 @@ impl Reply {
     }
 
     /// Adds a header (repeatable).
+    ///
+    /// # Panics
+    ///
+    /// When `name` or `value` is not a valid header name or value (a mistake in the test).
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((
             HeaderName::from_bytes(name.as_bytes()).expect("a valid header name"),
@@ -173,6 +178,10 @@ impl Reply {
     }
 
     /// Appends a body chunk sent after `delay`. A previous full body becomes the first chunk.
+    ///
+    /// # Panics
+    ///
+    /// After [`endless`](Self::endless) (an endless body takes no more chunks).
     pub fn chunk(mut self, delay: Duration, chunk: impl Into<Bytes>) -> Self {
         let chunk = chunk.into();
         match &mut self.body {
@@ -194,6 +203,10 @@ impl Reply {
     }
 
     /// Ends the (chunked) body by closing the connection abruptly.
+    ///
+    /// # Panics
+    ///
+    /// After [`endless`](Self::endless), like [`then_reset`](Self::then_reset).
     pub fn then_close(self) -> Self {
         self.end_with(BodyEnd::Close)
     }
