@@ -75,6 +75,11 @@ impl Clients {
         }
     }
 
+    /// The unauthenticated base client every tenant is derived from (for the code exchange).
+    pub fn base(&self) -> &Client {
+        &self.base
+    }
+
     /// The token store.
     pub fn store(&self) -> &Arc<dyn TokenStore> {
         &self.store

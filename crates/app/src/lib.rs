@@ -11,6 +11,8 @@
 //! * [`Clients`]: the tenant pool. [`Clients::for_workspace`] gives the workspace's client
 //!   from its stored token; all tenants share one transport and connection pool, each token
 //!   has its own rate limiter, and a 401 marks the token revoked ([`TenantError::Revoked`]).
+//! * [`who_am_i`] and [`log_in_with_intercom`]: the admin and workspace behind a token; the
+//!   login helper refuses an admin whose email Intercom has not verified.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -38,9 +40,11 @@
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 mod clients;
+mod identity;
 mod sql;
 mod store;
 
 pub use clients::{Clients, Tenant, TenantError};
+pub use identity::{log_in_with_intercom, who_am_i, AdminIdentity, IdentityError};
 pub use sql::{SqlTokenStore, SCHEMA_VERSION};
 pub use store::{InstallMetadata, Installation, Keyring, StoreError, StoredToken, TokenStore};
