@@ -2,76 +2,60 @@
 //! paths, query strings, bodies, headers, pagination stop conditions and non-JSON responses.
 #![cfg(feature = "full")]
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
-use http::{Request, Response, StatusCode};
+use http::{Request, StatusCode};
 use intercom_auth_types::{AccessToken, Private};
 use intercom_resources::models::{SearchRequest, StartingAfterPaging};
 use intercom_resources::search::{ConversationField, Query};
 use intercom_resources::{articles, companies, contacts, IntercomApi};
-use intercom_transport::{
-    Body, Client, IntercomVersion, RequestOptions, Transport, TransportError,
-};
+use intercom_test::{MockTransport, Reply};
+use intercom_transport::{Client, IntercomVersion, RequestOptions};
 use serde_json::{json, Value};
 
-/// A canned reply: status, headers, body.
-type Reply = (StatusCode, Vec<(&'static str, String)>, Bytes);
+/// The scripted in-memory transport: `intercom-test`'s `MockTransport`, answering queued
+/// replies in order and `404 {}` once they run out.
+type Script = MockTransport;
 
-#[derive(Debug, Default)]
-struct Script {
-    seen: Mutex<Vec<Request<Bytes>>>,
-    replies: Mutex<VecDeque<Reply>>,
+/// The two ways these tests script an answer, and the requests as `http::Request`s.
+trait Scripted {
+    fn json(&self, value: Value) -> &Self;
+    fn raw(&self, status: StatusCode, headers: Vec<(&'static str, String)>, body: &'static [u8]);
+    fn seen(&self) -> Vec<Request<Bytes>>;
 }
 
-#[async_trait::async_trait]
-impl Transport for Script {
-    async fn send(&self, request: Request<Bytes>) -> Result<Response<Body>, TransportError> {
-        self.seen.lock().expect("not poisoned").push(request);
-        let (status, headers, body) = self
-            .replies
-            .lock()
-            .expect("not poisoned")
-            .pop_front()
-            .unwrap_or((StatusCode::NOT_FOUND, Vec::new(), Bytes::from_static(b"{}")));
-        let mut response = Response::new(Body::from_bytes(body));
-        *response.status_mut() = status;
-        for (name, value) in headers {
-            response
-                .headers_mut()
-                .insert(name, value.parse().expect("valid header value"));
-        }
-        Ok(response)
-    }
-}
-
-impl Script {
+impl Scripted for MockTransport {
     fn json(&self, value: Value) -> &Self {
-        self.replies.lock().expect("not poisoned").push_back((
-            StatusCode::OK,
-            vec![("content-type", "application/json".into())],
-            Bytes::from(value.to_string()),
-        ));
-        self
+        self.push(Reply::json(200, &value))
     }
 
     fn raw(&self, status: StatusCode, headers: Vec<(&'static str, String)>, body: &'static [u8]) {
-        self.replies.lock().expect("not poisoned").push_back((
-            status,
-            headers,
-            Bytes::from_static(body),
-        ));
+        let mut reply = Reply::status(status.as_u16()).body(Bytes::from_static(body));
+        for (name, value) in headers {
+            reply = reply.header(name, &value);
+        }
+        self.push(reply);
     }
 
-    fn requests(&self) -> Vec<Request<Bytes>> {
-        self.seen.lock().expect("not poisoned").clone()
+    fn seen(&self) -> Vec<Request<Bytes>> {
+        self.requests()
+            .into_iter()
+            .map(|r| {
+                let mut request = Request::new(r.body);
+                *request.method_mut() = r.method;
+                *request.uri_mut() = r.uri;
+                *request.headers_mut() = r.headers;
+                request
+            })
+            .collect()
     }
 }
 
 fn setup() -> (Arc<Script>, Client<Private>) {
-    let script = Arc::new(Script::default());
+    let script = MockTransport::new();
+    script.set_fallback(Reply::status(404).body("{}"));
     let client = Client::builder()
         .base_url("https://api.example.test")
         .transport(script.clone())
@@ -115,7 +99,7 @@ async fn cursor_stream_follows_starting_after_keeps_per_page_and_stops_without_n
         ids,
         vec![Some("1".into()), Some("2".into()), Some("3".into())]
     );
-    let seen = script.requests();
+    let seen = script.seen();
     assert_eq!(seen.len(), 2, "no request after the last page");
     assert_eq!(seen[0].uri().path(), "/contacts");
     assert_eq!(query(&seen[0]), vec![("per_page".into(), "2".into())]);
@@ -156,7 +140,7 @@ async fn search_stream_puts_the_cursor_in_the_body() {
         .await
         .expect("all pages");
     assert_eq!(found.len(), 2);
-    let seen = script.requests();
+    let seen = script.seen();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].method(), http::Method::POST);
     assert_eq!(seen[0].uri().path(), "/conversations/search");
@@ -197,7 +181,7 @@ async fn numbered_pages_stop_at_total_pages() {
         .await
         .expect("all pages");
     assert_eq!(items.len(), 2);
-    let seen = script.requests();
+    let seen = script.seen();
     assert_eq!(seen.len(), 2);
     assert_eq!(
         query(&seen[1]),
@@ -219,7 +203,7 @@ async fn numbered_pages_with_top_level_counters() {
         .await
         .expect("one page");
     assert_eq!(pages.len(), 1);
-    assert_eq!(script.requests().len(), 1);
+    assert_eq!(script.seen().len(), 1);
 }
 
 #[tokio::test]
@@ -238,7 +222,7 @@ async fn scroll_stops_at_an_empty_page_without_yielding_it() {
         .await
         .expect("scroll");
     assert_eq!(pages.len(), 1);
-    let seen = script.requests();
+    let seen = script.seen();
     assert_eq!(seen.len(), 2);
     assert_eq!(query(&seen[1]), vec![("scroll_param".into(), "s-1".into())]);
 }
@@ -255,7 +239,7 @@ async fn stream_stops_after_an_error() {
         futures::StreamExt::collect::<Vec<_>>(client.macros().list_all(&Default::default())).await;
     assert_eq!(results.len(), 1);
     assert!(results[0].is_err());
-    assert_eq!(script.requests().len(), 1);
+    assert_eq!(script.seen().len(), 1);
 }
 
 #[tokio::test]
@@ -271,7 +255,7 @@ async fn path_segments_are_percent_encoded_and_options_apply() {
         .await
         .expect("decodes");
     assert_eq!(contact.id.as_deref(), Some("a/b c"));
-    let seen = script.requests();
+    let seen = script.seen();
     assert_eq!(seen[0].uri().path(), "/contacts/a%2Fb%20c");
     assert_eq!(seen[0].headers()["intercom-version"], "2.15");
 }
@@ -285,7 +269,7 @@ async fn integer_path_parameters_accept_strings_and_numbers() {
     let b = client.admins().get(991_267_460).await.expect("decodes");
     assert_eq!(a.id.as_deref(), Some("991267459"));
     assert_eq!(b.id.as_deref(), Some("991267460"));
-    let seen = script.requests();
+    let seen = script.seen();
     assert_eq!(seen[1].uri().path(), "/admins/991267460");
 }
 
@@ -303,7 +287,7 @@ async fn recording_returns_the_redirect_without_following_it() {
         redirect.location.as_deref(),
         Some("https://recordings.example.com/r/1.mp3")
     );
-    assert_eq!(script.requests().len(), 1);
+    assert_eq!(script.seen().len(), 1);
 }
 
 #[tokio::test]
@@ -334,7 +318,7 @@ async fn transcript_is_text_and_downloads_are_bytes() {
         .await
         .expect("bytes");
     assert_eq!(&report[..], b"csv");
-    let seen = script.requests();
+    let seen = script.seen();
     assert_eq!(seen[0].headers()["accept"], "text/plain");
     assert_eq!(seen[1].headers()["accept"], "application/octet-stream");
     assert_eq!(seen[1].uri().path(), "/download/content/data/job%201");
@@ -348,5 +332,5 @@ async fn unit_responses_accept_empty_bodies() {
     let (script, client) = setup();
     script.raw(StatusCode::NO_CONTENT, Vec::new(), b"");
     client.audiences().delete("7").await.expect("204");
-    assert_eq!(script.requests()[0].method(), http::Method::DELETE);
+    assert_eq!(script.seen()[0].method(), http::Method::DELETE);
 }

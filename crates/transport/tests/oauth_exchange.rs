@@ -2,45 +2,21 @@
 //! in-memory transport: exact method, path, headers and form body; typed failures; nothing
 //! secret in errors or logs.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::StatusCode;
 use intercom_auth_types::{AuthorizationCode, ClientSecret, ExchangeError, OAuthApp, OAuthToken};
-use intercom_transport::{Body, Client, Error, Transport, TransportError};
+use intercom_test::{MockTransport, Reply};
+use intercom_transport::{Client, Error};
 
 const SECRET: &str = "cs-9f8e7d6c5b4a";
 const CODE: &str = "c0de+with/slash==";
 
-#[derive(Debug, Default)]
-struct Recorder {
-    seen: Mutex<Vec<Request<Bytes>>>,
-    reply: Mutex<Vec<(StatusCode, &'static str)>>,
-}
-
-#[async_trait::async_trait]
-impl Transport for Recorder {
-    async fn send(&self, request: Request<Bytes>) -> Result<Response<Body>, TransportError> {
-        self.seen.lock().expect("not poisoned").push(request);
-        let (status, body) = self
-            .reply
-            .lock()
-            .expect("not poisoned")
-            .pop()
-            .unwrap_or((StatusCode::OK, "{}"));
-        let mut response = Response::new(Body::from_bytes(body));
-        *response.status_mut() = status;
-        Ok(response)
-    }
-}
-
-fn setup(status: StatusCode, body: &'static str) -> (Arc<Recorder>, Client, OAuthApp) {
-    let recorder = Arc::new(Recorder::default());
-    recorder
-        .reply
-        .lock()
-        .expect("not poisoned")
-        .push((status, body));
+fn setup(status: StatusCode, body: &'static str) -> (Arc<MockTransport>, Client, OAuthApp) {
+    // A recording in-memory transport: the scripted answer, then `200 {}`.
+    let recorder = MockTransport::new();
+    recorder.push(Reply::status(status.as_u16()).body(body));
+    recorder.set_fallback(Reply::status(200).body("{}"));
     let client = Client::builder()
         .base_url("https://api.example.test")
         .transport(recorder.clone())
@@ -70,15 +46,15 @@ async fn exchange_sends_exact_form_and_headers_and_returns_token() {
         b"Bearer dG9rOmZyZXNo"
     );
 
-    let seen = recorder.seen.lock().expect("not poisoned");
+    let seen = recorder.requests();
     assert_eq!(seen.len(), 1);
     let request = &seen[0];
-    assert_eq!(request.method(), http::Method::POST);
+    assert_eq!(request.method, http::Method::POST);
     assert_eq!(
-        request.uri().to_string(),
+        request.uri.to_string(),
         "https://api.example.test/auth/eagle/token"
     );
-    let h = request.headers();
+    let h = &request.headers;
     assert_eq!(h["content-type"], "application/x-www-form-urlencoded");
     assert_eq!(h["accept"], "application/json");
     assert!(
@@ -86,7 +62,7 @@ async fn exchange_sends_exact_form_and_headers_and_returns_token() {
         "no bearer on the exchange"
     );
     assert_eq!(
-        request.body().as_ref(),
+        request.body.as_ref(),
         b"code=c0de%2Bwith%2Fslash%3D%3D&client_id=client-42&client_secret=cs-9f8e7d6c5b4a"
     );
 }
@@ -107,7 +83,7 @@ async fn unauthorized_code_is_typed_and_not_retried() {
     );
     let text = format!("{err} {err:?}");
     assert!(!text.contains(SECRET) && !text.contains("c0de"), "{text}");
-    assert_eq!(recorder.seen.lock().expect("not poisoned").len(), 1);
+    assert_eq!(recorder.requests().len(), 1);
 }
 
 #[tokio::test]
@@ -129,11 +105,11 @@ async fn revoke_posts_uninstall_with_the_token_being_revoked() {
     let (recorder, client, _) = setup(StatusCode::OK, "{}");
     let tenant = client.with_oauth_token(OAuthToken::new("dG9rOnRlbmFudA").expect("valid"));
     tenant.revoke_token().await.expect("uninstalled");
-    let seen = recorder.seen.lock().expect("not poisoned");
-    assert_eq!(seen[0].method(), http::Method::POST);
-    assert_eq!(seen[0].uri().path(), "/auth/uninstall");
-    assert_eq!(seen[0].headers()["authorization"], "Bearer dG9rOnRlbmFudA");
-    assert!(seen[0].headers()["authorization"].is_sensitive());
+    let seen = recorder.requests();
+    assert_eq!(seen[0].method, http::Method::POST);
+    assert_eq!(seen[0].uri.path(), "/auth/uninstall");
+    assert_eq!(seen[0].headers["authorization"], "Bearer dG9rOnRlbmFudA");
+    assert!(seen[0].headers["authorization"].is_sensitive());
 }
 
 /// Collects everything a TRACE subscriber writes.
@@ -236,5 +212,5 @@ async fn a_request_can_name_only_a_path_on_the_base_url() {
             "{path}: {err:?}"
         );
     }
-    assert!(recorder.seen.lock().expect("not poisoned").is_empty());
+    assert!(recorder.requests().is_empty());
 }
