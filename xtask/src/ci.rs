@@ -21,6 +21,10 @@ pub fn run(_args: &[String]) -> Result<()> {
     ]);
     step("clippy", clippy)?;
 
+    let mut features = cargo();
+    features.args(["xtask", "features"]);
+    step("cargo features", features)?;
+
     let mut codegen = cargo();
     codegen.args(["xtask", "codegen", "--check"]);
     step("generated code is current", codegen)?;

@@ -5,6 +5,7 @@ mod audit;
 mod bench;
 mod ci;
 mod codegen;
+mod features;
 mod fuzz;
 mod release;
 mod test;
@@ -22,6 +23,8 @@ Tasks:
                      guard against docs/performance.md [--rounds R]
   ci                 run the CI gate: fmt, clippy, tests, docs, cargo deny (what .ci/run runs)
   codegen            generate crates/resources from the OpenAPI spec [--check] [--report]
+  features           cargo features: the facade forwards every resource tag; `cargo check` of the
+                     facade with no default features + one tag and with each root store
   fuzz               coverage-guided fuzzing with AFL++ (cargo-afl, stable): every target or one,
                      S seconds each (default 30); fails on a crash [--target T] [--time S] [--timeout MS] [--no-build]
   release            release gate and reproducible artifacts in target/dist [--dry-run] [--skip-gate] [--check-reproducible]
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "ci" => ci::run(rest),
         "codegen" => codegen::run(rest),
+        "features" => features::run(rest),
         "fuzz" => fuzz::run(rest),
         "release" => release::run(rest),
         "test" => test::run(rest),
