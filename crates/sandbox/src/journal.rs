@@ -34,6 +34,9 @@ pub struct ReceivedRequest {
     pub body: Bytes,
     /// The status the sandbox answered with (0 when the connection was dropped).
     pub status: u16,
+    /// The path template of the API operation the request addressed (`/contacts/{contact_id}`),
+    /// `None` for paths that are no operation (OAuth pages, unknown routes).
+    pub operation: Option<&'static str>,
 }
 
 impl ReceivedRequest {
@@ -75,6 +78,7 @@ impl fmt::Debug for ReceivedRequest {
             .field("headers", &self.headers)
             .field("body", &String::from_utf8_lossy(&self.body))
             .field("status", &self.status)
+            .field("operation", &self.operation)
             .finish()
     }
 }
@@ -102,6 +106,7 @@ pub(crate) fn record(parts: &http::request::Parts, body: Bytes) -> ReceivedReque
         headers,
         body,
         status: 0,
+        operation: crate::routes::operation(&parts.method, parts.uri.path()),
     }
 }
 

@@ -53,6 +53,7 @@ mod journal;
 mod model;
 mod oauth;
 mod routes;
+mod sample;
 mod search;
 mod server;
 mod state;
@@ -60,6 +61,13 @@ mod state;
 pub use faults::{Faults, InjectedFailure};
 pub use handle::{Sandbox, SandboxBuilder, SandboxHandle, StartError};
 pub use journal::{ReceivedRequest, JOURNAL_CAPACITY, REDACTED};
+
+/// The operations of the API the sandbox answers, as (method, path template): all of them.
+/// Those in the README's coverage table keep state; the others answer a sample of their
+/// response model.
+pub fn operations() -> impl Iterator<Item = (&'static str, &'static str)> {
+    routes::OPERATIONS.iter().map(|(m, p, _)| (*m, *p))
+}
 
 /// The `Intercom-Version` values the sandbox accepts (besides `Preview`).
 pub const SUPPORTED_VERSIONS: &[&str] = &[

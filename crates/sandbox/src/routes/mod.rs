@@ -1,4 +1,21 @@
-//! The authenticated REST routes.
+//! The authenticated REST routes: the dispatch table, stateful handlers first, then the
+//! stateless answers of [`stateless`] for every other operation of the API.
+
+mod stateless;
+
+pub(crate) use stateless::OPERATIONS;
+
+/// The path template of the API operation `method path` is, when it is one.
+pub(crate) fn operation(method: &Method, path: &str) -> Option<&'static str> {
+    let segments: Option<Vec<String>> = path
+        .trim_start_matches('/')
+        .split('/')
+        .map(decode_segment)
+        .collect();
+    let segments = segments?;
+    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    stateless::find(method, &s).map(|(template, _)| template)
+}
 
 use std::time::Instant;
 
@@ -106,7 +123,7 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
             // its (empty) answer.
             Ok(Reply::json(json!({})))
         }
-        _ => Err(ErrorReply::not_found()),
+        _ => stateless::answer(m, &s).unwrap_or_else(|| Err(ErrorReply::not_found())),
     }
 }
 
