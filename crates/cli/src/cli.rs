@@ -74,6 +74,34 @@ pub struct Global {
     /// once it may have been sent).
     #[arg(long, global = true, value_name = "N", default_value_t = 2)]
     pub max_retries: u32,
+    /// HTTP proxy for every request (http://host:port); https is tunnelled with CONNECT. Without
+    /// it, HTTPS_PROXY / ALL_PROXY and NO_PROXY are honoured. Credentials are refused here (they
+    /// would show in `ps`): use --proxy-user and --proxy-password-env, or HTTPS_PROXY.
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Hosts that bypass the proxy, comma-separated (replaces NO_PROXY).
+    #[arg(long, global = true, value_name = "LIST")]
+    pub no_proxy: Option<String>,
+    /// Proxy user name; the password is read from the variable named by --proxy-password-env.
+    #[arg(long, global = true, value_name = "USER")]
+    pub proxy_user: Option<String>,
+    /// Environment variable holding the proxy password (used with --proxy-user).
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        default_value = "INTERCOM_PROXY_PASSWORD"
+    )]
+    pub proxy_password_env: String,
+    /// Also trust the CA certificates in this PEM file (a private CA, a TLS-inspecting proxy).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// Client certificate chain (PEM) for servers that require mutual TLS; needs --client-key.
+    #[arg(long, global = true, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<std::path::PathBuf>,
+    /// Private key (PEM) of --client-cert.
+    #[arg(long, global = true, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<std::path::PathBuf>,
     /// Start an in-process sandbox (a local Intercom stand-in) and run the command against it.
     #[arg(long, global = true)]
     pub sandbox: bool,

@@ -4,11 +4,12 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use intercom_sandbox::{Sandbox, SandboxHandle};
+use intercom_sdk::auth::ProxyCredentials;
 use intercom_sdk::auth::{user_hash, verify_notification, ClientSecret, IdentitySecret};
 use intercom_sdk::resources::contacts::{ListParams, SearchParams};
 use intercom_sdk::resources::models::ContactSearchRequest;
 use intercom_sdk::resources::IntercomApi;
-use intercom_sdk::transport::{terminal_safe, ApiRequest};
+use intercom_sdk::transport::{terminal_safe, ApiRequest, ClientBuilder, ClientIdentity};
 use intercom_sdk::{AccessToken, Client, IntercomVersion, Private, Region, RequestOptions};
 
 use crate::cli::{
@@ -78,13 +79,56 @@ pub fn build_client(global: &Global, sandbox_url: Option<&str>) -> Result<Client
         .total_timeout(Duration::from_secs(global.timeout.clamp(1, MAX_SECS)))
         .max_attempts(global.max_retries.saturating_add(1));
     if let Some(url) = sandbox_url {
+        // The in-process sandbox is reached directly, whatever the proxy variables say.
         builder = builder.base_url(url).allow_insecure_loopback(true);
-    } else if let Some(url) = &global.base_url {
-        builder = builder
-            .base_url(url)
-            .allow_insecure_loopback(global.allow_insecure_loopback);
+    } else {
+        if let Some(url) = &global.base_url {
+            builder = builder
+                .base_url(url)
+                .allow_insecure_loopback(global.allow_insecure_loopback);
+        }
+        builder = network_options(builder, global)?;
     }
     Ok(builder.build()?)
+}
+
+/// Proxy, trust and client identity from the global options and the proxy variables.
+fn network_options(mut builder: ClientBuilder, global: &Global) -> Result<ClientBuilder, Failure> {
+    builder = builder.proxy_from_env(true);
+    if let Some(url) = &global.proxy {
+        if url
+            .split_once("://")
+            .map_or(url.as_str(), |(_, rest)| rest)
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|authority| authority.contains('@'))
+        {
+            return Err(Failure::usage(
+                "--proxy must not contain credentials (they would show in the process list); \
+                 use --proxy-user with --proxy-password-env, or HTTPS_PROXY",
+            ));
+        }
+        builder = builder.proxy(url);
+    }
+    if let Some(list) = &global.no_proxy {
+        builder = builder.no_proxy(list);
+    }
+    if let Some(user) = &global.proxy_user {
+        // Moved into the credentials, which wipe it.
+        let password = env::read("--proxy-password-env", &global.proxy_password_env)?;
+        let credentials = ProxyCredentials::new(user.as_str(), password)
+            .map_err(|e| Failure::usage(format!("--proxy-user: {e}")))?;
+        builder = builder.proxy_credentials(credentials);
+    }
+    if let Some(path) = &global.ca_cert {
+        builder = builder.add_root_certificates_pem_file(path);
+    }
+    if let (Some(cert), Some(key)) = (&global.client_cert, &global.client_key) {
+        let identity =
+            ClientIdentity::from_pem_files(cert, key).map_err(|e| Failure::usage(e.to_string()))?;
+        builder = builder.client_identity(identity);
+    }
+    Ok(builder)
 }
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
@@ -312,7 +356,11 @@ fn journal_line(entry: &intercom_sandbox::ReceivedRequest, verbose: u8) -> Strin
     }
     if verbose > 1 {
         for (name, value) in &entry.headers {
-            line.push_str(&format!("\n  {}: {}", terminal_safe(name), terminal_safe(value)));
+            line.push_str(&format!(
+                "\n  {}: {}",
+                terminal_safe(name),
+                terminal_safe(value)
+            ));
         }
     }
     line
