@@ -273,4 +273,10 @@ pub struct SandboxArgs {
     /// Seed of the generated data.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
+    /// Load the workspace's data from FILE (JSON, the format --save writes).
+    #[arg(long, value_name = "FILE")]
+    pub fixtures: Option<std::path::PathBuf>,
+    /// On Ctrl-C, save the workspace's data to FILE (JSON; load it again with --fixtures).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<std::path::PathBuf>,
 }

@@ -13,7 +13,8 @@ use intercom_sdk::transport::{terminal_safe, ApiRequest, ClientBuilder, ClientId
 use intercom_sdk::{AccessToken, Client, IntercomVersion, Private, Region, RequestOptions};
 
 use crate::cli::{
-    ApiArgs, Cli, Command, ContactsCommand, Global, RegionArg, WebhookCommand, MAX_SECS,
+    ApiArgs, Cli, Command, ContactsCommand, Global, RegionArg, SandboxArgs, WebhookCommand,
+    MAX_SECS,
 };
 use crate::fail::Failure;
 use crate::{env, login, output};
@@ -134,7 +135,7 @@ fn network_options(mut builder: ClientBuilder, global: &Global) -> Result<Client
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let global = &cli.global;
     match cli.command {
-        Command::Sandbox(args) => serve_sandbox(args.port, args.seed, global.verbose).await,
+        Command::Sandbox(args) => serve_sandbox(args, global.verbose).await,
         Command::UserHash(args) => {
             let secret = IdentitySecret::new(env::read("--secret-env", &args.secret_env)?)
                 .map_err(|e| Failure::credentials(format!("{}: {e}", args.secret_env)))?;
@@ -308,8 +309,15 @@ async fn contacts(global: &Global, command: ContactsCommand) -> Result<(), Failu
     }
 }
 
-async fn serve_sandbox(port: u16, seed: u64, verbose: u8) -> Result<(), Failure> {
-    let sandbox = start_sandbox(port, seed, None).await?;
+async fn serve_sandbox(args: SandboxArgs, verbose: u8) -> Result<(), Failure> {
+    let mut builder = Sandbox::builder().port(args.port).seed(args.seed);
+    if let Some(path) = &args.fixtures {
+        builder = builder.fixtures(path.as_path());
+    }
+    let sandbox = builder
+        .start()
+        .await
+        .map_err(|e| Failure::usage(format!("could not start the sandbox: {e}")))?;
     // Sandbox credentials are generated test data, not secrets: printing them is the point.
     output::json(&serde_json::json!({
         "base_url": sandbox.base_url(),
@@ -340,6 +348,18 @@ async fn serve_sandbox(port: u16, seed: u64, verbose: u8) -> Result<(), Failure>
                 }
             }
         }
+    }
+    if let Some(path) = &args.save {
+        sandbox.save_snapshot(path).map_err(|e| {
+            Failure::usage(format!(
+                "could not save the sandbox's data to {}: {e}",
+                terminal_safe(&path.display().to_string())
+            ))
+        })?;
+        eprintln!(
+            "sandbox data saved to {}",
+            terminal_safe(&path.display().to_string())
+        );
     }
     sandbox.shutdown().await;
     Ok(())

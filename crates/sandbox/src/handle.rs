@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::faults::Faults;
+use crate::fixtures::{self, Fixtures, FixturesError};
 use crate::journal::{Journal, ReceivedRequest};
 use crate::server::{serve, Shared};
 use crate::state::{Config, State};
@@ -44,6 +45,7 @@ pub struct SandboxBuilder {
     port: u16,
     redirect_uris: Vec<String>,
     code_ttl: Duration,
+    fixtures: Option<Fixtures>,
 }
 
 impl Default for SandboxBuilder {
@@ -58,6 +60,7 @@ impl Default for SandboxBuilder {
             port: 0,
             redirect_uris: Vec::new(),
             code_ttl: Duration::from_secs(300),
+            fixtures: None,
         }
     }
 }
@@ -119,6 +122,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Loads a workspace's data at start: a JSON file (a path) or a JSON value in the format
+    /// [`SandboxHandle::snapshot`] writes (`admins`, `contacts`, `companies`, `tags`,
+    /// `conversations`, `notes`, `events`, `data_attributes`, each optional). A list given
+    /// replaces the seeded one; admins are added to the seeded ones.
+    pub fn fixtures(mut self, fixtures: impl Into<Fixtures>) -> Self {
+        self.fixtures = Some(fixtures.into());
+        self
+    }
+
     /// Binds `127.0.0.1` and starts serving on the current Tokio runtime.
     pub async fn start(self) -> Result<SandboxHandle, StartError> {
         let mut rng = StdRng::seed_from_u64(self.seed ^ 0x5eed_0a17);
@@ -133,7 +145,11 @@ impl SandboxBuilder {
         } else {
             self.redirect_uris
         };
-        let state = State::seeded(Config {
+        let dataset = match &self.fixtures {
+            Some(fixtures) => Some(fixtures.load().map_err(StartError::Fixtures)?),
+            None => None,
+        };
+        let mut state = State::seeded(Config {
             seed: self.seed,
             contacts: self.contacts,
             companies: self.companies,
@@ -145,6 +161,9 @@ impl SandboxBuilder {
             redirect_uris: redirect_uris.clone(),
             code_ttl: self.code_ttl,
         });
+        if let Some(dataset) = dataset {
+            fixtures::apply(&mut state, dataset);
+        }
         let token_value = state.access_token.clone();
         let access_token =
             AccessToken::new(token_value.clone()).map_err(|_| StartError::Credentials)?;
@@ -187,6 +206,8 @@ pub enum StartError {
     Bind(std::io::Error),
     /// The generated credentials were refused by `intercom-auth-types` (a bug).
     Credentials,
+    /// The fixtures could not be read or do not match the format.
+    Fixtures(FixturesError),
 }
 
 impl fmt::Display for StartError {
@@ -194,6 +215,7 @@ impl fmt::Display for StartError {
         match self {
             StartError::Bind(e) => write!(f, "the sandbox could not bind 127.0.0.1: {e}"),
             StartError::Credentials => f.write_str("the sandbox generated invalid credentials"),
+            StartError::Fixtures(e) => write!(f, "{e}"),
         }
     }
 }
@@ -203,6 +225,7 @@ impl std::error::Error for StartError {
         match self {
             StartError::Bind(e) => Some(e),
             StartError::Credentials => None,
+            StartError::Fixtures(e) => Some(e),
         }
     }
 }
@@ -287,6 +310,19 @@ impl SandboxHandle {
     /// The fault knobs.
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
+    }
+
+    /// The current data in the fixture format: load it again with
+    /// [`SandboxBuilder::fixtures`] to continue where this sandbox stopped. Holds no
+    /// credentials.
+    pub fn snapshot(&self) -> serde_json::Value {
+        fixtures::snapshot(&self.shared.lock())
+    }
+
+    /// Writes [`snapshot`](Self::snapshot) to `path` as pretty JSON.
+    pub fn save_snapshot(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(&self.snapshot()).map_err(std::io::Error::other)?;
+        std::fs::write(path, text)
     }
 
     /// Every request received so far (at most the last

@@ -47,6 +47,7 @@
 
 mod errors;
 mod faults;
+mod fixtures;
 mod handle;
 mod http_util;
 mod journal;
@@ -59,6 +60,7 @@ mod server;
 mod state;
 
 pub use faults::{Faults, InjectedFailure};
+pub use fixtures::{Fixtures, FixturesError, FIXTURES_VERSION};
 pub use handle::{Sandbox, SandboxBuilder, SandboxHandle, StartError};
 pub use journal::{ReceivedRequest, JOURNAL_CAPACITY, REDACTED};
 

@@ -1,5 +1,6 @@
 //! The in-memory workspace and its deterministic seeding.
 
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -26,7 +27,8 @@ pub(crate) fn now() -> i64 {
         .unwrap_or(0)
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Admin {
     pub(crate) id: String,
     pub(crate) name: String,
@@ -34,15 +36,19 @@ pub(crate) struct Admin {
     pub(crate) job_title: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct AppliedTag {
     pub(crate) tag_id: String,
     pub(crate) applied_at: i64,
     pub(crate) admin_id: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Contact {
+    /// List order; renumbered on load, so not saved.
+    #[serde(skip)]
     pub(crate) seq: u64,
     pub(crate) id: String,
     pub(crate) external_id: Option<String>,
@@ -66,7 +72,8 @@ pub(crate) struct Contact {
     pub(crate) city: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Company {
     pub(crate) id: String,
     pub(crate) company_id: String,
@@ -83,13 +90,15 @@ pub(crate) struct Company {
     pub(crate) custom_attributes: Map<String, Value>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Tag {
     pub(crate) id: String,
     pub(crate) name: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Part {
     pub(crate) id: String,
     pub(crate) part_type: String,
@@ -100,8 +109,11 @@ pub(crate) struct Part {
     pub(crate) author_id: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Conversation {
+    /// List order; renumbered on load, so not saved.
+    #[serde(skip)]
     pub(crate) seq: u64,
     pub(crate) id: String,
     pub(crate) created_at: i64,
@@ -121,7 +133,8 @@ pub(crate) struct Conversation {
     pub(crate) parts: Vec<Part>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Note {
     pub(crate) id: String,
     pub(crate) contact_id: String,
@@ -130,14 +143,16 @@ pub(crate) struct Note {
     pub(crate) body: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Event {
     pub(crate) name: String,
     pub(crate) contact_id: String,
     pub(crate) created_at: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct DataAttribute {
     pub(crate) id: Option<i64>,
     pub(crate) model: String,
