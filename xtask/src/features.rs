@@ -3,8 +3,8 @@
 //!
 //! 1. intercom-sdk's tag features are exactly intercom-resources' (generated) tag features, each
 //!    forwarded as `tag = ["intercom-resources/tag"]`;
-//! 2. `cargo check` of the facade with default features off and one tag, with each root store,
-//!    and of the transport with no default features (no root store: it builds, and
+//! 2. `cargo check` of the facade with default features off and one tag, with each root store
+//!    and with the aws-lc-rs provider, and of the transport with no default features (no root store: it builds, and
 //!    `HyperTransport::builder().build()` then refuses with `ConfigError::NoTrustRoots`).
 
 use std::collections::BTreeSet;
@@ -44,7 +44,7 @@ fn check_forwarding() -> Result<()> {
     let resources = read("crates/resources/Cargo.toml")?;
     let sdk = read("crates/sdk/Cargo.toml")?;
     let tags = features(&resources);
-    let own: BTreeSet<String> = ["webpki-roots", "native-roots"]
+    let own: BTreeSet<String> = ["webpki-roots", "native-roots", "rustls-aws-lc"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -93,6 +93,11 @@ pub fn run(args: &[String]) -> Result<()> {
             "facade: no default features + one tag, no root store",
             "intercom-sdk",
             "tags",
+        ),
+        (
+            "facade: no default features + one tag + the aws-lc-rs provider",
+            "intercom-sdk",
+            "contacts,webpki-roots,rustls-aws-lc",
         ),
         ("transport: no default features", "intercom-transport", ""),
     ];

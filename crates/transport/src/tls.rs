@@ -135,9 +135,13 @@ pub(crate) struct TlsSettings {
     pub(crate) identity: Option<ClientIdentity>,
 }
 
-/// The crypto provider: ring.
+/// The crypto provider: aws-lc-rs with the `rustls-aws-lc` feature, ring otherwise.
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    #[cfg(feature = "rustls-aws-lc")]
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    #[cfg(not(feature = "rustls-aws-lc"))]
+    let provider = rustls::crypto::ring::default_provider();
+    Arc::new(provider)
 }
 
 impl TlsSettings {
