@@ -46,6 +46,9 @@ pub struct SandboxBuilder {
     redirect_uris: Vec<String>,
     code_ttl: Duration,
     fixtures: Option<Fixtures>,
+    webhooks: Vec<(String, Vec<String>)>,
+    webhook_retries: u32,
+    webhook_backoff: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -61,6 +64,9 @@ impl Default for SandboxBuilder {
             redirect_uris: Vec::new(),
             code_ttl: Duration::from_secs(300),
             fixtures: None,
+            webhooks: Vec::new(),
+            webhook_retries: 3,
+            webhook_backoff: Duration::from_millis(500),
         }
     }
 }
@@ -131,6 +137,30 @@ impl SandboxBuilder {
         self
     }
 
+    /// Posts webhook notifications to `url` (plain `http` to a loopback host) for `topics`
+    /// caused through the API: contact, company, conversation and ticket topics such as
+    /// `contact.user.created`, `conversation.admin.replied`, `ticket.created`; `*` subscribes
+    /// to all and `contact.*` to a family. Each is an Intercom `notification_event` with the
+    /// answered object in `data.item`, signed in `X-Hub-Signature` (HMAC-SHA1 of the raw body
+    /// keyed with the OAuth app's client secret), and re-sent until the endpoint answers 200.
+    pub fn webhook<T: Into<String>>(
+        mut self,
+        url: impl Into<String>,
+        topics: impl IntoIterator<Item = T>,
+    ) -> Self {
+        let topics = topics.into_iter().map(Into::into).collect();
+        self.webhooks.push((url.into(), topics));
+        self
+    }
+
+    /// How often a refused or failed webhook delivery is retried (default 3) and the pause
+    /// before the first retry (default 500 ms, doubling after each).
+    pub fn webhook_retries(mut self, retries: u32, first_pause: Duration) -> Self {
+        self.webhook_retries = retries;
+        self.webhook_backoff = first_pause;
+        self
+    }
+
     /// Binds `127.0.0.1` and starts serving on the current Tokio runtime.
     pub async fn start(self) -> Result<SandboxHandle, StartError> {
         let mut rng = StdRng::seed_from_u64(self.seed ^ 0x5eed_0a17);
@@ -170,6 +200,20 @@ impl SandboxBuilder {
         let secret =
             ClientSecret::new(client_secret.clone()).map_err(|_| StartError::Credentials)?;
 
+        let mut subscriptions = Vec::new();
+        for (url, topics) in self.webhooks {
+            let url = crate::webhook::parse_url(&url).map_err(StartError::Webhook)?;
+            subscriptions.push(crate::webhook::Subscription { url, topics });
+        }
+        let webhooks = (!subscriptions.is_empty()).then(|| {
+            Arc::new(crate::webhook::Webhooks {
+                subscriptions,
+                secret: secret.clone(),
+                retries: self.webhook_retries,
+                backoff: self.webhook_backoff,
+                sent: Default::default(),
+            })
+        });
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))
             .await
             .map_err(StartError::Bind)?;
@@ -178,6 +222,7 @@ impl SandboxBuilder {
             state: Mutex::new(state),
             faults: Faults::default(),
             journal: Journal::default(),
+            webhooks,
         });
         let (tx, rx) = watch::channel(false);
         let task = tokio::spawn(serve(listener, Arc::clone(&shared), rx));
@@ -208,6 +253,8 @@ pub enum StartError {
     Credentials,
     /// The fixtures could not be read or do not match the format.
     Fixtures(FixturesError),
+    /// A webhook URL is not `http` to a loopback host.
+    Webhook(crate::webhook::WebhookUrlError),
 }
 
 impl fmt::Display for StartError {
@@ -216,6 +263,7 @@ impl fmt::Display for StartError {
             StartError::Bind(e) => write!(f, "the sandbox could not bind 127.0.0.1: {e}"),
             StartError::Credentials => f.write_str("the sandbox generated invalid credentials"),
             StartError::Fixtures(e) => write!(f, "{e}"),
+            StartError::Webhook(e) => write!(f, "{e}"),
         }
     }
 }
@@ -226,6 +274,7 @@ impl std::error::Error for StartError {
             StartError::Bind(e) => Some(e),
             StartError::Credentials => None,
             StartError::Fixtures(e) => Some(e),
+            StartError::Webhook(e) => Some(e),
         }
     }
 }

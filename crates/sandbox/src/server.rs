@@ -32,6 +32,7 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     pub(crate) faults: Faults,
     pub(crate) journal: Journal,
+    pub(crate) webhooks: Option<Arc<crate::webhook::Webhooks>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -111,11 +112,21 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, Dro
         .await
         .map(|c| c.to_bytes());
     let mut entry = record(&parts, body.as_ref().cloned().unwrap_or_default());
-    let response = {
+    let (response, item, app_id) = {
         let mut state = shared.lock();
-        answer(&mut state, fault.failure, &parts, body)
+        let (response, item) = answer(&mut state, fault.failure, &parts, body);
+        (response, item, state.app_id.clone())
     };
     entry.status = response.status().as_u16();
+    if let (Some(webhooks), Some(item)) = (&shared.webhooks, item) {
+        if response.status().is_success() {
+            let topic =
+                crate::webhook::topic_of(&parts.method, entry.operation, &entry.body, &item);
+            if let Some(topic) = topic {
+                crate::webhook::notify(webhooks, &app_id, crate::state::now(), &topic, item);
+            }
+        }
+    }
     shared.journal.push(entry);
     Ok(response)
 }
@@ -125,24 +136,25 @@ fn answer(
     failure: Option<crate::faults::InjectedFailure>,
     parts: &http::request::Parts,
     body: Result<Bytes, Box<dyn std::error::Error + Send + Sync>>,
-) -> Resp {
+) -> (Resp, Option<serde_json::Value>) {
     let request_id = state.request_id();
     if let Some(failure) = failure {
         let mut error = ErrorReply::new(failure.status, &failure.code, failure.message);
         error.retry_after = failure
             .retry_after
             .map(|d| d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0)));
-        return render(Err(error), &request_id, None);
+        return (render(Err(error), &request_id, None), None);
     }
     let body = match body {
         Ok(body) => body,
         Err(_) => {
             let error = ErrorReply::invalid("The request body is too large or could not be read");
-            return render(Err(error), &request_id, None);
+            return (render(Err(error), &request_id, None), None);
         }
     };
     let (outcome, rate) = dispatch(state, parts, &body);
-    render(outcome, &request_id, rate)
+    let item = outcome.as_ref().ok().and_then(|reply| reply.body.clone());
+    (render(outcome, &request_id, rate), item)
 }
 
 /// `X-RateLimit-*` values.
