@@ -30,6 +30,13 @@ pub async fn uninstall(State(app): State<PublicApp>, request: Request) -> Respon
     let Ok(notice) = serde_json::from_slice::<Notice>(&body) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
+    // Not a workspace id the store could hold (and nothing to put in a log line).
+    if notice.app_id.is_empty()
+        || notice.app_id.len() > 255
+        || notice.app_id.chars().any(char::is_control)
+    {
+        return StatusCode::BAD_REQUEST.into_response();
+    }
     let clients = app.clients();
     let stored = match clients.store().get(&notice.app_id).await {
         Ok(Some(stored)) => stored,

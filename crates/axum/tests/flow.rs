@@ -503,6 +503,15 @@ async fn uninstall_deletes_only_when_me_answers_401() {
         .request(Method::POST, "/uninstall", &json, b"app_id=x".to_vec())
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = f
+        .request(
+            Method::POST,
+            "/uninstall",
+            &json,
+            br#"{"app_id":"a\u001b[2Jb"}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(f.installed().await, 1);
 
     // The workspace really uninstalls: /me now answers 401, so the token goes.
