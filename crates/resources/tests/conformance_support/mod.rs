@@ -3,8 +3,9 @@
 //! * Prism is started from `node_modules/.bin/prism` (run `npm ci` first) on a free loopback
 //!   port, serving the spec from `$INTERCOM_OPENAPI_SPEC`, else
 //!   `../shared/intercom-openapi/api-2.16.json` beside the workspace. It is killed on drop.
-//! * Every call goes through a recording transport (the real hyper transport underneath) that
-//!   notes, per operation, the status, Prism's `sl-violations` header and the body.
+//! * Every call goes through `intercom-test`'s passthrough `MockTransport` (the real hyper
+//!   transport underneath), whose exchanges give, per operation, the status, Prism's
+//!   `sl-violations` header and the body.
 //! * Request bodies are read from the spec at run time (the operation's request example, or a
 //!   minimal body built from the schema's required properties) and decoded into our body type,
 //!   which is what is sent.
@@ -16,20 +17,17 @@ use std::fmt::Write as _;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use http::{HeaderName, HeaderValue, StatusCode};
-use http_body_util::BodyExt;
 use intercom_auth_types::{AccessToken, Private};
 use intercom_resources::Redirect;
-use intercom_transport::{
-    Body, Client, Error, HyperTransport, RequestOptions, Transport, TransportError,
-    TransportErrorKind,
-};
+use intercom_test::MockTransport;
+use intercom_transport::{Client, Error, HyperTransport, RequestOptions};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -328,48 +326,6 @@ struct Seen {
     body: Bytes,
 }
 
-/// The hyper transport, recording each answer under the operation named in [`OP_HEADER`].
-#[derive(Debug)]
-struct Recorder {
-    inner: HyperTransport,
-    seen: Mutex<HashMap<String, Seen>>,
-}
-
-#[async_trait::async_trait]
-impl Transport for Recorder {
-    async fn send(
-        &self,
-        request: http::Request<Bytes>,
-    ) -> Result<http::Response<Body>, TransportError> {
-        let op = request
-            .headers()
-            .get(OP_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let response = self.inner.send(request).await?;
-        let (parts, body) = response.into_parts();
-        let bytes = body
-            .collect()
-            .await
-            .map_err(|e| TransportError::new(TransportErrorKind::Io, e))?
-            .to_bytes();
-        let violations = parts
-            .headers
-            .get("sl-violations")
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        self.seen.lock().expect("not poisoned").insert(
-            op,
-            Seen {
-                status: parts.status,
-                violations,
-                body: bytes.clone(),
-            },
-        );
-        Ok(http::Response::from_parts(parts, Body::from_bytes(bytes)))
-    }
-}
-
 /// `prism mock`, killed on drop.
 struct Prism {
     child: Child,
@@ -612,10 +568,10 @@ pub fn run(cases: Vec<Case>) {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let recorder = Arc::new(Recorder {
-        inner: HyperTransport::new().expect("the hyper transport"),
-        seen: Mutex::new(HashMap::new()),
-    });
+    // The hyper transport behind `intercom-test`'s spy, which keeps each exchange.
+    let recorder = MockTransport::passthrough(Arc::new(
+        HyperTransport::new().expect("the hyper transport"),
+    ));
     let client = Client::builder()
         .base_url(format!("http://127.0.0.1:{}", prism.port))
         .allow_insecure_loopback(true)
@@ -639,7 +595,23 @@ pub fn run(cases: Vec<Case>) {
         .collect(),
     );
     drop(prism);
-    let seen = recorder.seen.lock().expect("not poisoned").clone();
+    // Each answer under the operation named in [`OP_HEADER`].
+    let seen: HashMap<String, Seen> = recorder
+        .exchanges()
+        .into_iter()
+        .filter_map(|x| {
+            let op = x.request.header(OP_HEADER)?.to_owned();
+            let seen = Seen {
+                status: x.status?,
+                violations: x
+                    .headers
+                    .get("sl-violations")
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+                body: x.body,
+            };
+            Some((op, seen))
+        })
+        .collect();
 
     let mut passed = 0;
     let mut failures = Vec::new();
