@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::TryStreamExt as _;
-use http::header::{ACCEPT, AUTHORIZATION};
+use http::header::{ACCEPT, AUTHORIZATION, USER_AGENT as USER_AGENT_HEADER};
 use http::{HeaderName, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt as _, Empty};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -20,7 +20,7 @@ use intercom_auth_types::{AccessToken, Private};
 use intercom_resources::contacts::ListParams;
 use intercom_resources::models::{ContactList, ContactResponse};
 use intercom_resources::IntercomApi as _;
-use intercom_transport::{Client, RequestOptions};
+use intercom_transport::{Client, RequestOptions, USER_AGENT};
 
 use crate::fixture;
 
@@ -38,6 +38,9 @@ pub const TOTAL_HEADER: &str = "x-bench-total";
 pub enum Which {
     /// hyper-util's pooled client, body collected, `serde_json::from_slice` into the model.
     Raw,
+    /// The same raw client decoding into a plain `#[derive(Deserialize)]` struct of the same
+    /// fields ([`crate::plain::PlainContact`]): the cost of lenient decoding shows separately.
+    RawPlain,
     /// `Client<Private>` and the generated operations.
     Sdk,
 }
@@ -48,8 +51,9 @@ impl std::str::FromStr for Which {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "raw" => Ok(Which::Raw),
+            "raw-plain" => Ok(Which::RawPlain),
             "sdk" => Ok(Which::Sdk),
-            other => Err(format!("unknown client `{other}` (raw|sdk)")),
+            other => Err(format!("unknown client `{other}` (raw|raw-plain|sdk)")),
         }
     }
 }
@@ -84,6 +88,8 @@ impl RawClient {
         let mut builder = Request::get(uri)
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(AUTHORIZATION, self.authorization.clone())
+            // The SDK's headers, so the two send the same request.
+            .header(USER_AGENT_HEADER, HeaderValue::from_static(USER_AGENT))
             .header(
                 HeaderName::from_static("intercom-version"),
                 HeaderValue::from_static("2.16"),
@@ -102,6 +108,15 @@ impl RawClient {
 
     /// `GET /contacts/{id}`, decoded like the SDK's `contacts().get(id)`.
     pub async fn get_contact(&self, id: &str) -> Result<ContactResponse, BoxError> {
+        let body = self.get_bytes(&format!("/contacts/{id}"), None).await?;
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    /// `GET /contacts/{id}` decoded into the plain-derive struct.
+    pub async fn get_contact_plain(
+        &self,
+        id: &str,
+    ) -> Result<crate::plain::PlainContact, BoxError> {
         let body = self.get_bytes(&format!("/contacts/{id}"), None).await?;
         Ok(serde_json::from_slice(&body)?)
     }

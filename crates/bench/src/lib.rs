@@ -14,6 +14,7 @@
 pub mod budget;
 pub mod clients;
 pub mod fixture;
+pub mod plain;
 pub mod server;
 
 /// Peak resident set size of this process in KiB (`VmHWM` in `/proc/self/status`), or 0 where

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! intercom-bench server     [--addr 127.0.0.1:0] [--threads 2] [--total 10000]
-//! intercom-bench throughput --client raw|sdk --url URL [--requests N] [--concurrency C] [--warmup W] [--runs R]
+//! intercom-bench throughput --client raw|raw-plain|sdk --url URL [--requests N] [--concurrency C] [--warmup W] [--runs R]
 //! intercom-bench paging     --client raw|sdk --url URL [--total T] [--per-page 150] [--runs R]
 //! intercom-bench sandbox    [--budget 100] [--window-secs 2] [--threads 2]
 //! intercom-bench budget     --url URL --run-ms MS [--start-ms MS] [--tasks 64] [--op read|create]
@@ -40,7 +40,7 @@ use intercom_bench::{peak_rss_kib, rss_kib};
 fn usage() -> ! {
     eprintln!(
         "usage:\n  intercom-bench server [--addr A] [--threads N] [--total T]\n  \
-         intercom-bench throughput --client raw|sdk --url URL [--requests N] [--concurrency C] [--warmup W] [--runs R]\n  \
+         intercom-bench throughput --client raw|raw-plain|sdk --url URL [--requests N] [--concurrency C] [--warmup W] [--runs R]\n  \
          intercom-bench paging --client raw|sdk --url URL [--total T] [--per-page P] [--runs R]\n  \
          intercom-bench sandbox [--budget B] [--window-secs W] [--threads N]\n  \
          intercom-bench budget --url URL --run-ms MS [--start-ms MS] [--tasks N] [--op read|create] \
@@ -140,13 +140,18 @@ fn throughput(args: &Args) -> Result<serde_json::Value, BoxError> {
     let secs = rt.block_on(async {
         let mut secs = Vec::new();
         match which {
-            Which::Raw => {
+            Which::Raw | Which::RawPlain => {
                 let client = RawClient::new(&url);
                 let op = move |i: u64| {
                     let client = client.clone();
                     async move {
-                        let contact = client.get_contact(&clients::id_for(i)).await?;
-                        std::hint::black_box(contact);
+                        if which == Which::RawPlain {
+                            let contact = client.get_contact_plain(&clients::id_for(i)).await?;
+                            std::hint::black_box(contact);
+                        } else {
+                            let contact = client.get_contact(&clients::id_for(i)).await?;
+                            std::hint::black_box(contact);
+                        }
                         Ok(())
                     }
                 };
@@ -211,7 +216,7 @@ fn paging(args: &Args) -> Result<serde_json::Value, BoxError> {
             let sdk = sdk.clone();
             async move {
                 match which {
-                    Which::Raw => raw.walk(total, per_page).await,
+                    Which::Raw | Which::RawPlain => raw.walk(total, per_page).await,
                     Which::Sdk => clients::sdk_walk(&sdk, total, per_page).await,
                 }
             }

@@ -258,7 +258,14 @@ impl<A: AuthState> Client<A> {
             attempts = Empty,
             elapsed_ms = Empty,
         );
-        self.run(request, authorization).instrument(span).await
+        // A disabled span (nobody listening) is not worth wrapping the pipeline's future for.
+        if span.is_disabled() {
+            self.run(request, authorization, &span).await
+        } else {
+            self.run(request, authorization, &span)
+                .instrument(span.clone())
+                .await
+        }
     }
 
     /// The headers of one hop of one attempt, built afresh each time (cheaper than building
@@ -298,6 +305,7 @@ impl<A: AuthState> Client<A> {
         &self,
         request: ApiRequest,
         authorization: Option<&HeaderValue>,
+        span: &tracing::Span,
     ) -> Result<RawResponse, Error> {
         let shared = &*self.shared;
         let started = Instant::now();
@@ -347,7 +355,6 @@ impl<A: AuthState> Client<A> {
         let max_body = options.max_body_bytes.unwrap_or(shared.max_body_bytes);
         let deadline = clock::deadline_after(started, total);
 
-        let span = tracing::Span::current();
         let mut attempt = 0u32;
         // The clock is read once per attempt (and after every wait), not at every step.
         let mut now = started;
@@ -376,22 +383,25 @@ impl<A: AuthState> Client<A> {
                 status = Empty,
                 elapsed_ms = Empty
             );
-            let outcome = tokio::time::timeout_at(
-                clock::deadline_after(now, budget),
-                self.attempt(&Plan {
-                    request: &request,
-                    authorization,
-                    uri: &uri,
-                    body: &body,
-                    max_body,
-                    follow,
-                    may_repeat,
-                    redact: request.redact_bodies,
-                }),
-            )
-            .instrument(attempt_span.clone())
-            .await
-            .unwrap_or_else(|_| {
+            let plan = Plan {
+                request: &request,
+                authorization,
+                uri: &uri,
+                body: &body,
+                max_body,
+                follow,
+                may_repeat,
+                redact: request.redact_bodies,
+            };
+            let bounded =
+                tokio::time::timeout_at(clock::deadline_after(now, budget), self.attempt(&plan));
+            // As above: no wrapper for a span nobody listens to.
+            let outcome = if attempt_span.is_disabled() {
+                bounded.await
+            } else {
+                bounded.instrument(attempt_span.clone()).await
+            };
+            let outcome = outcome.unwrap_or_else(|_| {
                 Err(Failure {
                     error: self.timeout(phase),
                     // A timed-out request may have been processed.
