@@ -1,4 +1,5 @@
 //! The README's "Test your own code" examples, kept compiling and passing.
+#![allow(clippy::unwrap_used)]
 
 // README example 1 (the sandbox): code under test creates a contact and tags it.
 use intercom_sandbox::Sandbox;
