@@ -3,6 +3,7 @@
 
 mod audit;
 mod bench;
+mod check_deps;
 mod ci;
 mod codegen;
 mod features;
@@ -21,6 +22,8 @@ Tasks:
   bench              benchmarks: raw hyper vs SDK throughput, paging, rate-limit budget use, micro
                      (tables) [--smoke] [--only budget] [--windows W]; --build: clean-build time
                      guard against docs/performance.md [--rounds R]
+  check-deps         the crate graph: dependencies point to lower layers, only the transport
+                     (and the sandbox's server) names hyper among library crates
   ci                 run the CI gate: fmt, clippy, tests, docs, cargo deny (what .ci/run runs)
   codegen            generate crates/resources from the OpenAPI spec [--check] [--report]
   features           cargo features: the facade forwards every resource tag; `cargo check` of the
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
     let result = match task {
         "audit" => audit::run(rest),
         "bench" => bench::run(rest),
+        "check-deps" => check_deps::run(rest),
         "ci" => ci::run(rest),
         "codegen" => codegen::run(rest),
         "features" => features::run(rest),
