@@ -29,6 +29,10 @@ pub fn run(_args: &[String]) -> Result<()> {
     codegen.args(["xtask", "codegen", "--check"]);
     step("generated code is current", codegen)?;
 
+    let mut deps = cargo();
+    deps.args(["xtask", "check-deps"]);
+    step("crate graph", deps)?;
+
     crate::test::run(&[])?;
 
     let mut fuzz = cargo();
