@@ -1,0 +1,156 @@
+//! The sandbox's answers checked against the official description: `prism proxy SPEC SANDBOX`
+//! forwards every operation to the sandbox and stamps what it finds in `sl-violations`.
+//!
+//! This run measures: it prints the operations whose answers Prism found violations in and
+//! fails only when an operation does not get through Prism to the sandbox. Needs
+//! `node_modules/.bin/prism` (`npm ci`) and the spec (`$INTERCOM_OPENAPI_SPEC`, else
+//! `../shared/intercom-openapi/api-2.16.json`); prints SKIPPED without them unless
+//! `INTERCOM_RS_REQUIRE_PRISM=1`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use http::Method;
+use intercom_sandbox::Sandbox;
+use intercom_transport::{ApiRequest, Client, Error};
+use serde_json::Value;
+
+struct Prism(Child);
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn required() -> bool {
+    std::env::var("INTERCOM_RS_REQUIRE_PRISM").is_ok_and(|v| v == "1")
+}
+
+fn fill(template: &str) -> String {
+    template
+        .split('/')
+        .map(|p| if p.starts_with('{') { "1" } else { p })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_answers_through_prism_proxy() {
+    let started = Instant::now();
+    let bin = root().join("node_modules/.bin/prism");
+    let spec = std::env::var_os("INTERCOM_OPENAPI_SPEC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/intercom-openapi/api-2.16.json"));
+    if !bin.exists() || !spec.exists() {
+        assert!(!required(), "prism or the spec is missing");
+        println!(
+            "SKIPPED: prism proxy needs {} and {}",
+            bin.display(),
+            spec.display()
+        );
+        return;
+    }
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("prism-proxy-{port}.log"));
+    let out = std::fs::File::create(&log).unwrap();
+    let _prism = Prism(
+        Command::new(&bin)
+            .args(["proxy", "-p", &port.to_string(), "-h", "127.0.0.1"])
+            .arg(&spec)
+            .arg(sandbox.base_url())
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap(),
+    );
+    let ready = Instant::now();
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("Prism is listening"))
+        || TcpStream::connect(("127.0.0.1", port)).is_err()
+    {
+        assert!(
+            ready.elapsed() < Duration::from_secs(90),
+            "prism did not start; see {}",
+            log.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let client = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .allow_insecure_loopback(true)
+        .max_attempts(1)
+        .build()
+        .unwrap()
+        .with_access_token(sandbox.access_token());
+
+    let mut response_violations = BTreeMap::new();
+    let mut not_through = Vec::new();
+    let operations: Vec<(&str, &str)> = intercom_sandbox::operations().collect();
+    for (method, template) in &operations {
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = ApiRequest::new(method.clone(), template).path(fill(template));
+        if method != Method::GET && method != Method::DELETE {
+            request = request.json(&serde_json::json!({}));
+        }
+        let before = sandbox.requests().len();
+        let result = client.execute(request).await;
+        let headers = match &result {
+            Ok(r) => Some(r.headers.clone()),
+            Err(Error::Api(e)) => Some(e.headers.clone()),
+            Err(_) => None,
+        };
+        // Prism validates the request first and may answer 422 itself (our `{}` bodies lack
+        // required fields); only forwarded requests reach the sandbox and are judged.
+        if sandbox.requests().len() == before {
+            not_through.push(format!("{method} {template}"));
+            continue;
+        }
+        let violations = headers
+            .as_ref()
+            .and_then(|h| h.get("sl-violations"))
+            .and_then(|v| serde_json::from_slice::<Value>(v.as_bytes()).ok())
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default();
+        let in_response: Vec<String> = violations
+            .iter()
+            .filter(|v| v.pointer("/location/0").is_some_and(|f| f == "response"))
+            .map(|v| v["message"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        if !in_response.is_empty() {
+            response_violations.insert(format!("{method} {template}"), in_response);
+        }
+    }
+    let forwarded = operations.len() - not_through.len();
+    println!(
+        "prism proxy: {forwarded}/{} operations forwarded to the sandbox, {} of them with \
+         response violations, {} stopped by Prism's request validation; time {:.1?}",
+        operations.len(),
+        response_violations.len(),
+        not_through.len(),
+        started.elapsed()
+    );
+    for (op, messages) in &response_violations {
+        println!("  {op}: {}", messages.join("; "));
+    }
+    assert!(
+        forwarded > 0,
+        "no request got through prism; see {}",
+        log.display()
+    );
+}
