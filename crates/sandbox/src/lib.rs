@@ -24,8 +24,14 @@
 //! 10-second window, `GET /me`, admins, contacts (CRUD, archive, cursor paging, search with
 //! the query language and its limits, 409 on duplicates, 410 for merged contacts), companies
 //! (numbered pages and scroll), tags, conversations, notes, events, data attributes and the
-//! OAuth code flow (`/oauth`, `/auth/eagle/token`, `/auth/uninstall`). Unknown routes and ids
-//! give Intercom-shaped 404s; malformed input gives Intercom-shaped 400s and never a panic.
+//! OAuth code flow (`/oauth`, `/auth/eagle/token`, `/auth/uninstall`) with state. Every other
+//! operation of the API ([`operations`] lists all 231) answers a schema-shaped sample of its
+//! generated response model. Unknown routes and ids give Intercom-shaped 404s; malformed input
+//! gives Intercom-shaped 400s and never a panic.
+//!
+//! [`SandboxBuilder::fixtures`] loads a workspace's data and [`SandboxHandle::snapshot`]
+//! exports it; [`SandboxBuilder::webhook`] posts signed notifications for changes made
+//! through the API.
 //!
 //! Differences from Intercom worth knowing: search is immediately consistent, dates in search
 //! are matched by calendar day in UTC, and results are ordered by creation unless a `sort` is
