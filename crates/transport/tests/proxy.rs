@@ -117,6 +117,41 @@ async fn explicit_credentials_win_and_a_refusing_proxy_is_a_typed_error_not_retr
 }
 
 #[tokio::test]
+async fn a_redirect_to_another_origin_through_the_proxy_drops_authorization() {
+    let pki = Pki::new();
+    let other = net::serve(Some(net::server_config(&pki, &ServerTls::default()))).await;
+    // Same host, another port: another origin.
+    let origin = net::serve_with(
+        Some(net::server_config(&pki, &ServerTls::default())),
+        Some(format!("https://localhost:{}/elsewhere", other.addr.port())),
+    )
+    .await;
+    let proxy = net::proxy(None).await;
+    let client = build(
+        Client::builder()
+            .add_root_certificates_pem(&pki.ca_pem)
+            .proxy(proxy.url())
+            .follow_redirects(true),
+        &origin.https_url(),
+    );
+    let me: serde_json::Value = client.send(ApiRequest::get("/me")).await.unwrap();
+    assert_eq!(me["type"], "admin");
+    let first = origin.requests();
+    assert_eq!(first.len(), 1);
+    assert!(first[0].authorization.is_some(), "the origin got the token");
+    let second = other.requests();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].authorization, None, "the other origin did not");
+    // Both hops went through the proxy, each in its own tunnel, and it saw no token.
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 2);
+    assert!(seen[1]
+        .head
+        .starts_with(&format!("CONNECT localhost:{} ", other.addr.port())));
+    assert!(seen.iter().all(|s| !contains(&s.client_bytes, TOKEN)));
+}
+
+#[tokio::test]
 async fn no_proxy_hosts_bypass_the_proxy() {
     let pki = Pki::new();
     let server = net::serve(Some(net::server_config(&pki, &ServerTls::default()))).await;

@@ -164,6 +164,11 @@ impl Server {
 
 /// Starts a server: TLS when `tls` is given, plain HTTP otherwise.
 pub async fn serve(tls: Option<rustls::ServerConfig>) -> Server {
+    serve_with(tls, None).await
+}
+
+/// Like [`serve`], answering every request with `302 Found` to `redirect` when given.
+pub async fn serve_with(tls: Option<rustls::ServerConfig>, redirect: Option<String>) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -184,18 +189,19 @@ pub async fn serve(tls: Option<rustls::ServerConfig>) -> Server {
             let seen = seen2.clone();
             let fails = fails2.clone();
             let acceptor = acceptor.clone();
+            let redirect = redirect.clone();
             tokio::spawn(async move {
                 match acceptor {
                     Some(acceptor) => match acceptor.accept(tcp).await {
                         Ok(stream) => {
                             let client_cert = stream.get_ref().1.peer_certificates().is_some();
-                            serve_conn(TokioIo::new(stream), seen, id, client_cert).await
+                            serve_conn(TokioIo::new(stream), seen, id, client_cert, redirect).await
                         }
                         Err(_) => {
                             fails.fetch_add(1, Ordering::SeqCst);
                         }
                     },
-                    None => serve_conn(TokioIo::new(tcp), seen, id, false).await,
+                    None => serve_conn(TokioIo::new(tcp), seen, id, false, redirect).await,
                 }
             });
         }
@@ -208,8 +214,13 @@ pub async fn serve(tls: Option<rustls::ServerConfig>) -> Server {
     }
 }
 
-async fn serve_conn<I>(io: I, seen: Arc<Mutex<Vec<Seen>>>, id: usize, client_cert: bool)
-where
+async fn serve_conn<I>(
+    io: I,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    id: usize,
+    client_cert: bool,
+    redirect: Option<String>,
+) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let service = service_fn(move |req: http::Request<hyper::body::Incoming>| {
@@ -227,13 +238,21 @@ where
             connection: id,
             client_cert,
         });
+        let redirect = redirect.clone();
         async move {
-            let response = http::Response::builder()
-                .header("content-type", "application/json")
-                .body(Full::new(Bytes::from_static(
-                    br#"{"type":"admin","id":"1"}"#,
-                )))
-                .unwrap();
+            let response = match redirect {
+                Some(location) => http::Response::builder()
+                    .status(302)
+                    .header("location", location)
+                    .body(Full::new(Bytes::new()))
+                    .unwrap(),
+                None => http::Response::builder()
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from_static(
+                        br#"{"type":"admin","id":"1"}"#,
+                    )))
+                    .unwrap(),
+            };
             Ok::<_, Infallible>(response)
         }
     });
