@@ -314,10 +314,13 @@ async fn serve_sandbox(args: SandboxArgs, verbose: u8) -> Result<(), Failure> {
     if let Some(path) = &args.fixtures {
         builder = builder.fixtures(path.as_path());
     }
-    let sandbox = builder
-        .start()
-        .await
-        .map_err(|e| Failure::usage(format!("could not start the sandbox: {e}")))?;
+    let sandbox = builder.start().await.map_err(|e| match e {
+        // A port that cannot be bound is a transport failure; bad fixtures are usage.
+        intercom_sandbox::StartError::Bind(_) => {
+            Failure::transport(format!("could not start the sandbox: {e}"))
+        }
+        _ => Failure::usage(format!("could not start the sandbox: {e}")),
+    })?;
     // Sandbox credentials are generated test data, not secrets: printing them is the point.
     output::json(&serde_json::json!({
         "base_url": sandbox.base_url(),
