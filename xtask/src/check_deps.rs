@@ -46,7 +46,8 @@ const HYPER_EXCEPTIONS: &[(&str, &str)] = &[
     ),
     (
         "intercom-sandbox",
-        "a local Intercom: it serves HTTP (hyper's server side) and never sends a request",
+        "a local Intercom: it serves HTTP and posts its webhooks to loopback URLs only; it \
+         never holds a token for anything but itself",
     ),
 ];
 
