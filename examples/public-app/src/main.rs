@@ -7,7 +7,8 @@
 //!
 //! The walk-through plays the admin's browser: it opens `/install`, passes the sandbox's
 //! consent page, lands on `/callback` (the token is exchanged and stored sealed in SQLite),
-//! lists the workspace's contacts with the stored token, receives a signed webhook, and
+//! lists the workspace's contacts with the stored token, creates one and receives the
+//! sandbox's signed `contact.user.created` webhook (a forged one is refused), and
 //! uninstalls (the workspace revokes the token, Intercom's uninstall notification arrives and
 //! is confirmed with `GET /me`).
 //!
@@ -19,28 +20,37 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use bytes::Bytes;
 use http::{header, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use intercom_app::{Clients, Keyring, SqlTokenStore, TokenStore};
-use intercom_auth_types::{sign_hub_signature, CookieKey, EncryptionKey, OAuthApp};
+use intercom_auth_types::{CookieKey, EncryptionKey, OAuthApp};
 use intercom_axum::{PublicApp, VerifiedWebhook};
-use intercom_sandbox::{Sandbox, SandboxHandle};
+use intercom_sandbox::Sandbox;
 use intercom_transport::{ApiRequest, Client};
+use tokio::sync::mpsc;
 
 type Http = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>;
 type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
 
 const KEY_ENV: &str = "INTERCOM_APP_ENCRYPTION_KEY";
 
-async fn on_webhook(hook: VerifiedWebhook) -> &'static str {
+/// Topics of the verified notifications, for the walk-through to wait on.
+type Received = mpsc::UnboundedSender<String>;
+
+async fn on_webhook(
+    Extension(received): Extension<Received>,
+    hook: VerifiedWebhook,
+) -> &'static str {
     println!(
         "  webhook received: topic {} for workspace {} (item {})",
         hook.notification.topic, hook.notification.app_id, hook.item["id"]
     );
+    // Nobody waits in `--serve` mode once the walk-through is over: a closed channel is fine.
+    let _ = received.send(hook.notification.topic.clone());
     "ok"
 }
 
@@ -57,7 +67,13 @@ async fn main() -> Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let callback = format!("http://{addr}/callback");
-    let sandbox = Sandbox::builder().redirect_uri(&callback).start().await?;
+    // The sandbox plays Intercom's webhook sender too: contact changes made through the API are
+    // posted, signed with the app's client secret, to the app's webhook route.
+    let sandbox = Sandbox::builder()
+        .redirect_uri(&callback)
+        .webhook(format!("http://{addr}/webhooks"), ["contact.*"])
+        .start()
+        .await?;
     println!("sandbox (playing Intercom) at {}", sandbox.base_url());
 
     let key = match std::env::var_os(KEY_ENV) {
@@ -90,6 +106,7 @@ async fn main() -> Result<()> {
     .secure_cookies(false)
     .success_page("/installed")
     .build();
+    let (received_tx, received) = mpsc::unbounded_channel::<String>();
     let router = Router::new()
         .merge(PublicApp::routes())
         .route("/", get(home))
@@ -98,6 +115,7 @@ async fn main() -> Result<()> {
             get(|| async { "Installed. You can close this page." }),
         )
         .route("/webhooks", post(on_webhook))
+        .layer(Extension(received_tx))
         .with_state(app.clone());
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     println!("public app at http://{addr}/");
@@ -106,7 +124,7 @@ async fn main() -> Result<()> {
         println!("open http://{addr}/install in a browser; Ctrl-C to stop");
         tokio::signal::ctrl_c().await?;
     } else {
-        walk_through(addr, &sandbox, &app, store.as_ref()).await?;
+        walk_through(addr, &app, store.as_ref(), received).await?;
     }
     server.abort();
     sandbox.shutdown().await;
@@ -119,9 +137,9 @@ async fn main() -> Result<()> {
 
 async fn walk_through(
     addr: SocketAddr,
-    sandbox: &SandboxHandle,
     app: &PublicApp,
     store: &SqlTokenStore,
+    mut received: mpsc::UnboundedReceiver<String>,
 ) -> Result<()> {
     let http: Http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
         .build(HttpConnector::new());
@@ -177,20 +195,27 @@ async fn walk_through(
     }
 
     println!("\n3. receive a signed webhook");
+    let created: serde_json::Value = tenant
+        .send(ApiRequest::post("/contacts").json(&serde_json::json!({
+            "role": "user",
+            "email": "new.customer@example.com",
+            "name": "New Customer",
+        })))
+        .await?;
+    println!(
+        "  created contact {} through the API",
+        created["id"].as_str().unwrap_or("?")
+    );
+    let topic = tokio::time::timeout(std::time::Duration::from_secs(10), received.recv())
+        .await
+        .map_err(|_| "the sandbox's webhook did not arrive within 10 s")?
+        .ok_or("the webhook channel closed")?;
+    println!("  delivered by the sandbox and verified: {topic}");
+    // A notification nobody signed with the client secret never reaches the handler.
     let body = format!(
-        r#"{{"type":"notification_event","app_id":"{workspace}","id":"notif_demo","topic":"contact.user.created","created_at":1767225600,"data":{{"type":"notification_event_data","item":{{"type":"contact","id":"demo"}}}}}}"#
+        r#"{{"type":"notification_event","app_id":"{workspace}","id":"notif_forged","topic":"contact.user.created","created_at":1767225600,"data":{{"type":"notification_event_data","item":{{"type":"contact","id":"forged"}}}}}}"#
     )
     .into_bytes();
-    let signature = sign_hub_signature(&sandbox.client_secret(), &body);
-    let reply = send(
-        &http,
-        Method::POST,
-        &local("/webhooks"),
-        &[("x-hub-signature", &signature)],
-        body.clone(),
-    )
-    .await?;
-    println!("  signed: {}", reply.status());
     let forged = send(
         &http,
         Method::POST,

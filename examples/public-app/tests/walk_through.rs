@@ -18,7 +18,7 @@ fn the_readme_command_walks_through_the_whole_flow() {
         "stored the token of workspace",
         "contacts on the first page",
         "webhook received: topic contact.user.created",
-        "signed: 200 OK",
+        "delivered by the sandbox and verified: contact.user.created",
         "forged signature: 401 Unauthorized",
         "deletes nothing: stored = true",
         "deleted = true",
