@@ -1,4 +1,4 @@
-//! The OAuth flow over a real loopback socket (issue 5): the exchange's exact form body and
+//! The OAuth flow over a real loopback socket: the exchange's exact form body and
 //! headers, state mismatch, a replayed state and a tampered callback.
 
 use intercom_auth_types::{

@@ -1,4 +1,4 @@
-//! Properties of the bearer token types (issue 2): valid tokens become exactly
+//! Properties of the bearer token types: valid tokens become exactly
 //! `Bearer <token>`, sensitive and redacted; anything with a forbidden byte is refused without
 //! being echoed. 1,000 cases per property unless `PROPTEST_CASES` says otherwise.
 

@@ -1,4 +1,4 @@
-//! Budget utilisation (issue 18): how much of a rate-limit budget a client (or a fleet of
+//! Budget utilisation: how much of a rate-limit budget a client (or a fleet of
 //! processes) turns into successful calls, and what it pays for that in waiting.
 //!
 //! The sandbox (`intercom-sandbox`, in its own process: the `sandbox` role of the binary)

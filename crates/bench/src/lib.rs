@@ -5,7 +5,7 @@
 //!
 //! * [`server`]: a canned loopback Intercom (`/me`, `/contacts/{id}`, cursor-paged `/contacts`).
 //! * [`clients`]: the raw hyper-util comparator and the SDK, doing the same work.
-//! * [`budget`]: clients against the sandbox's rate limit, counting every answer (issue 18).
+//! * [`budget`]: clients against the sandbox's rate limit, counting every answer.
 //! * the `intercom-bench` binary runs one client per process (so peak RSS is per client) and
 //!   prints one `RESULT {json}` line; `cargo xtask bench` drives it and prints the tables.
 //! * `benches/micro.rs`: criterion micro-benchmarks.

@@ -1,4 +1,4 @@
-//! The OAuth code exchange and revocation as sent on the wire (issue 5), through a recording
+//! The OAuth code exchange and revocation as sent on the wire, through a recording
 //! in-memory transport: exact method, path, headers and form body; typed failures; nothing
 //! secret in errors or logs.
 

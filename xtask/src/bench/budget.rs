@@ -1,4 +1,4 @@
-//! Budget utilisation (issue 18): how much of the sandbox's rate-limit budget the SDK turns into
+//! Budget utilisation: how much of the sandbox's rate-limit budget the SDK turns into
 //! successful calls, with how many 429s and how much waiting.
 //!
 //! Each scenario gets a fresh sandbox process (`intercom-bench sandbox`: 100 requests per
