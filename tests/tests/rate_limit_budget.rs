@@ -108,10 +108,7 @@ async fn sixty_four_readers_get_no_429() {
 async fn sixty_four_writers_get_no_429() {
     let (sandbox, client) = setup().await;
     let (calls, failures) = hammer(&client, |client, n| async move {
-        let body = CreateContactRequest {
-            email: Some(format!("bulk-{n}@example.com")),
-            ..Default::default()
-        };
+        let body = CreateContactRequest::new().with_email(format!("bulk-{n}@example.com"));
         client.contacts().create(&body).await.map(|_| ())
     })
     .await;

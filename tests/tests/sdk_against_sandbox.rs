@@ -70,12 +70,10 @@ fn client(
 }
 
 fn new_contact(email: &str, role: &str, name: &str) -> CreateContactRequest {
-    CreateContactRequest {
-        email: Some(email.into()),
-        role: Some(role.into()),
-        name: Some(name.into()),
-        ..Default::default()
-    }
+    CreateContactRequest::new()
+        .with_email(email)
+        .with_role(role)
+        .with_name(name)
 }
 
 fn api_code(error: &Error) -> ErrorCode {
@@ -184,13 +182,9 @@ async fn typed_search_with_and_or_and_limits_checked_before_sending() {
         assert_eq!(created.email.as_deref(), Some(email));
         ids.insert(name, created.id.unwrap());
     }
-    let search = |query: Query<_>, per_page: i64| ContactSearchRequest {
-        query: query.build().unwrap(),
-        pagination: Some(StartingAfterPaging {
-            per_page: Some(per_page),
-            starting_after: None,
-        }),
-        ..Default::default()
+    let search = |query: Query<_>, per_page: i64| {
+        ContactSearchRequest::new(query.build().unwrap())
+            .with_pagination(StartingAfterPaging::new().with_per_page(per_page))
     };
     let typed = || Query::filter(ContactField::Email, Operator::EndsWith, "@typed.test");
 

@@ -234,10 +234,8 @@ async fn call(
     match op {
         Op::Read => client.admins().me().await.map(drop),
         Op::Create => {
-            let body = CreateContactRequest {
-                email: Some(format!("bench-{worker}-{n}@example.com")),
-                ..Default::default()
-            };
+            let body =
+                CreateContactRequest::new().with_email(format!("bench-{worker}-{n}@example.com"));
             client.contacts().create(&body).await.map(drop)
         }
     }

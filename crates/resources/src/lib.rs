@@ -63,7 +63,7 @@
 //!     Query::gt(ConversationField::CreatedAt, 1_700_000_000),
 //! ])
 //! .build()?;
-//! let body = SearchRequest { query, pagination: None };
+//! let body = SearchRequest::new(query);
 //! let mut found = client.conversations().search_all(&body, &Default::default());
 //! while let Some(conversation) = found.try_next().await? {
 //!     println!("{:?}: {:?}", conversation.id, conversation.title);
@@ -82,14 +82,9 @@
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::builder().build()?.with_access_token(AccessToken::from_env()?);
-//! let body = CreateTicketBody {
-//!     ticket_type_id: "1234".into(),
-//!     contacts: vec![CreateTicketRequestContactsItem {
-//!         email: Some("jane@example.com".into()),
-//!         ..Default::default()
-//!     }],
-//!     ..Default::default()
-//! };
+//! // Required fields are arguments of `new`, in the order the spec lists them.
+//! let contact = CreateTicketRequestContactsItem::new().with_email("jane@example.com");
+//! let body = CreateTicketBody::new("1234", vec![contact]);
 //! let ticket = client.tickets().create(&body).await?;
 //! println!("created ticket {:?}", ticket.id);
 //! # Ok(())

@@ -126,13 +126,8 @@ async fn search_stream_puts_the_cursor_in_the_body() {
     ])
     .build()
     .expect("valid query");
-    let request = SearchRequest {
-        query,
-        pagination: Some(StartingAfterPaging {
-            per_page: Some(5),
-            starting_after: None,
-        }),
-    };
+    let request =
+        SearchRequest::new(query).with_pagination(StartingAfterPaging::new().with_per_page(5));
     let found: Vec<_> = client
         .conversations()
         .search_all(&request, &Default::default())

@@ -69,15 +69,15 @@ impl ErrorReply {
 
     /// The `error.list` body (the generated `Error` model).
     pub(crate) fn body(&self, request_id: &str) -> models::Error {
-        models::Error {
+        fill!(models::Error {
             type_: "error.list".into(),
             request_id: Some(request_id.to_owned()),
-            errors: vec![models::ErrorErrorsItem {
+            errors: vec![fill!(models::ErrorErrorsItem {
                 code: self.code.clone(),
                 message: Some(self.message.clone()),
                 field: self.field.clone(),
-            }],
-        }
+            })],
+        })
     }
 }
 

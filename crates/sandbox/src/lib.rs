@@ -51,6 +51,19 @@
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 #![recursion_limit = "256"]
 
+/// A generated (`#[non_exhaustive]`, defaulted) model with the listed fields set:
+/// `fill!(models::Admin { id: Some(id), ..Default::default() })`.
+macro_rules! fill {
+    ($ty:path { $($field:ident : $value:expr,)* ..Default::default() }) => {
+        fill!($ty { $($field: $value),* })
+    };
+    ($ty:path { $($field:ident : $value:expr),* $(,)? }) => {{
+        let mut value = <$ty>::default();
+        $(value.$field = $value;)*
+        value
+    }};
+}
+
 mod errors;
 mod faults;
 mod fixtures;

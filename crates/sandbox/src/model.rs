@@ -49,7 +49,7 @@ pub(crate) fn to_json<T: Serialize>(model: &T) -> Result<Value, ErrorReply> {
 
 /// `admin` (GET /admins, GET /admins/{id}).
 pub(crate) fn admin(a: &Admin) -> models::Admin {
-    models::Admin {
+    fill!(models::Admin {
         type_: s("admin"),
         id: Some(a.id.clone()),
         name: Some(a.name.clone()),
@@ -61,20 +61,20 @@ pub(crate) fn admin(a: &Admin) -> models::Admin {
         team_ids: Some(Vec::new()),
         avatar: s(DEFAULT_AVATAR),
         ..Default::default()
-    }
+    })
 }
 
 /// `admin.list` (GET /admins).
 pub(crate) fn admin_list(state: &State) -> models::AdminList {
-    models::AdminList {
+    fill!(models::AdminList {
         type_: s("admin.list"),
         admins: Some(state.admins.iter().map(admin).collect()),
-    }
+    })
 }
 
 /// `admin_with_app` (GET /me).
 pub(crate) fn me(state: &State, a: &Admin) -> models::AdminWithApp {
-    models::AdminWithApp {
+    fill!(models::AdminWithApp {
         type_: s("admin"),
         id: Some(a.id.clone()),
         name: Some(a.name.clone()),
@@ -85,11 +85,11 @@ pub(crate) fn me(state: &State, a: &Admin) -> models::AdminWithApp {
         has_inbox_seat: Some(true),
         team_ids: Some(Vec::new()),
         email_verified: Some(true),
-        avatar: Some(models::AdminWithAppAvatar {
+        avatar: Some(fill!(models::AdminWithAppAvatar {
             type_: s("avatar"),
             image_url: s(DEFAULT_AVATAR),
-        }),
-        app: Some(models::App {
+        })),
+        app: Some(fill!(models::App {
             type_: s("app"),
             id_code: Some(state.app_id.clone()),
             name: s("Intercom sandbox"),
@@ -97,16 +97,16 @@ pub(crate) fn me(state: &State, a: &Admin) -> models::AdminWithApp {
             identity_verification: Some(false),
             timezone: s("Etc/UTC"),
             region: s("US"),
-        }),
-    }
+        })),
+    })
 }
 
 fn addressable(kind: &str, id: &str, url: String) -> models::AddressableList {
-    models::AddressableList {
+    fill!(models::AddressableList {
         type_: s(kind),
         id: Some(id.to_owned()),
         url: Some(url),
-    }
+    })
 }
 
 /// `contact` (list and search items).
@@ -131,10 +131,12 @@ pub(crate) fn contact(state: &State, c: &Contact) -> models::Contact {
         .company_ids
         .iter()
         .take(NESTED_LIMIT)
-        .map(|id| models::CompanyData {
-            type_: s("company"),
-            id: Some(id.clone()),
-            url: Some(format!("/companies/{id}")),
+        .map(|id| {
+            fill!(models::CompanyData {
+                type_: s("company"),
+                id: Some(id.clone()),
+                url: Some(format!("/companies/{id}")),
+            })
         })
         .collect();
     let email_domain = c
@@ -142,25 +144,25 @@ pub(crate) fn contact(state: &State, c: &Contact) -> models::Contact {
         .as_deref()
         .and_then(|e| e.rsplit_once('@'))
         .map(|(_, d)| d.to_owned());
-    models::Contact {
+    fill!(models::Contact {
         type_: s("contact"),
         id: Some(c.id.clone()),
         workspace_id: Some(state.app_id.clone()),
         external_id: c.external_id.clone(),
         role: Some(c.role.clone()),
         email: c.email.clone(),
-        email_domain,
+        email_domain: email_domain,
         phone: c.phone.clone(),
         name: c.name.clone(),
-        avatar: c.avatar.as_ref().map(|url| models::ContactAvatar {
+        avatar: c.avatar.as_ref().map(|url| fill!(models::ContactAvatar {
             type_: s("avatar"),
             image_url: Some(url.clone()),
-        }),
+        })),
         // The 2.16 schema declares `owner_id` a string.
         owner_id: c.owner_id.map(|id| id.to_string()),
-        social_profiles: Some(models::ContactSocialProfiles {
+        social_profiles: Some(fill!(models::ContactSocialProfiles {
             data: Some(Vec::new()),
-        }),
+        })),
         has_hard_bounced: Some(false),
         marked_email_as_spam: Some(false),
         unsubscribed_from_emails: Some(c.unsubscribed_from_emails),
@@ -168,33 +170,33 @@ pub(crate) fn contact(state: &State, c: &Contact) -> models::Contact {
         updated_at: ts(c.updated_at),
         signed_up_at: c.signed_up_at.and_then(ts),
         last_seen_at: c.last_seen_at.and_then(ts),
-        location: Some(models::ContactLocation {
+        location: Some(fill!(models::ContactLocation {
             type_: s("location"),
             country: c.country.clone(),
             region: None,
             city: c.city.clone(),
-        }),
+        })),
         custom_attributes: Some(Value::Object(c.custom_attributes.clone())),
-        tags: Some(models::ContactTags {
+        tags: Some(fill!(models::ContactTags {
             data: Some(tags),
             url: Some(format!("/contacts/{}/tags", c.id)),
             total_count: count(c.tags.len()),
             has_more: Some(c.tags.len() > NESTED_LIMIT),
-        }),
-        notes: Some(models::ContactNotes {
+        })),
+        notes: Some(fill!(models::ContactNotes {
             data: Some(note_refs),
             url: Some(format!("/contacts/{}/notes", c.id)),
             total_count: count(notes.len()),
             has_more: Some(notes.len() > NESTED_LIMIT),
-        }),
-        companies: Some(models::ContactCompanies {
+        })),
+        companies: Some(fill!(models::ContactCompanies {
             data: Some(companies),
             url: Some(format!("/contacts/{}/companies", c.id)),
             total_count: count(c.company_ids.len()),
             has_more: Some(c.company_ids.len() > NESTED_LIMIT),
-        }),
+        })),
         ..Default::default()
-    }
+    })
 }
 
 /// `contact` as JSON, with what Intercom sends beyond the model: the nested lists
@@ -226,8 +228,8 @@ pub(crate) fn contact_list(list: &models::ContactList) -> Result<Value, ErrorRep
 }
 
 /// `contact` as returned by get, create and update (`CreateContactResponse`, a `contact`
-/// plus `enabled_push_messaging`). Destructured field by field so that a field added to the
-/// model fails to compile here instead of being dropped.
+/// plus `enabled_push_messaging`). Destructured field by field; the models are
+/// `#[non_exhaustive]`, so a field added to the spec is dropped here until it is listed.
 pub(crate) fn contact_response(state: &State, c: &Contact) -> Result<Value, ErrorReply> {
     let models::Contact {
         android_app_name,
@@ -276,56 +278,57 @@ pub(crate) fn contact_response(state: &State, c: &Contact) -> Result<Value, Erro
         unsubscribed_from_emails,
         updated_at,
         workspace_id,
+        ..
     } = contact(state, c);
-    let response = models::ContactResponse {
-        android_app_name,
-        android_app_version,
-        android_device,
-        android_last_seen_at,
-        android_os_version,
-        android_sdk_version,
-        avatar,
-        browser,
-        browser_language,
-        browser_version,
-        companies,
-        created_at,
-        custom_attributes,
-        email,
-        email_domain,
+    let response = fill!(models::ContactResponse {
+        android_app_name: android_app_name,
+        android_app_version: android_app_version,
+        android_device: android_device,
+        android_last_seen_at: android_last_seen_at,
+        android_os_version: android_os_version,
+        android_sdk_version: android_sdk_version,
+        avatar: avatar,
+        browser: browser,
+        browser_language: browser_language,
+        browser_version: browser_version,
+        companies: companies,
+        created_at: created_at,
+        custom_attributes: custom_attributes,
+        email: email,
+        email_domain: email_domain,
         enabled_push_messaging: None,
-        external_id,
-        has_hard_bounced,
-        id,
-        ios_app_name,
-        ios_app_version,
-        ios_device,
-        ios_last_seen_at,
-        ios_os_version,
-        ios_sdk_version,
-        language_override,
-        last_contacted_at,
-        last_email_clicked_at,
-        last_email_opened_at,
-        last_replied_at,
-        last_seen_at,
-        location,
-        marked_email_as_spam,
-        merge_history,
-        name,
-        notes,
-        os,
-        owner_id,
-        phone,
-        role,
-        signed_up_at,
-        social_profiles,
-        tags,
-        type_,
-        unsubscribed_from_emails,
-        updated_at,
-        workspace_id,
-    };
+        external_id: external_id,
+        has_hard_bounced: has_hard_bounced,
+        id: id,
+        ios_app_name: ios_app_name,
+        ios_app_version: ios_app_version,
+        ios_device: ios_device,
+        ios_last_seen_at: ios_last_seen_at,
+        ios_os_version: ios_os_version,
+        ios_sdk_version: ios_sdk_version,
+        language_override: language_override,
+        last_contacted_at: last_contacted_at,
+        last_email_clicked_at: last_email_clicked_at,
+        last_email_opened_at: last_email_opened_at,
+        last_replied_at: last_replied_at,
+        last_seen_at: last_seen_at,
+        location: location,
+        marked_email_as_spam: marked_email_as_spam,
+        merge_history: merge_history,
+        name: name,
+        notes: notes,
+        os: os,
+        owner_id: owner_id,
+        phone: phone,
+        role: role,
+        signed_up_at: signed_up_at,
+        social_profiles: social_profiles,
+        tags: tags,
+        type_: type_,
+        unsubscribed_from_emails: unsubscribed_from_emails,
+        updated_at: updated_at,
+        workspace_id: workspace_id,
+    });
     let mut value = to_json(&response)?;
     add_list_types(&mut value);
     Ok(value)
@@ -333,31 +336,31 @@ pub(crate) fn contact_response(state: &State, c: &Contact) -> Result<Value, Erro
 
 /// `contact_deleted` (DELETE /contacts/{id}).
 pub(crate) fn contact_deleted(c: &Contact) -> models::ContactDeleted {
-    models::ContactDeleted {
+    fill!(models::ContactDeleted {
         type_: s("contact"),
         id: Some(c.id.clone()),
         external_id: c.external_id.clone(),
         deleted: Some(true),
-    }
+    })
 }
 
 /// `contact_archived` / `contact_unarchived` (POST /contacts/{id}/(un)archive): the two
 /// schemas have the same fields.
 pub(crate) fn contact_archived(c: &Contact) -> Result<Value, ErrorReply> {
     if c.archived {
-        to_json(&models::ContactArchived {
+        to_json(&fill!(models::ContactArchived {
             type_: s("contact"),
             id: Some(c.id.clone()),
             external_id: c.external_id.clone(),
             archived: Some(true),
-        })
+        }))
     } else {
-        to_json(&models::ContactUnarchived {
+        to_json(&fill!(models::ContactUnarchived {
             type_: s("contact"),
             id: Some(c.id.clone()),
             external_id: c.external_id.clone(),
             archived: Some(false),
-        })
+        }))
     }
 }
 
@@ -368,7 +371,7 @@ pub(crate) fn company(state: &State, c: &Company) -> models::Company {
         .iter()
         .filter(|p| p.company_ids.contains(&c.id))
         .count();
-    models::Company {
+    fill!(models::Company {
         type_: s("company"),
         id: Some(c.id.clone()),
         company_id: Some(c.company_id.clone()),
@@ -383,54 +386,54 @@ pub(crate) fn company(state: &State, c: &Company) -> models::Company {
         monthly_spend: Some(c.monthly_spend),
         session_count: Some(c.session_count),
         user_count: count(user_count),
-        tags: Some(models::CompanyTags {
+        tags: Some(fill!(models::CompanyTags {
             type_: s("tag.list"),
             tags: Some(Vec::new()),
-        }),
-        segments: Some(models::CompanySegments {
+        })),
+        segments: Some(fill!(models::CompanySegments {
             type_: s("segment.list"),
             segments: Some(Vec::new()),
-        }),
-        plan: c.plan.as_ref().map(|name| models::CompanyPlan {
+        })),
+        plan: c.plan.as_ref().map(|name| fill!(models::CompanyPlan {
             type_: s("plan"),
             id: Some(format!("plan-{name}")),
             name: Some(name.clone()),
-        }),
+        })),
         custom_attributes: Some(c.custom_attributes.clone()),
         ..Default::default()
-    }
+    })
 }
 
 /// `tag` without `applied_*` (GET /tags, GET /contacts/{id}/tags).
 pub(crate) fn tag(id: &str, name: &str) -> models::Tag {
-    models::Tag {
+    fill!(models::Tag {
         type_: s("tag"),
         id: s(id),
         name: s(name),
         ..Default::default()
-    }
+    })
 }
 
 /// `tag_list`.
 pub(crate) fn tag_list(tags: Vec<models::Tag>) -> models::TagList {
-    models::TagList {
+    fill!(models::TagList {
         type_: s("list"),
         data: Some(tags),
-    }
+    })
 }
 
 /// `tag` as attached to a contact, with `applied_at` and `applied_by`.
 pub(crate) fn contact_tag(state: &State, t: &AppliedTag) -> models::Tag {
-    models::Tag {
+    fill!(models::Tag {
         type_: s("tag"),
         id: Some(t.tag_id.clone()),
         name: state.tag(&t.tag_id).map(|t| t.name.clone()),
         applied_at: ts(t.applied_at),
-        applied_by: Some(models::Reference {
+        applied_by: Some(fill!(models::Reference {
             type_: s("admin"),
             id: Some(t.admin_id.clone()),
-        }),
-    }
+        })),
+    })
 }
 
 /// (type, id, name, email) of a message author.
@@ -459,7 +462,7 @@ fn author(state: &State, kind: &str, id: &str) -> (String, Option<String>, Optio
 
 fn part(state: &State, p: &Part) -> models::ConversationPart {
     let (kind, name, email) = author(state, &p.author_type, &p.author_id);
-    models::ConversationPart {
+    fill!(models::ConversationPart {
         type_: s("conversation_part"),
         id: Some(p.id.clone()),
         part_type: Some(p.part_type.clone()),
@@ -467,17 +470,17 @@ fn part(state: &State, p: &Part) -> models::ConversationPart {
         created_at: ts(p.created_at),
         updated_at: ts(p.created_at),
         notified_at: ts(p.created_at),
-        author: Some(models::ConversationPartAuthor {
+        author: Some(fill!(models::ConversationPartAuthor {
             type_: Some(kind),
             id: Some(p.author_id.clone()),
-            name,
-            email,
+            name: name,
+            email: email,
             ..Default::default()
-        }),
+        })),
         attachments: Some(Vec::new()),
         redacted: Some(false),
         ..Default::default()
-    }
+    })
 }
 
 /// `conversation` with its parts (GET /conversations/{id}, POST …/reply).
@@ -489,7 +492,7 @@ pub(crate) fn conversation(state: &State, c: &Conversation) -> models::Conversat
         .and_then(|p| p.external_id.clone());
     let (kind, name, email) = author(state, &c.author_type, &c.author_id);
     let state_name = if c.open { "open" } else { "closed" };
-    models::Conversation {
+    fill!(models::Conversation {
         type_: s("conversation"),
         id: Some(c.id.clone()),
         created_at: ts(c.created_at),
@@ -500,53 +503,53 @@ pub(crate) fn conversation(state: &State, c: &Conversation) -> models::Conversat
         read: Some(c.read),
         priority: Some(models::ConversationPriority::None),
         admin_assignee_id: c.admin_assignee_id.map(|id| id.to_string()),
-        tags: Some(models::Tags {
+        tags: Some(fill!(models::Tags {
             type_: s("tag.list"),
             tags: Some(Vec::new()),
-        }),
-        source: Some(models::ConversationSource {
+        })),
+        source: Some(fill!(models::ConversationSource {
             type_: s("conversation"),
             id: Some(c.source_id.clone()),
             delivered_as: Some(c.delivered_as.clone()),
             subject: Some(c.subject.clone()),
             body: Some(c.body.clone()),
-            author: Some(models::ConversationSourceAuthor {
+            author: Some(fill!(models::ConversationSourceAuthor {
                 type_: Some(kind),
                 id: Some(c.author_id.clone()),
-                name,
-                email,
-            }),
+                name: name,
+                email: email,
+            })),
             attachments: Some(Vec::new()),
             redacted: Some(false),
             ..Default::default()
-        }),
-        contacts: Some(models::ConversationContacts {
+        })),
+        contacts: Some(fill!(models::ConversationContacts {
             type_: s("contact.list"),
-            contacts: Some(vec![models::ContactReference {
+            contacts: Some(vec![fill!(models::ContactReference {
                 type_: s("contact"),
                 id: Some(c.contact_id.clone()),
-                external_id,
-            }]),
-        }),
-        teammates: Some(models::ConversationTeammates {
+                external_id: external_id,
+            })]),
+        })),
+        teammates: Some(fill!(models::ConversationTeammates {
             type_: s("admin.list"),
             teammates: Some(Vec::new()),
-        }),
+        })),
         custom_attributes: Some(models::CustomAttributes::new()),
-        linked_objects: Some(models::LinkedObjectList {
+        linked_objects: Some(fill!(models::LinkedObjectList {
             type_: s("list"),
             data: Some(Vec::new()),
             total_count: Some(0),
             has_more: Some(false),
-        }),
+        })),
         ai_agent_participated: Some(false),
-        conversation_parts: Some(models::ConversationParts {
+        conversation_parts: Some(fill!(models::ConversationParts {
             type_: s("conversation_part.list"),
             conversation_parts: Some(c.parts.iter().map(|p| part(state, p)).collect()),
             total_count: count(c.parts.len()),
-        }),
+        })),
         ..Default::default()
-    }
+    })
 }
 
 /// `conversation_list_item` (GET /conversations): the conversation without its parts.
@@ -586,55 +589,56 @@ pub(crate) fn conversation_item(state: &State, c: &Conversation) -> models::Conv
         type_,
         updated_at,
         waiting_since,
+        ..
     } = conversation(state, c);
-    models::ConversationListItem {
-        admin_assignee_id,
-        ai_agent,
-        ai_agent_participated,
-        channel,
-        company,
-        contacts,
-        conversation_rating,
-        created_at,
-        custom_attributes,
-        external_references,
-        first_contact_reply,
-        id,
-        linked_objects,
-        monitor_evaluations,
-        open,
-        priority,
-        read,
-        sales_agent,
-        sales_agent_participated,
-        scorecards,
-        sla_applied,
-        snoozed_until,
-        source,
+    fill!(models::ConversationListItem {
+        admin_assignee_id: admin_assignee_id,
+        ai_agent: ai_agent,
+        ai_agent_participated: ai_agent_participated,
+        channel: channel,
+        company: company,
+        contacts: contacts,
+        conversation_rating: conversation_rating,
+        created_at: created_at,
+        custom_attributes: custom_attributes,
+        external_references: external_references,
+        first_contact_reply: first_contact_reply,
+        id: id,
+        linked_objects: linked_objects,
+        monitor_evaluations: monitor_evaluations,
+        open: open,
+        priority: priority,
+        read: read,
+        sales_agent: sales_agent,
+        sales_agent_participated: sales_agent_participated,
+        scorecards: scorecards,
+        sla_applied: sla_applied,
+        snoozed_until: snoozed_until,
+        source: source,
         state: conversation_state,
-        statistics,
-        tags,
-        team_assignee_id,
-        teammates,
-        title,
-        type_,
-        updated_at,
-        waiting_since,
-    }
+        statistics: statistics,
+        tags: tags,
+        team_assignee_id: team_assignee_id,
+        teammates: teammates,
+        title: title,
+        type_: type_,
+        updated_at: updated_at,
+        waiting_since: waiting_since,
+    })
 }
 
 /// `note`.
 pub(crate) fn note(state: &State, n: &Note) -> models::Note {
     let a = state.admin(&n.admin_id);
-    models::Note {
+    fill!(models::Note {
         type_: s("note"),
         id: Some(n.id.clone()),
         created_at: ts(n.created_at),
-        contact: Some(models::NoteContact {
+        contact: Some(fill!(models::NoteContact {
             type_: s("contact"),
             id: Some(n.contact_id.clone()),
-        }),
-        author: Some(models::Admin {
+        })),
+        author: Some(fill!(models::Admin {
             type_: s("admin"),
             id: Some(n.admin_id.clone()),
             name: a.map(|a| a.name.clone()),
@@ -642,15 +646,15 @@ pub(crate) fn note(state: &State, n: &Note) -> models::Note {
             away_mode_enabled: Some(false),
             away_mode_reassign: Some(false),
             ..Default::default()
-        }),
+        })),
         body: Some(n.body.clone()),
         ..Default::default()
-    }
+    })
 }
 
 /// `data_attribute`.
 pub(crate) fn data_attribute(d: &DataAttribute) -> models::DataAttribute {
-    models::DataAttribute {
+    fill!(models::DataAttribute {
         type_: s("data_attribute"),
         // Written as an integer, as the schema declares.
         id: d.id.map(|id| id.to_string()),
@@ -669,7 +673,7 @@ pub(crate) fn data_attribute(d: &DataAttribute) -> models::DataAttribute {
         admin_id: d.admin_id.clone(),
         created_at: d.created_at.and_then(ts),
         updated_at: d.created_at.and_then(ts),
-    }
+    })
 }
 
 /// `cursor_pages` for page `page` of `total_pages`, with `next` when a cursor is given.
@@ -680,26 +684,26 @@ pub(crate) fn cursor_pages(
     next: Option<String>,
 ) -> models::CursorPages {
     let int = |n: u64| Some(i64::try_from(n).unwrap_or(i64::MAX));
-    models::CursorPages {
+    fill!(models::CursorPages {
         type_: s("pages"),
         page: int(page),
         per_page: int(per_page),
         total_pages: int(total_pages),
-        next: next.map(|cursor| models::StartingAfterPaging {
+        next: next.map(|cursor| fill!(models::StartingAfterPaging {
             per_page: int(per_page),
             starting_after: Some(cursor),
-        }),
-    }
+        })),
+    })
 }
 
 /// Numbered `pages`: `next` (without a cursor) on every page but the last.
 pub(crate) fn numbered_pages(page: u64, per_page: u64, total_pages: u64) -> models::CursorPages {
     let mut pages = cursor_pages(page, per_page, total_pages, None);
     if page < total_pages {
-        pages.next = Some(models::StartingAfterPaging {
+        pages.next = Some(fill!(models::StartingAfterPaging {
             per_page: pages.per_page,
             starting_after: None,
-        });
+        }));
     }
     pages
 }

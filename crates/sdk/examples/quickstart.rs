@@ -47,12 +47,12 @@ async fn main() -> Result<()> {
     ] {
         let created = client
             .contacts()
-            .create(&CreateContactRequest {
-                role: Some("user".into()),
-                name: Some(name.into()),
-                email: Some(email.into()),
-                ..Default::default()
-            })
+            .create(
+                &CreateContactRequest::new()
+                    .with_role("user")
+                    .with_name(name)
+                    .with_email(email),
+            )
             .await?;
         println!(
             "  created {} <{}> as {}",
@@ -87,10 +87,7 @@ async fn main() -> Result<()> {
         Query::eq(ContactField::Role, "user"),
     ])
     .build()?;
-    let request = ContactSearchRequest {
-        query,
-        ..Default::default()
-    };
+    let request = ContactSearchRequest::new(query);
     let mut found = client.contacts().search_all(&request, &Default::default());
     while let Some(contact) = found.next().await {
         let contact = contact?;

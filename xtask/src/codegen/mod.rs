@@ -99,8 +99,9 @@ pub fn run(args: &[String]) -> Result<()> {
     let ops = ops::collect(&spec, &mut models)?;
     models.box_cycles();
     let gates = ops::gates(&ops, &models);
+    let roles = models::Roles::new(&models, &ops::body_types(&ops));
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
-    for (name, content) in models::render(&models, &gates) {
+    for (name, content) in models::render(&models, &gates, &roles) {
         files.insert(Path::new(GENERATED_DIR).join("models").join(name), content);
     }
     for (name, content) in ops::render(&ops, &models)? {
@@ -171,6 +172,8 @@ pub fn run(args: &[String]) -> Result<()> {
             stats.total,
             stats.defects
         );
+        let (enforced, required) = roles.required_counts(&models);
+        println!("required fields enforced: {enforced}/{required}");
         println!(
             "oneOf/anyOf merged into one struct: {}",
             models.stats.merged.len()

@@ -1,6 +1,6 @@
 //! Renders the `models` module: one file per initial letter of the type names.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::schema::{Def, Field, Models, TsKind, Ty, TypeDef};
@@ -44,37 +44,296 @@ fn doc_escape(s: &str) -> String {
     s.replace('`', "'")
 }
 
-pub fn render_field(out: &mut String, f: &Field, models_prefix: &str) {
-    let _ = writeln!(out, "/// The `{}` property.", doc_escape(&f.json));
-    let mut attrs: Vec<String> = Vec::new();
-    if f.ident != f.json {
-        attrs.push(format!("rename = {:?}", f.json));
+/// Who a struct is for: what users send is strict, what they receive is lenient.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Reachable from a request body: required fields are constructor arguments.
+    Request,
+    /// Only received: defaulted, every field public.
+    Response,
+}
+
+/// Which generated types are sent, and which of those cannot have a `Default`.
+#[derive(Debug, Default)]
+pub struct Roles {
+    pub request: BTreeSet<String>,
+    /// Request structs with at least one required field.
+    pub no_default: BTreeSet<String>,
+}
+
+impl Roles {
+    /// The types reachable from `bodies` (the request body types of the operations).
+    pub fn new(models: &Models, bodies: &[String]) -> Self {
+        let request = models.closure(bodies);
+        let no_default = request
+            .iter()
+            .filter(|n| match models.types.get(*n).map(|t| &t.def) {
+                Some(Def::Struct(fields)) => fields.iter().any(|f| f.required),
+                _ => false,
+            })
+            .cloned()
+            .collect();
+        Roles {
+            request,
+            no_default,
+        }
     }
-    let (de, ser) = if f.boxed {
-        (None, None)
-    } else {
-        helpers(&f.ty, f.optional)
-    };
-    if f.optional {
-        attrs.push("skip_serializing_if = \"Option::is_none\"".into());
+
+    pub fn role(&self, name: &str) -> Role {
+        if self.request.contains(name) {
+            Role::Request
+        } else {
+            Role::Response
+        }
     }
-    if let Some(de) = de {
-        attrs.push(format!("deserialize_with = \"crate::lenient::{de}\""));
+
+    /// Whether a value of `ty` can be defaulted (so a field of it may be absent when decoding).
+    pub fn has_default(&self, models: &Models, ty: &Ty) -> bool {
+        let mut cur = ty;
+        for _ in 0..8 {
+            match cur {
+                Ty::Named(n) => match models.types.get(n).map(|t| &t.def) {
+                    Some(Def::Alias(t)) => cur = t,
+                    _ => return !self.no_default.contains(n),
+                },
+                _ => return true,
+            }
+        }
+        true
     }
-    if let Some(ser) = ser {
-        attrs.push(format!("serialize_with = \"crate::lenient::{ser}\""));
+
+    /// Required fields of request structs, and how many of them the constructor takes.
+    pub fn required_counts(&self, models: &Models) -> (usize, usize) {
+        let mut total = 0;
+        let mut enforced = 0;
+        for name in &self.request {
+            if let Some(Def::Struct(fields)) = models.types.get(name).map(|t| &t.def) {
+                let model = StructModel::build(name, fields, Role::Request, self, models);
+                total += fields.iter().filter(|f| f.required).count();
+                enforced += model.fields.iter().filter(|f| f.ctor_pos.is_some()).count();
+            }
+        }
+        (enforced, total)
     }
-    if !attrs.is_empty() {
-        let _ = writeln!(out, "#[serde({})]", attrs.join(", "));
+}
+
+/// One field of a generated struct, with everything needed to print it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldModel {
+    pub doc: Vec<String>,
+    pub serde: Vec<String>,
+    pub ident: String,
+    /// The field's Rust type (with `Box` and `Option`).
+    pub rust: String,
+    /// The type a caller passes: the field type without `Option` and `Box`.
+    pub value: String,
+    pub boxed: bool,
+    /// `Some(i)`: the `i`-th argument of `new`.
+    pub ctor_pos: Option<usize>,
+    /// The field is an `Option` (a constructor argument passes it as is).
+    pub option: bool,
+}
+
+/// A generated struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructModel {
+    pub name: String,
+    pub role: Role,
+    pub default: bool,
+    pub fields: Vec<FieldModel>,
+}
+
+/// The doc lines of a field: facts from the spec, never its description.
+fn field_doc(f: &Field, role: Role) -> Vec<String> {
+    let mut lines = vec![format!("JSON `{}`", doc_escape(&f.json))];
+    let mut facts = Vec::new();
+    if !f.facts.declared.is_empty() {
+        facts.push(format!("type {}", doc_escape(&f.facts.declared)));
     }
-    let mut ty = f.ty.rust(models_prefix);
-    if f.boxed {
-        ty = format!("Box<{ty}>");
+    facts.push(if f.required { "required" } else { "optional" }.to_string());
+    if f.nullable {
+        facts.push("nullable".into());
     }
-    if f.optional {
-        ty = format!("Option<{ty}>");
+    let _ = role;
+    lines[0] = format!("{}: {}.", lines[0], facts.join(", "));
+    if !f.facts.enum_values.is_empty() {
+        let vals: Vec<String> = f
+            .facts
+            .enum_values
+            .iter()
+            .map(|v| format!("`{}`", doc_escape(v)))
+            .collect();
+        lines.push(format!("One of {}.", vals.join(", ")));
     }
-    let _ = writeln!(out, "pub {}: {ty},", f.ident);
+    if let Some(e) = &f.facts.example {
+        lines.push(format!("Example: `{}`.", doc_escape(e)));
+    }
+    lines
+}
+
+impl StructModel {
+    pub fn build(name: &str, fields: &[Field], role: Role, roles: &Roles, models: &Models) -> Self {
+        let mut out = Vec::new();
+        for f in fields {
+            // A request field the spec requires is always sent (as `null` when nullable and
+            // `None`); an optional one only when set.
+            let send_always = role == Role::Request && f.required;
+            let option = f.optional;
+            let (de, ser) = if f.boxed {
+                (None, None)
+            } else {
+                helpers(&f.ty, option)
+            };
+            let mut serde = Vec::new();
+            if f.ident != f.json {
+                serde.push(format!("rename = {:?}", f.json));
+            }
+            if role == Role::Request && (option || roles.has_default(models, &f.ty)) {
+                serde.push("default".into());
+            }
+            if option && !send_always {
+                serde.push("skip_serializing_if = \"Option::is_none\"".into());
+            }
+            if let Some(de) = de {
+                serde.push(format!("deserialize_with = \"crate::lenient::{de}\""));
+            }
+            if let Some(ser) = ser {
+                serde.push(format!("serialize_with = \"crate::lenient::{ser}\""));
+            }
+            let value = f.ty.rust("");
+            let mut rust = if f.boxed {
+                format!("Box<{value}>")
+            } else {
+                value.clone()
+            };
+            if option {
+                rust = format!("Option<{rust}>");
+            }
+            out.push(FieldModel {
+                doc: field_doc(f, role),
+                serde,
+                ident: f.ident.clone(),
+                rust,
+                value,
+                boxed: f.boxed,
+                ctor_pos: if send_always { f.required_pos } else { None },
+                option,
+            });
+        }
+        let default = match role {
+            Role::Response => true,
+            Role::Request => !roles.no_default.contains(name),
+        };
+        StructModel {
+            name: name.to_string(),
+            role,
+            default,
+            fields: out,
+        }
+    }
+
+    /// Constructor arguments, in the order the spec lists the required fields.
+    fn ctor_args(&self) -> Vec<&FieldModel> {
+        let mut args: Vec<&FieldModel> = self
+            .fields
+            .iter()
+            .filter(|f| f.ctor_pos.is_some())
+            .collect();
+        args.sort_by_key(|f| f.ctor_pos);
+        args
+    }
+
+    pub fn render(&self, out: &mut String, doc: &str, cfg: &str) {
+        let _ = writeln!(out, "/// {doc}");
+        if self.role == Role::Request {
+            let args = self.ctor_args();
+            if args.is_empty() {
+                out.push_str(
+                    "///\n/// Sent in a request; build it with `new()` and the `with_*` setters.\n",
+                );
+            } else {
+                let names: Vec<String> = args.iter().map(|f| format!("`{}`", f.ident)).collect();
+                let _ = writeln!(
+                    out,
+                    "///\n/// Sent in a request; `new({})` takes the required fields, the `with_*` setters the others.",
+                    names.join(", ")
+                );
+            }
+        }
+        out.push_str(cfg);
+        let derive = if self.default {
+            "Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize"
+        } else {
+            "Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize"
+        };
+        let _ = writeln!(out, "#[derive({derive})]\n#[non_exhaustive]");
+        if self.role == Role::Response {
+            out.push_str("#[serde(default)]\n");
+        }
+        let _ = writeln!(out, "pub struct {} {{", self.name);
+        for f in &self.fields {
+            for line in &f.doc {
+                let _ = writeln!(out, "/// {line}");
+            }
+            if !f.serde.is_empty() {
+                let _ = writeln!(out, "#[serde({})]", f.serde.join(", "));
+            }
+            let _ = writeln!(out, "pub {}: {},", f.ident, f.rust);
+        }
+        out.push_str("}\n\n");
+        if self.role == Role::Request {
+            self.render_impl(out, cfg);
+        }
+    }
+
+    fn render_impl(&self, out: &mut String, cfg: &str) {
+        out.push_str(cfg);
+        let _ = writeln!(out, "impl {} {{", self.name);
+        let args = self.ctor_args();
+        let params: Vec<String> = args
+            .iter()
+            .map(|f| {
+                if f.option {
+                    format!("{}: {}", f.ident, f.rust)
+                } else {
+                    format!("{}: impl Into<{}>", f.ident, f.value)
+                }
+            })
+            .collect();
+        out.push_str("/// A value with the required fields set and every other field absent.\n");
+        let _ = writeln!(out, "pub fn new({}) -> Self {{\nSelf {{", params.join(", "));
+        for f in &self.fields {
+            let v = match (f.ctor_pos.is_some(), f.option, f.boxed) {
+                (false, _, _) => "None".to_string(),
+                (true, true, _) => f.ident.clone(),
+                (true, false, true) => format!("Box::new({}.into())", f.ident),
+                (true, false, false) => format!("{}.into()", f.ident),
+            };
+            if v == f.ident {
+                let _ = writeln!(out, "{},", f.ident);
+            } else {
+                let _ = writeln!(out, "{}: {v},", f.ident);
+            }
+        }
+        out.push_str("}\n}\n");
+        for f in self.fields.iter().filter(|f| f.ctor_pos.is_none()) {
+            let setter = format!(
+                "with_{}",
+                f.ident.trim_start_matches("r#").trim_end_matches('_')
+            );
+            let wrapped = if f.boxed {
+                "Some(Box::new(value.into()))"
+            } else {
+                "Some(value.into())"
+            };
+            let _ = writeln!(
+                out,
+                "/// Sets `{}`.\npub fn {setter}(mut self, value: impl Into<{}>) -> Self {{\nself.{} = {wrapped};\nself\n}}",
+                f.ident, f.value, f.ident
+            );
+        }
+        out.push_str("}\n\n");
+    }
 }
 
 /// `#[cfg(...)]` for an item used by the tags (features) in `tags`; empty when always on.
@@ -89,7 +348,14 @@ pub fn cfg_line(tags: Option<&Vec<String>>) -> String {
     }
 }
 
-fn render_type(out: &mut String, name: &str, td: &TypeDef, gate: Option<&Vec<String>>) {
+fn render_type(
+    out: &mut String,
+    name: &str,
+    td: &TypeDef,
+    gate: Option<&Vec<String>>,
+    roles: &Roles,
+    models: &Models,
+) {
     let cfg = cfg_line(gate);
     let doc = if td.component {
         format!("The `{}` schema.", td.origin)
@@ -98,14 +364,8 @@ fn render_type(out: &mut String, name: &str, td: &TypeDef, gate: Option<&Vec<Str
     };
     match &td.def {
         Def::Struct(fields) => {
-            let _ = writeln!(out, "/// {doc}");
-            out.push_str(&cfg);
-            out.push_str("#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]\n#[serde(default)]\n");
-            let _ = writeln!(out, "pub struct {name} {{");
-            for f in fields {
-                render_field(out, f, "");
-            }
-            out.push_str("}\n\n");
+            let model = StructModel::build(name, fields, roles.role(name), roles, models);
+            model.render(out, &doc, &cfg);
         }
         Def::Enum(values) => {
             out.push_str(&cfg);
@@ -151,7 +411,11 @@ fn letter(name: &str) -> char {
 }
 
 /// `gates`: the features a type needs (any of); types absent from it are always compiled.
-pub fn render(models: &Models, gates: &BTreeMap<String, Vec<String>>) -> Vec<(String, String)> {
+pub fn render(
+    models: &Models,
+    gates: &BTreeMap<String, Vec<String>>,
+    roles: &Roles,
+) -> Vec<(String, String)> {
     let mut per_letter: BTreeMap<char, usize> = BTreeMap::new();
     let mut per_word: BTreeMap<String, usize> = BTreeMap::new();
     for name in models.types.keys() {
@@ -184,7 +448,7 @@ pub fn render(models: &Models, gates: &BTreeMap<String, Vec<String>>) -> Vec<(St
         let file = files.entry(format!("{file}.rs")).or_insert_with(|| {
             format!("{HEADER}//! Models {what}.\n\n#[allow(unused_imports)]\nuse super::*;\n\n")
         });
-        render_type(file, name, td, gates.get(name));
+        render_type(file, name, td, gates.get(name), roles, models);
     }
     let mut modrs = format!(
         "{HEADER}//! One type per component schema of the spec, plus the inline objects and enums they\n\
@@ -198,4 +462,141 @@ pub fn render(models: &Models, gates: &BTreeMap<String, Vec<String>>) -> Vec<(St
     let mut out = vec![("mod.rs".to_string(), modrs)];
     out.extend(files);
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec(schemas: serde_json::Value) -> serde_json::Value {
+        json!({"components": {"schemas": schemas}})
+    }
+
+    fn fields<'a>(m: &'a Models, name: &str) -> &'a [Field] {
+        match &m.types[name].def {
+            Def::Struct(f) => f,
+            other => panic!("{name} is not a struct: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn scalar_properties_map_to_rust_types() {
+        let s = spec(json!({"thing": {"type": "object", "properties": {
+            "name": {"type": "string"},
+            "count": {"type": "integer"},
+            "ratio": {"type": "number"},
+            "ok": {"type": "boolean"},
+            "owner_id": {"type": "integer"},
+            "created_at": {"type": "integer", "format": "date-time"},
+            "tag_ids": {"type": "array", "items": {"type": "string"}},
+            "kind": {"type": "string", "enum": ["a", "b"]}
+        }}}));
+        let m = Models::new(&s).unwrap();
+        let f = fields(&m, "Thing");
+        let ty = |json: &str| f.iter().find(|x| x.json == json).unwrap().ty.clone();
+        assert_eq!(ty("name"), Ty::Str);
+        assert_eq!(ty("count"), Ty::Int);
+        assert_eq!(ty("ratio"), Ty::Float);
+        assert_eq!(ty("ok"), Ty::Bool);
+        assert_eq!(ty("owner_id"), Ty::IntId);
+        assert_eq!(ty("created_at"), Ty::Timestamp(TsKind::Unix));
+        assert_eq!(ty("tag_ids"), Ty::Ids);
+        assert_eq!(ty("kind"), Ty::Named("ThingKind".into()));
+        assert!(matches!(&m.types["ThingKind"].def, Def::Enum(v) if v == &["a", "b"]));
+    }
+
+    #[test]
+    fn required_fields_keep_spec_order_and_nullability() {
+        let s = spec(
+            json!({"req": {"type": "object", "required": ["zeta", "alpha", "maybe"],
+            "properties": {
+                "alpha": {"type": "string"},
+                "zeta": {"type": "integer"},
+                "maybe": {"type": "string", "nullable": true},
+                "extra": {"type": "string"}
+            }}}),
+        );
+        let m = Models::new(&s).unwrap();
+        let f = fields(&m, "Req");
+        let get = |json: &str| f.iter().find(|x| x.json == json).unwrap();
+        assert_eq!(get("zeta").required_pos, Some(0));
+        assert_eq!(get("alpha").required_pos, Some(1));
+        assert!(get("maybe").required && get("maybe").nullable && get("maybe").optional);
+        assert!(!get("extra").required && get("extra").optional);
+    }
+
+    #[test]
+    fn request_structs_take_required_fields_in_new_and_have_no_default() {
+        let s = spec(json!({
+            "body": {"type": "object", "required": ["zeta", "inner"], "properties": {
+                "zeta": {"type": "integer"},
+                "inner": {"$ref": "#/components/schemas/inner"},
+                "note": {"type": "string"}
+            }},
+            "inner": {"type": "object", "required": ["id"], "properties": {
+                "id": {"type": "string"}
+            }},
+            "loose": {"type": "object", "properties": {"x": {"type": "string"}}}
+        }));
+        let m = Models::new(&s).unwrap();
+        let roles = Roles::new(&m, &["Body".to_string()]);
+        assert_eq!(roles.role("Body"), Role::Request);
+        assert_eq!(
+            roles.role("Inner"),
+            Role::Request,
+            "nested bodies are requests"
+        );
+        assert_eq!(roles.role("Loose"), Role::Response);
+        assert_eq!(roles.required_counts(&m), (3, 3));
+        let body = StructModel::build("Body", fields(&m, "Body"), Role::Request, &roles, &m);
+        assert!(!body.default);
+        let mut out = String::new();
+        body.render(&mut out, "doc", "");
+        assert!(
+            out.contains("pub fn new(zeta: impl Into<i64>, inner: impl Into<Inner>) -> Self"),
+            "{out}"
+        );
+        assert!(
+            out.contains("pub fn with_note(mut self, value: impl Into<String>) -> Self"),
+            "{out}"
+        );
+        assert!(out.contains("#[non_exhaustive]"));
+        assert!(!out.contains("Default"), "{out}");
+        // The nested required struct has no Default, so its field cannot be defaulted.
+        let inner = body.fields.iter().find(|f| f.ident == "inner").unwrap();
+        assert!(!inner.serde.iter().any(|s| s == "default"));
+        let loose = StructModel::build("Loose", fields(&m, "Loose"), Role::Response, &roles, &m);
+        let mut out = String::new();
+        loose.render(&mut out, "doc", "");
+        assert!(out.contains("Default") && out.contains("#[serde(default)]"));
+        assert!(!out.contains("pub fn new"));
+    }
+
+    #[test]
+    fn field_docs_state_facts_not_prose() {
+        let s = spec(
+            json!({"t": {"type": "object", "required": ["when"], "properties": {
+                "when": {"type": "integer", "format": "date-time", "description": "PROSE", "example": 1700000000},
+                "mode": {"type": "string", "enum": ["on", "off"], "nullable": true}
+            }}}),
+        );
+        let m = Models::new(&s).unwrap();
+        let roles = Roles::default();
+        let model = StructModel::build("T", fields(&m, "T"), Role::Response, &roles, &m);
+        let docs: Vec<String> = model.fields.iter().flat_map(|f| f.doc.clone()).collect();
+        let all = docs.join("\n");
+        assert!(
+            all.contains("JSON `when`: type integer (date-time), required."),
+            "{all}"
+        );
+        assert!(all.contains("Example: `1700000000`."), "{all}");
+        assert!(
+            all.contains("JSON `mode`: type string, optional, nullable."),
+            "{all}"
+        );
+        assert!(all.contains("One of `on`, `off`."), "{all}");
+        assert!(!all.contains("PROSE"));
+    }
 }

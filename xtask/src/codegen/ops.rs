@@ -474,6 +474,17 @@ fn roots(op: &Op) -> Vec<String> {
     out
 }
 
+/// The named types of the request bodies.
+pub fn body_types(ops: &[Op]) -> Vec<String> {
+    let mut out = Vec::new();
+    for op in ops {
+        if let Some(b) = &op.body {
+            b.named(&mut out);
+        }
+    }
+    out
+}
+
 /// For each model type that only some tags need: the features (tag modules) that need it.
 /// Types no operation needs stay always compiled, with everything they mention.
 pub fn gates(ops: &[Op], models: &Models) -> BTreeMap<String, Vec<String>> {
@@ -638,24 +649,56 @@ fn doc_header(out: &mut String, op: &Op) {
     }
 }
 
+/// One argument of a generated method: its name and its Rust type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arg {
+    pub name: String,
+    pub ty: String,
+}
+
+impl Arg {
+    fn new(name: impl Into<String>, ty: impl Into<String>) -> Self {
+        Arg {
+            name: name.into(),
+            ty: ty.into(),
+        }
+    }
+
+    /// `name: Type`, for a signature.
+    fn decl(&self) -> String {
+        format!("{}: {}", self.name, self.ty)
+    }
+}
+
+fn decls(args: &[Arg]) -> String {
+    args.iter().map(Arg::decl).collect::<Vec<_>>().join(", ")
+}
+
+fn names(args: &[Arg]) -> String {
+    args.iter()
+        .map(|a| a.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Arguments of the public method (after `&self`).
-fn method_args(op: &Op) -> Vec<String> {
+fn method_args(op: &Op) -> Vec<Arg> {
     let mut args = Vec::new();
     for p in &op.path_params {
         if p.int {
-            args.push(format!("{}: impl std::fmt::Display", p.ident));
+            args.push(Arg::new(&p.ident, "impl std::fmt::Display"));
         } else {
-            args.push(format!("{}: &str", p.ident));
+            args.push(Arg::new(&p.ident, "&str"));
         }
     }
     if let Some(b) = &op.body {
-        args.push(format!("body: &{}", b.rust("models::")));
+        args.push(Arg::new("body", format!("&{}", b.rust("models::"))));
     }
     match op.params_struct() {
-        Some(ps) => args.push(format!("params: &{ps}")),
+        Some(ps) => args.push(Arg::new("params", format!("&{ps}"))),
         None => {
             for q in op.query.iter().filter(|q| !q.from_path) {
-                args.push(format!("{}: {}", q.ident, q.ty.arg()));
+                args.push(Arg::new(&q.ident, q.ty.arg()));
             }
         }
     }
@@ -779,26 +822,26 @@ fn render_pagination(
     }
     // Arguments and captures.
     let args = method_args(op);
-    let mut sig_args: Vec<String> = Vec::new();
+    let mut sig_args: Vec<Arg> = Vec::new();
     let mut captures = Vec::new();
     let mut call_args = vec!["&options".to_string()];
     for p in &op.path_params {
         sig_args.push(if p.int {
-            format!("{}: impl std::fmt::Display", p.ident)
+            Arg::new(&p.ident, "impl std::fmt::Display")
         } else {
-            format!("{}: &str", p.ident)
+            Arg::new(&p.ident, "&str")
         });
         captures.push(format!("let {0} = {0}.to_string();", p.ident));
         call_args.push(format!("&{}", p.ident));
     }
     let mut body_arg = String::new();
     if let Some(b) = &op.body {
-        sig_args.push(format!("body: &{}", b.rust("models::")));
+        sig_args.push(Arg::new("body", format!("&{}", b.rust("models::"))));
         captures.push("let body = body.clone();".into());
         body_arg = "&body".into();
     }
     if let Some(ps) = &ps {
-        sig_args.push(format!("params: &{ps}"));
+        sig_args.push(Arg::new("params", format!("&{ps}")));
         captures.push("let params = params.clone();".into());
     }
     debug_assert_eq!(args.len(), sig_args.len());
@@ -851,7 +894,7 @@ fn render_pagination(
     let _ = writeln!(
         out,
         "pub fn {name}_pages(&self, {}) -> crate::pagination::PageStream<{page}> {{",
-        sig_args.join(", ")
+        decls(&sig_args)
     );
     let _ = writeln!(out, "let options = self.options.clone();");
     for c in &captures {
@@ -863,10 +906,6 @@ fn render_pagination(
         call_args.join(", ")
     );
     if let Some((_, item_ty, _)) = &item {
-        let names: Vec<String> = sig_args
-            .iter()
-            .map(|a| a.split(':').next().unwrap_or_default().to_string())
-            .collect();
         let _ = writeln!(
             out,
             "/// Every item of [`Self::{name}`], across pages (see [`Self::{name}_pages`])."
@@ -874,8 +913,8 @@ fn render_pagination(
         let _ = writeln!(
             out,
             "pub fn {name}_all(&self, {}) -> crate::pagination::ItemStream<{item_ty}> {{\ncrate::pagination::items(self.{name}_pages({}))\n}}\n",
-            sig_args.join(", "),
-            names.join(", ")
+            decls(&sig_args),
+            names(&sig_args)
         );
     }
     Ok(())
@@ -902,10 +941,6 @@ fn render_request_fn(out: &mut String, op: &Op) {
     );
 }
 
-fn arg_name(arg: &str) -> String {
-    arg.split(':').next().unwrap_or_default().trim().to_string()
-}
-
 fn render_method(out: &mut String, op: &Op) {
     let args = method_args(op);
     let ret = resp_type(op);
@@ -918,7 +953,6 @@ fn render_method(out: &mut String, op: &Op) {
     };
     if short {
         let short_args = &args[..args.len() - 1];
-        let names: Vec<String> = short_args.iter().map(|a| arg_name(a)).collect();
         doc_header(out, op);
         let _ = writeln!(
             out,
@@ -929,9 +963,9 @@ fn render_method(out: &mut String, op: &Op) {
             "pub async fn {}(&self{}{}) -> Result<{ret}, Error> {{\nself.{full_name}({}{}&Default::default()).await\n}}\n",
             op.name,
             if short_args.is_empty() { "" } else { ", " },
-            short_args.join(", "),
-            names.join(", "),
-            if names.is_empty() { "" } else { ", " },
+            decls(short_args),
+            names(short_args),
+            if short_args.is_empty() { "" } else { ", " },
         );
         let _ = writeln!(
             out,
@@ -947,7 +981,7 @@ fn render_method(out: &mut String, op: &Op) {
         out,
         "pub async fn {full_name}(&self{}{}) -> Result<{ret}, Error> {{",
         if args.is_empty() { "" } else { ", " },
-        args.join(", ")
+        decls(&args)
     );
     let req = if op.paging.is_some() {
         let mut call = vec!["&self.options".to_string()];

@@ -81,8 +81,61 @@ pub struct Field {
     pub json: String,
     pub ident: String,
     pub ty: Ty,
+    /// `Option` in the Rust type: not required, or nullable.
     pub optional: bool,
+    /// Listed in the schema's `required`.
+    pub required: bool,
+    /// The schema lets the value be `null`.
+    pub nullable: bool,
+    /// Position in the schema's `required` list (constructor argument order).
+    pub required_pos: Option<usize>,
+    /// Facts about the property for its doc comment.
+    pub facts: Facts,
     pub boxed: bool,
+}
+
+/// What the spec says about a property, besides its type: used for docs, never its prose.
+#[derive(Debug, Default, Clone)]
+pub struct Facts {
+    /// `type` (and `format`) as declared, e.g. `string (date-time)`.
+    pub declared: String,
+    /// Allowed values of a string enum.
+    pub enum_values: Vec<String>,
+    /// The spec's example value, as compact JSON.
+    pub example: Option<String>,
+}
+
+impl Facts {
+    fn of(s: &Value, resolved: &Value) -> Self {
+        let pick = |k: &str| s.get(k).or_else(|| resolved.get(k));
+        let ty = pick("type").and_then(Value::as_str).unwrap_or_default();
+        let declared = match (ty, pick("format").and_then(Value::as_str)) {
+            ("", _) => match s.get("$ref").and_then(Value::as_str) {
+                Some(r) => format!("`{}` schema", ref_name(r)),
+                None => String::new(),
+            },
+            (t, Some(f)) => format!("{t} ({f})"),
+            (t, None) => t.to_string(),
+        };
+        let enum_values = pick("enum")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let example = s
+            .get("example")
+            .map(|e| e.to_string())
+            .filter(|e| e.len() <= 120);
+        Facts {
+            declared,
+            enum_values,
+            example,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -121,7 +174,8 @@ pub struct Models<'s> {
 #[derive(Default)]
 struct Acc {
     props: BTreeMap<String, Value>,
-    required: BTreeSet<String>,
+    /// In the order the spec lists them, without repeats.
+    required: Vec<String>,
 }
 
 fn resolve_in<'a>(schemas: &'a Map<String, Value>, mut s: &'a Value) -> &'a Value {
@@ -298,8 +352,11 @@ impl<'s> Models<'s> {
             }
         }
         if let Some(req) = s.get("required").and_then(Value::as_array) {
-            acc.required
-                .extend(req.iter().filter_map(Value::as_str).map(str::to_owned));
+            for r in req.iter().filter_map(Value::as_str) {
+                if !acc.required.iter().any(|x| x == r) {
+                    acc.required.push(r.to_owned());
+                }
+            }
         }
         if let Some(a) = alts(s) {
             if a.iter().all(constraint_only) {
@@ -390,7 +447,9 @@ impl<'s> Models<'s> {
                     .get("enum")
                     .and_then(Value::as_array)
                     .is_some_and(|e| e.iter().any(Value::is_null));
-            let optional = nullable || !acc.required.contains(json_name);
+            let required_pos = acc.required.iter().position(|r| r == json_name);
+            let required = required_pos.is_some();
+            let optional = nullable || !required;
             let mut ident = field_ident(json_name);
             let base = ident.clone();
             let mut n = 2;
@@ -404,6 +463,10 @@ impl<'s> Models<'s> {
                 ident,
                 ty,
                 optional,
+                required,
+                nullable,
+                required_pos,
+                facts: Facts::of(pschema, resolved),
                 boxed: false,
             });
         }

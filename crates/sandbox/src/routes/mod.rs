@@ -210,7 +210,7 @@ fn list_contacts(state: &State, req: &Request<'_>) -> Outcome {
     let (shown, more) = rest.split_at(page_len(per_page, rest.len()));
     let data: Vec<models::Contact> = shown.iter().map(|c| model::contact(state, c)).collect();
     let next = next_cursor(shown.last().map(|c| c.seq), more, page);
-    let list = models::ContactList {
+    let list = fill!(models::ContactList {
         type_: Some("list".into()),
         data: Some(data),
         total_count: Some(total as i64),
@@ -220,7 +220,7 @@ fn list_contacts(state: &State, req: &Request<'_>) -> Outcome {
             total_pages(total, per_page),
             next,
         )),
-    };
+    });
     model::contact_list(&list).map(Reply::json)
 }
 
@@ -291,7 +291,7 @@ fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
     let end = start.saturating_add(page_len(per_page, total)).min(total);
     let next = (end < total).then(|| encode_cursor(end as u64, page.saturating_add(1)));
     let data: Vec<models::Contact> = hits.drain(start..end).map(|(c, _)| c).collect();
-    let list = models::ContactList {
+    let list = fill!(models::ContactList {
         type_: Some("list".into()),
         data: Some(data),
         total_count: Some(total as i64),
@@ -301,7 +301,7 @@ fn search_contacts(state: &State, req: &Request<'_>) -> Outcome {
             total_pages(total, per_page),
             next,
         )),
-    };
+    });
     model::contact_list(&list).map(Reply::json)
 }
 
@@ -640,12 +640,12 @@ fn list_notes(state: &State, req: &Request<'_>, id: &str) -> Outcome {
         page,
         per_page,
     );
-    let list = models::NoteList {
+    let list = fill!(models::NoteList {
         type_: Some("list".into()),
         data: Some(data),
         total_count: Some(total as i64),
         pages: Some(pages),
-    };
+    });
     model::with_next_page(&list).map(Reply::json)
 }
 
@@ -675,12 +675,12 @@ fn company_page(
     per_page: u64,
 ) -> Outcome {
     let (data, pages) = numbered(items, total, page, per_page);
-    let list = models::CompanyList {
+    let list = fill!(models::CompanyList {
         type_: Some("list".into()),
         data: Some(data),
         total_count: Some(total as i64),
         pages: Some(pages),
-    };
+    });
     model::with_next_page(&list).map(Reply::json)
 }
 
@@ -855,12 +855,12 @@ fn scroll_companies(state: &mut State, req: &Request<'_>) -> Outcome {
         s.last_used = Instant::now();
     }
     // Intercom sends `pages` and `total_count` as null here (facts §g4): absent in the model.
-    Reply::model(&models::CompanyScroll {
+    Reply::model(&fill!(models::CompanyScroll {
         type_: Some("list".into()),
         data: Some(data),
         scroll_param: Some(param),
         ..Default::default()
-    })
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -907,19 +907,19 @@ fn create_tag(state: &mut State, req: &Request<'_>) -> Outcome {
                     admin_id: req.admin_id.clone(),
                 });
             }
-            users.push(models::TagCreateResponseUsersItem {
+            users.push(fill!(models::TagCreateResponseUsersItem {
                 id: Some(id.to_owned()),
                 tagged: Some(true),
-            });
+            }));
         }
     }
-    Reply::model(&models::TagCreateResponse {
+    Reply::model(&fill!(models::TagCreateResponse {
         type_: Some("tag".into()),
         id: Some(tag.id),
         name: Some(tag.name),
         users: (!users.is_empty()).then_some(users),
         companies: None,
-    })
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -944,7 +944,7 @@ fn list_conversations(state: &State, req: &Request<'_>) -> Outcome {
         .map(|c| model::conversation_item(state, c))
         .collect();
     let next = next_cursor(shown.last().map(|c| c.seq), more, page);
-    let list = models::ConversationList {
+    let list = fill!(models::ConversationList {
         type_: Some("conversation.list".into()),
         pages: Some(model::cursor_pages(
             page,
@@ -954,7 +954,7 @@ fn list_conversations(state: &State, req: &Request<'_>) -> Outcome {
         )),
         total_count: Some(total as i64),
         conversations: Some(data),
-    };
+    });
     model::with_next_page(&list).map(Reply::json)
 }
 
@@ -997,7 +997,7 @@ fn create_conversation(state: &mut State, req: &Request<'_>) -> Outcome {
         admin_assignee_id: None,
         parts: Vec::new(),
     });
-    Reply::model(&models::Message {
+    Reply::model(&fill!(models::Message {
         type_: "user_message".into(),
         id: source_id,
         created_at: Timestamp::from_unix(created_at),
@@ -1005,7 +1005,7 @@ fn create_conversation(state: &mut State, req: &Request<'_>) -> Outcome {
         message_type: models::MessageMessageType::Inapp,
         conversation_id: Some(id),
         subject: None,
-    })
+    }))
 }
 
 fn reply(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
@@ -1181,21 +1181,23 @@ fn list_events(state: &State, req: &Request<'_>) -> Outcome {
     }
     let events: Vec<models::DataEventSummaryItem> = summary
         .iter()
-        .map(|(name, first, last, count)| models::DataEventSummaryItem {
-            name: Some(name.clone()),
-            first: Some(iso8601(*first)),
-            last: Some(iso8601(*last)),
-            count: Some(i64::try_from(*count).unwrap_or(i64::MAX)),
-            description: Some(String::new()),
+        .map(|(name, first, last, count)| {
+            fill!(models::DataEventSummaryItem {
+                name: Some(name.clone()),
+                first: Some(iso8601(*first)),
+                last: Some(iso8601(*last)),
+                count: Some(i64::try_from(*count).unwrap_or(i64::MAX)),
+                description: Some(String::new()),
+            })
         })
         .collect();
-    Reply::model(&models::DataEventSummary {
+    Reply::model(&fill!(models::DataEventSummary {
         type_: Some("event.summary".into()),
         email: Some(contact.email.clone().unwrap_or_default()),
         intercom_user_id: Some(contact.id.clone()),
         user_id: Some(contact.external_id.clone().unwrap_or_default()),
         events: Some(events),
-    })
+    }))
 }
 
 /// Unix seconds as `2014-01-16T23:12:21.000+00:00`.
@@ -1246,10 +1248,10 @@ fn list_attributes(state: &State, req: &Request<'_>) -> Outcome {
         .filter(|a| model_filter.is_none_or(|m| a.model == m))
         .map(model::data_attribute)
         .collect();
-    Reply::model(&models::DataAttributeList {
+    Reply::model(&fill!(models::DataAttributeList {
         type_: Some("list".into()),
         data: Some(data),
-    })
+    }))
 }
 
 fn create_attribute(state: &mut State, req: &Request<'_>) -> Outcome {

@@ -13,30 +13,36 @@ use super::*;
 /// The `activity_log` schema.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ActivityLog {
-    /// The `activity_description` property.
+    /// JSON `activity_description`: type string, optional.
+    /// Example: `"Admin updated the app's name to \"My App\"."`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_description: Option<String>,
-    /// The `activity_type` property.
+    /// JSON `activity_type`: type string, optional.
+    /// One of `admin_conversation_assignment_limit_change`, `admin_ticket_assignment_limit_change`, `admin_avatar_change`, `admin_away_mode_change`, `admin_deletion`, `admin_deprovisioned`, `admin_impersonation_end`, `admin_impersonation_start`, `admin_impersonation_consent_approved`, `admin_impersonation_consent_revoked`, `admin_invite_change`, `admin_invite_creation`, `admin_invite_deletion`, `admin_login_failure`, `admin_login_success`, `admin_logout`, `admin_occupancy_setting_change`, `admin_occupancy_state_change`, `admin_password_reset_request`, `admin_password_reset_success`, `admin_permission_change`, `admin_provisioned`, `admin_two_factor_auth_change`, `admin_unauthorized_sign_in_method`, `app_admin_join`, `app_authentication_method_change`, `app_data_deletion`, `app_data_export`, `app_google_sso_domain_change`, `app_identity_verification_change`, `app_name_change`, `app_outbound_address_change`, `app_package_installation`, `app_package_token_regeneration`, `app_package_uninstallation`, `app_team_creation`, `app_team_deletion`, `app_team_membership_modification`, `app_timezone_change`, `app_webhook_creation`, `app_webhook_deletion`, `articles_in_messenger_enabled_change`, `automatic_away_mode_setting_change`, `bulk_delete`, `bulk_export`, `campaign_deletion`, `campaign_state_change`, `conversation_deletion_schedule_creation`, `conversation_deletion_schedule_deletion`, `conversation_deletion_schedule_state_change`, `conversation_deletion_schedule_update`, `conversation_part_deletion`, `conversation_pdf_export`, `conversation_topic_change`, `conversation_topic_creation`, `conversation_topic_deletion`, `content_redaction_rule_creation`, `content_redaction_rule_deletion`, `content_redaction_rule_update`, `csv_import_completion`, `csv_import_creation`, `custom_authentication_token_creation`, `help_center_settings_change`, `inbound_conversations_change`, `inbox_access_change`, `macro_creation`, `macro_deletion`, `macro_update`, `macro_usage_export`, `malicious_domains_setting_change`, `message_deletion`, `message_state_change`, `messenger_api_secret_creation`, `messenger_api_secret_deletion`, `messenger_look_and_feel_change`, `messenger_search_required_change`, `messenger_spaces_change`, `oauth_token_revocation`, `office_hours_change`, `role_change`, `role_creation`, `role_deletion`, `ruleset_activation_title_preview`, `ruleset_creation`, `ruleset_deletion`, `search_browse_enabled_change`, `search_browse_required_change`, `seat_change`, `seat_revoke`, `security_settings_change`, `series_creation`, `series_deletion`, `series_settings_update`, `series_status_change`, `series_update`, `strip_inbound_email_links_change`, `temporary_expectation_change`, `team_assignment_limit_change`, `trusted_domains_setting_change`, `unassign_unsnoozed_at_capacity_setting_change`, `unassign_unsnoozed_when_away_setting_change`, `upfront_email_collection_change`, `allowed_attachment_filetypes_setting_change`, `attach_uploads_inline_setting_change`, `teammate_gifs_setting_change`, `user_camera_attachments_setting_change`, `user_conversation_attachments_setting_change`, `user_file_attachments_setting_change`, `user_gifs_setting_change`, `user_media_attachments_setting_change`, `user_voice_notes_setting_change`, `welcome_message_change`, `workspace_deletion_request`, `hide_csat_from_agents_setting_change`.
+    /// Example: `"app_name_change"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_type: Option<ActivityLogActivityType>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `metadata` property.
+    /// JSON `metadata`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ActivityLogMetadata>,
-    /// The `performed_by` property.
+    /// JSON `performed_by`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub performed_by: Option<ActivityLogPerformedBy>,
 }
@@ -165,12 +171,15 @@ HideCsatFromAgentsSettingChange = "hide_csat_from_agents_setting_change",
 /// The `activity_log_event_type_list` schema.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ActivityLogEventTypeList {
-    /// The `event_types` property.
+    /// JSON `event_types`: type array, optional.
+    /// Example: `["admin_login_success","admin_logout","app_name_change"]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_types: Option<Vec<String>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"activity_log_event_type.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -178,15 +187,17 @@ pub struct ActivityLogEventTypeList {
 /// The `activity_log_list` schema.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ActivityLogList {
-    /// The `activity_logs` property.
+    /// JSON `activity_logs`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity_logs: Option<Vec<ActivityLog>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"activity_log.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -194,112 +205,136 @@ pub struct ActivityLogList {
 /// The `activity_log_metadata` schema.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ActivityLogMetadata {
-    /// The `after` property.
+    /// JSON `after`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<serde_json::Value>,
-    /// The `auto` property.
+    /// JSON `auto`: type boolean, optional, nullable.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto: Option<bool>,
-    /// The `auto_changed` property.
+    /// JSON `auto_changed`: type string, optional, nullable.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_changed: Option<String>,
-    /// The `away_mode` property.
+    /// JSON `away_mode`: type boolean, optional, nullable.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub away_mode: Option<bool>,
-    /// The `away_status_reason` property.
+    /// JSON `away_status_reason`: type string, optional, nullable.
+    /// Example: `"😌 On a break"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub away_status_reason: Option<String>,
-    /// The `before` property.
+    /// JSON `before`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<serde_json::Value>,
-    /// The `changes` property.
+    /// JSON `changes`: type object, optional, nullable.
+    /// Example: `{"occupancy_window_minutes":{"after":30,"before":15}}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<std::collections::BTreeMap<String, ActivityLogMetadataChangesValue>>,
-    /// The `consent_id` property.
+    /// JSON `consent_id`: type integer, optional, nullable.
+    /// Example: `149673`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub consent_id: Option<String>,
-    /// The `conversation_assignment_limit` property.
+    /// JSON `conversation_assignment_limit`: type integer, optional, nullable.
+    /// Example: `15`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub conversation_assignment_limit: Option<i64>,
-    /// The `enabled` property.
+    /// JSON `enabled`: type boolean, optional, nullable.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// The `expired_at` property.
+    /// JSON `expired_at`: type string (date-time), optional, nullable.
+    /// Example: `"2025-12-04T09:31:57.000Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub expired_at: Option<crate::lenient::Timestamp>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional, nullable.
+    /// Example: `"f3b87a2e09d514c6c2e79b9a"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `last_activity_at` property.
+    /// JSON `last_activity_at`: type integer (date-time), optional, nullable.
+    /// Example: `1671028894`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_activity_at: Option<crate::lenient::Timestamp>,
-    /// The `mode` property.
+    /// JSON `mode`: type string, optional, nullable.
+    /// Example: `"when_away_only"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
-    /// The `new_state` property.
+    /// JSON `new_state`: type string, optional, nullable.
+    /// Example: `"occupied"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_state: Option<String>,
-    /// The `previous_state` property.
+    /// JSON `previous_state`: type string, optional, nullable.
+    /// Example: `"idle"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_state: Option<String>,
-    /// The `reassign_conversations` property.
+    /// JSON `reassign_conversations`: type boolean, optional, nullable.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reassign_conversations: Option<bool>,
-    /// The `setting_type` property.
+    /// JSON `setting_type`: type string, optional, nullable.
+    /// Example: `"teammate_occupancy"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub setting_type: Option<String>,
-    /// The `sign_in_method` property.
+    /// JSON `sign_in_method`: type string, optional, nullable.
+    /// Example: `"email_password"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_in_method: Option<String>,
-    /// The `source` property.
+    /// JSON `source`: type string, optional, nullable.
+    /// Example: `"admin update from web - Admin id: 93"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The `team` property.
+    /// JSON `team`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<ActivityLogMetadataTeam>,
-    /// The `team_assignment_limit` property.
+    /// JSON `team_assignment_limit`: type integer, optional, nullable.
+    /// Example: `50`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub team_assignment_limit: Option<i64>,
-    /// The `threshold_minutes` property.
+    /// JSON `threshold_minutes`: type integer, optional, nullable.
+    /// Example: `15`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub threshold_minutes: Option<i64>,
-    /// The `ticket_assignment_limit` property.
+    /// JSON `ticket_assignment_limit`: type integer, optional, nullable.
+    /// Example: `20`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub ticket_assignment_limit: Option<i64>,
-    /// The `update_by` property.
+    /// JSON `update_by`: type integer, optional, nullable.
+    /// Example: `93`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub update_by: Option<i64>,
-    /// The `update_by_name` property.
+    /// JSON `update_by_name`: type string, optional, nullable.
+    /// Example: `"Joe Example"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_by_name: Option<String>,
 }
@@ -307,12 +342,13 @@ pub struct ActivityLogMetadata {
 /// Inline schema at `activity_log_metadata.changes{}`.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ActivityLogMetadataChangesValue {
-    /// The `after` property.
+    /// JSON `after`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after: Option<serde_json::Value>,
-    /// The `before` property.
+    /// JSON `before`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<serde_json::Value>,
 }
@@ -320,16 +356,19 @@ pub struct ActivityLogMetadataChangesValue {
 /// Inline schema at `activity_log_metadata.team`.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ActivityLogMetadataTeam {
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `123`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Support Team"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -337,39 +376,48 @@ pub struct ActivityLogMetadataTeam {
 /// Inline schema at `activity_log.performed_by`.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ActivityLogPerformedBy {
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
+    /// Example: `"john@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"1295"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `ip` property.
+    /// JSON `ip`: type string, optional.
+    /// Example: `"198.51.100.255"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `addressable_list` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AddressableList {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string (uri), optional.
+    /// Example: `"note"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string (uri), optional.
+    /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/notes"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -385,56 +433,68 @@ pub struct AddressableList {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Admin {
-    /// The `avatar` property.
+    /// JSON `avatar`: type string (uri), optional, nullable.
+    /// Example: `"https://picsum.photos/200/300"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// The `away_mode_enabled` property.
+    /// JSON `away_mode_enabled`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub away_mode_enabled: Option<bool>,
-    /// The `away_mode_reassign` property.
+    /// JSON `away_mode_reassign`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub away_mode_reassign: Option<bool>,
-    /// The `away_status_reason_id` property.
+    /// JSON `away_status_reason_id`: type integer, optional, nullable.
+    /// Example: `12345`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub away_status_reason_id: Option<String>,
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
+    /// Example: `"jdoe@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `has_inbox_seat` property.
+    /// JSON `has_inbox_seat`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_inbox_seat: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"1295"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `job_title` property.
+    /// JSON `job_title`: type string, optional.
+    /// Example: `"Associate"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Joe Example"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `role` property.
+    /// JSON `role`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<AdminRole>,
-    /// The `team_ids` property.
+    /// JSON `team_ids`: type array, optional.
+    /// Example: `[814865]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub team_ids: Option<Vec<String>>,
-    /// The `team_priority_level` property.
+    /// JSON `team_priority_level`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_priority_level: Option<TeamPriorityLevel>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -442,12 +502,14 @@ pub struct Admin {
 /// The `admin_list` schema.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AdminList {
-    /// The `admins` property.
+    /// JSON `admins`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admins: Option<Vec<Admin>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"admin.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -455,16 +517,19 @@ pub struct AdminList {
 /// The `admin_priority_level` schema.
 #[cfg(feature = "teams")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AdminPriorityLevel {
-    /// The `primary_admin_ids` property.
+    /// JSON `primary_admin_ids`: type array, optional, nullable.
+    /// Example: `[493881]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub primary_admin_ids: Option<Vec<String>>,
-    /// The `secondary_admin_ids` property.
+    /// JSON `secondary_admin_ids`: type array, optional, nullable.
+    /// Example: `[814865]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
@@ -475,35 +540,44 @@ pub struct AdminPriorityLevel {
 
 /// The `admin_reply_conversation_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AdminReplyConversationRequest {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, required.
+    /// Example: `"3156780"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
-    /// The `attachment_files` property.
+    /// JSON `attachment_files`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
+    /// Example: `"Hello there!"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`, `note`, `quick_reply`.
+    /// Example: `"comment"`.
     pub message_type: AdminReplyConversationRequestMessageType,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<QuickReplyOption>>,
-    /// The `skip_notifications` property.
+    /// JSON `skip_notifications`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip_notifications: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `admin`.
+    /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -519,46 +593,56 @@ QuickReply = "quick_reply",
 
 /// The `admin_reply_ticket_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AdminReplyTicketRequest {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, required.
+    /// Example: `"3156780"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
-    /// The `attachment_files` property.
+    /// JSON `attachment_files`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
+    /// Example: `"Hello there!"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `cross_post` property.
+    /// JSON `cross_post`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cross_post: Option<bool>,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`, `note`, `quick_reply`.
+    /// Example: `"comment"`.
     pub message_type: AdminReplyConversationRequestMessageType,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<AdminReplyTicketRequestReplyOptionsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `admin`.
+    /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
 
 /// Inline schema at `admin_reply_ticket_request.reply_options[]`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AdminReplyTicketRequestReplyOptionsItem {
-    /// The `text` property.
+    /// JSON `text`: type string, required.
     pub text: String,
-    /// The `uuid` property.
+    /// JSON `uuid`: type string (uuid), required.
     pub uuid: String,
 }
 
@@ -573,18 +657,22 @@ pub struct AdminReplyTicketRequestReplyOptionsItem {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AdminRole {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"1"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Support Agent"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"role"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -592,49 +680,60 @@ pub struct AdminRole {
 /// The `admin_with_app` schema.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AdminWithApp {
-    /// The `app` property.
+    /// JSON `app`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app: Option<App>,
-    /// The `avatar` property.
+    /// JSON `avatar`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<AdminWithAppAvatar>,
-    /// The `away_mode_enabled` property.
+    /// JSON `away_mode_enabled`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub away_mode_enabled: Option<bool>,
-    /// The `away_mode_reassign` property.
+    /// JSON `away_mode_reassign`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub away_mode_reassign: Option<bool>,
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
+    /// Example: `"jdoe@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `email_verified` property.
+    /// JSON `email_verified`: type boolean, optional, nullable.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
-    /// The `has_inbox_seat` property.
+    /// JSON `has_inbox_seat`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_inbox_seat: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"1295"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `job_title` property.
+    /// JSON `job_title`: type string, optional.
+    /// Example: `"Associate"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Joe Example"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `team_ids` property.
+    /// JSON `team_ids`: type array, optional.
+    /// Example: `[814865]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub team_ids: Option<Vec<String>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -642,12 +741,15 @@ pub struct AdminWithApp {
 /// Inline schema at `admin_with_app.avatar`.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AdminWithAppAvatar {
-    /// The `image_url` property.
+    /// JSON `image_url`: type string (uri), optional, nullable.
+    /// Example: `"https://example.com/avatar.png"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"avatar"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -655,39 +757,51 @@ pub struct AdminWithAppAvatar {
 /// The `ai_agent` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AiAgent {
-    /// The `content_sources` property.
+    /// JSON `content_sources`: type 'content_sources_list' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_sources: Option<ContentSourcesList>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional, nullable.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `last_answer_type` property.
+    /// JSON `last_answer_type`: type string, optional, nullable.
+    /// One of `ai_answer`, `custom_answer`.
+    /// Example: `"ai_answer"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_answer_type: Option<AiAgentLastAnswerType>,
-    /// The `rating` property.
+    /// JSON `rating`: type integer, optional, nullable.
+    /// Example: `4`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub rating: Option<i64>,
-    /// The `rating_remark` property.
+    /// JSON `rating_remark`: type string, optional, nullable.
+    /// Example: `"Very helpful!"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating_remark: Option<String>,
-    /// The `resolution_state` property.
+    /// JSON `resolution_state`: type string, optional, nullable.
+    /// One of `assumed_resolution`, `confirmed_resolution`, `escalated`, `negative_feedback`, `procedure_handoff`.
+    /// Example: `"assumed_resolution"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution_state: Option<AiAgentResolutionState>,
-    /// The `source_title` property.
+    /// JSON `source_title`: type string, optional, nullable.
+    /// Example: `"My AI Workflow"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_title: Option<String>,
-    /// The `source_type` property.
+    /// JSON `source_type`: type string, optional, nullable.
+    /// One of `essentials_plan_setup`, `profile`, `workflow`, `workflow_preview`, `fin_preview`.
+    /// Example: `"workflow"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<AiAgentSourceType>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional, nullable.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -731,53 +845,64 @@ FinPreview = "fin_preview",
 /// The `ai_call_response` schema.
 #[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AiCallResponse {
-    /// The `app_id` property.
+    /// JSON `app_id`: type integer, optional.
+    /// Example: `12345`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub app_id: Option<String>,
-    /// The `call_summary` property.
+    /// JSON `call_summary`: type string, optional.
+    /// Example: `"Customer called about billing issue..."`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_summary: Option<String>,
-    /// The `call_transcript` property.
+    /// JSON `call_transcript`: type array, optional.
+    /// Example: `[]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_transcript: Option<Vec<serde_json::Value>>,
-    /// The `external_call_id` property.
+    /// JSON `external_call_id`: type string, optional.
+    /// Example: `"call-123-abc"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_call_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `12345`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `intent` property.
+    /// JSON `intent`: type array, optional.
+    /// Example: `[]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intent: Option<Vec<serde_json::Value>>,
-    /// The `intercom_call_id` property.
+    /// JSON `intercom_call_id`: type string, optional, nullable.
+    /// Example: `"1234"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_call_id: Option<String>,
-    /// The `intercom_conversation_id` property.
+    /// JSON `intercom_conversation_id`: type string, optional, nullable.
+    /// Example: `"5678"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_conversation_id: Option<String>,
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
+    /// Example: `"registered"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// The `user_phone_number` property.
+    /// JSON `user_phone_number`: type string, optional.
+    /// Example: `"+1234567890"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_phone_number: Option<String>,
 }
@@ -785,30 +910,38 @@ pub struct AiCallResponse {
 /// The `app` schema.
 #[cfg(feature = "admins")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct App {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1671465577`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id_code` property.
+    /// JSON `id_code`: type string, optional.
+    /// Example: `"xyz789"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_code: Option<String>,
-    /// The `identity_verification` property.
+    /// JSON `identity_verification`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_verification: Option<bool>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"ACME"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `region` property.
+    /// JSON `region`: type string, optional.
+    /// Example: `"US"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// The `timezone` property.
+    /// JSON `timezone`: type string, optional.
+    /// Example: `"America/Los_Angeles"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"app"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -816,124 +949,153 @@ pub struct App {
 /// The `article` schema.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Article {
-    /// The `ai_chatbot_availability` property.
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type integer, optional.
+    /// Example: `"5017691"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub author_id: Option<String>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional, nullable.
+    /// Example: `"Default language body in html"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_markdown` property.
+    /// JSON `body_markdown`: type string, optional, nullable.
+    /// Example: `"# Default language title\n\nDefault language body in markdown\n"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1672928359`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `created_by_id` property.
+    /// JSON `created_by_id`: type integer, optional, nullable.
+    /// Example: `5017691`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub created_by_id: Option<String>,
-    /// The `default_locale` property.
+    /// JSON `default_locale`: type string, optional.
+    /// Example: `"en"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_locale: Option<String>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional, nullable.
+    /// Example: `"Default language description"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `draft_updated_at` property.
+    /// JSON `draft_updated_at`: type integer (date-time), optional, nullable.
+    /// Example: `1672928610`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub draft_updated_at: Option<crate::lenient::Timestamp>,
-    /// The `exclude_from_article_suggestions` property.
+    /// JSON `exclude_from_article_suggestions`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exclude_from_article_suggestions: Option<bool>,
-    /// The `has_unpublished_changes` property.
+    /// JSON `has_unpublished_changes`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_unpublished_changes: Option<bool>,
-    /// The `help_center_audience` property.
+    /// JSON `help_center_audience`: type string, optional, nullable.
+    /// One of `everyone`, `all_users`, `all_visitors`, `all_leads`, `all_visitors_and_leads`, `restricted`.
+    /// Example: `"everyone"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help_center_audience: Option<ArticleHelpCenterAudience>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6871119"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `parent_ids` property.
+    /// JSON `parent_ids`: type array, optional.
+    /// Example: `[18,19]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub parent_ids: Option<Vec<String>>,
-    /// The `scheduled_publish_at` property.
+    /// JSON `scheduled_publish_at`: type integer (date-time), optional, nullable.
+    /// Example: `1769443200`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub scheduled_publish_at: Option<crate::lenient::Timestamp>,
-    /// The `scheduled_unpublish_at` property.
+    /// JSON `scheduled_unpublish_at`: type integer (date-time), optional, nullable.
+    /// Example: `1769443200`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub scheduled_unpublish_at: Option<crate::lenient::Timestamp>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `published`, `draft`.
+    /// Example: `"published"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ArticleState>,
-    /// The `statistics` property.
+    /// JSON `statistics`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statistics: Option<ArticleStatistics>,
-    /// The `tags` property.
+    /// JSON `tags`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Tags>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"Default language title"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `translated_content` property.
+    /// JSON `translated_content`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub translated_content: Option<ArticleTranslatedContent>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `article`.
+    /// Example: `"article"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1672928610`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `updated_by_id` property.
+    /// JSON `updated_by_id`: type integer, optional, nullable.
+    /// Example: `5017691`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub updated_by_id: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional, nullable.
+    /// Example: `"http://intercom.test/help/en/articles/3-default-language"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `workspace_id` property.
+    /// JSON `workspace_id`: type string, optional.
+    /// Example: `"hfi1bx4l"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -942,89 +1104,234 @@ pub struct Article {
 }
 
 /// The `article_content` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ArticleContent {
-    /// The `ai_chatbot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[1,2]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type integer, optional.
+    /// Example: `"5017691"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub author_id: Option<String>,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    /// Example: `"This is the body of the article."`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_markdown` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body_markdown`: type string, optional, nullable.
+    /// Example: `"# How to create a new article\n\nThis is the body of the article.\n"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1663597223`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `created_by_id` property.
+    /// JSON `created_by_id`: type integer, optional, nullable.
+    /// Example: `5017691`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub created_by_id: Option<String>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"This article will show you how to create a new article."`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `draft_updated_at` property.
+    /// JSON `draft_updated_at`: type integer (date-time), optional, nullable.
+    /// Example: `1663597260`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub draft_updated_at: Option<crate::lenient::Timestamp>,
-    /// The `has_unpublished_changes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `has_unpublished_changes`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_unpublished_changes: Option<bool>,
-    /// The `state` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `state`: type string, optional.
+    /// One of `published`, `draft`.
+    /// Example: `"draft"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<ArticleContentState>,
-    /// The `title` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `title`: type string, optional.
+    /// Example: `"How to create a new article"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional, nullable.
+    /// One of `article_content`.
+    /// Example: `"article_content"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1663597260`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `updated_by_id` property.
+    /// JSON `updated_by_id`: type integer, optional, nullable.
+    /// Example: `5017691`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub updated_by_id: Option<String>,
-    /// The `url` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `url`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "articles")]
+impl ArticleContent {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            ai_chatbot_availability: None,
+            ai_copilot_availability: None,
+            ai_sales_agent_availability: None,
+            audience_ids: None,
+            author_id: None,
+            body: None,
+            body_markdown: None,
+            created_at: None,
+            created_by_id: None,
+            description: None,
+            draft_updated_at: None,
+            has_unpublished_changes: None,
+            state: None,
+            title: None,
+            type_: None,
+            updated_at: None,
+            updated_by_id: None,
+            url: None,
+        }
+    }
+    /// Sets `ai_chatbot_availability`.
+    pub fn with_ai_chatbot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_chatbot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_copilot_availability`.
+    pub fn with_ai_copilot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_copilot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_sales_agent_availability`.
+    pub fn with_ai_sales_agent_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_sales_agent_availability = Some(value.into());
+        self
+    }
+    /// Sets `audience_ids`.
+    pub fn with_audience_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.audience_ids = Some(value.into());
+        self
+    }
+    /// Sets `author_id`.
+    pub fn with_author_id(mut self, value: impl Into<String>) -> Self {
+        self.author_id = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `body_markdown`.
+    pub fn with_body_markdown(mut self, value: impl Into<String>) -> Self {
+        self.body_markdown = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `created_by_id`.
+    pub fn with_created_by_id(mut self, value: impl Into<String>) -> Self {
+        self.created_by_id = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `draft_updated_at`.
+    pub fn with_draft_updated_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.draft_updated_at = Some(value.into());
+        self
+    }
+    /// Sets `has_unpublished_changes`.
+    pub fn with_has_unpublished_changes(mut self, value: impl Into<bool>) -> Self {
+        self.has_unpublished_changes = Some(value.into());
+        self
+    }
+    /// Sets `state`.
+    pub fn with_state(mut self, value: impl Into<ArticleContentState>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `updated_at`.
+    pub fn with_updated_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.updated_at = Some(value.into());
+        self
+    }
+    /// Sets `updated_by_id`.
+    pub fn with_updated_by_id(mut self, value: impl Into<String>) -> Self {
+        self.updated_by_id = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "articles")]
@@ -1052,21 +1359,25 @@ Restricted = "restricted",
 /// The `article_list` schema.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ArticleListItem>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1074,121 +1385,150 @@ pub struct ArticleList {
 /// The `article_list_item` schema.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleListItem {
-    /// The `ai_chatbot_availability` property.
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type integer, optional.
+    /// Example: `"5017691"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub author_id: Option<String>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional, nullable.
+    /// Example: `"Default language body in html"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_markdown` property.
+    /// JSON `body_markdown`: type string, optional, nullable.
+    /// Example: `"# Default language title\n\nDefault language body in markdown\n"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1672928359`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `created_by_id` property.
+    /// JSON `created_by_id`: type integer, optional, nullable.
+    /// Example: `5017691`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub created_by_id: Option<String>,
-    /// The `default_locale` property.
+    /// JSON `default_locale`: type string, optional.
+    /// Example: `"en"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_locale: Option<String>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional, nullable.
+    /// Example: `"Default language description"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `draft_updated_at` property.
+    /// JSON `draft_updated_at`: type integer (date-time), optional, nullable.
+    /// Example: `1672928610`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub draft_updated_at: Option<crate::lenient::Timestamp>,
-    /// The `exclude_from_article_suggestions` property.
+    /// JSON `exclude_from_article_suggestions`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exclude_from_article_suggestions: Option<bool>,
-    /// The `has_unpublished_changes` property.
+    /// JSON `has_unpublished_changes`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_unpublished_changes: Option<bool>,
-    /// The `help_center_audience` property.
+    /// JSON `help_center_audience`: type string, optional, nullable.
+    /// One of `everyone`, `all_users`, `all_visitors`, `all_leads`, `all_visitors_and_leads`, `restricted`.
+    /// Example: `"everyone"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help_center_audience: Option<ArticleHelpCenterAudience>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6871119"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `parent_ids` property.
+    /// JSON `parent_ids`: type array, optional.
+    /// Example: `[18,19]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub parent_ids: Option<Vec<String>>,
-    /// The `scheduled_publish_at` property.
+    /// JSON `scheduled_publish_at`: type integer (date-time), optional, nullable.
+    /// Example: `1769443200`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub scheduled_publish_at: Option<crate::lenient::Timestamp>,
-    /// The `scheduled_unpublish_at` property.
+    /// JSON `scheduled_unpublish_at`: type integer (date-time), optional, nullable.
+    /// Example: `1769443200`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub scheduled_unpublish_at: Option<crate::lenient::Timestamp>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `published`, `draft`.
+    /// Example: `"published"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ArticleState>,
-    /// The `tags` property.
+    /// JSON `tags`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Tags>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"Default language title"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `translated_content` property.
+    /// JSON `translated_content`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub translated_content: Option<ArticleTranslatedContent>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `article`.
+    /// Example: `"article"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1672928610`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `updated_by_id` property.
+    /// JSON `updated_by_id`: type integer, optional, nullable.
+    /// Example: `5017691`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub updated_by_id: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional, nullable.
+    /// Example: `"http://intercom.test/help/en/articles/3-default-language"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `workspace_id` property.
+    /// JSON `workspace_id`: type string, optional.
+    /// Example: `"hfi1bx4l"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -1199,18 +1539,20 @@ pub struct ArticleListItem {
 /// The `article_search_highlights` schema.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleSearchHighlights {
-    /// The `article_id` property.
+    /// JSON `article_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub article_id: Option<String>,
-    /// The `highlighted_summary` property.
+    /// JSON `highlighted_summary`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlighted_summary: Option<Vec<Vec<ArticleSearchHighlightsHighlightedSummaryItemItem>>>,
-    /// The `highlighted_title` property.
+    /// JSON `highlighted_title`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlighted_title: Option<Vec<ArticleSearchHighlightsHighlightedTitleItem>>,
 }
@@ -1218,12 +1560,16 @@ pub struct ArticleSearchHighlights {
 /// Inline schema at `article_search_highlights.highlighted_summary[][]`.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleSearchHighlightsHighlightedSummaryItemItem {
-    /// The `text` property.
+    /// JSON `text`: type string, optional.
+    /// Example: `"my query"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `highlight`, `plain`.
+    /// Example: `"How to highlight "`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1231,12 +1577,16 @@ pub struct ArticleSearchHighlightsHighlightedSummaryItemItem {
 /// Inline schema at `article_search_highlights.highlighted_title[]`.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleSearchHighlightsHighlightedTitleItem {
-    /// The `text` property.
+    /// JSON `text`: type string, optional.
+    /// Example: `"my query"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `highlight`, `plain`.
+    /// Example: `"The highlight is "`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1244,21 +1594,25 @@ pub struct ArticleSearchHighlightsHighlightedTitleItem {
 /// The `article_search_response` schema.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleSearchResponse {
-    /// The `data` property.
+    /// JSON `data`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<ArticleSearchResponseData>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `5`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1266,12 +1620,13 @@ pub struct ArticleSearchResponse {
 /// Inline schema at `article_search_response.data`.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleSearchResponseData {
-    /// The `articles` property.
+    /// JSON `articles`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub articles: Option<Vec<Article>>,
-    /// The `highlights` property.
+    /// JSON `highlights`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlights: Option<Vec<ArticleSearchHighlights>>,
 }
@@ -1288,60 +1643,71 @@ Draft = "draft",
 /// The `article_statistics` schema.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleStatistics {
-    /// The `conversions` property.
+    /// JSON `conversions`: type integer, optional.
+    /// Example: `0`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub conversions: Option<i64>,
-    /// The `fin_involvements` property.
+    /// JSON `fin_involvements`: type integer, optional.
+    /// Example: `10`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub fin_involvements: Option<i64>,
-    /// The `fin_resolution_rate` property.
+    /// JSON `fin_resolution_rate`: type number (float), optional.
+    /// Example: `80.0`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_float"
     )]
     pub fin_resolution_rate: Option<f64>,
-    /// The `fin_resolutions` property.
+    /// JSON `fin_resolutions`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub fin_resolutions: Option<i64>,
-    /// The `happy_reaction_percentage` property.
+    /// JSON `happy_reaction_percentage`: type number (float), optional.
+    /// Example: `40.0`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_float"
     )]
     pub happy_reaction_percentage: Option<f64>,
-    /// The `neutral_reaction_percentage` property.
+    /// JSON `neutral_reaction_percentage`: type number (float), optional.
+    /// Example: `40.0`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_float"
     )]
     pub neutral_reaction_percentage: Option<f64>,
-    /// The `reactions` property.
+    /// JSON `reactions`: type integer, optional.
+    /// Example: `10`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub reactions: Option<i64>,
-    /// The `sad_reaction_percentage` property.
+    /// JSON `sad_reaction_percentage`: type number (float), optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_float"
     )]
     pub sad_reaction_percentage: Option<f64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `article_statistics`.
+    /// Example: `"article_statistics"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `views` property.
+    /// JSON `views`: type integer, optional.
+    /// Example: `10`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
@@ -1350,189 +1716,447 @@ pub struct ArticleStatistics {
 }
 
 /// The `article_translated_content` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ArticleTranslatedContent {
-    /// The `ar` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ar`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ar: Option<ArticleContent>,
-    /// The `bg` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `bg`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bg: Option<ArticleContent>,
-    /// The `bs` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `bs`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bs: Option<ArticleContent>,
-    /// The `ca` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ca`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca: Option<ArticleContent>,
-    /// The `cs` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `cs`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cs: Option<ArticleContent>,
-    /// The `da` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `da`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub da: Option<ArticleContent>,
-    /// The `de` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `de`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub de: Option<ArticleContent>,
-    /// The `el` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `el`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub el: Option<ArticleContent>,
-    /// The `en` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `en`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en: Option<ArticleContent>,
-    /// The `es` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `es`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub es: Option<ArticleContent>,
-    /// The `et` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `et`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub et: Option<ArticleContent>,
-    /// The `fi` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `fi`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fi: Option<ArticleContent>,
-    /// The `fr` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `fr`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fr: Option<ArticleContent>,
-    /// The `he` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `he`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub he: Option<ArticleContent>,
-    /// The `hr` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `hr`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr: Option<ArticleContent>,
-    /// The `hu` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `hu`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hu: Option<ArticleContent>,
-    /// The `id` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `id`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<ArticleContent>,
-    /// The `it` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `it`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub it: Option<ArticleContent>,
-    /// The `ja` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ja`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ja: Option<ArticleContent>,
-    /// The `ko` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ko`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ko: Option<ArticleContent>,
-    /// The `lt` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `lt`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lt: Option<ArticleContent>,
-    /// The `lv` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `lv`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lv: Option<ArticleContent>,
-    /// The `mn` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `mn`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mn: Option<ArticleContent>,
-    /// The `nb` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `nb`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nb: Option<ArticleContent>,
-    /// The `nl` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `nl`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nl: Option<ArticleContent>,
-    /// The `pl` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `pl`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pl: Option<ArticleContent>,
-    /// The `pt` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `pt`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pt: Option<ArticleContent>,
-    /// The `pt-BR` property.
-    #[serde(rename = "pt-BR", skip_serializing_if = "Option::is_none")]
+    /// JSON `pt-BR`: type object, optional, nullable.
+    #[serde(rename = "pt-BR", default, skip_serializing_if = "Option::is_none")]
     pub pt_br: Option<ArticleContent>,
-    /// The `ro` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ro`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ro: Option<ArticleContent>,
-    /// The `ru` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ru`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ru: Option<ArticleContent>,
-    /// The `sl` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `sl`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sl: Option<ArticleContent>,
-    /// The `sr` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `sr`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sr: Option<ArticleContent>,
-    /// The `sv` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `sv`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sv: Option<ArticleContent>,
-    /// The `tr` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `tr`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tr: Option<ArticleContent>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional, nullable.
+    /// One of `article_translated_content`.
+    /// Example: `"article_translated_content"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `vi` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `vi`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vi: Option<ArticleContent>,
-    /// The `zh-CN` property.
-    #[serde(rename = "zh-CN", skip_serializing_if = "Option::is_none")]
+    /// JSON `zh-CN`: type object, optional, nullable.
+    #[serde(rename = "zh-CN", default, skip_serializing_if = "Option::is_none")]
     pub zh_cn: Option<ArticleContent>,
-    /// The `zh-TW` property.
-    #[serde(rename = "zh-TW", skip_serializing_if = "Option::is_none")]
+    /// JSON `zh-TW`: type object, optional, nullable.
+    #[serde(rename = "zh-TW", default, skip_serializing_if = "Option::is_none")]
     pub zh_tw: Option<ArticleContent>,
+}
+
+#[cfg(feature = "articles")]
+impl ArticleTranslatedContent {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            ar: None,
+            bg: None,
+            bs: None,
+            ca: None,
+            cs: None,
+            da: None,
+            de: None,
+            el: None,
+            en: None,
+            es: None,
+            et: None,
+            fi: None,
+            fr: None,
+            he: None,
+            hr: None,
+            hu: None,
+            id: None,
+            it: None,
+            ja: None,
+            ko: None,
+            lt: None,
+            lv: None,
+            mn: None,
+            nb: None,
+            nl: None,
+            pl: None,
+            pt: None,
+            pt_br: None,
+            ro: None,
+            ru: None,
+            sl: None,
+            sr: None,
+            sv: None,
+            tr: None,
+            type_: None,
+            vi: None,
+            zh_cn: None,
+            zh_tw: None,
+        }
+    }
+    /// Sets `ar`.
+    pub fn with_ar(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.ar = Some(value.into());
+        self
+    }
+    /// Sets `bg`.
+    pub fn with_bg(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.bg = Some(value.into());
+        self
+    }
+    /// Sets `bs`.
+    pub fn with_bs(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.bs = Some(value.into());
+        self
+    }
+    /// Sets `ca`.
+    pub fn with_ca(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.ca = Some(value.into());
+        self
+    }
+    /// Sets `cs`.
+    pub fn with_cs(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.cs = Some(value.into());
+        self
+    }
+    /// Sets `da`.
+    pub fn with_da(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.da = Some(value.into());
+        self
+    }
+    /// Sets `de`.
+    pub fn with_de(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.de = Some(value.into());
+        self
+    }
+    /// Sets `el`.
+    pub fn with_el(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.el = Some(value.into());
+        self
+    }
+    /// Sets `en`.
+    pub fn with_en(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.en = Some(value.into());
+        self
+    }
+    /// Sets `es`.
+    pub fn with_es(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.es = Some(value.into());
+        self
+    }
+    /// Sets `et`.
+    pub fn with_et(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.et = Some(value.into());
+        self
+    }
+    /// Sets `fi`.
+    pub fn with_fi(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.fi = Some(value.into());
+        self
+    }
+    /// Sets `fr`.
+    pub fn with_fr(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.fr = Some(value.into());
+        self
+    }
+    /// Sets `he`.
+    pub fn with_he(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.he = Some(value.into());
+        self
+    }
+    /// Sets `hr`.
+    pub fn with_hr(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.hr = Some(value.into());
+        self
+    }
+    /// Sets `hu`.
+    pub fn with_hu(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.hu = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `it`.
+    pub fn with_it(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.it = Some(value.into());
+        self
+    }
+    /// Sets `ja`.
+    pub fn with_ja(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.ja = Some(value.into());
+        self
+    }
+    /// Sets `ko`.
+    pub fn with_ko(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.ko = Some(value.into());
+        self
+    }
+    /// Sets `lt`.
+    pub fn with_lt(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.lt = Some(value.into());
+        self
+    }
+    /// Sets `lv`.
+    pub fn with_lv(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.lv = Some(value.into());
+        self
+    }
+    /// Sets `mn`.
+    pub fn with_mn(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.mn = Some(value.into());
+        self
+    }
+    /// Sets `nb`.
+    pub fn with_nb(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.nb = Some(value.into());
+        self
+    }
+    /// Sets `nl`.
+    pub fn with_nl(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.nl = Some(value.into());
+        self
+    }
+    /// Sets `pl`.
+    pub fn with_pl(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.pl = Some(value.into());
+        self
+    }
+    /// Sets `pt`.
+    pub fn with_pt(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.pt = Some(value.into());
+        self
+    }
+    /// Sets `pt_br`.
+    pub fn with_pt_br(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.pt_br = Some(value.into());
+        self
+    }
+    /// Sets `ro`.
+    pub fn with_ro(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.ro = Some(value.into());
+        self
+    }
+    /// Sets `ru`.
+    pub fn with_ru(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.ru = Some(value.into());
+        self
+    }
+    /// Sets `sl`.
+    pub fn with_sl(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.sl = Some(value.into());
+        self
+    }
+    /// Sets `sr`.
+    pub fn with_sr(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.sr = Some(value.into());
+        self
+    }
+    /// Sets `sv`.
+    pub fn with_sv(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.sv = Some(value.into());
+        self
+    }
+    /// Sets `tr`.
+    pub fn with_tr(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.tr = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `vi`.
+    pub fn with_vi(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.vi = Some(value.into());
+        self
+    }
+    /// Sets `zh_cn`.
+    pub fn with_zh_cn(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.zh_cn = Some(value.into());
+        self
+    }
+    /// Sets `zh_tw`.
+    pub fn with_zh_tw(mut self, value: impl Into<ArticleContent>) -> Self {
+        self.zh_tw = Some(value.into());
+        self
+    }
 }
 
 /// The `article_version` schema.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleVersion {
-    /// The `article_id` property.
+    /// JSON `article_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub article_id: Option<String>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type string, optional.
+    /// Example: `"991267502"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub author_id: Option<String>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional, nullable.
+    /// Example: `"<p class=\"no-margin\">Body of this version</p>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_markdown` property.
+    /// JSON `body_markdown`: type string, optional, nullable.
+    /// Example: `"Body of this version\n"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1734537292`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `created_by_id` property.
+    /// JSON `created_by_id`: type string, optional, nullable.
+    /// Example: `"5017691"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub created_by_id: Option<String>,
-    /// The `created_via` property.
+    /// JSON `created_via`: type string, optional.
+    /// Example: `"web"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_via: Option<String>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional, nullable.
+    /// Example: `""`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `from_version_id` property.
+    /// JSON `from_version_id`: type string, optional, nullable.
+    /// Example: `"300"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub from_version_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"301"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `published`, `draft`.
+    /// Example: `"published"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ArticleVersionState>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"This is the article title"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `article_version`.
+    /// Example: `"article_version"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1734537292`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -1543,21 +2167,25 @@ pub struct ArticleVersion {
 /// The `article_version_list` schema.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleVersionList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ArticleVersionSummary>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `2`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1574,77 +2202,99 @@ Draft = "draft",
 /// The `article_version_summary` schema.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ArticleVersionSummary {
-    /// The `article_id` property.
+    /// JSON `article_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub article_id: Option<String>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type string, optional.
+    /// Example: `"991267502"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub author_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1734537292`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `created_by_id` property.
+    /// JSON `created_by_id`: type string, optional, nullable.
+    /// Example: `"5017691"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub created_by_id: Option<String>,
-    /// The `created_via` property.
+    /// JSON `created_via`: type string, optional.
+    /// Example: `"web"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_via: Option<String>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional, nullable.
+    /// Example: `""`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `from_version_id` property.
+    /// JSON `from_version_id`: type string, optional, nullable.
+    /// Example: `"300"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub from_version_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"301"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `published`, `draft`.
+    /// Example: `"published"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ArticleVersionState>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"This is the article title"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `article_version`.
+    /// Example: `"article_version"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `assign_conversation_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AssignConversationRequest {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, required.
+    /// Example: `"12345"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
-    /// The `assignee_id` property.
+    /// JSON `assignee_id`: type string, required.
+    /// Example: `"4324241"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub assignee_id: String,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
+    /// Example: `"Let me pass you over to one of my colleagues."`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `assignment`.
+    /// Example: `"assignment"`.
     pub message_type: AssignConversationRequestMessageType,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `admin`, `team`.
+    /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -1657,141 +2307,296 @@ Assignment = "assignment",
 }
 
 /// Inline schema at `attachContactToACompany:AttachContactToACompanyBody`.
+///
+/// Sent in a request; `new(`id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "companies")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AttachContactToACompanyBody {
-    /// The `id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `id`: type string, required.
+    /// Example: `"58a430d35458202d41b1e65b"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub id: String,
 }
 
+#[cfg(feature = "companies")]
+impl AttachContactToACompanyBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
 /// The `attach_contact_to_conversation_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct AttachContactToConversationRequest {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"12345"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `customer` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `customer`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<AttachContactToConversationRequestCustomer>,
 }
 
+#[cfg(feature = "conversations")]
+impl AttachContactToConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            admin_id: None,
+            customer: None,
+        }
+    }
+    /// Sets `admin_id`.
+    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
+        self.admin_id = Some(value.into());
+        self
+    }
+    /// Sets `customer`.
+    pub fn with_customer(
+        mut self,
+        value: impl Into<AttachContactToConversationRequestCustomer>,
+    ) -> Self {
+        self.customer = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `attach_contact_to_conversation_request.customer`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct AttachContactToConversationRequestCustomer {
-    /// The `customer` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `customer`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer: Option<CustomerRequest>,
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string, optional.
+    /// Example: `"winstonsmith@truth.org"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, optional.
+    /// Example: `"6329bd9ffe4e2e91dac76188"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_user_id: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"6329bd9ffe4e2e91dac76188"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
 }
 
+#[cfg(feature = "conversations")]
+impl AttachContactToConversationRequestCustomer {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            customer: None,
+            email: None,
+            intercom_user_id: None,
+            user_id: None,
+        }
+    }
+    /// Sets `customer`.
+    pub fn with_customer(mut self, value: impl Into<CustomerRequest>) -> Self {
+        self.customer = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `intercom_user_id`.
+    pub fn with_intercom_user_id(mut self, value: impl Into<String>) -> Self {
+        self.intercom_user_id = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `attachSubscriptionTypeToContact:AttachSubscriptionTypeToContactBody`.
+///
+/// Sent in a request; `new(`id`, `consent_type`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "subscription_types")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AttachSubscriptionTypeToContactBody {
-    /// The `consent_type` property.
+    /// JSON `consent_type`: type string, required.
+    /// Example: `"opt_in"`.
+    #[serde(default)]
     pub consent_type: String,
-    /// The `id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `id`: type string, required.
+    /// Example: `"37846"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub id: String,
 }
 
+#[cfg(feature = "subscription_types")]
+impl AttachSubscriptionTypeToContactBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(id: impl Into<String>, consent_type: impl Into<String>) -> Self {
+        Self {
+            consent_type: consent_type.into(),
+            id: id.into(),
+        }
+    }
+}
+
 /// Inline schema at `attachTagToArticle:AttachTagToArticleBody`.
+///
+/// Sent in a request; `new(`id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(any(
     feature = "articles",
     feature = "content_snippets",
     feature = "internal_articles"
 ))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AttachTagBody {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional, nullable.
+    /// Example: `"1234"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `id`: type string, required.
+    /// Example: `"7522907"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub id: String,
+}
+
+#[cfg(any(
+    feature = "articles",
+    feature = "content_snippets",
+    feature = "internal_articles"
+))]
+impl AttachTagBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            admin_id: None,
+            id: id.into(),
+        }
+    }
+    /// Sets `admin_id`.
+    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
+        self.admin_id = Some(value.into());
+        self
+    }
 }
 
 /// Inline schema at `attachTagToContact:AttachTagToContactBody`.
+///
+/// Sent in a request; `new(`id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "tags")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AttachTagToContactBody {
-    /// The `id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `id`: type string, required.
+    /// Example: `"7522907"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub id: String,
 }
 
-/// Inline schema at `attachTagToConversation:AttachTagToConversationBody`.
 #[cfg(feature = "tags")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+impl AttachTagToContactBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
+/// Inline schema at `attachTagToConversation:AttachTagToConversationBody`.
+///
+/// Sent in a request; `new(`id`, `admin_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tags")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AttachTagToConversationBody {
-    /// The `admin_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `admin_id`: type string, required.
+    /// Example: `"780"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
-    /// The `id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `id`: type string, required.
+    /// Example: `"7522907"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub id: String,
+}
+
+#[cfg(feature = "tags")]
+impl AttachTagToConversationBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(id: impl Into<String>, admin_id: impl Into<String>) -> Self {
+        Self {
+            admin_id: admin_id.into(),
+            id: id.into(),
+        }
+    }
 }
 
 /// The `audience` schema.
 #[cfg(feature = "audiences")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Audience {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1717200000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"VIP Customers"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `predicates` property.
+    /// JSON `predicates`: type array, optional.
+    /// Example: `[{"attribute":"company.name","comparison":"contains","type":"string","value":"Acme"}]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicates: Option<Vec<Predicate>>,
-    /// The `role_predicates` property.
+    /// JSON `role_predicates`: type array, optional.
+    /// Example: `[{"attribute":"role","comparison":"eq","type":"role","value":"user"}]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_predicates: Option<Vec<Predicate>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `audience`.
+    /// Example: `"audience"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, optional.
+    /// Example: `1717200000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -1802,36 +2607,43 @@ pub struct Audience {
 /// The `audience_list` schema.
 #[cfg(feature = "audiences")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AudienceList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Audience>>,
-    /// The `page` property.
+    /// JSON `page`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub page: Option<i64>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `50`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `2`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `total_pages` property.
+    /// JSON `total_pages`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_pages: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1839,39 +2651,47 @@ pub struct AudienceList {
 /// The `away_status_reason` schema.
 #[cfg(feature = "away_status_reasons")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AwayStatusReason {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1734537243`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `emoji` property.
+    /// JSON `emoji`: type string, optional.
+    /// Example: `"☕"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `label` property.
+    /// JSON `label`: type string, optional.
+    /// Example: `"On a break"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// The `order` property.
+    /// JSON `order`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub order: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"away_status_reason"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, optional.
+    /// Example: `1734537243`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -1882,12 +2702,15 @@ pub struct AwayStatusReason {
 /// The `away_status_reason_list` schema.
 #[cfg(feature = "away_status_reasons")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct AwayStatusReasonList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AwayStatusReason>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

@@ -13,45 +13,55 @@ use super::*;
 /// The `banner` schema.
 #[cfg(feature = "banners")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Banner {
-    /// The `action` property.
+    /// JSON `action`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<BannerAction>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional, nullable.
+    /// Example: `"<p class=\"no-margin\">Hi there!</p>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `client_targeting` property.
+    /// JSON `client_targeting`: type array, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_targeting: Option<Vec<serde_json::Value>>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (timestamp), optional.
+    /// Example: `1780580493`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"486517"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `position` property.
+    /// JSON `position`: type string, optional.
+    /// Example: `"top"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<String>,
-    /// The `show_dismiss_button` property.
+    /// JSON `show_dismiss_button`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub show_dismiss_button: Option<bool>,
-    /// The `style` property.
+    /// JSON `style`: type string, optional.
+    /// Example: `"inline"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional, nullable.
+    /// Example: `"Hi there"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"banner"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `view_id` property.
+    /// JSON `view_id`: type string, optional.
+    /// Example: `"645719311"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -62,27 +72,33 @@ pub struct Banner {
 /// Inline schema at `banner.action`.
 #[cfg(feature = "banners")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct BannerAction {
-    /// The `label` property.
+    /// JSON `label`: type string, optional, nullable.
+    /// Example: `"Learn more"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// The `reaction_set` property.
+    /// JSON `reaction_set`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reaction_set: Option<Vec<BannerActionReactionSetItem>>,
-    /// The `target` property.
+    /// JSON `target`: type string, optional, nullable.
+    /// Example: `"https://www.intercom.com/pricing"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// The `tour_id` property.
+    /// JSON `tour_id`: type string, optional, nullable.
+    /// Example: `"12345"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub tour_id: Option<String>,
-    /// The `tour_url` property.
+    /// JSON `tour_url`: type string, optional, nullable.
+    /// Example: `"https://app.intercom.com/tours/12345"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tour_url: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"url"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -90,15 +106,18 @@ pub struct BannerAction {
 /// Inline schema at `banner.action.reaction_set[]`.
 #[cfg(feature = "banners")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct BannerActionReactionSetItem {
-    /// The `index` property.
+    /// JSON `index`: type integer, optional.
+    /// Example: `0`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub index: Option<i64>,
-    /// The `unicode_emoticon` property.
+    /// JSON `unicode_emoticon`: type string, optional.
+    /// Example: `"👍"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unicode_emoticon: Option<String>,
 }
@@ -106,15 +125,19 @@ pub struct BannerActionReactionSetItem {
 /// The `banner_dismiss` schema.
 #[cfg(feature = "banners")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct BannerDismiss {
-    /// The `dismissed` property.
+    /// JSON `dismissed`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dismissed: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"banner_dismiss"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `view_id` property.
+    /// JSON `view_id`: type string, optional.
+    /// Example: `"645719311"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -125,12 +148,14 @@ pub struct BannerDismiss {
 /// The `banner_list` schema.
 #[cfg(feature = "banners")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct BannerList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Banner>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -138,42 +163,51 @@ pub struct BannerList {
 /// The `brand` schema.
 #[cfg(feature = "brands")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Brand {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1673778600`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `default_address_settings_id` property.
+    /// JSON `default_address_settings_id`: type string, optional.
+    /// Example: `"15"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub default_address_settings_id: Option<String>,
-    /// The `help_center_id` property.
+    /// JSON `help_center_id`: type string, optional.
+    /// Example: `"10"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub help_center_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"10"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `is_default` property.
+    /// JSON `is_default`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Default Brand"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"brand"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1711031100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -184,12 +218,14 @@ pub struct Brand {
 /// The `brand_list` schema.
 #[cfg(feature = "brands")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct BrandList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Brand>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

@@ -13,75 +13,88 @@ use super::*;
 /// The `call` schema.
 #[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Call {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional, nullable.
+    /// Example: `"789"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `answered_at` property.
+    /// JSON `answered_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answered_at: Option<crate::lenient::Timestamp>,
-    /// The `call_type` property.
+    /// JSON `call_type`: type string, optional.
+    /// Example: `"phone"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_type: Option<String>,
-    /// The `contact_id` property.
+    /// JSON `contact_id`: type string, optional, nullable.
+    /// Example: `"6762f0dd1bb69f9f2193bb83"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub contact_id: Option<String>,
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, optional, nullable.
+    /// Example: `"456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `direction` property.
+    /// JSON `direction`: type string, optional.
+    /// Example: `"outbound"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
-    /// The `ended_at` property.
+    /// JSON `ended_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<crate::lenient::Timestamp>,
-    /// The `ended_reason` property.
+    /// JSON `ended_reason`: type string, optional, nullable.
+    /// Example: `"completed"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_reason: Option<String>,
-    /// The `fin_recording_url` property.
+    /// JSON `fin_recording_url`: type string (uri), optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fin_recording_url: Option<String>,
-    /// The `fin_transcription_url` property.
+    /// JSON `fin_transcription_url`: type string (uri), optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fin_transcription_url: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `initiated_at` property.
+    /// JSON `initiated_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initiated_at: Option<crate::lenient::Timestamp>,
-    /// The `phone` property.
+    /// JSON `phone`: type string, optional, nullable.
+    /// Example: `"+15551234567"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// The `recording_url` property.
+    /// JSON `recording_url`: type string (uri), optional, nullable.
+    /// Example: `"https://api.intercom.io/calls/123/recording"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// Example: `"completed"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// The `transcription_url` property.
+    /// JSON `transcription_url`: type string (uri), optional, nullable.
+    /// Example: `"https://api.intercom.io/calls/123/transcript"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_url: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"call"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<crate::lenient::Timestamp>,
 }
@@ -89,54 +102,86 @@ pub struct Call {
 /// The `call_list` schema.
 #[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CallList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Call>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `0`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `change_ticket_type_request` schema.
+///
+/// Sent in a request; `new(`ticket_type_id`, `ticket_state_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "tickets")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ChangeTicketTypeRequest {
-    /// The `ticket_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ticket_attributes`: type object, optional.
+    /// Example: `{"_default_description_":"having a problem","_default_title_":"example"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_attributes: Option<serde_json::Value>,
-    /// The `ticket_state_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `ticket_state_id`: type string, required.
+    /// Example: `"5678"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub ticket_state_id: String,
-    /// The `ticket_type_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `ticket_type_id`: type string, required.
+    /// Example: `"1234"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub ticket_type_id: String,
+}
+
+#[cfg(feature = "tickets")]
+impl ChangeTicketTypeRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(ticket_type_id: impl Into<String>, ticket_state_id: impl Into<String>) -> Self {
+        Self {
+            ticket_attributes: None,
+            ticket_state_id: ticket_state_id.into(),
+            ticket_type_id: ticket_type_id.into(),
+        }
+    }
+    /// Sets `ticket_attributes`.
+    pub fn with_ticket_attributes(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.ticket_attributes = Some(value.into());
+        self
+    }
 }
 
 /// The `close_conversation_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CloseConversationRequest {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, required.
+    /// Example: `"12345"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
+    /// Example: `" This conversation is now closed!"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `close`.
+    /// Example: `"close"`.
     pub message_type: CloseConversationRequestMessageType,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `admin`.
+    /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -151,64 +196,77 @@ Close = "close",
 /// The `collection` schema.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Collection {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1672928359`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `default_locale` property.
+    /// JSON `default_locale`: type string, optional.
+    /// Example: `"en"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_locale: Option<String>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional, nullable.
+    /// Example: `"Default language description"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `help_center_id` property.
+    /// JSON `help_center_id`: type integer, optional, nullable.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub help_center_id: Option<String>,
-    /// The `icon` property.
+    /// JSON `icon`: type string, optional, nullable.
+    /// Example: `"book-bookmark"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6871119"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Default language name"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `order` property.
+    /// JSON `order`: type integer, optional.
+    /// Example: `"1"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub order: Option<i64>,
-    /// The `parent_id` property.
+    /// JSON `parent_id`: type string, optional, nullable.
+    /// Example: `"6871118"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub parent_id: Option<String>,
-    /// The `translated_content` property.
+    /// JSON `translated_content`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub translated_content: Option<GroupTranslatedContent>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1672928610`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional, nullable.
+    /// Example: `"http://intercom.test/help/collection/name"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `workspace_id` property.
+    /// JSON `workspace_id`: type string, optional.
+    /// Example: `"hfi1bx4l"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -219,21 +277,25 @@ pub struct Collection {
 /// The `collection_list` schema.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CollectionList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Collection>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -247,99 +309,117 @@ pub struct CollectionList {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Company {
-    /// The `app_id` property.
+    /// JSON `app_id`: type string, optional.
+    /// Example: `"ecahpwf5"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub app_id: Option<String>,
-    /// The `company_id` property.
+    /// JSON `company_id`: type string, optional.
+    /// Example: `"6"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub company_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `custom_attributes` property.
+    /// JSON `custom_attributes`: type object, optional.
+    /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":9}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"531ee472cce572a6ec000006"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `industry` property.
+    /// JSON `industry`: type string, optional.
+    /// Example: `"Software"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
-    /// The `last_request_at` property.
+    /// JSON `last_request_at`: type integer, optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_request_at: Option<crate::lenient::Timestamp>,
-    /// The `monthly_spend` property.
+    /// JSON `monthly_spend`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub monthly_spend: Option<i64>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Blue Sun"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `notes` property.
+    /// JSON `notes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<CompanyNotes>,
-    /// The `plan` property.
+    /// JSON `plan`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<CompanyPlan>,
-    /// The `remote_created_at` property.
+    /// JSON `remote_created_at`: type integer, optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub remote_created_at: Option<crate::lenient::Timestamp>,
-    /// The `segments` property.
+    /// JSON `segments`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<CompanySegments>,
-    /// The `session_count` property.
+    /// JSON `session_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub session_count: Option<i64>,
-    /// The `size` property.
+    /// JSON `size`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub size: Option<i64>,
-    /// The `tags` property.
+    /// JSON `tags`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<CompanyTags>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `company`.
+    /// Example: `"company"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `user_count` property.
+    /// JSON `user_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub user_count: Option<i64>,
-    /// The `website` property.
+    /// JSON `website`: type string, optional.
+    /// Example: `"https://www.intercom.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
@@ -347,21 +427,25 @@ pub struct Company {
 /// The `company_attached_contacts` schema.
 #[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanyAttachedContacts {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Contact>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -369,12 +453,15 @@ pub struct CompanyAttachedContacts {
 /// The `company_attached_segments` schema.
 #[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanyAttachedSegments {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Segment>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -382,18 +469,23 @@ pub struct CompanyAttachedSegments {
 /// The `company_data` schema.
 #[cfg(any(feature = "companies", feature = "contacts", feature = "visitors"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanyData {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `company`.
+    /// Example: `"company"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string (uri), optional.
+    /// Example: `"/companies/5ba682d23d7cf92bef87bfd4"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -401,21 +493,25 @@ pub struct CompanyData {
 /// The `company_list` schema.
 #[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanyList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Company>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -429,30 +525,35 @@ pub struct CompanyList {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanyNote {
-    /// The `author` property.
+    /// JSON `author`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<Admin>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
+    /// Example: `"<p>Text for the note.</p>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `company` property.
+    /// JSON `company`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<CompanyNoteCompany>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (timestamp), optional.
+    /// Example: `1674589321`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"17495962"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"note"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -466,15 +567,18 @@ pub struct CompanyNote {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanyNoteCompany {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6329bd9ffe4e2e91dac76188"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"company"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -488,12 +592,14 @@ pub struct CompanyNoteCompany {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanyNotes {
-    /// The `notes` property.
+    /// JSON `notes`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<CompanyNote>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `note.list`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -507,18 +613,22 @@ pub struct CompanyNotes {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanyPlan {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"269315"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Pro"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"plan"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -526,24 +636,29 @@ pub struct CompanyPlan {
 /// The `company_scroll` schema.
 #[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanyScroll {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Company>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `scroll_param` property.
+    /// JSON `scroll_param`: type string, optional.
+    /// Example: `"25b649f7-4d33-4ef6-88f5-60e5b8244309"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scroll_param: Option<String>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional, nullable.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -557,12 +672,14 @@ pub struct CompanyScroll {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanySegments {
-    /// The `segments` property.
+    /// JSON `segments`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<Segment>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `segment.list`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -576,91 +693,208 @@ pub struct CompanySegments {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CompanyTags {
-    /// The `tags` property.
+    /// JSON `tags`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagBasic>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `tag.list`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `convert_conversation_to_ticket_request` schema.
+///
+/// Sent in a request; `new(`ticket_type_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "conversations")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ConvertConversationToTicketRequest {
-    /// The `attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attributes`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<TicketRequestCustomAttributes>,
-    /// The `ticket_state_id` property.
+    /// JSON `ticket_state_id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub ticket_state_id: Option<String>,
-    /// The `ticket_type_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `ticket_type_id`: type string, required.
+    /// Example: `"1234"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub ticket_type_id: String,
 }
 
+#[cfg(feature = "conversations")]
+impl ConvertConversationToTicketRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(ticket_type_id: impl Into<String>) -> Self {
+        Self {
+            attributes: None,
+            ticket_state_id: None,
+            ticket_type_id: ticket_type_id.into(),
+        }
+    }
+    /// Sets `attributes`.
+    pub fn with_attributes(mut self, value: impl Into<TicketRequestCustomAttributes>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `ticket_state_id`.
+    pub fn with_ticket_state_id(mut self, value: impl Into<String>) -> Self {
+        self.ticket_state_id = Some(value.into());
+        self
+    }
+}
+
 /// The `convert_visitor_request` schema.
+///
+/// Sent in a request; `new(`type_`, `user`, `visitor`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "visitors")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ConvertVisitorRequest {
-    /// The `type` property.
-    #[serde(rename = "type")]
+    /// JSON `type`: type string, required.
+    /// Example: `"user"`.
+    #[serde(rename = "type", default)]
     pub type_: String,
-    /// The `user` property.
+    /// JSON `user`: type object, required.
+    #[serde(default)]
     pub user: ConvertVisitorRequestUser,
-    /// The `visitor` property.
+    /// JSON `visitor`: type object, required.
+    #[serde(default)]
     pub visitor: ConvertVisitorRequestVisitor,
 }
 
+#[cfg(feature = "visitors")]
+impl ConvertVisitorRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        type_: impl Into<String>,
+        user: impl Into<ConvertVisitorRequestUser>,
+        visitor: impl Into<ConvertVisitorRequestVisitor>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            user: user.into(),
+            visitor: visitor.into(),
+        }
+    }
+}
+
 /// Inline schema at `convert_visitor_request.user`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ConvertVisitorRequestUser {
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string, optional.
+    /// Example: `"winstonsmith@truth.org"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
 }
 
+#[cfg(feature = "visitors")]
+impl ConvertVisitorRequestUser {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            email: None,
+            id: None,
+            user_id: None,
+        }
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `convert_visitor_request.visitor`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ConvertVisitorRequestVisitor {
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string, optional.
+    /// Example: `"winstonsmith@truth.org"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "visitors")]
+impl ConvertVisitorRequestVisitor {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            email: None,
+            id: None,
+            user_id: None,
+        }
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
 }
 
 /// The `cursor_pages` schema.
@@ -678,51 +912,62 @@ pub struct ConvertVisitorRequestVisitor {
     feature = "tickets"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CursorPages {
-    /// The `next` property.
+    /// JSON `next`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<StartingAfterPaging>,
-    /// The `page` property.
+    /// JSON `page`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub page: Option<i64>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `2`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
-    /// The `total_pages` property.
+    /// JSON `total_pages`: type integer, optional.
+    /// Example: `13`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_pages: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `pages`.
+    /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `custom_action_finished` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CustomActionFinished {
-    /// The `action` property.
+    /// JSON `action`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<CustomActionFinishedAction>,
 }
 
 /// Inline schema at `custom_action_finished.action`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CustomActionFinishedAction {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Jira Create Issue"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `result` property.
+    /// JSON `result`: type string, optional.
+    /// One of `success`, `failed`.
+    /// Example: `"success"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CustomActionFinishedActionResult>,
 }
@@ -737,18 +982,21 @@ Failed = "failed",
 
 /// The `custom_action_started` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CustomActionStarted {
-    /// The `action` property.
+    /// JSON `action`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<CustomActionStartedAction>,
 }
 
 /// Inline schema at `custom_action_started.action`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CustomActionStartedAction {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Jira Create Issue"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -759,45 +1007,53 @@ pub type CustomAttributes = serde_json::Map<String, serde_json::Value>;
 
 /// The `custom_object_instance` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CustomObjectInstance {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `custom_attributes` property.
+    /// JSON `custom_attributes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `external_created_at` property.
+    /// JSON `external_created_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub external_created_at: Option<crate::lenient::Timestamp>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional.
+    /// Example: `"0001d1c1e65a7a19e9f59ae2"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `external_updated_at` property.
+    /// JSON `external_updated_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub external_updated_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `16032025`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"Order"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -808,30 +1064,36 @@ pub struct CustomObjectInstance {
 /// The `custom_object_instance_deleted` schema.
 #[cfg(feature = "custom_object_instances")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CustomObjectInstanceDeleted {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// Example: `"Order"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
 }
 
 /// The `custom_object_instance_list` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CustomObjectInstanceList {
-    /// The `instances` property.
+    /// JSON `instances`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instances: Option<Vec<CustomObjectInstance>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"order.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -839,43 +1101,81 @@ pub struct CustomObjectInstanceList {
 /// The `custom_object_instances_paginated_list` schema.
 #[cfg(feature = "custom_object_instances")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CustomObjectInstancesPaginatedList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CustomObjectInstance>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<PagesLink>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `2`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `customer_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CustomerRequest {
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string, optional.
+    /// Example: `"sam.sung@example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, optional.
+    /// Example: `"6329bd9ffe4e2e91dac76188"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_user_id: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"2e91dac761886329bd9ffe4e"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "conversations")]
+impl CustomerRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            email: None,
+            intercom_user_id: None,
+            user_id: None,
+        }
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `intercom_user_id`.
+    pub fn with_intercom_user_id(mut self, value: impl Into<String>) -> Self {
+        self.intercom_user_id = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
 }

@@ -13,183 +13,222 @@ use super::*;
 /// The `contact` schema.
 #[cfg(any(feature = "companies", feature = "contacts", feature = "visitors"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Contact {
-    /// The `android_app_name` property.
+    /// JSON `android_app_name`: type string, optional, nullable.
+    /// Example: `"Intercom"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub android_app_name: Option<String>,
-    /// The `android_app_version` property.
+    /// JSON `android_app_version`: type string, optional, nullable.
+    /// Example: `"5.0.0"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub android_app_version: Option<String>,
-    /// The `android_device` property.
+    /// JSON `android_device`: type string, optional, nullable.
+    /// Example: `"Pixel 3"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub android_device: Option<String>,
-    /// The `android_last_seen_at` property.
+    /// JSON `android_last_seen_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub android_last_seen_at: Option<crate::lenient::Timestamp>,
-    /// The `android_os_version` property.
+    /// JSON `android_os_version`: type string, optional, nullable.
+    /// Example: `"10"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub android_os_version: Option<String>,
-    /// The `android_sdk_version` property.
+    /// JSON `android_sdk_version`: type string, optional, nullable.
+    /// Example: `"28"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub android_sdk_version: Option<String>,
-    /// The `avatar` property.
+    /// JSON `avatar`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<ContactAvatar>,
-    /// The `browser` property.
+    /// JSON `browser`: type string, optional, nullable.
+    /// Example: `"Chrome"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub browser: Option<String>,
-    /// The `browser_language` property.
+    /// JSON `browser_language`: type string, optional, nullable.
+    /// Example: `"en-US"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_language: Option<String>,
-    /// The `browser_version` property.
+    /// JSON `browser_version`: type string, optional, nullable.
+    /// Example: `"80.0.3987.132"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_version: Option<String>,
-    /// The `companies` property.
+    /// JSON `companies`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<ContactCompanies>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `custom_attributes` property.
+    /// JSON `custom_attributes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Value>,
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
+    /// Example: `"joe@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `email_domain` property.
+    /// JSON `email_domain`: type string, optional.
+    /// Example: `"example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_domain: Option<String>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional, nullable.
+    /// Example: `"f3b87a2e09d514c6c2e79b9a"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `has_hard_bounced` property.
+    /// JSON `has_hard_bounced`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_hard_bounced: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `ios_app_name` property.
+    /// JSON `ios_app_name`: type string, optional, nullable.
+    /// Example: `"Intercom"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_app_name: Option<String>,
-    /// The `ios_app_version` property.
+    /// JSON `ios_app_version`: type string, optional, nullable.
+    /// Example: `"5.0.0"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_app_version: Option<String>,
-    /// The `ios_device` property.
+    /// JSON `ios_device`: type string, optional, nullable.
+    /// Example: `"iPhone 11"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_device: Option<String>,
-    /// The `ios_last_seen_at` property.
+    /// JSON `ios_last_seen_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub ios_last_seen_at: Option<crate::lenient::Timestamp>,
-    /// The `ios_os_version` property.
+    /// JSON `ios_os_version`: type string, optional, nullable.
+    /// Example: `"13.3.1"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_os_version: Option<String>,
-    /// The `ios_sdk_version` property.
+    /// JSON `ios_sdk_version`: type string, optional, nullable.
+    /// Example: `"13.3.1"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_sdk_version: Option<String>,
-    /// The `language_override` property.
+    /// JSON `language_override`: type string, optional, nullable.
+    /// Example: `"en"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language_override: Option<String>,
-    /// The `last_contacted_at` property.
+    /// JSON `last_contacted_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_contacted_at: Option<crate::lenient::Timestamp>,
-    /// The `last_email_clicked_at` property.
+    /// JSON `last_email_clicked_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_email_clicked_at: Option<crate::lenient::Timestamp>,
-    /// The `last_email_opened_at` property.
+    /// JSON `last_email_opened_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_email_opened_at: Option<crate::lenient::Timestamp>,
-    /// The `last_replied_at` property.
+    /// JSON `last_replied_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_replied_at: Option<crate::lenient::Timestamp>,
-    /// The `last_seen_at` property.
+    /// JSON `last_seen_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_seen_at: Option<crate::lenient::Timestamp>,
-    /// The `location` property.
+    /// JSON `location`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<ContactLocation>,
-    /// The `marked_email_as_spam` property.
+    /// JSON `marked_email_as_spam`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub marked_email_as_spam: Option<bool>,
-    /// The `merge_history` property.
+    /// JSON `merge_history`: type array, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merge_history: Option<Vec<MergeHistoryItem>>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"John Doe"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `notes` property.
+    /// JSON `notes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<ContactNotes>,
-    /// The `os` property.
+    /// JSON `os`: type string, optional, nullable.
+    /// Example: `"Mac OS X"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
-    /// The `owner_id` property.
+    /// JSON `owner_id`: type string, optional, nullable.
+    /// Example: `"321"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub owner_id: Option<String>,
-    /// The `phone` property.
+    /// JSON `phone`: type string, optional, nullable.
+    /// Example: `"+1123456789"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// The `role` property.
+    /// JSON `role`: type string, optional.
+    /// Example: `"user"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// The `signed_up_at` property.
+    /// JSON `signed_up_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub signed_up_at: Option<crate::lenient::Timestamp>,
-    /// The `social_profiles` property.
+    /// JSON `social_profiles`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social_profiles: Option<ContactSocialProfiles>,
-    /// The `tags` property.
+    /// JSON `tags`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<ContactTags>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `unsubscribed_from_emails` property.
+    /// JSON `unsubscribed_from_emails`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unsubscribed_from_emails: Option<bool>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `workspace_id` property.
+    /// JSON `workspace_id`: type string, optional.
+    /// Example: `"ecahpwf5"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -200,24 +239,30 @@ pub struct Contact {
 /// The `contact_archived` schema.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactArchived {
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional, nullable.
+    /// Example: `"70"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `contact`.
+    /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -225,21 +270,25 @@ pub struct ContactArchived {
 /// The `contact_attached_companies` schema.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactAttachedCompanies {
-    /// The `companies` property.
+    /// JSON `companies`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<Vec<Company>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<PagesLink>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -247,12 +296,15 @@ pub struct ContactAttachedCompanies {
 /// Inline schema at `contact.avatar`.
 #[cfg(any(feature = "companies", feature = "contacts", feature = "visitors"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactAvatar {
-    /// The `image_url` property.
+    /// JSON `image_url`: type string (uri), optional, nullable.
+    /// Example: `"https://example.org/128Wash.jpg"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"avatar"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -260,24 +312,30 @@ pub struct ContactAvatar {
 /// The `contact_blocked` schema.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactBlocked {
-    /// The `blocked` property.
+    /// JSON `blocked`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked: Option<bool>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional, nullable.
+    /// Example: `"70"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `contact`.
+    /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -285,21 +343,25 @@ pub struct ContactBlocked {
 /// The `contact_companies` schema.
 #[cfg(any(feature = "companies", feature = "contacts", feature = "visitors"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactCompanies {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<CompanyData>>,
-    /// The `has_more` property.
+    /// JSON `has_more`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `url` property.
+    /// JSON `url`: type string (uri), optional.
+    /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/companies"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -307,24 +369,30 @@ pub struct ContactCompanies {
 /// The `contact_deleted` schema.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactDeleted {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional, nullable.
+    /// Example: `"70"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `contact`.
+    /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -332,21 +400,25 @@ pub struct ContactDeleted {
 /// The `contact_list` schema.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Contact>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -354,18 +426,23 @@ pub struct ContactList {
 /// The `contact_location` schema.
 #[cfg(any(feature = "companies", feature = "contacts", feature = "visitors"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactLocation {
-    /// The `city` property.
+    /// JSON `city`: type string, optional, nullable.
+    /// Example: `"Dublin"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// The `country` property.
+    /// JSON `country`: type string, optional, nullable.
+    /// Example: `"Ireland"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
-    /// The `region` property.
+    /// JSON `region`: type string, optional, nullable.
+    /// Example: `"Dublin"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional, nullable.
+    /// Example: `"location"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -373,21 +450,25 @@ pub struct ContactLocation {
 /// The `contact_notes` schema.
 #[cfg(any(feature = "companies", feature = "contacts", feature = "visitors"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactNotes {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AddressableList>>,
-    /// The `has_more` property.
+    /// JSON `has_more`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `url` property.
+    /// JSON `url`: type string (uri), optional.
+    /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/notes"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -395,46 +476,55 @@ pub struct ContactNotes {
 /// The `contact_reference` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReference {
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional, nullable.
+    /// Example: `"70"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `contact`.
+    /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `contact_reply_base_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyBaseRequest {
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
     pub body: String,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`.
     pub message_type: ContactReplyBaseRequestMessageType,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -448,52 +538,57 @@ Comment = "comment",
 
 /// Inline schema at `contact_reply_base_request.reply_options[]`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyBaseRequestReplyOptionsItem {
-    /// The `text` property.
+    /// JSON `text`: type string, required.
     pub text: String,
-    /// The `uuid` property.
+    /// JSON `uuid`: type string (uuid), required.
     pub uuid: String,
 }
 
 /// The `contact_reply_conversation_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyConversationRequest {
-    /// The `attachment_files` property.
+    /// JSON `attachment_files`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_user_id: Option<String>,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, optional.
+    /// One of `comment`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_type: Option<ContactReplyBaseRequestMessageType>,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `user`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -503,155 +598,175 @@ pub struct ContactReplyConversationRequest {
 
 /// The `contact_reply_email_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyEmailRequest {
-    /// The `attachment_files` property.
+    /// JSON `attachment_files`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
     pub body: String,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `email` property.
+    /// JSON `email`: type string, required.
     pub email: String,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`.
     pub message_type: ContactReplyBaseRequestMessageType,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
 }
 
 /// The `contact_reply_intercom_user_id_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyIntercomUserIdRequest {
-    /// The `attachment_files` property.
+    /// JSON `attachment_files`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
     pub body: String,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub intercom_user_id: String,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`.
     pub message_type: ContactReplyBaseRequestMessageType,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
 }
 
 /// The `contact_reply_ticket_email_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyTicketEmailRequest {
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
     pub body: String,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `email` property.
+    /// JSON `email`: type string, required.
     pub email: String,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`.
     pub message_type: ContactReplyBaseRequestMessageType,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
 }
 
 /// The `contact_reply_ticket_intercom_user_id_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyTicketIntercomUserIdRequest {
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
     pub body: String,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub intercom_user_id: String,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`.
     pub message_type: ContactReplyBaseRequestMessageType,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
 }
 
 /// The `contact_reply_ticket_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyTicketRequest {
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_user_id: Option<String>,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, optional.
+    /// One of `comment`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_type: Option<ContactReplyBaseRequestMessageType>,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `user`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -661,59 +776,67 @@ pub struct ContactReplyTicketRequest {
 
 /// The `contact_reply_ticket_user_id_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyTicketUserIdRequest {
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
     pub body: String,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`.
     pub message_type: ContactReplyBaseRequestMessageType,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
 }
 
 /// The `contact_reply_user_id_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyUserIdRequest {
-    /// The `attachment_files` property.
+    /// JSON `attachment_files`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
     pub body: String,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`.
     pub message_type: ContactReplyBaseRequestMessageType,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
 }
@@ -721,186 +844,226 @@ pub struct ContactReplyUserIdRequest {
 /// Inline schema at `CreateContact:CreateContactResponse`.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactResponse {
-    /// The `android_app_name` property.
+    /// JSON `android_app_name`: type string, optional, nullable.
+    /// Example: `"Intercom"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub android_app_name: Option<String>,
-    /// The `android_app_version` property.
+    /// JSON `android_app_version`: type string, optional, nullable.
+    /// Example: `"5.0.0"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub android_app_version: Option<String>,
-    /// The `android_device` property.
+    /// JSON `android_device`: type string, optional, nullable.
+    /// Example: `"Pixel 3"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub android_device: Option<String>,
-    /// The `android_last_seen_at` property.
+    /// JSON `android_last_seen_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub android_last_seen_at: Option<crate::lenient::Timestamp>,
-    /// The `android_os_version` property.
+    /// JSON `android_os_version`: type string, optional, nullable.
+    /// Example: `"10"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub android_os_version: Option<String>,
-    /// The `android_sdk_version` property.
+    /// JSON `android_sdk_version`: type string, optional, nullable.
+    /// Example: `"28"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub android_sdk_version: Option<String>,
-    /// The `avatar` property.
+    /// JSON `avatar`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<ContactAvatar>,
-    /// The `browser` property.
+    /// JSON `browser`: type string, optional, nullable.
+    /// Example: `"Chrome"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub browser: Option<String>,
-    /// The `browser_language` property.
+    /// JSON `browser_language`: type string, optional, nullable.
+    /// Example: `"en-US"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_language: Option<String>,
-    /// The `browser_version` property.
+    /// JSON `browser_version`: type string, optional, nullable.
+    /// Example: `"80.0.3987.132"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub browser_version: Option<String>,
-    /// The `companies` property.
+    /// JSON `companies`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<ContactCompanies>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `custom_attributes` property.
+    /// JSON `custom_attributes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Value>,
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
+    /// Example: `"joe@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `email_domain` property.
+    /// JSON `email_domain`: type string, optional.
+    /// Example: `"example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_domain: Option<String>,
-    /// The `enabled_push_messaging` property.
+    /// JSON `enabled_push_messaging`: type boolean, optional, nullable.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled_push_messaging: Option<bool>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional, nullable.
+    /// Example: `"f3b87a2e09d514c6c2e79b9a"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `has_hard_bounced` property.
+    /// JSON `has_hard_bounced`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_hard_bounced: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `ios_app_name` property.
+    /// JSON `ios_app_name`: type string, optional, nullable.
+    /// Example: `"Intercom"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_app_name: Option<String>,
-    /// The `ios_app_version` property.
+    /// JSON `ios_app_version`: type string, optional, nullable.
+    /// Example: `"5.0.0"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_app_version: Option<String>,
-    /// The `ios_device` property.
+    /// JSON `ios_device`: type string, optional, nullable.
+    /// Example: `"iPhone 11"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_device: Option<String>,
-    /// The `ios_last_seen_at` property.
+    /// JSON `ios_last_seen_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub ios_last_seen_at: Option<crate::lenient::Timestamp>,
-    /// The `ios_os_version` property.
+    /// JSON `ios_os_version`: type string, optional, nullable.
+    /// Example: `"13.3.1"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_os_version: Option<String>,
-    /// The `ios_sdk_version` property.
+    /// JSON `ios_sdk_version`: type string, optional, nullable.
+    /// Example: `"13.3.1"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios_sdk_version: Option<String>,
-    /// The `language_override` property.
+    /// JSON `language_override`: type string, optional, nullable.
+    /// Example: `"en"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language_override: Option<String>,
-    /// The `last_contacted_at` property.
+    /// JSON `last_contacted_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_contacted_at: Option<crate::lenient::Timestamp>,
-    /// The `last_email_clicked_at` property.
+    /// JSON `last_email_clicked_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_email_clicked_at: Option<crate::lenient::Timestamp>,
-    /// The `last_email_opened_at` property.
+    /// JSON `last_email_opened_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_email_opened_at: Option<crate::lenient::Timestamp>,
-    /// The `last_replied_at` property.
+    /// JSON `last_replied_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_replied_at: Option<crate::lenient::Timestamp>,
-    /// The `last_seen_at` property.
+    /// JSON `last_seen_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_seen_at: Option<crate::lenient::Timestamp>,
-    /// The `location` property.
+    /// JSON `location`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<ContactLocation>,
-    /// The `marked_email_as_spam` property.
+    /// JSON `marked_email_as_spam`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub marked_email_as_spam: Option<bool>,
-    /// The `merge_history` property.
+    /// JSON `merge_history`: type array, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merge_history: Option<Vec<MergeHistoryItem>>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"John Doe"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `notes` property.
+    /// JSON `notes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<ContactNotes>,
-    /// The `os` property.
+    /// JSON `os`: type string, optional, nullable.
+    /// Example: `"Mac OS X"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
-    /// The `owner_id` property.
+    /// JSON `owner_id`: type string, optional, nullable.
+    /// Example: `"321"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub owner_id: Option<String>,
-    /// The `phone` property.
+    /// JSON `phone`: type string, optional, nullable.
+    /// Example: `"+1123456789"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// The `role` property.
+    /// JSON `role`: type string, optional.
+    /// Example: `"user"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// The `signed_up_at` property.
+    /// JSON `signed_up_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub signed_up_at: Option<crate::lenient::Timestamp>,
-    /// The `social_profiles` property.
+    /// JSON `social_profiles`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social_profiles: Option<ContactSocialProfiles>,
-    /// The `tags` property.
+    /// JSON `tags`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<ContactTags>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `unsubscribed_from_emails` property.
+    /// JSON `unsubscribed_from_emails`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unsubscribed_from_emails: Option<bool>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `workspace_id` property.
+    /// JSON `workspace_id`: type string, optional.
+    /// Example: `"ecahpwf5"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -909,31 +1072,82 @@ pub struct ContactResponse {
 }
 
 /// The `contact_search_request` schema.
+///
+/// Sent in a request; `new(`query`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "contacts")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ContactSearchRequest {
-    /// The `pagination` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `pagination`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<StartingAfterPaging>,
-    /// The `query` property.
+    /// JSON `query`: required.
+    #[serde(default)]
     pub query: crate::search::SearchQuery,
-    /// The `sort` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `sort`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<ContactSearchRequestSort>,
 }
 
+#[cfg(feature = "contacts")]
+impl ContactSearchRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(query: impl Into<crate::search::SearchQuery>) -> Self {
+        Self {
+            pagination: None,
+            query: query.into(),
+            sort: None,
+        }
+    }
+    /// Sets `pagination`.
+    pub fn with_pagination(mut self, value: impl Into<StartingAfterPaging>) -> Self {
+        self.pagination = Some(value.into());
+        self
+    }
+    /// Sets `sort`.
+    pub fn with_sort(mut self, value: impl Into<ContactSearchRequestSort>) -> Self {
+        self.sort = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `contact_search_request.sort`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ContactSearchRequestSort {
-    /// The `field` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `field`: type string, optional.
+    /// Example: `"created_at"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// The `order` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `order`: type string, optional.
+    /// One of `ascending`, `descending`.
+    /// Example: `"descending"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<ContactSearchRequestSortOrder>,
+}
+
+#[cfg(feature = "contacts")]
+impl ContactSearchRequestSort {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            field: None,
+            order: None,
+        }
+    }
+    /// Sets `field`.
+    pub fn with_field(mut self, value: impl Into<String>) -> Self {
+        self.field = Some(value.into());
+        self
+    }
+    /// Sets `order`.
+    pub fn with_order(mut self, value: impl Into<ContactSearchRequestSortOrder>) -> Self {
+        self.order = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "contacts")]
@@ -948,12 +1162,15 @@ Descending = "descending",
 /// The `contact_segments` schema.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactSegments {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Segment>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -961,30 +1178,35 @@ pub struct ContactSegments {
 /// The `contact_social_profiles` schema.
 #[cfg(any(feature = "companies", feature = "contacts", feature = "visitors"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactSocialProfiles {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SocialProfile>>,
 }
 
 /// The `contact_subscription_types` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactSubscriptionTypes {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AddressableList>>,
-    /// The `has_more` property.
+    /// JSON `has_more`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `url` property.
+    /// JSON `url`: type string (uri), optional.
+    /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/subscriptions"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -992,21 +1214,25 @@ pub struct ContactSubscriptionTypes {
 /// The `contact_tags` schema.
 #[cfg(any(feature = "companies", feature = "contacts", feature = "visitors"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactTags {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<AddressableList>>,
-    /// The `has_more` property.
+    /// JSON `has_more`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `url` property.
+    /// JSON `url`: type string (uri), optional.
+    /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/tags"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -1014,24 +1240,30 @@ pub struct ContactTags {
 /// The `contact_unarchived` schema.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContactUnarchived {
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional, nullable.
+    /// Example: `"70"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `contact`.
+    /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

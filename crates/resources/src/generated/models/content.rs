@@ -11,23 +11,64 @@
 use super::*;
 
 /// The `content_bulk_action_request` schema.
+///
+/// Sent in a request; `new(`action`, `content_ids`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "content")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ContentBulkActionRequest {
-    /// The `action` property.
+    /// JSON `action`: type string, required.
+    /// One of `publish`, `unpublish`, `delete`, `set_availability`, `set_audience`, `update_tags`.
+    /// Example: `"publish"`.
+    #[serde(default)]
     pub action: ContentBulkActionRequestAction,
-    /// The `audience` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `audience`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<ContentBulkActionRequestAudience>,
-    /// The `availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `availability`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<ContentBulkActionRequestAvailability>,
-    /// The `content_ids` property.
+    /// JSON `content_ids`: type array, required.
+    #[serde(default)]
     pub content_ids: Vec<ContentBulkActionRequestContentIdsItem>,
-    /// The `tags` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `tags`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<ContentBulkActionRequestTags>,
+}
+
+#[cfg(feature = "content")]
+impl ContentBulkActionRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        action: impl Into<ContentBulkActionRequestAction>,
+        content_ids: impl Into<Vec<ContentBulkActionRequestContentIdsItem>>,
+    ) -> Self {
+        Self {
+            action: action.into(),
+            audience: None,
+            availability: None,
+            content_ids: content_ids.into(),
+            tags: None,
+        }
+    }
+    /// Sets `audience`.
+    pub fn with_audience(mut self, value: impl Into<ContentBulkActionRequestAudience>) -> Self {
+        self.audience = Some(value.into());
+        self
+    }
+    /// Sets `availability`.
+    pub fn with_availability(
+        mut self,
+        value: impl Into<ContentBulkActionRequestAvailability>,
+    ) -> Self {
+        self.availability = Some(value.into());
+        self
+    }
+    /// Sets `tags`.
+    pub fn with_tags(mut self, value: impl Into<ContentBulkActionRequestTags>) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "content")]
@@ -44,22 +85,29 @@ UpdateTags = "update_tags",
 }
 
 /// Inline schema at `content_bulk_action_request.audience`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ContentBulkActionRequestAudience {
-    /// The `add_segment_ids` property.
+    /// JSON `add_segment_ids`: type array, optional.
+    /// Example: `[100]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub add_segment_ids: Option<Vec<String>>,
-    /// The `remove_all` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `remove_all`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remove_all: Option<bool>,
-    /// The `remove_segment_ids` property.
+    /// JSON `remove_segment_ids`: type array, optional.
+    /// Example: `[200]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
@@ -67,49 +115,127 @@ pub struct ContentBulkActionRequestAudience {
     pub remove_segment_ids: Option<Vec<String>>,
 }
 
+#[cfg(feature = "content")]
+impl ContentBulkActionRequestAudience {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            add_segment_ids: None,
+            remove_all: None,
+            remove_segment_ids: None,
+        }
+    }
+    /// Sets `add_segment_ids`.
+    pub fn with_add_segment_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.add_segment_ids = Some(value.into());
+        self
+    }
+    /// Sets `remove_all`.
+    pub fn with_remove_all(mut self, value: impl Into<bool>) -> Self {
+        self.remove_all = Some(value.into());
+        self
+    }
+    /// Sets `remove_segment_ids`.
+    pub fn with_remove_segment_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.remove_segment_ids = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `content_bulk_action_request.availability`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ContentBulkActionRequestAvailability {
-    /// The `ai_agent` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_agent`: type boolean, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_agent: Option<bool>,
-    /// The `copilot` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `copilot`: type boolean, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copilot: Option<bool>,
-    /// The `sales_agent` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `sales_agent`: type boolean, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sales_agent: Option<bool>,
 }
 
-/// Inline schema at `content_bulk_action_request.content_ids[]`.
 #[cfg(feature = "content")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+impl ContentBulkActionRequestAvailability {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            ai_agent: None,
+            copilot: None,
+            sales_agent: None,
+        }
+    }
+    /// Sets `ai_agent`.
+    pub fn with_ai_agent(mut self, value: impl Into<bool>) -> Self {
+        self.ai_agent = Some(value.into());
+        self
+    }
+    /// Sets `copilot`.
+    pub fn with_copilot(mut self, value: impl Into<bool>) -> Self {
+        self.copilot = Some(value.into());
+        self
+    }
+    /// Sets `sales_agent`.
+    pub fn with_sales_agent(mut self, value: impl Into<bool>) -> Self {
+        self.sales_agent = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `content_bulk_action_request.content_ids[]`.
+///
+/// Sent in a request; `new(`type_`, `id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "content")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ContentBulkActionRequestContentIdsItem {
-    /// The `id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `id`: type string, required.
+    /// Example: `"12345678"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub id: String,
-    /// The `type` property.
-    #[serde(rename = "type")]
+    /// JSON `type`: type string, required.
+    /// One of `article`, `article_content`, `content_snippet`, `external_content`, `file_source_content`, `internal_article`.
+    /// Example: `"article_content"`.
+    #[serde(rename = "type", default)]
     pub type_: String,
 }
 
+#[cfg(feature = "content")]
+impl ContentBulkActionRequestContentIdsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(type_: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// Inline schema at `content_bulk_action_request.tags`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ContentBulkActionRequestTags {
-    /// The `add_tag_ids` property.
+    /// JSON `add_tag_ids`: type array, optional.
+    /// Example: `[100]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub add_tag_ids: Option<Vec<String>>,
-    /// The `remove_tag_ids` property.
+    /// JSON `remove_tag_ids`: type array, optional.
+    /// Example: `[200]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
@@ -117,15 +243,39 @@ pub struct ContentBulkActionRequestTags {
     pub remove_tag_ids: Option<Vec<String>>,
 }
 
+#[cfg(feature = "content")]
+impl ContentBulkActionRequestTags {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            add_tag_ids: None,
+            remove_tag_ids: None,
+        }
+    }
+    /// Sets `add_tag_ids`.
+    pub fn with_add_tag_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.add_tag_ids = Some(value.into());
+        self
+    }
+    /// Sets `remove_tag_ids`.
+    pub fn with_remove_tag_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.remove_tag_ids = Some(value.into());
+        self
+    }
+}
+
 /// The `content_bulk_action_response` schema.
 #[cfg(feature = "content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentBulkActionResponse {
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
+    /// Example: `"queued"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"content_bulk_action"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -133,38 +283,51 @@ pub struct ContentBulkActionResponse {
 /// The `content_import_source` schema.
 #[cfg(feature = "ai_content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentImportSource {
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[5678]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), required.
+    /// Example: `1672928359`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub created_at: crate::lenient::Timestamp,
-    /// The `id` property.
+    /// JSON `id`: type integer, required.
+    /// Example: `1234`.
     #[serde(
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub id: String,
-    /// The `last_synced_at` property.
+    /// JSON `last_synced_at`: type integer (date-time), required.
+    /// Example: `1672928610`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub last_synced_at: crate::lenient::Timestamp,
-    /// The `status` property.
+    /// JSON `status`: type string, required.
+    /// One of `active`, `deactivated`.
+    /// Example: `"active"`.
     pub status: ContentImportSourceStatus,
-    /// The `sync_behavior` property.
+    /// JSON `sync_behavior`: type string, required.
+    /// One of `api`, `automatic`, `manual`.
+    /// Example: `"api"`.
     pub sync_behavior: ContentImportSourceSyncBehavior,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `content_import_source`.
+    /// Example: `"content_import_source"`.
     #[serde(rename = "type")]
     pub type_: String,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), required.
+    /// Example: `1672928610`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub updated_at: crate::lenient::Timestamp,
-    /// The `url` property.
+    /// JSON `url`: type string, required.
+    /// Example: `"https://help.example.com/"`.
     pub url: String,
 }
 
@@ -190,81 +353,101 @@ Manual = "manual",
 /// The `content_import_sources_list` schema.
 #[cfg(feature = "ai_content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentImportSourcesList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ContentImportSource>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<PagesLink>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `content_search_article_content_item` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentSearchArticleContentItem {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"678"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `locale` property.
+    /// JSON `locale`: type string, optional.
+    /// Example: `"en"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"Billing FAQ"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `article_content`.
+    /// Example: `"article_content"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `content_search_article_item` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentSearchArticleItem {
-    /// The `contents` property.
+    /// JSON `contents`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<Vec<ContentSearchArticleContentItem>>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"345"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"Billing FAQ"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `article`.
+    /// Example: `"article"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
 
 /// The `content_search_default_item` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentSearchDefaultItem {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"Billing FAQ"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `content_snippet`, `external_content`, `file_source_content`, `internal_article`.
+    /// Example: `"content_snippet"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -272,21 +455,25 @@ pub struct ContentSearchDefaultItem {
 /// The `content_search_response` schema.
 #[cfg(feature = "content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentSearchResponse {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ContentSearchResult>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<ContentSearchResponsePages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `5`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -294,33 +481,41 @@ pub struct ContentSearchResponse {
 /// Inline schema at `content_search_response.pages`.
 #[cfg(feature = "content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentSearchResponsePages {
-    /// The `next` property.
+    /// JSON `next`: type string (uri), optional, nullable.
+    /// Example: `"https://api.intercom.io/content/search?query=billing&page=2"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
-    /// The `page` property.
+    /// JSON `page`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub page: Option<i64>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `10`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
-    /// The `prev` property.
+    /// JSON `prev`: type string (uri), optional, nullable.
+    /// Example: `null`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prev: Option<String>,
-    /// The `total_pages` property.
+    /// JSON `total_pages`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_pages: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `pages`.
+    /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -328,21 +523,26 @@ pub struct ContentSearchResponsePages {
 /// The `content_search_result` schema.
 #[cfg(feature = "content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentSearchResult {
-    /// The `contents` property.
+    /// JSON `contents`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<Vec<ContentSearchArticleContentItem>>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"Billing FAQ"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `content_snippet`, `external_content`, `file_source_content`, `internal_article`, `article`.
+    /// Example: `"content_snippet"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -350,64 +550,79 @@ pub struct ContentSearchResult {
 /// The `content_snippet` schema.
 #[cfg(feature = "content_snippets")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentSnippet {
-    /// The `ai_chatbot_availability` property.
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[1,2]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `body_markdown` property.
+    /// JSON `body_markdown`: type string, optional, nullable.
+    /// Example: `"# How to reset your password\n\nNavigate to Settings > Security > Reset password.\n"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `chatbot_availability` property.
+    /// JSON `chatbot_availability`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub chatbot_availability: Option<i64>,
-    /// The `copilot_availability` property.
+    /// JSON `copilot_availability`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub copilot_availability: Option<i64>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `json_blocks` property.
+    /// JSON `json_blocks`: type array, optional.
+    /// Example: `[{"text":"Navigate to Settings > Security > Reset password.","type":"paragraph"}]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub json_blocks: Option<Vec<serde_json::Value>>,
-    /// The `locale` property.
+    /// JSON `locale`: type string, optional.
+    /// Example: `"en"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional, nullable.
+    /// Example: `"How to reset your password"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"content_snippet"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -416,126 +631,271 @@ pub struct ContentSnippet {
 }
 
 /// The `content_snippet_create_request` schema.
+///
+/// Sent in a request; `new(`title`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "content_snippets")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ContentSnippetCreateRequest {
-    /// The `ai_chatbot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[1,2]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `body_markdown` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body_markdown`: type string, optional.
+    /// Example: `"# Hello\n\nSome content.\n"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `json_blocks` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `json_blocks`: type array, optional.
+    /// Example: `[{"text":"Navigate to Settings > Security > Reset password.","type":"paragraph"}]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub json_blocks: Option<Vec<serde_json::Value>>,
-    /// The `locale` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `locale`: type string, optional.
+    /// Example: `"en"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `title` property.
+    /// JSON `title`: type string, required.
+    /// Example: `"How to reset your password"`.
+    #[serde(default)]
     pub title: String,
+}
+
+#[cfg(feature = "content_snippets")]
+impl ContentSnippetCreateRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(title: impl Into<String>) -> Self {
+        Self {
+            ai_chatbot_availability: None,
+            ai_copilot_availability: None,
+            ai_sales_agent_availability: None,
+            audience_ids: None,
+            body_markdown: None,
+            json_blocks: None,
+            locale: None,
+            title: title.into(),
+        }
+    }
+    /// Sets `ai_chatbot_availability`.
+    pub fn with_ai_chatbot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_chatbot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_copilot_availability`.
+    pub fn with_ai_copilot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_copilot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_sales_agent_availability`.
+    pub fn with_ai_sales_agent_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_sales_agent_availability = Some(value.into());
+        self
+    }
+    /// Sets `audience_ids`.
+    pub fn with_audience_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.audience_ids = Some(value.into());
+        self
+    }
+    /// Sets `body_markdown`.
+    pub fn with_body_markdown(mut self, value: impl Into<String>) -> Self {
+        self.body_markdown = Some(value.into());
+        self
+    }
+    /// Sets `json_blocks`.
+    pub fn with_json_blocks(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.json_blocks = Some(value.into());
+        self
+    }
+    /// Sets `locale`.
+    pub fn with_locale(mut self, value: impl Into<String>) -> Self {
+        self.locale = Some(value.into());
+        self
+    }
 }
 
 /// The `content_snippet_list` schema.
 #[cfg(feature = "content_snippets")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentSnippetList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ContentSnippet>>,
-    /// The `page` property.
+    /// JSON `page`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub page: Option<i64>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `50`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `total_pages` property.
+    /// JSON `total_pages`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_pages: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `content_snippet_update_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "content_snippets")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ContentSnippetUpdateRequest {
-    /// The `ai_chatbot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[1,2]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `body_markdown` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body_markdown`: type string, optional.
+    /// Example: `"## Updated heading\n\nNew content.\n"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `json_blocks` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `json_blocks`: type array, optional.
+    /// Example: `[{"text":"Navigate to Settings > Security > Reset password.","type":"paragraph"}]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub json_blocks: Option<Vec<serde_json::Value>>,
-    /// The `locale` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `locale`: type string, optional.
+    /// Example: `"en"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `title` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `title`: type string, optional.
+    /// Example: `"How to reset your password"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+}
+
+#[cfg(feature = "content_snippets")]
+impl ContentSnippetUpdateRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            ai_chatbot_availability: None,
+            ai_copilot_availability: None,
+            ai_sales_agent_availability: None,
+            audience_ids: None,
+            body_markdown: None,
+            json_blocks: None,
+            locale: None,
+            title: None,
+        }
+    }
+    /// Sets `ai_chatbot_availability`.
+    pub fn with_ai_chatbot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_chatbot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_copilot_availability`.
+    pub fn with_ai_copilot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_copilot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_sales_agent_availability`.
+    pub fn with_ai_sales_agent_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_sales_agent_availability = Some(value.into());
+        self
+    }
+    /// Sets `audience_ids`.
+    pub fn with_audience_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.audience_ids = Some(value.into());
+        self
+    }
+    /// Sets `body_markdown`.
+    pub fn with_body_markdown(mut self, value: impl Into<String>) -> Self {
+        self.body_markdown = Some(value.into());
+        self
+    }
+    /// Sets `json_blocks`.
+    pub fn with_json_blocks(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.json_blocks = Some(value.into());
+        self
+    }
+    /// Sets `locale`.
+    pub fn with_locale(mut self, value: impl Into<String>) -> Self {
+        self.locale = Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
 }
 
 /// The `content_source` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentSource {
-    /// The `content_type` property.
+    /// JSON `content_type`: type string, optional.
+    /// One of `file`, `article`, `external_content`, `content_snippet`, `workflow_connector_action`.
+    /// Example: `"content_snippet"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<ContentSourceContentType>,
-    /// The `locale` property.
+    /// JSON `locale`: type string, optional.
+    /// Example: `"en"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"My internal content snippet"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional.
+    /// Example: `"/fin-ai-agent/content?content=content_snippet&id=3234924"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -555,18 +915,22 @@ WorkflowConnectorAction = "workflow_connector_action",
 /// The `content_sources_list` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ContentSourcesList {
-    /// The `content_sources` property.
+    /// JSON `content_sources`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_sources: Option<Vec<ContentSource>>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `content_source.list`.
+    /// Example: `"content_source.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

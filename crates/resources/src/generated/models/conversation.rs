@@ -13,125 +13,144 @@ use super::*;
 /// The `conversation` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Conversation {
-    /// The `admin_assignee_id` property.
+    /// JSON `admin_assignee_id`: type integer, optional.
+    /// Example: `0`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub admin_assignee_id: Option<String>,
-    /// The `ai_agent` property.
+    /// JSON `ai_agent`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_agent: Option<AiAgent>,
-    /// The `ai_agent_participated` property.
+    /// JSON `ai_agent_participated`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_agent_participated: Option<bool>,
-    /// The `channel` property.
+    /// JSON `channel`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<ConversationChannel>,
-    /// The `company` property.
+    /// JSON `company`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<Company>,
-    /// The `contacts` property.
+    /// JSON `contacts`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<ConversationContacts>,
-    /// The `conversation_parts` property.
+    /// JSON `conversation_parts`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_parts: Option<ConversationParts>,
-    /// The `conversation_rating` property.
+    /// JSON `conversation_rating`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_rating: Option<ConversationRating>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `custom_attributes` property.
+    /// JSON `custom_attributes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<CustomAttributes>,
-    /// The `external_references` property.
+    /// JSON `external_references`: type array, optional.
+    /// Example: `[{"id":"3633338","type":"zendesk_ticket"},{"id":"abc-def-uuid","type":"zendesk_sunshine_conversation"}]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_references: Option<Vec<ConversationExternalReference>>,
-    /// The `first_contact_reply` property.
+    /// JSON `first_contact_reply`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_contact_reply: Option<ConversationFirstContactReply>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"1295"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `linked_objects` property.
+    /// JSON `linked_objects`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linked_objects: Option<LinkedObjectList>,
-    /// The `monitor_evaluations` property.
+    /// JSON `monitor_evaluations`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monitor_evaluations: Option<Vec<ConversationMonitorEvaluation>>,
-    /// The `open` property.
+    /// JSON `open`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open: Option<bool>,
-    /// The `priority` property.
+    /// JSON `priority`: type string, optional.
+    /// One of `none`, `low`, `medium`, `high`, `urgent`.
+    /// Example: `"high"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<ConversationPriority>,
-    /// The `read` property.
+    /// JSON `read`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<bool>,
-    /// The `sales_agent` property.
+    /// JSON `sales_agent`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sales_agent: Option<SalesAgent>,
-    /// The `sales_agent_participated` property.
+    /// JSON `sales_agent_participated`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sales_agent_participated: Option<bool>,
-    /// The `scorecards` property.
+    /// JSON `scorecards`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scorecards: Option<Vec<ConversationScorecard>>,
-    /// The `sla_applied` property.
+    /// JSON `sla_applied`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla_applied: Option<SlaApplied>,
-    /// The `snoozed_until` property.
+    /// JSON `snoozed_until`: type integer (date-time), optional, nullable.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub snoozed_until: Option<crate::lenient::Timestamp>,
-    /// The `source` property.
+    /// JSON `source`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ConversationSource>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `open`, `closed`, `snoozed`.
+    /// Example: `"open"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
-    /// The `statistics` property.
+    /// JSON `statistics`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statistics: Option<ConversationStatistics>,
-    /// The `tags` property.
+    /// JSON `tags`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Tags>,
-    /// The `team_assignee_id` property.
+    /// JSON `team_assignee_id`: type integer, optional.
+    /// Example: `5017691`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub team_assignee_id: Option<String>,
-    /// The `teammates` property.
+    /// JSON `teammates`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub teammates: Option<ConversationTeammates>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional, nullable.
+    /// Example: `"Conversation Title"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"conversation"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `waiting_since` property.
+    /// JSON `waiting_since`: type integer (date-time), optional, nullable.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -140,78 +159,123 @@ pub struct Conversation {
 }
 
 /// The `conversation_attachment_files` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ConversationAttachmentFiles {
-    /// The `content_type` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `content_type`: type string, optional.
+    /// Example: `"application/json"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// The `data` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `data`: type string, optional.
+    /// Example: `"ewogICJ0ZXN0IjogMQp9"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"test.json"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+impl ConversationAttachmentFiles {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            content_type: None,
+            data: None,
+            name: None,
+        }
+    }
+    /// Sets `content_type`.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `data`.
+    pub fn with_data(mut self, value: impl Into<String>) -> Self {
+        self.data = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
 }
 
 /// The `conversation_attribute` schema.
 #[cfg(feature = "conversations_attributes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttribute {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"16"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `string`, `integer`, `list`, `decimal`, `boolean`, `datetime`, `relationship`, `files`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `multiline` property.
+    /// JSON `multiline`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multiline: Option<bool>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `options` property.
+    /// JSON `options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<ConversationAttributeOption>>,
-    /// The `reference` property.
+    /// JSON `reference`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<ConversationAttributeReference>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_attribute`.
+    /// Example: `"conversation_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -221,52 +285,66 @@ pub struct ConversationAttribute {
 
 /// The `conversation_attribute_base` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeBase {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"16"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `string`, `integer`, `list`, `decimal`, `boolean`, `datetime`, `relationship`, `files`.
+    /// Example: `"string"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeBaseDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_attribute`.
+    /// Example: `"conversation_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -290,52 +368,65 @@ Files = "files",
 
 /// The `conversation_attribute_boolean_type` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeBooleanType {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"16"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `boolean`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeBooleanTypeDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_attribute`.
+    /// Example: `"conversation_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -367,52 +458,65 @@ Files = "files",
 
 /// The `conversation_attribute_datetime_type` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeDatetimeType {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"16"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `datetime`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeDatetimeTypeDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_attribute`.
+    /// Example: `"conversation_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -429,52 +533,65 @@ Datetime = "datetime",
 
 /// The `conversation_attribute_decimal_type` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeDecimalType {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"16"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `decimal`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeDecimalTypeDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_attribute`.
+    /// Example: `"conversation_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -491,52 +608,65 @@ Decimal = "decimal",
 
 /// The `conversation_attribute_files_type` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeFilesType {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"16"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `files`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeFilesTypeDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_attribute`.
+    /// Example: `"conversation_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -553,52 +683,65 @@ Files = "files",
 
 /// The `conversation_attribute_integer_type` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeIntegerType {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"16"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `integer`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeIntegerTypeDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_attribute`.
+    /// Example: `"conversation_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -616,67 +759,83 @@ Integer = "integer",
 /// The `conversation_attribute_list` schema.
 #[cfg(feature = "conversations_attributes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ConversationAttribute>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `conversation_attribute_list_type` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeListType {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"16"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `list`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeListTypeDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `options` property.
+    /// JSON `options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<ConversationAttributeOption>>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_attribute`.
+    /// Example: `"conversation_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -693,88 +852,109 @@ List = "list",
 
 /// The `conversation_attribute_option` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeOption {
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"a1b2c3d4-e5f6-7890-abcd-ef1234567890"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `label` property.
+    /// JSON `label`: type string, optional.
+    /// Example: `"High"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
 
 /// Inline schema at `conversation_attribute.reference`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeReference {
-    /// The `object_type_id` property.
+    /// JSON `object_type_id`: type string, optional.
+    /// Example: `"Test_Object"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub object_type_id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `one`, `many`.
+    /// Example: `"many"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `conversation_attribute_relationship_type` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeRelationshipType {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"16"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `relationship`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeRelationshipTypeDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `reference` property.
+    /// JSON `reference`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<ConversationAttributeReference>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_attribute`.
+    /// Example: `"conversation_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -791,55 +971,69 @@ Relationship = "relationship",
 
 /// The `conversation_attribute_string_type` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeStringType {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"16"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `string`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeStringTypeDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `8`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `multiline` property.
+    /// JSON `multiline`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multiline: Option<bool>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_attribute`.
+    /// Example: `"conversation_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1778239701`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -856,108 +1050,127 @@ String = "string",
 
 /// The `conversation_attribute_updated_by_admin` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeUpdatedByAdmin {
-    /// The `attribute` property.
+    /// JSON `attribute`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<ConversationAttributeUpdatedByAdminAttribute>,
-    /// The `value` property.
+    /// JSON `value`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<ConversationAttributeUpdatedByAdminValue>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_admin.attribute`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeUpdatedByAdminAttribute {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"jira_issue_key"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_admin.value`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeUpdatedByAdminValue {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"PROJ-007"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `previous` property.
+    /// JSON `previous`: type string, optional, nullable.
+    /// Example: `"PROJ-006"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
 }
 
 /// The `conversation_attribute_updated_by_user` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeUpdatedByUser {
-    /// The `attribute` property.
+    /// JSON `attribute`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<ConversationAttributeUpdatedByUserAttribute>,
-    /// The `value` property.
+    /// JSON `value`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<ConversationAttributeUpdatedByUserValue>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_user.attribute`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeUpdatedByUserAttribute {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Priority"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_user.value`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeUpdatedByUserValue {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"High"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `previous` property.
+    /// JSON `previous`: type string, optional, nullable.
+    /// Example: `"Medium"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
 }
 
 /// The `conversation_attribute_updated_by_workflow` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeUpdatedByWorkflow {
-    /// The `attribute` property.
+    /// JSON `attribute`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<ConversationAttributeUpdatedByWorkflowAttribute>,
-    /// The `value` property.
+    /// JSON `value`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<ConversationAttributeUpdatedByWorkflowValue>,
-    /// The `workflow` property.
+    /// JSON `workflow`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow: Option<ConversationAttributeUpdatedByWorkflowWorkflow>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_workflow.attribute`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeUpdatedByWorkflowAttribute {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"flight_category"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_workflow.value`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeUpdatedByWorkflowValue {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"vip_status"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_workflow.workflow`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationAttributeUpdatedByWorkflowWorkflow {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Workflow 1"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -965,12 +1178,15 @@ pub struct ConversationAttributeUpdatedByWorkflowWorkflow {
 /// The `conversation_channel` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationChannel {
-    /// The `current` property.
+    /// JSON `current`: type string, optional, nullable.
+    /// Example: `"messenger"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<String>,
-    /// The `initial` property.
+    /// JSON `initial`: type string, optional, nullable.
+    /// Example: `"messenger"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial: Option<String>,
 }
@@ -978,12 +1194,15 @@ pub struct ConversationChannel {
 /// The `conversation_contacts` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationContacts {
-    /// The `contacts` property.
+    /// JSON `contacts`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<ContactReference>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `contact.list`.
+    /// Example: `"contact.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -991,18 +1210,23 @@ pub struct ConversationContacts {
 /// The `conversation_deleted` schema.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationDeleted {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// One of `conversation`.
+    /// Example: `"conversation"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<ConversationDeletedObject>,
 }
@@ -1018,15 +1242,18 @@ Conversation = "conversation",
 /// The `conversation_external_reference` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationExternalReference {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"3633338"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"zendesk_ticket"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1034,18 +1261,22 @@ pub struct ConversationExternalReference {
 /// The `conversation_first_contact_reply` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationFirstContactReply {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"conversation"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional, nullable.
+    /// Example: `"https://developers.intercom.com/"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -1053,21 +1284,25 @@ pub struct ConversationFirstContactReply {
 /// The `conversation_list` schema.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationList {
-    /// The `conversations` property.
+    /// JSON `conversations`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversations: Option<Vec<ConversationListItem>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `12345`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation.list`.
+    /// Example: `"conversation.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1075,122 +1310,141 @@ pub struct ConversationList {
 /// The `conversation_list_item` schema.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationListItem {
-    /// The `admin_assignee_id` property.
+    /// JSON `admin_assignee_id`: type integer, optional.
+    /// Example: `0`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub admin_assignee_id: Option<String>,
-    /// The `ai_agent` property.
+    /// JSON `ai_agent`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_agent: Option<AiAgent>,
-    /// The `ai_agent_participated` property.
+    /// JSON `ai_agent_participated`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_agent_participated: Option<bool>,
-    /// The `channel` property.
+    /// JSON `channel`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<ConversationChannel>,
-    /// The `company` property.
+    /// JSON `company`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<Company>,
-    /// The `contacts` property.
+    /// JSON `contacts`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<ConversationContacts>,
-    /// The `conversation_rating` property.
+    /// JSON `conversation_rating`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_rating: Option<ConversationRating>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `custom_attributes` property.
+    /// JSON `custom_attributes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<CustomAttributes>,
-    /// The `external_references` property.
+    /// JSON `external_references`: type array, optional.
+    /// Example: `[{"id":"3633338","type":"zendesk_ticket"},{"id":"abc-def-uuid","type":"zendesk_sunshine_conversation"}]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_references: Option<Vec<ConversationExternalReference>>,
-    /// The `first_contact_reply` property.
+    /// JSON `first_contact_reply`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_contact_reply: Option<ConversationFirstContactReply>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"1295"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `linked_objects` property.
+    /// JSON `linked_objects`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linked_objects: Option<LinkedObjectList>,
-    /// The `monitor_evaluations` property.
+    /// JSON `monitor_evaluations`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monitor_evaluations: Option<Vec<ConversationMonitorEvaluation>>,
-    /// The `open` property.
+    /// JSON `open`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open: Option<bool>,
-    /// The `priority` property.
+    /// JSON `priority`: type string, optional.
+    /// One of `none`, `low`, `medium`, `high`, `urgent`.
+    /// Example: `"high"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<ConversationPriority>,
-    /// The `read` property.
+    /// JSON `read`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read: Option<bool>,
-    /// The `sales_agent` property.
+    /// JSON `sales_agent`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sales_agent: Option<SalesAgent>,
-    /// The `sales_agent_participated` property.
+    /// JSON `sales_agent_participated`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sales_agent_participated: Option<bool>,
-    /// The `scorecards` property.
+    /// JSON `scorecards`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scorecards: Option<Vec<ConversationScorecard>>,
-    /// The `sla_applied` property.
+    /// JSON `sla_applied`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla_applied: Option<SlaApplied>,
-    /// The `snoozed_until` property.
+    /// JSON `snoozed_until`: type integer (date-time), optional, nullable.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub snoozed_until: Option<crate::lenient::Timestamp>,
-    /// The `source` property.
+    /// JSON `source`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ConversationSource>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `open`, `closed`, `snoozed`.
+    /// Example: `"open"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationState>,
-    /// The `statistics` property.
+    /// JSON `statistics`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statistics: Option<ConversationStatistics>,
-    /// The `tags` property.
+    /// JSON `tags`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Tags>,
-    /// The `team_assignee_id` property.
+    /// JSON `team_assignee_id`: type integer, optional.
+    /// Example: `5017691`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub team_assignee_id: Option<String>,
-    /// The `teammates` property.
+    /// JSON `teammates`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub teammates: Option<ConversationTeammates>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional, nullable.
+    /// Example: `"Conversation Title"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"conversation"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `waiting_since` property.
+    /// JSON `waiting_since`: type integer (date-time), optional, nullable.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -1201,30 +1455,37 @@ pub struct ConversationListItem {
 /// The `conversation_monitor_evaluation` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationMonitorEvaluation {
-    /// The `evaluated_at` property.
+    /// JSON `evaluated_at`: type integer (date-time), optional, nullable.
+    /// Example: `1719493065`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub evaluated_at: Option<crate::lenient::Timestamp>,
-    /// The `explanation` property.
+    /// JSON `explanation`: type string, optional, nullable.
+    /// Example: `"The customer mentioned wanting a refund without resolution."`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
-    /// The `monitor_id` property.
+    /// JSON `monitor_id`: type string, optional.
+    /// Example: `"12345"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub monitor_id: Option<String>,
-    /// The `monitor_name` property.
+    /// JSON `monitor_name`: type string, optional, nullable.
+    /// Example: `"Customer complaint handling"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monitor_name: Option<String>,
-    /// The `monitor_type` property.
+    /// JSON `monitor_type`: type string, optional, nullable.
+    /// Example: `"prompt"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monitor_type: Option<String>,
-    /// The `result` property.
+    /// JSON `result`: type string, optional.
+    /// Example: `"flagged"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
 }
@@ -1232,72 +1493,85 @@ pub struct ConversationMonitorEvaluation {
 /// The `conversation_part` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationPart {
-    /// The `app_package_code` property.
+    /// JSON `app_package_code`: type string, optional, nullable.
+    /// Example: `"test-integration"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_package_code: Option<String>,
-    /// The `assigned_to` property.
+    /// JSON `assigned_to`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<Reference>,
-    /// The `attachments` property.
+    /// JSON `attachments`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<PartAttachment>>,
-    /// The `author` property.
+    /// JSON `author`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<ConversationPartAuthor>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional, nullable.
+    /// Example: `"<p>Okay!</p>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `email_message_metadata` property.
+    /// JSON `email_message_metadata`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_message_metadata: Option<EmailMessageMetadata>,
-    /// The `event_details` property.
+    /// JSON `event_details`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_details: Option<EventDetails>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional, nullable.
+    /// Example: `"abcd1234"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"3"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `metadata` property.
+    /// JSON `metadata`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<ConversationPartMetadata>,
-    /// The `notified_at` property.
+    /// JSON `notified_at`: type integer (date-time), optional.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub notified_at: Option<crate::lenient::Timestamp>,
-    /// The `part_type` property.
+    /// JSON `part_type`: type string, optional.
+    /// Example: `"comment"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part_type: Option<String>,
-    /// The `redacted` property.
+    /// JSON `redacted`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redacted: Option<bool>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `open`, `closed`, `snoozed`.
+    /// Example: `"open"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<ConversationPartState>,
-    /// The `tags` property.
+    /// JSON `tags`: type array, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<TagBasic>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"conversation_part"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -1308,53 +1582,64 @@ pub struct ConversationPart {
 /// The `conversation_part_author` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationPartAuthor {
-    /// The `email` property.
+    /// JSON `email`: type string (email), optional.
+    /// Example: `"operator+abcd1234@intercom.io"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `from_ai_agent` property.
+    /// JSON `from_ai_agent`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from_ai_agent: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"274"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `is_ai_answer` property.
+    /// JSON `is_ai_answer`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_ai_answer: Option<bool>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"Operator"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `conversation_part_metadata` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationPartMetadata {
-    /// The `quick_reply_options` property.
+    /// JSON `quick_reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quick_reply_options: Option<Vec<ConversationPartMetadataQuickReplyOptionsItem>>,
-    /// The `quick_reply_uuid` property.
+    /// JSON `quick_reply_uuid`: type string (uuid), optional.
+    /// Example: `"123e4567-e89b-12d3-a456-426614174000"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quick_reply_uuid: Option<String>,
 }
 
 /// Inline schema at `conversation_part_metadata.quick_reply_options[]`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationPartMetadataQuickReplyOptionsItem {
-    /// The `text` property.
+    /// JSON `text`: type string, required.
     pub text: String,
-    /// The `translations` property.
+    /// JSON `translations`: type object, optional, nullable.
+    /// Example: `{"en":"Hello","fr":"Bonjour"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub translations: Option<serde_json::Value>,
-    /// The `uuid` property.
+    /// JSON `uuid`: type string (uuid), required.
     pub uuid: String,
 }
 
@@ -1371,18 +1656,22 @@ Snoozed = "snoozed",
 /// The `conversation_parts` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationParts {
-    /// The `conversation_parts` property.
+    /// JSON `conversation_parts`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_parts: Option<Vec<ConversationPart>>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_part.list`.
+    /// Example: `"conversation_part.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1402,30 +1691,35 @@ Urgent = "urgent",
 /// The `conversation_rating` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationRating {
-    /// The `contact` property.
+    /// JSON `contact`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<ContactReference>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `rating` property.
+    /// JSON `rating`: type integer, optional.
+    /// Example: `5`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub rating: Option<i64>,
-    /// The `remark` property.
+    /// JSON `remark`: type string, optional.
+    /// Example: `""`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
-    /// The `teammate` property.
+    /// JSON `teammate`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub teammate: Option<Reference>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -1436,22 +1730,26 @@ pub struct ConversationRating {
 /// The `conversation_response_time` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationResponseTime {
-    /// The `response_time` property.
+    /// JSON `response_time`: type integer, optional.
+    /// Example: `2310`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub response_time: Option<i64>,
-    /// The `team_id` property.
+    /// JSON `team_id`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub team_id: Option<String>,
-    /// The `team_name` property.
+    /// JSON `team_name`: type string, optional.
+    /// Example: `"Team One"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_name: Option<String>,
 }
@@ -1459,48 +1757,57 @@ pub struct ConversationResponseTime {
 /// The `conversation_scorecard` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationScorecard {
-    /// The `ai_score` property.
+    /// JSON `ai_score`: type number, optional, nullable.
+    /// Example: `0.9`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_float"
     )]
     pub ai_score: Option<f64>,
-    /// The `evaluated_at` property.
+    /// JSON `evaluated_at`: type integer (date-time), optional, nullable.
+    /// Example: `1719493065`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub evaluated_at: Option<crate::lenient::Timestamp>,
-    /// The `evaluators` property.
+    /// JSON `evaluators`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluators: Option<Vec<ConversationScorecardEvaluator>>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Standard QA Review"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `passed` property.
+    /// JSON `passed`: type boolean, optional, nullable.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passed: Option<bool>,
-    /// The `reviewed_teammate` property.
+    /// JSON `reviewed_teammate`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reviewed_teammate: Option<ConversationScorecardReviewedTeammate>,
-    /// The `score` property.
+    /// JSON `score`: type number, optional, nullable.
+    /// Example: `0.85`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_float"
     )]
     pub score: Option<f64>,
-    /// The `scorecard_id` property.
+    /// JSON `scorecard_id`: type string, optional.
+    /// Example: `"67890"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub scorecard_id: Option<String>,
-    /// The `scorecard_type` property.
+    /// JSON `scorecard_type`: type string, optional.
+    /// Example: `"human"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scorecard_type: Option<String>,
-    /// The `scorecard_version_id` property.
+    /// JSON `scorecard_version_id`: type string, optional.
+    /// Example: `"67891"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -1511,15 +1818,17 @@ pub struct ConversationScorecard {
 /// The `conversation_scorecard_evaluator` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationScorecardEvaluator {
-    /// The `evaluator_id` property.
+    /// JSON `evaluator_id`: type string, optional.
+    /// Example: `"54321"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub evaluator_id: Option<String>,
-    /// The `result` property.
+    /// JSON `result`: optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<ConversationScorecardEvaluatorResult>,
 }
@@ -1527,24 +1836,30 @@ pub struct ConversationScorecardEvaluator {
 /// The `conversation_scorecard_evaluator_result` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationScorecardEvaluatorResult {
-    /// The `other_text` property.
+    /// JSON `other_text`: type string, optional, nullable.
+    /// Example: `"Agent acknowledged the issue but missed the follow-up question about billing."`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub other_text: Option<String>,
-    /// The `reason_ids` property.
+    /// JSON `reason_ids`: type array, optional, nullable.
+    /// Example: `["101","102"]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub reason_ids: Option<Vec<String>>,
-    /// The `reasoning` property.
+    /// JSON `reasoning`: type string, optional, nullable.
+    /// Example: `"The agent acknowledged the issue and resolved it within the same response."`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<String>,
-    /// The `source` property.
+    /// JSON `source`: type string, optional, nullable.
+    /// Example: `"ai"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// The `value` property.
+    /// JSON `value`: type string, optional, nullable.
+    /// Example: `"pass"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -1552,15 +1867,19 @@ pub struct ConversationScorecardEvaluatorResult {
 /// The `conversation_scorecard_reviewed_teammate` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationScorecardReviewedTeammate {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional, nullable.
+    /// Example: `"991267715"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `ai`, `admin`.
+    /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1568,45 +1887,53 @@ pub struct ConversationScorecardReviewedTeammate {
 /// The `conversation_source` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationSource {
-    /// The `attachments` property.
+    /// JSON `attachments`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<PartAttachment>>,
-    /// The `author` property.
+    /// JSON `author`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<ConversationSourceAuthor>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
+    /// Example: `"<p>Hey there!</p>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `delivered_as` property.
+    /// JSON `delivered_as`: type string, optional.
+    /// Example: `"operator_initiated"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_as: Option<String>,
-    /// The `email_message_metadata` property.
+    /// JSON `email_message_metadata`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_message_metadata: Option<SourceEmailMessageMetadata>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional, nullable.
+    /// Example: `"3"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `recipients` property.
+    /// JSON `recipients`: type array, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recipients: Option<Vec<ConversationSourceRecipientsItem>>,
-    /// The `redacted` property.
+    /// JSON `redacted`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redacted: Option<bool>,
-    /// The `reply_to` property.
+    /// JSON `reply_to`: type array, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Vec<ConversationSourceReplyToItem>>,
-    /// The `subject` property.
+    /// JSON `subject`: type string, optional.
+    /// Example: `""`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"email"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional, nullable.
+    /// Example: `null`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -1614,21 +1941,26 @@ pub struct ConversationSource {
 /// The `conversation_source_author` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationSourceAuthor {
-    /// The `email` property.
+    /// JSON `email`: type string (email), optional, nullable.
+    /// Example: `"jane.doe@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional, nullable.
+    /// Example: `"274"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"Jane Doe"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1636,15 +1968,19 @@ pub struct ConversationSourceAuthor {
 /// Inline schema at `conversation_source.recipients[]`.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationSourceRecipientsItem {
-    /// The `drop_reason` property.
+    /// JSON `drop_reason`: type string, optional, nullable.
+    /// Example: `null`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drop_reason: Option<String>,
-    /// The `email` property.
+    /// JSON `email`: type string (email), optional.
+    /// Example: `"user@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"to"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1652,12 +1988,15 @@ pub struct ConversationSourceRecipientsItem {
 /// Inline schema at `conversation_source.reply_to[]`.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationSourceReplyToItem {
-    /// The `email` property.
+    /// JSON `email`: type string (email), optional.
+    /// Example: `"replies@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"Support Team"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -1675,135 +2014,157 @@ Snoozed = "snoozed",
 /// The `conversation_statistics` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationStatistics {
-    /// The `adjusted_handling_time` property.
+    /// JSON `adjusted_handling_time`: type integer, optional, nullable.
+    /// Example: `1800`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub adjusted_handling_time: Option<i64>,
-    /// The `assigned_team_first_response_time` property.
+    /// JSON `assigned_team_first_response_time`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_team_first_response_time: Option<Vec<ConversationResponseTime>>,
-    /// The `assigned_team_first_response_time_in_office_hours` property.
+    /// JSON `assigned_team_first_response_time_in_office_hours`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_team_first_response_time_in_office_hours: Option<Vec<ConversationResponseTime>>,
-    /// The `count_assignments` property.
+    /// JSON `count_assignments`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub count_assignments: Option<i64>,
-    /// The `count_conversation_parts` property.
+    /// JSON `count_conversation_parts`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub count_conversation_parts: Option<i64>,
-    /// The `count_reopens` property.
+    /// JSON `count_reopens`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub count_reopens: Option<i64>,
-    /// The `first_admin_reply_at` property.
+    /// JSON `first_admin_reply_at`: type integer (date-time), optional.
+    /// Example: `1663597233`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub first_admin_reply_at: Option<crate::lenient::Timestamp>,
-    /// The `first_assignment_at` property.
+    /// JSON `first_assignment_at`: type integer (date-time), optional.
+    /// Example: `1663597233`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub first_assignment_at: Option<crate::lenient::Timestamp>,
-    /// The `first_close_at` property.
+    /// JSON `first_close_at`: type integer (date-time), optional.
+    /// Example: `1663597233`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub first_close_at: Option<crate::lenient::Timestamp>,
-    /// The `first_contact_reply_at` property.
+    /// JSON `first_contact_reply_at`: type integer (date-time), optional.
+    /// Example: `1663597233`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub first_contact_reply_at: Option<crate::lenient::Timestamp>,
-    /// The `handling_time` property.
+    /// JSON `handling_time`: type integer, optional.
+    /// Example: `2310`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub handling_time: Option<i64>,
-    /// The `last_admin_reply_at` property.
+    /// JSON `last_admin_reply_at`: type integer (date-time), optional.
+    /// Example: `1663597233`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_admin_reply_at: Option<crate::lenient::Timestamp>,
-    /// The `last_assignment_admin_reply_at` property.
+    /// JSON `last_assignment_admin_reply_at`: type integer (date-time), optional.
+    /// Example: `1663597233`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_assignment_admin_reply_at: Option<crate::lenient::Timestamp>,
-    /// The `last_assignment_at` property.
+    /// JSON `last_assignment_at`: type integer (date-time), optional.
+    /// Example: `1663597233`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_assignment_at: Option<crate::lenient::Timestamp>,
-    /// The `last_close_at` property.
+    /// JSON `last_close_at`: type integer (date-time), optional.
+    /// Example: `1663597233`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_close_at: Option<crate::lenient::Timestamp>,
-    /// The `last_closed_by_id` property.
+    /// JSON `last_closed_by_id`: type string, optional.
+    /// Example: `"c3po"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub last_closed_by_id: Option<String>,
-    /// The `last_contact_reply_at` property.
+    /// JSON `last_contact_reply_at`: type integer (date-time), optional.
+    /// Example: `1663597233`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_contact_reply_at: Option<crate::lenient::Timestamp>,
-    /// The `median_time_to_reply` property.
+    /// JSON `median_time_to_reply`: type integer, optional.
+    /// Example: `2310`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub median_time_to_reply: Option<i64>,
-    /// The `time_to_admin_reply` property.
+    /// JSON `time_to_admin_reply`: type integer, optional.
+    /// Example: `2310`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub time_to_admin_reply: Option<i64>,
-    /// The `time_to_assignment` property.
+    /// JSON `time_to_assignment`: type integer, optional.
+    /// Example: `2310`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub time_to_assignment: Option<i64>,
-    /// The `time_to_first_close` property.
+    /// JSON `time_to_first_close`: type integer, optional.
+    /// Example: `2310`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub time_to_first_close: Option<i64>,
-    /// The `time_to_last_close` property.
+    /// JSON `time_to_last_close`: type integer, optional.
+    /// Example: `2310`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub time_to_last_close: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"conversation_statistics"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1811,12 +2172,14 @@ pub struct ConversationStatistics {
 /// The `conversation_teammates` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ConversationTeammates {
-    /// The `teammates` property.
+    /// JSON `teammates`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub teammates: Option<Vec<Reference>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"admin.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

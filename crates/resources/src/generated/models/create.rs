@@ -11,71 +11,189 @@
 use super::*;
 
 /// The `create_article_request` schema.
+///
+/// Sent in a request; `new(`title`, `author_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "articles")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateArticleRequest {
-    /// The `ai_chatbot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[1,2]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type integer, required.
+    /// Example: `1295`.
     #[serde(
+        default,
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub author_id: String,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    /// Example: `"<p>This is the body in html</p>"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_markdown` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body_markdown`: type string, optional.
+    /// Example: `"# Hello\n\nA paragraph with **bold** text.\n"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"Description of the Article"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `parent_id` property.
+    /// JSON `parent_id`: type integer, optional.
+    /// Example: `18`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub parent_id: Option<String>,
-    /// The `parent_type` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `parent_type`: type string, optional.
+    /// Example: `"collection"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_type: Option<String>,
-    /// The `scheduled_publish_at` property.
+    /// JSON `scheduled_publish_at`: type string (date-time), optional, nullable.
+    /// Example: `"2026-12-31T09:00:00Z"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub scheduled_publish_at: Option<crate::lenient::Timestamp>,
-    /// The `scheduled_unpublish_at` property.
+    /// JSON `scheduled_unpublish_at`: type string (date-time), optional, nullable.
+    /// Example: `"2026-12-31T17:00:00Z"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub scheduled_unpublish_at: Option<crate::lenient::Timestamp>,
-    /// The `state` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `state`: type string, optional.
+    /// One of `published`, `draft`.
+    /// Example: `"draft"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<CreateArticleRequestState>,
-    /// The `title` property.
+    /// JSON `title`: type string, required.
+    /// Example: `"Thanks for everything"`.
+    #[serde(default)]
     pub title: String,
-    /// The `translated_content` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `translated_content`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_content: Option<ArticleTranslatedContent>,
+}
+
+#[cfg(feature = "articles")]
+impl CreateArticleRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(title: impl Into<String>, author_id: impl Into<String>) -> Self {
+        Self {
+            ai_chatbot_availability: None,
+            ai_copilot_availability: None,
+            ai_sales_agent_availability: None,
+            audience_ids: None,
+            author_id: author_id.into(),
+            body: None,
+            body_markdown: None,
+            description: None,
+            parent_id: None,
+            parent_type: None,
+            scheduled_publish_at: None,
+            scheduled_unpublish_at: None,
+            state: None,
+            title: title.into(),
+            translated_content: None,
+        }
+    }
+    /// Sets `ai_chatbot_availability`.
+    pub fn with_ai_chatbot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_chatbot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_copilot_availability`.
+    pub fn with_ai_copilot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_copilot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_sales_agent_availability`.
+    pub fn with_ai_sales_agent_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_sales_agent_availability = Some(value.into());
+        self
+    }
+    /// Sets `audience_ids`.
+    pub fn with_audience_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.audience_ids = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `body_markdown`.
+    pub fn with_body_markdown(mut self, value: impl Into<String>) -> Self {
+        self.body_markdown = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `parent_id`.
+    pub fn with_parent_id(mut self, value: impl Into<String>) -> Self {
+        self.parent_id = Some(value.into());
+        self
+    }
+    /// Sets `parent_type`.
+    pub fn with_parent_type(mut self, value: impl Into<String>) -> Self {
+        self.parent_type = Some(value.into());
+        self
+    }
+    /// Sets `scheduled_publish_at`.
+    pub fn with_scheduled_publish_at(
+        mut self,
+        value: impl Into<crate::lenient::Timestamp>,
+    ) -> Self {
+        self.scheduled_publish_at = Some(value.into());
+        self
+    }
+    /// Sets `scheduled_unpublish_at`.
+    pub fn with_scheduled_unpublish_at(
+        mut self,
+        value: impl Into<crate::lenient::Timestamp>,
+    ) -> Self {
+        self.scheduled_unpublish_at = Some(value.into());
+        self
+    }
+    /// Sets `state`.
+    pub fn with_state(mut self, value: impl Into<CreateArticleRequestState>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+    /// Sets `translated_content`.
+    pub fn with_translated_content(mut self, value: impl Into<ArticleTranslatedContent>) -> Self {
+        self.translated_content = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "articles")]
@@ -88,133 +206,361 @@ Draft = "draft",
 }
 
 /// The `create_audience_request` schema.
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "audiences")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateAudienceRequest {
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"VIP Customers"`.
+    #[serde(default)]
     pub name: String,
-    /// The `predicates` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `predicates`: type array, optional.
+    /// Example: `[{"attribute":"company.name","comparison":"contains","type":"string","value":"Acme"}]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicates: Option<Vec<Predicate>>,
-    /// The `role_predicates` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `role_predicates`: type array, optional.
+    /// Example: `[{"attribute":"role","comparison":"eq","type":"role","value":"user"}]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_predicates: Option<Vec<Predicate>>,
 }
 
+#[cfg(feature = "audiences")]
+impl CreateAudienceRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            predicates: None,
+            role_predicates: None,
+        }
+    }
+    /// Sets `predicates`.
+    pub fn with_predicates(mut self, value: impl Into<Vec<Predicate>>) -> Self {
+        self.predicates = Some(value.into());
+        self
+    }
+    /// Sets `role_predicates`.
+    pub fn with_role_predicates(mut self, value: impl Into<Vec<Predicate>>) -> Self {
+        self.role_predicates = Some(value.into());
+        self
+    }
+}
+
 /// The `create_collection_request` schema.
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "help_center")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateCollectionRequest {
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"English description"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `help_center_id` property.
+    /// JSON `help_center_id`: type integer, optional, nullable.
+    /// Example: `"123"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub help_center_id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"collection 51"`.
+    #[serde(default)]
     pub name: String,
-    /// The `parent_id` property.
+    /// JSON `parent_id`: type string, optional, nullable.
+    /// Example: `"6871118"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub parent_id: Option<String>,
-    /// The `translated_content` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `translated_content`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_content: Option<GroupTranslatedContent>,
 }
 
+#[cfg(feature = "help_center")]
+impl CreateCollectionRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            description: None,
+            help_center_id: None,
+            name: name.into(),
+            parent_id: None,
+            translated_content: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `help_center_id`.
+    pub fn with_help_center_id(mut self, value: impl Into<String>) -> Self {
+        self.help_center_id = Some(value.into());
+        self
+    }
+    /// Sets `parent_id`.
+    pub fn with_parent_id(mut self, value: impl Into<String>) -> Self {
+        self.parent_id = Some(value.into());
+        self
+    }
+    /// Sets `translated_content`.
+    pub fn with_translated_content(mut self, value: impl Into<GroupTranslatedContent>) -> Self {
+        self.translated_content = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `createCompanyNote:CreateCompanyNoteBody`.
+///
+/// Sent in a request; `new(`body`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "notes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateCompanyNoteBody {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"991267583"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
+    /// Example: `"New note"`.
+    #[serde(default)]
     pub body: String,
 }
 
+#[cfg(feature = "notes")]
+impl CreateCompanyNoteBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(body: impl Into<String>) -> Self {
+        Self {
+            admin_id: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `admin_id`.
+    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
+        self.admin_id = Some(value.into());
+        self
+    }
+}
+
 /// The `create_contact_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateContactRequest {
-    /// The `avatar` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `avatar`: type string, optional, nullable.
+    /// Example: `"https://www.example.com/avatar_image.jpg"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// The `custom_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `custom_attributes`: type object, optional, nullable.
+    /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":1}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Value>,
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string, optional.
+    /// Example: `"jdoe@example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `email_verified` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email_verified`: type boolean, optional, nullable.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional.
+    /// Example: `"625e90fc55ab113b6d92175f"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `last_seen_at` property.
+    /// JSON `last_seen_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_seen_at: Option<crate::lenient::Timestamp>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"John Doe"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `owner_id` property.
+    /// JSON `owner_id`: type string, optional, nullable.
+    /// Example: `"321"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub owner_id: Option<String>,
-    /// The `phone` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `phone`: type string, optional, nullable.
+    /// Example: `"+353871234567"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// The `role` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `role`: type string, optional.
+    /// Example: `"user"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// The `signed_up_at` property.
+    /// JSON `signed_up_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub signed_up_at: Option<crate::lenient::Timestamp>,
-    /// The `unsubscribed_from_emails` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `unsubscribed_from_emails`: type boolean, optional, nullable.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsubscribed_from_emails: Option<bool>,
 }
 
+#[cfg(feature = "contacts")]
+impl CreateContactRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            avatar: None,
+            custom_attributes: None,
+            email: None,
+            email_verified: None,
+            external_id: None,
+            last_seen_at: None,
+            name: None,
+            owner_id: None,
+            phone: None,
+            role: None,
+            signed_up_at: None,
+            unsubscribed_from_emails: None,
+        }
+    }
+    /// Sets `avatar`.
+    pub fn with_avatar(mut self, value: impl Into<String>) -> Self {
+        self.avatar = Some(value.into());
+        self
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.custom_attributes = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `email_verified`.
+    pub fn with_email_verified(mut self, value: impl Into<bool>) -> Self {
+        self.email_verified = Some(value.into());
+        self
+    }
+    /// Sets `external_id`.
+    pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
+        self
+    }
+    /// Sets `last_seen_at`.
+    pub fn with_last_seen_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.last_seen_at = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `owner_id`.
+    pub fn with_owner_id(mut self, value: impl Into<String>) -> Self {
+        self.owner_id = Some(value.into());
+        self
+    }
+    /// Sets `phone`.
+    pub fn with_phone(mut self, value: impl Into<String>) -> Self {
+        self.phone = Some(value.into());
+        self
+    }
+    /// Sets `role`.
+    pub fn with_role(mut self, value: impl Into<String>) -> Self {
+        self.role = Some(value.into());
+        self
+    }
+    /// Sets `signed_up_at`.
+    pub fn with_signed_up_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.signed_up_at = Some(value.into());
+        self
+    }
+    /// Sets `unsubscribed_from_emails`.
+    pub fn with_unsubscribed_from_emails(mut self, value: impl Into<bool>) -> Self {
+        self.unsubscribed_from_emails = Some(value.into());
+        self
+    }
+}
+
 /// The `create_content_import_source_request` schema.
+///
+/// Sent in a request; `new(`sync_behavior`, `url`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "ai_content")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateContentImportSourceRequest {
-    /// The `audience_ids` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `audience_ids`: optional, nullable.
+    /// Example: `[5678]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience_ids: Option<serde_json::Value>,
-    /// The `status` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `status`: type string, optional.
+    /// One of `active`, `deactivated`.
+    /// Example: `"active"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ContentImportSourceStatus>,
-    /// The `sync_behavior` property.
+    /// JSON `sync_behavior`: type string, required.
+    /// One of `api`.
+    /// Example: `"api"`.
+    #[serde(default)]
     pub sync_behavior: CreateContentImportSourceRequestSyncBehavior,
-    /// The `url` property.
+    /// JSON `url`: type string, required.
+    /// Example: `"https://help.example.com"`.
+    #[serde(default)]
     pub url: String,
+}
+
+#[cfg(feature = "ai_content")]
+impl CreateContentImportSourceRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        sync_behavior: impl Into<CreateContentImportSourceRequestSyncBehavior>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            audience_ids: None,
+            status: None,
+            sync_behavior: sync_behavior.into(),
+            url: url.into(),
+        }
+    }
+    /// Sets `audience_ids`.
+    pub fn with_audience_ids(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.audience_ids = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    pub fn with_status(mut self, value: impl Into<ContentImportSourceStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "ai_content")]
@@ -227,19 +573,25 @@ Api = "api",
 
 /// The `create_conversation_attribute_boolean_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateConversationAttributeBooleanRequest {
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, required.
+    /// One of `boolean`.
     pub data_type: ConversationAttributeBooleanTypeDataType,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"api_test_attr"`.
     pub name: String,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -249,19 +601,25 @@ pub struct CreateConversationAttributeBooleanRequest {
 
 /// The `create_conversation_attribute_datetime_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateConversationAttributeDatetimeRequest {
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, required.
+    /// One of `datetime`.
     pub data_type: ConversationAttributeDatetimeTypeDataType,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"api_test_attr"`.
     pub name: String,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -271,19 +629,25 @@ pub struct CreateConversationAttributeDatetimeRequest {
 
 /// The `create_conversation_attribute_decimal_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateConversationAttributeDecimalRequest {
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, required.
+    /// One of `decimal`.
     pub data_type: ConversationAttributeDecimalTypeDataType,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"api_test_attr"`.
     pub name: String,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -293,19 +657,25 @@ pub struct CreateConversationAttributeDecimalRequest {
 
 /// The `create_conversation_attribute_files_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateConversationAttributeFilesRequest {
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, required.
+    /// One of `files`.
     pub data_type: ConversationAttributeFilesTypeDataType,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"api_test_attr"`.
     pub name: String,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -315,19 +685,25 @@ pub struct CreateConversationAttributeFilesRequest {
 
 /// The `create_conversation_attribute_integer_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateConversationAttributeIntegerRequest {
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, required.
+    /// One of `integer`.
     pub data_type: ConversationAttributeIntegerTypeDataType,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"api_test_attr"`.
     pub name: String,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -337,22 +713,28 @@ pub struct CreateConversationAttributeIntegerRequest {
 
 /// The `create_conversation_attribute_list_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateConversationAttributeListRequest {
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, required.
+    /// One of `list`.
     pub data_type: ConversationAttributeListTypeDataType,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"api_test_attr"`.
     pub name: String,
-    /// The `options` property.
+    /// JSON `options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CreateConversationAttributeOptionRequest>>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -361,31 +743,50 @@ pub struct CreateConversationAttributeListRequest {
 }
 
 /// The `create_conversation_attribute_option_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+///
+/// Sent in a request; `new(`label`)` takes the required fields, the `with_*` setters the others.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateConversationAttributeOptionRequest {
-    /// The `label` property.
+    /// JSON `label`: type string, required.
+    /// Example: `"High"`.
+    #[serde(default)]
     pub label: String,
+}
+
+impl CreateConversationAttributeOptionRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+        }
+    }
 }
 
 /// The `create_conversation_attribute_relationship_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateConversationAttributeRelationshipRequest {
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, required.
+    /// One of `relationship`.
     pub data_type: ConversationAttributeRelationshipTypeDataType,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"api_test_attr"`.
     pub name: String,
-    /// The `reference` property.
+    /// JSON `reference`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<CreateConversationAttributeRelationshipRequestReference>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -394,69 +795,167 @@ pub struct CreateConversationAttributeRelationshipRequest {
 }
 
 /// Inline schema at `create_conversation_attribute_relationship_request.reference`.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+///
+/// Sent in a request; `new(`type_`)` takes the required fields, the `with_*` setters the others.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateConversationAttributeRelationshipRequestReference {
-    /// The `object_type_id` property.
+    /// JSON `object_type_id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub object_type_id: Option<String>,
-    /// The `type` property.
-    #[serde(rename = "type")]
+    /// JSON `type`: type string, required.
+    /// One of `one`, `many`.
+    #[serde(rename = "type", default)]
     pub type_: String,
 }
 
+impl CreateConversationAttributeRelationshipRequestReference {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(type_: impl Into<String>) -> Self {
+        Self {
+            object_type_id: None,
+            type_: type_.into(),
+        }
+    }
+    /// Sets `object_type_id`.
+    pub fn with_object_type_id(mut self, value: impl Into<String>) -> Self {
+        self.object_type_id = Some(value.into());
+        self
+    }
+}
+
 /// The `create_conversation_attribute_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "conversations_attributes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateConversationAttributeRequest {
-    /// The `data_type` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `data_type`: type string, optional.
+    /// One of `string`, `integer`, `list`, `decimal`, `boolean`, `datetime`, `relationship`, `files`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_type: Option<ConversationAttributeDataType>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `multiline` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `multiline`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiline: Option<bool>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_attr"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `options`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CreateConversationAttributeOptionRequest>>,
-    /// The `reference` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `reference`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<CreateConversationAttributeRelationshipRequestReference>,
-    /// The `required` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
 }
 
+#[cfg(feature = "conversations_attributes")]
+impl CreateConversationAttributeRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            data_type: None,
+            description: None,
+            multiline: None,
+            name: None,
+            options: None,
+            reference: None,
+            required: None,
+            visible_to_team_ids: None,
+        }
+    }
+    /// Sets `data_type`.
+    pub fn with_data_type(mut self, value: impl Into<ConversationAttributeDataType>) -> Self {
+        self.data_type = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `multiline`.
+    pub fn with_multiline(mut self, value: impl Into<bool>) -> Self {
+        self.multiline = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `options`.
+    pub fn with_options(
+        mut self,
+        value: impl Into<Vec<CreateConversationAttributeOptionRequest>>,
+    ) -> Self {
+        self.options = Some(value.into());
+        self
+    }
+    /// Sets `reference`.
+    pub fn with_reference(
+        mut self,
+        value: impl Into<CreateConversationAttributeRelationshipRequestReference>,
+    ) -> Self {
+        self.reference = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_team_ids`.
+    pub fn with_visible_to_team_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.visible_to_team_ids = Some(value.into());
+        self
+    }
+}
+
 /// The `create_conversation_attribute_request_base` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateConversationAttributeRequestBase {
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, required.
+    /// One of `string`, `integer`, `list`, `decimal`, `boolean`, `datetime`, `relationship`, `files`.
+    /// Example: `"string"`.
     pub data_type: ConversationAttributeBaseDataType,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"api_test_attr"`.
     pub name: String,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -466,22 +965,29 @@ pub struct CreateConversationAttributeRequestBase {
 
 /// The `create_conversation_attribute_string_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateConversationAttributeStringRequest {
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, required.
+    /// One of `string`.
     pub data_type: ConversationAttributeStringTypeDataType,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Created via API test"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `multiline` property.
+    /// JSON `multiline`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multiline: Option<bool>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"api_test_attr"`.
     pub name: String,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -490,67 +996,176 @@ pub struct CreateConversationAttributeStringRequest {
 }
 
 /// The `create_conversation_request` schema.
+///
+/// Sent in a request; `new(`from`, `body`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "conversations")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateConversationRequest {
-    /// The `attachment_urls` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attachment_urls`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
+    /// Example: `"Hello"`.
+    #[serde(default)]
     pub body: String,
-    /// The `brand_id` property.
+    /// JSON `brand_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub brand_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `from` property.
+    /// JSON `from`: type object, required.
     pub from: CreateConversationRequestFrom,
-    /// The `subject` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `subject`: type string, optional.
+    /// Example: `"Thanks for everything"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
 
-/// Inline schema at `create_conversation_request.from`.
 #[cfg(feature = "conversations")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+impl CreateConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(from: impl Into<CreateConversationRequestFrom>, body: impl Into<String>) -> Self {
+        Self {
+            attachment_urls: None,
+            body: body.into(),
+            brand_id: None,
+            created_at: None,
+            from: from.into(),
+            subject: None,
+        }
+    }
+    /// Sets `attachment_urls`.
+    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attachment_urls = Some(value.into());
+        self
+    }
+    /// Sets `brand_id`.
+    pub fn with_brand_id(mut self, value: impl Into<String>) -> Self {
+        self.brand_id = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `subject`.
+    pub fn with_subject(mut self, value: impl Into<String>) -> Self {
+        self.subject = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `create_conversation_request.from`.
+///
+/// Sent in a request; `new(`type_`, `id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateConversationRequestFrom {
-    /// The `id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `id`: type string (uuid), required.
+    /// Example: `"536e564f316c83104c000020"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub id: String,
-    /// The `type` property.
-    #[serde(rename = "type")]
+    /// JSON `type`: type string, required.
+    /// One of `lead`, `user`, `contact`.
+    /// Example: `"user"`.
+    #[serde(rename = "type", default)]
     pub type_: String,
 }
 
+#[cfg(feature = "conversations")]
+impl CreateConversationRequestFrom {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(type_: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
 /// The `create_data_attribute_request` schema.
+///
+/// Sent in a request; `new(`name`, `model`, `data_type`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "data_attributes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateDataAttributeRequest {
-    /// The `data_type` property.
+    /// JSON `data_type`: required.
+    /// One of `options`, `string`, `integer`, `float`, `boolean`, `datetime`, `date`.
+    #[serde(default)]
     pub data_type: CreateDataAttributeRequestDataType,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"My Data Attribute Description"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `messenger_writable` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `messenger_writable`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messenger_writable: Option<bool>,
-    /// The `model` property.
+    /// JSON `model`: type string, required.
+    /// One of `contact`, `company`.
+    /// Example: `"contact"`.
+    #[serde(default)]
     pub model: CreateDataAttributeRequestModel,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"My Data Attribute"`.
+    #[serde(default)]
     pub name: String,
-    /// The `options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `options`: type array, optional.
+    /// Example: `[{"value":"1-10"},{"value":"11-50"}]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CreateDataAttributeRequestOptionsItem>>,
+}
+
+#[cfg(feature = "data_attributes")]
+impl CreateDataAttributeRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        name: impl Into<String>,
+        model: impl Into<CreateDataAttributeRequestModel>,
+        data_type: impl Into<CreateDataAttributeRequestDataType>,
+    ) -> Self {
+        Self {
+            data_type: data_type.into(),
+            description: None,
+            messenger_writable: None,
+            model: model.into(),
+            name: name.into(),
+            options: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `messenger_writable`.
+    pub fn with_messenger_writable(mut self, value: impl Into<bool>) -> Self {
+        self.messenger_writable = Some(value.into());
+        self
+    }
+    /// Sets `options`.
+    pub fn with_options(
+        mut self,
+        value: impl Into<Vec<CreateDataAttributeRequestOptionsItem>>,
+    ) -> Self {
+        self.options = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "data_attributes")]
@@ -577,64 +1192,195 @@ Company = "company",
 }
 
 /// Inline schema at `create_data_attribute_request.options[]`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "data_attributes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateDataAttributeRequestOptionsItem {
-    /// The `value` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `value`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
+#[cfg(feature = "data_attributes")]
+impl CreateDataAttributeRequestOptionsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self { value: None }
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+
 /// The `create_data_connector_request` schema.
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "data_connectors")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateDataConnectorRequest {
-    /// The `audiences` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `audiences`: type array, optional.
+    /// Example: `["leads","visitors"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audiences: Option<Vec<CreateDataConnectorRequestAudiencesItem>>,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `bypass_authentication` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `bypass_authentication`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bypass_authentication: Option<bool>,
-    /// The `customer_authentication` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `customer_authentication`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_authentication: Option<bool>,
-    /// The `data_inputs` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `data_inputs`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_inputs: Option<Vec<CreateDataConnectorRequestDataInputsItem>>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"Looks up order status from an external service"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `direct_fin_usage` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `direct_fin_usage`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct_fin_usage: Option<bool>,
-    /// The `headers` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `headers`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<Vec<CreateDataConnectorRequestHeadersItem>>,
-    /// The `http_method` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `http_method`: type string, optional.
+    /// One of `get`, `post`, `put`, `delete`, `patch`.
+    /// Example: `"get"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_method: Option<CreateDataConnectorRequestHttpMethod>,
-    /// The `mock_response` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `mock_response`: type object, optional.
+    /// Example: `{"order":{"id":12345,"status":"shipped"}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mock_response: Option<serde_json::Value>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"Get Order Status"`.
+    #[serde(default)]
     pub name: String,
-    /// The `token_ids` property.
+    /// JSON `token_ids`: type array, optional.
+    /// Example: `["1234","5678"]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub token_ids: Option<Vec<String>>,
-    /// The `url` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `url`: type string, optional.
+    /// Example: `"https://api.example.com/orders/{{order_id}}/status"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `validate_missing_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `validate_missing_attributes`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validate_missing_attributes: Option<bool>,
+}
+
+#[cfg(feature = "data_connectors")]
+impl CreateDataConnectorRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            audiences: None,
+            body: None,
+            bypass_authentication: None,
+            customer_authentication: None,
+            data_inputs: None,
+            description: None,
+            direct_fin_usage: None,
+            headers: None,
+            http_method: None,
+            mock_response: None,
+            name: name.into(),
+            token_ids: None,
+            url: None,
+            validate_missing_attributes: None,
+        }
+    }
+    /// Sets `audiences`.
+    pub fn with_audiences(
+        mut self,
+        value: impl Into<Vec<CreateDataConnectorRequestAudiencesItem>>,
+    ) -> Self {
+        self.audiences = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `bypass_authentication`.
+    pub fn with_bypass_authentication(mut self, value: impl Into<bool>) -> Self {
+        self.bypass_authentication = Some(value.into());
+        self
+    }
+    /// Sets `customer_authentication`.
+    pub fn with_customer_authentication(mut self, value: impl Into<bool>) -> Self {
+        self.customer_authentication = Some(value.into());
+        self
+    }
+    /// Sets `data_inputs`.
+    pub fn with_data_inputs(
+        mut self,
+        value: impl Into<Vec<CreateDataConnectorRequestDataInputsItem>>,
+    ) -> Self {
+        self.data_inputs = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `direct_fin_usage`.
+    pub fn with_direct_fin_usage(mut self, value: impl Into<bool>) -> Self {
+        self.direct_fin_usage = Some(value.into());
+        self
+    }
+    /// Sets `headers`.
+    pub fn with_headers(
+        mut self,
+        value: impl Into<Vec<CreateDataConnectorRequestHeadersItem>>,
+    ) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+    /// Sets `http_method`.
+    pub fn with_http_method(
+        mut self,
+        value: impl Into<CreateDataConnectorRequestHttpMethod>,
+    ) -> Self {
+        self.http_method = Some(value.into());
+        self
+    }
+    /// Sets `mock_response`.
+    pub fn with_mock_response(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.mock_response = Some(value.into());
+        self
+    }
+    /// Sets `token_ids`.
+    pub fn with_token_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.token_ids = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+    /// Sets `validate_missing_attributes`.
+    pub fn with_validate_missing_attributes(mut self, value: impl Into<bool>) -> Self {
+        self.validate_missing_attributes = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "data_connectors")]
@@ -648,38 +1394,109 @@ Visitors = "visitors",
 }
 
 /// Inline schema at `create_data_connector_request.data_inputs[]`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateDataConnectorRequestDataInputsItem {
-    /// The `default_value` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `default_value`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_value: Option<String>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"The order ID to look up"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"order_id"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `required`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional.
+    /// One of `string`, `integer`, `decimal`, `boolean`.
+    /// Example: `"string"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
+#[cfg(feature = "data_connectors")]
+impl CreateDataConnectorRequestDataInputsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            default_value: None,
+            description: None,
+            name: None,
+            required: None,
+            type_: None,
+        }
+    }
+    /// Sets `default_value`.
+    pub fn with_default_value(mut self, value: impl Into<String>) -> Self {
+        self.default_value = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `create_data_connector_request.headers[]`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateDataConnectorRequestHeadersItem {
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Content-Type"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `value` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `value`: type string, optional.
+    /// Example: `"application/json"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+#[cfg(feature = "data_connectors")]
+impl CreateDataConnectorRequestHeadersItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            value: None,
+        }
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "data_connectors")]
@@ -695,125 +1512,322 @@ Patch = "patch",
 }
 
 /// The `create_data_event_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "data_events")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateDataEventRequest {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string, optional.
+    /// Example: `"frodo.baggins@example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `event_name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `event_name`: type string, optional.
+    /// Example: `"invited-friend"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `metadata` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `metadata`: type object, optional.
+    /// Example: `{"invite_code":"ADDAFRIEND"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"314159"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "data_events")]
+impl CreateDataEventRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            created_at: None,
+            email: None,
+            event_name: None,
+            id: None,
+            metadata: None,
+            user_id: None,
+        }
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `event_name`.
+    pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
+        self.event_name = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
 }
 
 /// The `create_data_event_summaries_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "data_events")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateDataEventSummariesRequest {
-    /// The `event_summaries` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `event_summaries`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_summaries: Option<CreateDataEventSummariesRequestEventSummaries>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"314159"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
 }
 
+#[cfg(feature = "data_events")]
+impl CreateDataEventSummariesRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            event_summaries: None,
+            user_id: None,
+        }
+    }
+    /// Sets `event_summaries`.
+    pub fn with_event_summaries(
+        mut self,
+        value: impl Into<CreateDataEventSummariesRequestEventSummaries>,
+    ) -> Self {
+        self.event_summaries = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `create_data_event_summaries_request.event_summaries`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "data_events")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateDataEventSummariesRequestEventSummaries {
-    /// The `count` property.
+    /// JSON `count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub count: Option<i64>,
-    /// The `event_name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `event_name`: type string, optional.
+    /// Example: `"invited-friend"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
-    /// The `first` property.
+    /// JSON `first`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub first: Option<crate::lenient::Timestamp>,
-    /// The `last` property.
+    /// JSON `last`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last: Option<crate::lenient::Timestamp>,
 }
 
+#[cfg(feature = "data_events")]
+impl CreateDataEventSummariesRequestEventSummaries {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            count: None,
+            event_name: None,
+            first: None,
+            last: None,
+        }
+    }
+    /// Sets `count`.
+    pub fn with_count(mut self, value: impl Into<i64>) -> Self {
+        self.count = Some(value.into());
+        self
+    }
+    /// Sets `event_name`.
+    pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
+        self.event_name = Some(value.into());
+        self
+    }
+    /// Sets `first`.
+    pub fn with_first(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.first = Some(value.into());
+        self
+    }
+    /// Sets `last`.
+    pub fn with_last(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.last = Some(value.into());
+        self
+    }
+}
+
 /// The `create_data_exports_request` schema.
+///
+/// Sent in a request; `new(`created_at_after`, `created_at_before`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "data_export")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateDataExportsRequest {
-    /// The `created_at_after` property.
-    #[serde(deserialize_with = "crate::lenient::int")]
+    /// JSON `created_at_after`: type integer, required.
+    /// Example: `1527811200`.
+    #[serde(default, deserialize_with = "crate::lenient::int")]
     pub created_at_after: i64,
-    /// The `created_at_before` property.
-    #[serde(deserialize_with = "crate::lenient::int")]
+    /// JSON `created_at_before`: type integer, required.
+    /// Example: `1527811200`.
+    #[serde(default, deserialize_with = "crate::lenient::int")]
     pub created_at_before: i64,
 }
 
+#[cfg(feature = "data_export")]
+impl CreateDataExportsRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(created_at_after: impl Into<i64>, created_at_before: impl Into<i64>) -> Self {
+        Self {
+            created_at_after: created_at_after.into(),
+            created_at_before: created_at_before.into(),
+        }
+    }
+}
+
 /// The `create_external_page_request` schema.
+///
+/// Sent in a request; `new(`title`, `html`, `locale`, `source_id`, `external_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "ai_content")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateExternalPageRequest {
-    /// The `ai_agent_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_agent_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_agent_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `external_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `external_id`: type string, required.
+    /// Example: `"5678"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub external_id: String,
-    /// The `html` property.
+    /// JSON `html`: type string, required.
+    /// Example: `"<p>Hello world!</p>"`.
+    #[serde(default)]
     pub html: String,
-    /// The `locale` property.
+    /// JSON `locale`: type string, required.
+    /// One of `en`.
+    /// Example: `"en"`.
+    #[serde(default)]
     pub locale: CreateExternalPageRequestLocale,
-    /// The `source_id` property.
+    /// JSON `source_id`: type integer, required.
+    /// Example: `1234`.
     #[serde(
+        default,
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub source_id: String,
-    /// The `title` property.
+    /// JSON `title`: type string, required.
+    /// Example: `"Getting started with..."`.
+    #[serde(default)]
     pub title: String,
-    /// The `url` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `url`: type string, optional.
+    /// Example: `"https://help.example.com/en/articles/1234-getting-started"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "ai_content")]
+impl CreateExternalPageRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        title: impl Into<String>,
+        html: impl Into<String>,
+        locale: impl Into<CreateExternalPageRequestLocale>,
+        source_id: impl Into<String>,
+        external_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            ai_agent_availability: None,
+            ai_copilot_availability: None,
+            external_id: external_id.into(),
+            html: html.into(),
+            locale: locale.into(),
+            source_id: source_id.into(),
+            title: title.into(),
+            url: None,
+        }
+    }
+    /// Sets `ai_agent_availability`.
+    pub fn with_ai_agent_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_agent_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_copilot_availability`.
+    pub fn with_ai_copilot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_copilot_availability = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "ai_content")]
@@ -825,19 +1839,47 @@ En = "en",
 }
 
 /// The `create_help_center_redirect_request` schema.
+///
+/// Sent in a request; `new(`from_url`, `locale`, `target_type`, `target_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "help_center")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateHelpCenterRedirectRequest {
-    /// The `from_url` property.
+    /// JSON `from_url`: type string, required.
+    /// Example: `"http://help-center.test/lovelyhelpcenter/old-page"`.
+    #[serde(default)]
     pub from_url: String,
-    /// The `locale` property.
+    /// JSON `locale`: type string, required.
+    /// Example: `"en"`.
+    #[serde(default)]
     pub locale: String,
-    /// The `target_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `target_id`: type string, required.
+    /// Example: `"11"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub target_id: String,
-    /// The `target_type` property.
+    /// JSON `target_type`: type string, required.
+    /// One of `article`, `collection`.
+    /// Example: `"article"`.
+    #[serde(default)]
     pub target_type: CreateHelpCenterRedirectRequestTargetType,
+}
+
+#[cfg(feature = "help_center")]
+impl CreateHelpCenterRedirectRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        from_url: impl Into<String>,
+        locale: impl Into<String>,
+        target_type: impl Into<CreateHelpCenterRedirectRequestTargetType>,
+        target_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            from_url: from_url.into(),
+            locale: locale.into(),
+            target_id: target_id.into(),
+            target_type: target_type.into(),
+        }
+    }
 }
 
 #[cfg(feature = "help_center")]
@@ -850,102 +1892,268 @@ Collection = "collection",
 }
 
 /// The `create_internal_article_request` schema.
+///
+/// Sent in a request; `new(`title`, `owner_id`, `author_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "internal_articles")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateInternalArticleRequest {
-    /// The `ai_chatbot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[1,2]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type integer, required.
+    /// Example: `1295`.
     #[serde(
+        default,
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub author_id: String,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    /// Example: `"<p>This is the body in html</p>"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_markdown` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body_markdown`: type string, optional.
+    /// Example: `"# Internal Guide\n\nSome instructions.\n"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `owner_id` property.
+    /// JSON `owner_id`: type integer, required.
+    /// Example: `1295`.
     #[serde(
+        default,
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub owner_id: String,
-    /// The `title` property.
+    /// JSON `title`: type string, required.
+    /// Example: `"Thanks for everything"`.
+    #[serde(default)]
     pub title: String,
 }
 
+#[cfg(feature = "internal_articles")]
+impl CreateInternalArticleRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        title: impl Into<String>,
+        owner_id: impl Into<String>,
+        author_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            ai_chatbot_availability: None,
+            ai_copilot_availability: None,
+            ai_sales_agent_availability: None,
+            audience_ids: None,
+            author_id: author_id.into(),
+            body: None,
+            body_markdown: None,
+            owner_id: owner_id.into(),
+            title: title.into(),
+        }
+    }
+    /// Sets `ai_chatbot_availability`.
+    pub fn with_ai_chatbot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_chatbot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_copilot_availability`.
+    pub fn with_ai_copilot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_copilot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_sales_agent_availability`.
+    pub fn with_ai_sales_agent_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_sales_agent_availability = Some(value.into());
+        self
+    }
+    /// Sets `audience_ids`.
+    pub fn with_audience_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.audience_ids = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `body_markdown`.
+    pub fn with_body_markdown(mut self, value: impl Into<String>) -> Self {
+        self.body_markdown = Some(value.into());
+        self
+    }
+}
+
 /// The `create_message_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "messages")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateMessageRequest {
-    /// The `bcc` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `bcc`: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bcc: Option<serde_json::Value>,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    /// Example: `"Hello there"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `cc` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `cc`: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cc: Option<serde_json::Value>,
-    /// The `create_conversation_without_contact_reply` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `create_conversation_without_contact_reply`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_conversation_without_contact_reply: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `from` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `from`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<CreateMessageRequestFrom>,
-    /// The `message_type` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `message_type`: type string, optional.
+    /// One of `in_app`, `email`, `whatsapp`.
+    /// Example: `"in_app"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_type: Option<CreateMessageRequestMessageType>,
-    /// The `subject` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `subject`: type string, optional.
+    /// Example: `"Thanks for everything"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// The `template` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `template`: type string, optional.
+    /// Example: `"plain"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
-    /// The `to` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `to`: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<serde_json::Value>,
 }
 
-/// Inline schema at `create_message_request.from`.
 #[cfg(feature = "messages")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+impl CreateMessageRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            bcc: None,
+            body: None,
+            cc: None,
+            create_conversation_without_contact_reply: None,
+            created_at: None,
+            from: None,
+            message_type: None,
+            subject: None,
+            template: None,
+            to: None,
+        }
+    }
+    /// Sets `bcc`.
+    pub fn with_bcc(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.bcc = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `cc`.
+    pub fn with_cc(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.cc = Some(value.into());
+        self
+    }
+    /// Sets `create_conversation_without_contact_reply`.
+    pub fn with_create_conversation_without_contact_reply(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.create_conversation_without_contact_reply = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `from`.
+    pub fn with_from(mut self, value: impl Into<CreateMessageRequestFrom>) -> Self {
+        self.from = Some(value.into());
+        self
+    }
+    /// Sets `message_type`.
+    pub fn with_message_type(mut self, value: impl Into<CreateMessageRequestMessageType>) -> Self {
+        self.message_type = Some(value.into());
+        self
+    }
+    /// Sets `subject`.
+    pub fn with_subject(mut self, value: impl Into<String>) -> Self {
+        self.subject = Some(value.into());
+        self
+    }
+    /// Sets `template`.
+    pub fn with_template(mut self, value: impl Into<String>) -> Self {
+        self.template = Some(value.into());
+        self
+    }
+    /// Sets `to`.
+    pub fn with_to(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.to = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `create_message_request.from`.
+///
+/// Sent in a request; `new(`type_`, `id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "messages")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateMessageRequestFrom {
-    /// The `id` property.
+    /// JSON `id`: type integer, required.
+    /// Example: `394051`.
     #[serde(
+        default,
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub id: String,
-    /// The `type` property.
-    #[serde(rename = "type")]
+    /// JSON `type`: type string, required.
+    /// One of `admin`.
+    /// Example: `"admin"`.
+    #[serde(rename = "type", default)]
     pub type_: String,
+}
+
+#[cfg(feature = "messages")]
+impl CreateMessageRequestFrom {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(type_: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            type_: type_.into(),
+        }
+    }
 }
 
 #[cfg(feature = "messages")]
@@ -959,38 +2167,101 @@ Whatsapp = "whatsapp",
 }
 
 /// Inline schema at `createNote:CreateNoteBody`.
+///
+/// Sent in a request; `new(`body`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "notes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateNoteBody {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
+    /// Example: `"New note"`.
+    #[serde(default)]
     pub body: String,
 }
 
+#[cfg(feature = "notes")]
+impl CreateNoteBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(body: impl Into<String>) -> Self {
+        Self {
+            admin_id: None,
+            body: body.into(),
+        }
+    }
+    /// Sets `admin_id`.
+    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
+        self.admin_id = Some(value.into());
+        self
+    }
+}
+
 /// The `create_office_hours_exception_request` schema.
+///
+/// Sent in a request; `new(`exception_date`, `exception_type`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "office_hours")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateOfficeHoursExceptionRequest {
-    /// The `exception_date` property.
+    /// JSON `exception_date`: type string (date), required.
+    /// Example: `"2026-12-25"`.
+    #[serde(default)]
     pub exception_date: String,
-    /// The `exception_type` property.
+    /// JSON `exception_type`: type string, required.
+    /// One of `closed`, `custom_hours`.
+    /// Example: `"closed"`.
+    #[serde(default)]
     pub exception_type: CreateOfficeHoursExceptionRequestExceptionType,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Christmas Day"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `recurring_annually` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `recurring_annually`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring_annually: Option<bool>,
-    /// The `time_intervals` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `time_intervals`: type array, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_intervals: Option<Vec<OfficeHoursTimeInterval>>,
+}
+
+#[cfg(feature = "office_hours")]
+impl CreateOfficeHoursExceptionRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        exception_date: impl Into<String>,
+        exception_type: impl Into<CreateOfficeHoursExceptionRequestExceptionType>,
+    ) -> Self {
+        Self {
+            exception_date: exception_date.into(),
+            exception_type: exception_type.into(),
+            name: None,
+            recurring_annually: None,
+            time_intervals: None,
+        }
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `recurring_annually`.
+    pub fn with_recurring_annually(mut self, value: impl Into<bool>) -> Self {
+        self.recurring_annually = Some(value.into());
+        self
+    }
+    /// Sets `time_intervals`.
+    pub fn with_time_intervals(mut self, value: impl Into<Vec<OfficeHoursTimeInterval>>) -> Self {
+        self.time_intervals = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "office_hours")]
@@ -1003,229 +2274,515 @@ CustomHours = "custom_hours",
 }
 
 /// The `create_office_hours_schedule_request` schema.
+///
+/// Sent in a request; `new(`name`, `time_zone_name`, `time_intervals`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "office_hours")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateOfficeHoursScheduleRequest {
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"Standard Support Hours"`.
+    #[serde(default)]
     pub name: String,
-    /// The `time_intervals` property.
+    /// JSON `time_intervals`: type array, required.
+    #[serde(default)]
     pub time_intervals: Vec<OfficeHoursTimeInterval>,
-    /// The `time_zone_name` property.
+    /// JSON `time_zone_name`: type string, required.
+    /// Example: `"America/New_York"`.
+    #[serde(default)]
     pub time_zone_name: String,
 }
 
+#[cfg(feature = "office_hours")]
+impl CreateOfficeHoursScheduleRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        name: impl Into<String>,
+        time_zone_name: impl Into<String>,
+        time_intervals: impl Into<Vec<OfficeHoursTimeInterval>>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            time_intervals: time_intervals.into(),
+            time_zone_name: time_zone_name.into(),
+        }
+    }
+}
+
 /// The `create_or_update_company_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateOrUpdateCompanyRequest {
-    /// The `company_id` property.
+    /// JSON `company_id`: type string, optional.
+    /// Example: `"625e90fc55ab113b6d92175f"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub company_id: Option<String>,
-    /// The `custom_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `custom_attributes`: type object, optional.
+    /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":9}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `industry` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `industry`: type string, optional.
+    /// Example: `"Manufacturing"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
-    /// The `monthly_spend` property.
+    /// JSON `monthly_spend`: type integer, optional.
+    /// Example: `1000`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub monthly_spend: Option<i64>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Intercom"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `plan` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `plan`: type string, optional.
+    /// Example: `"Enterprise"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
-    /// The `remote_created_at` property.
+    /// JSON `remote_created_at`: type integer, optional.
+    /// Example: `1394531169`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub remote_created_at: Option<crate::lenient::Timestamp>,
-    /// The `size` property.
+    /// JSON `size`: type integer, optional.
+    /// Example: `"100"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub size: Option<i64>,
-    /// The `update_last_request_at` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `update_last_request_at`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_last_request_at: Option<bool>,
-    /// The `website` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `website`: type string, optional.
+    /// Example: `"https://www.example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 
+#[cfg(feature = "companies")]
+impl CreateOrUpdateCompanyRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            company_id: None,
+            custom_attributes: None,
+            industry: None,
+            monthly_spend: None,
+            name: None,
+            plan: None,
+            remote_created_at: None,
+            size: None,
+            update_last_request_at: None,
+            website: None,
+        }
+    }
+    /// Sets `company_id`.
+    pub fn with_company_id(mut self, value: impl Into<String>) -> Self {
+        self.company_id = Some(value.into());
+        self
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.custom_attributes = Some(value.into());
+        self
+    }
+    /// Sets `industry`.
+    pub fn with_industry(mut self, value: impl Into<String>) -> Self {
+        self.industry = Some(value.into());
+        self
+    }
+    /// Sets `monthly_spend`.
+    pub fn with_monthly_spend(mut self, value: impl Into<i64>) -> Self {
+        self.monthly_spend = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `plan`.
+    pub fn with_plan(mut self, value: impl Into<String>) -> Self {
+        self.plan = Some(value.into());
+        self
+    }
+    /// Sets `remote_created_at`.
+    pub fn with_remote_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.remote_created_at = Some(value.into());
+        self
+    }
+    /// Sets `size`.
+    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
+        self.size = Some(value.into());
+        self
+    }
+    /// Sets `update_last_request_at`.
+    pub fn with_update_last_request_at(mut self, value: impl Into<bool>) -> Self {
+        self.update_last_request_at = Some(value.into());
+        self
+    }
+    /// Sets `website`.
+    pub fn with_website(mut self, value: impl Into<String>) -> Self {
+        self.website = Some(value.into());
+        self
+    }
+}
+
 /// The `create_or_update_custom_object_instance_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "custom_object_instances")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateOrUpdateCustomObjectInstanceRequest {
-    /// The `custom_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `custom_attributes`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `external_created_at` property.
+    /// JSON `external_created_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub external_created_at: Option<crate::lenient::Timestamp>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `external_updated_at` property.
+    /// JSON `external_updated_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub external_updated_at: Option<crate::lenient::Timestamp>,
 }
 
+#[cfg(feature = "custom_object_instances")]
+impl CreateOrUpdateCustomObjectInstanceRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            custom_attributes: None,
+            external_created_at: None,
+            external_id: None,
+            external_updated_at: None,
+        }
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.custom_attributes = Some(value.into());
+        self
+    }
+    /// Sets `external_created_at`.
+    pub fn with_external_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.external_created_at = Some(value.into());
+        self
+    }
+    /// Sets `external_id`.
+    pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
+        self
+    }
+    /// Sets `external_updated_at`.
+    pub fn with_external_updated_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.external_updated_at = Some(value.into());
+        self
+    }
+}
+
 /// The `create_or_update_tag_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateOrUpdateTagRequest {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"656452352"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"Independent"`.
     pub name: String,
 }
 
 /// The `create_phone_switch_request` schema.
+///
+/// Sent in a request; `new(`phone`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "switch")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreatePhoneSwitchRequest {
-    /// The `custom_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `custom_attributes`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<CustomAttributes>,
-    /// The `phone` property.
+    /// JSON `phone`: type string, required.
+    /// Example: `"+1 1234567890"`.
+    #[serde(default)]
     pub phone: String,
 }
 
+#[cfg(feature = "switch")]
+impl CreatePhoneSwitchRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(phone: impl Into<String>) -> Self {
+        Self {
+            custom_attributes: None,
+            phone: phone.into(),
+        }
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(mut self, value: impl Into<CustomAttributes>) -> Self {
+        self.custom_attributes = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `createTag:CreateTagBody`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "tags")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateTagBody {
-    /// The `companies` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `companies`: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub companies: Option<serde_json::Value>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"656452352"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Independent"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `users` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `users`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<TagMultipleUsersRequestUsersItem>>,
 }
 
+#[cfg(feature = "tags")]
+impl CreateTagBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            companies: None,
+            id: None,
+            name: None,
+            users: None,
+        }
+    }
+    /// Sets `companies`.
+    pub fn with_companies(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.companies = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `users`.
+    pub fn with_users(mut self, value: impl Into<Vec<TagMultipleUsersRequestUsersItem>>) -> Self {
+        self.users = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `createTicket:CreateTicketBody`.
+///
+/// Sent in a request; `new(`ticket_type_id`, `contacts`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "tickets")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateTicketBody {
-    /// The `assignment` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `assignment`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment: Option<CreateTicketRequestAssignment>,
-    /// The `company_id` property.
+    /// JSON `company_id`: type string, optional.
+    /// Example: `"5f4d3c1c-7b1b-4d7d-a97e-6095715c6632"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub company_id: Option<String>,
-    /// The `contacts` property.
+    /// JSON `contacts`: type array, required.
+    /// Example: `[{"id":"1234"}]`.
+    #[serde(default)]
     pub contacts: Vec<CreateTicketRequestContactsItem>,
-    /// The `conversation_to_link_id` property.
+    /// JSON `conversation_to_link_id`: type string, optional.
+    /// Example: `"1234"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_to_link_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `skip_notifications` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `skip_notifications`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_notifications: Option<bool>,
-    /// The `ticket_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ticket_attributes`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_attributes: Option<TicketRequestCustomAttributes>,
-    /// The `ticket_type_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `ticket_type_id`: type string, required.
+    /// Example: `"1234"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub ticket_type_id: String,
+}
+
+#[cfg(feature = "tickets")]
+impl CreateTicketBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        ticket_type_id: impl Into<String>,
+        contacts: impl Into<Vec<CreateTicketRequestContactsItem>>,
+    ) -> Self {
+        Self {
+            assignment: None,
+            company_id: None,
+            contacts: contacts.into(),
+            conversation_to_link_id: None,
+            created_at: None,
+            skip_notifications: None,
+            ticket_attributes: None,
+            ticket_type_id: ticket_type_id.into(),
+        }
+    }
+    /// Sets `assignment`.
+    pub fn with_assignment(mut self, value: impl Into<CreateTicketRequestAssignment>) -> Self {
+        self.assignment = Some(value.into());
+        self
+    }
+    /// Sets `company_id`.
+    pub fn with_company_id(mut self, value: impl Into<String>) -> Self {
+        self.company_id = Some(value.into());
+        self
+    }
+    /// Sets `conversation_to_link_id`.
+    pub fn with_conversation_to_link_id(mut self, value: impl Into<String>) -> Self {
+        self.conversation_to_link_id = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `skip_notifications`.
+    pub fn with_skip_notifications(mut self, value: impl Into<bool>) -> Self {
+        self.skip_notifications = Some(value.into());
+        self
+    }
+    /// Sets `ticket_attributes`.
+    pub fn with_ticket_attributes(
+        mut self,
+        value: impl Into<TicketRequestCustomAttributes>,
+    ) -> Self {
+        self.ticket_attributes = Some(value.into());
+        self
+    }
 }
 
 /// The `create_ticket_reply_with_comment_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateTicketReplyWithCommentRequest {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"3156780"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `attachment_files` property.
+    /// JSON `attachment_files`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// The `attachment_urls` property.
+    /// JSON `attachment_urls`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `cross_post` property.
+    /// JSON `cross_post`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cross_post: Option<bool>,
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_user_id: Option<String>,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, optional.
+    /// One of `comment`, `note`, `quick_reply`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_type: Option<CreateTicketReplyWithCommentRequestMessageType>,
-    /// The `reply_options` property.
+    /// JSON `reply_options`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<serde_json::Value>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `user`, `admin`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -1244,110 +2801,246 @@ QuickReply = "quick_reply",
 
 /// The `create_ticket_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct CreateTicketRequest {
-    /// The `assignment` property.
+    /// JSON `assignment`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignment: Option<CreateTicketRequestAssignment>,
-    /// The `company_id` property.
+    /// JSON `company_id`: type string, optional.
+    /// Example: `"5f4d3c1c-7b1b-4d7d-a97e-6095715c6632"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub company_id: Option<String>,
-    /// The `contacts` property.
+    /// JSON `contacts`: type array, required.
+    /// Example: `[{"id":"1234"}]`.
     pub contacts: Vec<CreateTicketRequestContactsItem>,
-    /// The `conversation_to_link_id` property.
+    /// JSON `conversation_to_link_id`: type string, optional.
+    /// Example: `"1234"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_to_link_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `ticket_attributes` property.
+    /// JSON `ticket_attributes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_attributes: Option<TicketRequestCustomAttributes>,
-    /// The `ticket_type_id` property.
+    /// JSON `ticket_type_id`: type string, required.
+    /// Example: `"1234"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub ticket_type_id: String,
 }
 
 /// Inline schema at `create_ticket_request.assignment`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateTicketRequestAssignment {
-    /// The `admin_assignee_id` property.
+    /// JSON `admin_assignee_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_assignee_id: Option<String>,
-    /// The `team_assignee_id` property.
+    /// JSON `team_assignee_id`: type string, optional.
+    /// Example: `"8"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub team_assignee_id: Option<String>,
 }
 
+impl CreateTicketRequestAssignment {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            admin_assignee_id: None,
+            team_assignee_id: None,
+        }
+    }
+    /// Sets `admin_assignee_id`.
+    pub fn with_admin_assignee_id(mut self, value: impl Into<String>) -> Self {
+        self.admin_assignee_id = Some(value.into());
+        self
+    }
+    /// Sets `team_assignee_id`.
+    pub fn with_team_assignee_id(mut self, value: impl Into<String>) -> Self {
+        self.team_assignee_id = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `create_ticket_request.contacts[]`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct CreateTicketRequestContactsItem {
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
 }
 
+impl CreateTicketRequestContactsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            email: None,
+            external_id: None,
+            id: None,
+        }
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `external_id`.
+    pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+}
+
 /// The `create_ticket_type_attribute_request` schema.
+///
+/// Sent in a request; `new(`name`, `description`, `data_type`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "ticket_type_attributes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateTicketTypeAttributeRequest {
-    /// The `allow_multiple_values` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `allow_multiple_values`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_multiple_values: Option<bool>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, required.
+    /// One of `string`, `list`, `integer`, `decimal`, `boolean`, `datetime`, `files`.
+    /// Example: `"string"`.
+    #[serde(default)]
     pub data_type: CreateTicketTypeAttributeRequestDataType,
-    /// The `description` property.
+    /// JSON `description`: type string, required.
+    /// Example: `"Priority level of the bug"`.
+    #[serde(default)]
     pub description: String,
-    /// The `list_items` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `list_items`: type string, optional.
+    /// Example: `"Low Priority,Medium Priority,High Priority"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list_items: Option<String>,
-    /// The `multiline` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `multiline`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiline: Option<bool>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"Bug Priority"`.
+    #[serde(default)]
     pub name: String,
-    /// The `required_to_create` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `required_to_create`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_to_create: Option<bool>,
-    /// The `required_to_create_for_contacts` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `required_to_create_for_contacts`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_to_create_for_contacts: Option<bool>,
-    /// The `visible_on_create` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `visible_on_create`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible_on_create: Option<bool>,
-    /// The `visible_to_contacts` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `visible_to_contacts`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible_to_contacts: Option<bool>,
+}
+
+#[cfg(feature = "ticket_type_attributes")]
+impl CreateTicketTypeAttributeRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        data_type: impl Into<CreateTicketTypeAttributeRequestDataType>,
+    ) -> Self {
+        Self {
+            allow_multiple_values: None,
+            data_type: data_type.into(),
+            description: description.into(),
+            list_items: None,
+            multiline: None,
+            name: name.into(),
+            required_to_create: None,
+            required_to_create_for_contacts: None,
+            visible_on_create: None,
+            visible_to_contacts: None,
+        }
+    }
+    /// Sets `allow_multiple_values`.
+    pub fn with_allow_multiple_values(mut self, value: impl Into<bool>) -> Self {
+        self.allow_multiple_values = Some(value.into());
+        self
+    }
+    /// Sets `list_items`.
+    pub fn with_list_items(mut self, value: impl Into<String>) -> Self {
+        self.list_items = Some(value.into());
+        self
+    }
+    /// Sets `multiline`.
+    pub fn with_multiline(mut self, value: impl Into<bool>) -> Self {
+        self.multiline = Some(value.into());
+        self
+    }
+    /// Sets `required_to_create`.
+    pub fn with_required_to_create(mut self, value: impl Into<bool>) -> Self {
+        self.required_to_create = Some(value.into());
+        self
+    }
+    /// Sets `required_to_create_for_contacts`.
+    pub fn with_required_to_create_for_contacts(mut self, value: impl Into<bool>) -> Self {
+        self.required_to_create_for_contacts = Some(value.into());
+        self
+    }
+    /// Sets `visible_on_create`.
+    pub fn with_visible_on_create(mut self, value: impl Into<bool>) -> Self {
+        self.visible_on_create = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_contacts`.
+    pub fn with_visible_to_contacts(mut self, value: impl Into<bool>) -> Self {
+        self.visible_to_contacts = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "ticket_type_attributes")]
@@ -1365,24 +3058,67 @@ Files = "files",
 }
 
 /// The `create_ticket_type_request` schema.
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "ticket_types")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateTicketTypeRequest {
-    /// The `category` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `category`: type string, optional.
+    /// One of `Customer`, `Back-office`, `Tracker`.
+    /// Example: `"Customer"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<CreateTicketTypeRequestCategory>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"Used for tracking bugs"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `icon` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `icon`: type string, optional.
+    /// Example: `"🐞"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
-    /// The `is_internal` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `is_internal`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_internal: Option<bool>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"Bug"`.
+    #[serde(default)]
     pub name: String,
+}
+
+#[cfg(feature = "ticket_types")]
+impl CreateTicketTypeRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            category: None,
+            description: None,
+            icon: None,
+            is_internal: None,
+            name: name.into(),
+        }
+    }
+    /// Sets `category`.
+    pub fn with_category(mut self, value: impl Into<CreateTicketTypeRequestCategory>) -> Self {
+        self.category = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `icon`.
+    pub fn with_icon(mut self, value: impl Into<String>) -> Self {
+        self.icon = Some(value.into());
+        self
+    }
+    /// Sets `is_internal`.
+    pub fn with_is_internal(mut self, value: impl Into<bool>) -> Self {
+        self.is_internal = Some(value.into());
+        self
+    }
 }
 
 #[cfg(any(

@@ -13,67 +13,88 @@ use super::*;
 /// The `data_attribute` schema.
 #[cfg(feature = "data_attributes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataAttribute {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"5712945"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `api_writable` property.
+    /// JSON `api_writable`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_writable: Option<bool>,
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `custom` property.
+    /// JSON `custom`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom: Option<bool>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// One of `string`, `integer`, `float`, `boolean`, `date`.
+    /// Example: `"boolean"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<DataAttributeDataType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Whether the user is a paid subscriber."`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `full_name` property.
+    /// JSON `full_name`: type string, optional.
+    /// Example: `"custom_attributes.paid_subscriber"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub full_name: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, optional.
+    /// Example: `12878`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub id: Option<String>,
-    /// The `label` property.
+    /// JSON `label`: type string, optional.
+    /// Example: `"Paid Subscriber"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// The `messenger_writable` property.
+    /// JSON `messenger_writable`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messenger_writable: Option<bool>,
-    /// The `model` property.
+    /// JSON `model`: type string, optional.
+    /// One of `contact`, `company`.
+    /// Example: `"contact"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<DataAttributeModel>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"paid_subscriber"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `options` property.
+    /// JSON `options`: type array, optional.
+    /// Example: `["true","false"]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `data_attribute`.
+    /// Example: `"data_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `ui_writable` property.
+    /// JSON `ui_writable`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ui_writable: Option<bool>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1671028894`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -96,12 +117,15 @@ Date = "date",
 /// The `data_attribute_list` schema.
 #[cfg(feature = "data_attributes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataAttributeList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DataAttribute>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -118,54 +142,70 @@ Company = "company",
 /// The `data_connector` schema.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnector {
-    /// The `created_at` property.
+    /// JSON `created_at`: type string (date-time), optional.
+    /// Example: `"2025-11-15T09:30:00Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `created_by_admin_id` property.
+    /// JSON `created_by_admin_id`: type string, optional.
+    /// Example: `"12345"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub created_by_admin_id: Option<String>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional, nullable.
+    /// Example: `"Fetches order status from external fulfillment API"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `direct_fin_usage` property.
+    /// JSON `direct_fin_usage`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direct_fin_usage: Option<bool>,
-    /// The `execution_results_url` property.
+    /// JSON `execution_results_url`: type string, optional.
+    /// Example: `"/data_connectors/12345/execution_results"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_results_url: Option<String>,
-    /// The `http_method` property.
+    /// JSON `http_method`: type string, optional.
+    /// One of `get`, `post`, `put`, `delete`, `patch`.
+    /// Example: `"post"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_method: Option<DataConnectorHttpMethod>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"12345"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Order Status Service"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `draft`, `live`.
+    /// Example: `"live"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<DataConnectorState>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `data_connector`.
+    /// Example: `"data_connector"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type string (date-time), optional.
+    /// Example: `"2026-01-20T14:22:15Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `updated_by_admin_id` property.
+    /// JSON `updated_by_admin_id`: type string, optional.
+    /// Example: `"12345"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -176,111 +216,139 @@ pub struct DataConnector {
 /// The `data_connector_detail` schema.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorDetail {
-    /// The `audiences` property.
+    /// JSON `audiences`: type array, optional.
+    /// Example: `["users","leads"]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audiences: Option<Vec<DataConnectorDetailAudiencesItem>>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
+    /// Example: `"{\"text\": \"{{message}}\"}"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `bypass_authentication` property.
+    /// JSON `bypass_authentication`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bypass_authentication: Option<bool>,
-    /// The `client_function_name` property.
+    /// JSON `client_function_name`: type string, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_function_name: Option<String>,
-    /// The `client_function_timeout_ms` property.
+    /// JSON `client_function_timeout_ms`: type integer, optional, nullable.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub client_function_timeout_ms: Option<i64>,
-    /// The `configuration_response_type` property.
+    /// JSON `configuration_response_type`: type string, optional, nullable.
+    /// One of `test_response_type`, `mock_response_type`.
+    /// Example: `"test_response_type"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub configuration_response_type: Option<DataConnectorDetailConfigurationResponseType>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type string (date-time), optional.
+    /// Example: `"2025-11-15T09:30:00Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `created_by_admin_id` property.
+    /// JSON `created_by_admin_id`: type string, optional, nullable.
+    /// Example: `"456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub created_by_admin_id: Option<String>,
-    /// The `customer_authentication` property.
+    /// JSON `customer_authentication`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_authentication: Option<bool>,
-    /// The `data_inputs` property.
+    /// JSON `data_inputs`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_inputs: Option<Vec<DataConnectorDetailDataInputsItem>>,
-    /// The `data_transformation_type` property.
+    /// JSON `data_transformation_type`: type string, optional, nullable.
+    /// One of `full_access`, `redacted_access`, `code_block_transformation`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_transformation_type: Option<DataConnectorDetailDataTransformationType>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional, nullable.
+    /// Example: `"Fetches order status from external fulfillment API"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `direct_fin_usage` property.
+    /// JSON `direct_fin_usage`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direct_fin_usage: Option<bool>,
-    /// The `execution_results_url` property.
+    /// JSON `execution_results_url`: type string, optional.
+    /// Example: `"/data_connectors/12345/execution_results"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_results_url: Option<String>,
-    /// The `execution_type` property.
+    /// JSON `execution_type`: type string, optional, nullable.
+    /// One of `server_side`, `client_side`.
+    /// Example: `"server_side"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_type: Option<DataConnectorDetailExecutionType>,
-    /// The `headers` property.
+    /// JSON `headers`: type array, optional.
+    /// Example: `[{"name":"Authorization","value":"****"}]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub headers: Option<Vec<DataConnectorDetailHeadersItem>>,
-    /// The `http_method` property.
+    /// JSON `http_method`: type string, optional.
+    /// One of `get`, `post`, `put`, `delete`, `patch`.
+    /// Example: `"post"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_method: Option<DataConnectorHttpMethod>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"12345"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Order Status Service"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `object_mappings` property.
+    /// JSON `object_mappings`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object_mappings: Option<Vec<DataConnectorDetailObjectMappingsItem>>,
-    /// The `response_fields` property.
+    /// JSON `response_fields`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_fields: Option<Vec<DataConnectorDetailResponseFieldsItem>>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `draft`, `live`.
+    /// Example: `"live"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<DataConnectorState>,
-    /// The `token_ids` property.
+    /// JSON `token_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub token_ids: Option<Vec<String>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `data_connector`.
+    /// Example: `"data_connector"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type string (date-time), optional.
+    /// Example: `"2026-01-20T14:22:15Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `updated_by_admin_id` property.
+    /// JSON `updated_by_admin_id`: type string, optional, nullable.
+    /// Example: `"456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub updated_by_admin_id: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional, nullable.
+    /// Example: `"https://api.example.com/orders/{{order_id}}/status"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `validate_missing_attributes` property.
+    /// JSON `validate_missing_attributes`: type boolean, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validate_missing_attributes: Option<bool>,
 }
@@ -307,21 +375,26 @@ MockResponseType = "mock_response_type",
 /// Inline schema at `data_connector_detail.data_inputs[]`.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorDetailDataInputsItem {
-    /// The `default_value` property.
+    /// JSON `default_value`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_value: Option<String>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"conversation_id"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required` property.
+    /// JSON `required`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `string`, `integer`, `decimal`, `boolean`.
+    /// Example: `"string"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -348,12 +421,15 @@ ClientSide = "client_side",
 /// Inline schema at `data_connector_detail.headers[]`.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorDetailHeadersItem {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Authorization"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `value` property.
+    /// JSON `value`: type string, optional.
+    /// Example: `"****"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -361,18 +437,20 @@ pub struct DataConnectorDetailHeadersItem {
 /// Inline schema at `data_connector_detail.object_mappings[]`.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorDetailObjectMappingsItem {
-    /// The `attribute_mappings` property.
+    /// JSON `attribute_mappings`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mappings: Option<Vec<DataConnectorDetailObjectMappingsItemAttributeMappingsItem>>,
-    /// The `intercom_object_type` property.
+    /// JSON `intercom_object_type`: type string, optional.
+    /// One of `conversation`, `user`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intercom_object_type: Option<DataConnectorDetailObjectMappingsItemIntercomObjectType>,
-    /// The `reference_mappings` property.
+    /// JSON `reference_mappings`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference_mappings: Option<Vec<DataConnectorDetailObjectMappingsItemReferenceMappingsItem>>,
-    /// The `response_object_path` property.
+    /// JSON `response_object_path`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_object_path: Option<String>,
 }
@@ -380,15 +458,17 @@ pub struct DataConnectorDetailObjectMappingsItem {
 /// Inline schema at `data_connector_detail.object_mappings[].attribute_mappings[]`.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorDetailObjectMappingsItemAttributeMappingsItem {
-    /// The `intercom_attribute_identifier` property.
+    /// JSON `intercom_attribute_identifier`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intercom_attribute_identifier: Option<String>,
-    /// The `mapping_type` property.
+    /// JSON `mapping_type`: type string, optional.
+    /// One of `primitive_mapping`, `context_mapping`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mapping_type: Option<DataConnectorDetailObjectMappingsItemAttributeMappingsItemMappingType>,
-    /// The `response_attribute_path` property.
+    /// JSON `response_attribute_path`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_attribute_path: Option<String>,
 }
@@ -414,12 +494,14 @@ User = "user",
 /// Inline schema at `data_connector_detail.object_mappings[].reference_mappings[]`.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorDetailObjectMappingsItemReferenceMappingsItem {
-    /// The `intercom_attribute_identifier` property.
+    /// JSON `intercom_attribute_identifier`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intercom_attribute_identifier: Option<String>,
-    /// The `intercom_object_type` property.
+    /// JSON `intercom_object_type`: type string, optional.
+    /// One of `conversation`, `user`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intercom_object_type: Option<DataConnectorDetailObjectMappingsItemIntercomObjectType>,
 }
@@ -427,18 +509,24 @@ pub struct DataConnectorDetailObjectMappingsItemReferenceMappingsItem {
 /// Inline schema at `data_connector_detail.response_fields[]`.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorDetailResponseFieldsItem {
-    /// The `example_value` property.
+    /// JSON `example_value`: optional, nullable.
+    /// Example: `"ok"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example_value: Option<serde_json::Value>,
-    /// The `path` property.
+    /// JSON `path`: type string, optional.
+    /// Example: `"status"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// The `redacted` property.
+    /// JSON `redacted`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redacted: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `unknown`, `string`, `integer`, `decimal`, `datetime`, `boolean`.
+    /// Example: `"string"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -446,78 +534,100 @@ pub struct DataConnectorDetailResponseFieldsItem {
 /// The `data_connector_execution_result` schema.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorExecutionResult {
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, optional, nullable.
+    /// Example: `"8001"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type string (date-time), optional.
+    /// Example: `"2026-02-10T18:15:32Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_connector_id` property.
+    /// JSON `data_connector_id`: type string, optional.
+    /// Example: `"12345"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub data_connector_id: Option<String>,
-    /// The `error_message` property.
+    /// JSON `error_message`: type string, optional, nullable.
+    /// Example: `"Connection refused"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
-    /// The `error_type` property.
+    /// JSON `error_type`: type string, optional, nullable.
+    /// One of `request_configuration_error`, `faraday_error`, `3rd_party_error`, `response_mapping_error`, `token_refresh_error`, `fin_action_response_formatting_error`, `fin_action_identity_verification_error`, `email_verification_error`, `non_fin_standalone_action_identity_verification_error`, `request_validation_error`, `client_side_action_error`.
+    /// Example: `"3rd_party_error"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_type: Option<DataConnectorExecutionResultErrorType>,
-    /// The `execution_time_ms` property.
+    /// JSON `execution_time_ms`: type integer, optional, nullable.
+    /// Example: `245`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub execution_time_ms: Option<i64>,
-    /// The `http_method` property.
+    /// JSON `http_method`: type string, optional.
+    /// One of `get`, `post`, `put`, `delete`, `patch`.
+    /// Example: `"post"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_method: Option<DataConnectorExecutionResultHttpMethod>,
-    /// The `http_status` property.
+    /// JSON `http_status`: type integer, optional, nullable.
+    /// Example: `200`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub http_status: Option<i64>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"99001"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `raw_response_body` property.
+    /// JSON `raw_response_body`: type string, optional, nullable.
+    /// Example: `"{\"status\": \"ok\"}"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw_response_body: Option<String>,
-    /// The `request_body` property.
+    /// JSON `request_body`: type string, optional, nullable.
+    /// Example: `"{\"message\": \"hello\"}"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_body: Option<String>,
-    /// The `request_url` property.
+    /// JSON `request_url`: type string, optional, nullable.
+    /// Example: `"https://api.example.com/webhook"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_url: Option<String>,
-    /// The `response_body` property.
+    /// JSON `response_body`: type string, optional, nullable.
+    /// Example: `"{\"status\": \"ok\"}"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_body: Option<String>,
-    /// The `source_id` property.
+    /// JSON `source_id`: type string, optional, nullable.
+    /// Example: `"5001"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub source_id: Option<String>,
-    /// The `source_type` property.
+    /// JSON `source_type`: type string, optional, nullable.
+    /// One of `custom_bot`, `inbound_custom_bot`, `button_custom_bot`, `answer`, `workflow`, `saved_reply`, `triggerable_custom_bot`, `inbox`, `fin`.
+    /// Example: `"workflow"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_type: Option<DataConnectorExecutionResultSourceType>,
-    /// The `success` property.
+    /// JSON `success`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub success: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `data_connector.execution`.
+    /// Example: `"data_connector.execution"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -555,15 +665,18 @@ Patch = "patch",
 /// The `data_connector_execution_result_list` schema.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorExecutionResultList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DataConnectorExecutionResult>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<DataConnectorExecutionResultListPages>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -571,18 +684,22 @@ pub struct DataConnectorExecutionResultList {
 /// Inline schema at `data_connector_execution_result_list.pages`.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorExecutionResultListPages {
-    /// The `next` property.
+    /// JSON `next`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<DataConnectorExecutionResultListPagesNext>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `10`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `pages`.
+    /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -590,9 +707,11 @@ pub struct DataConnectorExecutionResultListPages {
 /// Inline schema at `data_connector_execution_result_list.pages.next`.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorExecutionResultListPagesNext {
-    /// The `starting_after` property.
+    /// JSON `starting_after`: type string, optional.
+    /// Example: `"WzE3MDc1OTQ3MTUuMCw5OTAwMF0="`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,
 }
@@ -628,15 +747,18 @@ Patch = "patch",
 /// The `data_connector_list` schema.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DataConnector>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<DataConnectorListPages>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -644,18 +766,22 @@ pub struct DataConnectorList {
 /// Inline schema at `data_connector_list.pages`.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorListPages {
-    /// The `next` property.
+    /// JSON `next`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<DataConnectorListPagesNext>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `20`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `pages`.
+    /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -663,9 +789,11 @@ pub struct DataConnectorListPages {
 /// Inline schema at `data_connector_list.pages.next`.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataConnectorListPagesNext {
-    /// The `starting_after` property.
+    /// JSON `starting_after`: type string, optional.
+    /// Example: `"WzE3MDc1OTQ3MTUuMCwxMjM0NV0="`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,
 }
@@ -681,35 +809,45 @@ Live = "live",
 
 /// The `data_event` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataEvent {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), required.
+    /// Example: `1671028894`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub created_at: crate::lenient::Timestamp,
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
+    /// Example: `"frodo.baggins@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `event_name` property.
+    /// JSON `event_name`: type string, required.
+    /// Example: `"invited-friend"`.
     pub event_name: String,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, optional.
+    /// Example: `"63a0979a5eeebeaf28dd56ba"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_user_id: Option<String>,
-    /// The `metadata` property.
+    /// JSON `metadata`: type object, optional.
+    /// Example: `{"invite_code":"ADDAFRIEND"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `event`.
+    /// Example: `"event"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"314159"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -719,27 +857,33 @@ pub struct DataEvent {
 
 /// The `data_event_list` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataEventList {
-    /// The `events` property.
+    /// JSON `events`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<DataEvent>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<DataEventListPages>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `event.list`.
+    /// Example: `"event.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// Inline schema at `data_event_list.pages`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataEventListPages {
-    /// The `next` property.
+    /// JSON `next`: type string, optional.
+    /// Example: `"https://api.intercom.io/events?per_page=2&before=1389913941064&intercom_user_id=63a0979a5eeebeaf28dd56ba&type=user\""`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
-    /// The `since` property.
+    /// JSON `since`: type string, optional.
+    /// Example: `"https://api.intercom.io/events?intercom_user_id=63a0979a5eeebeaf28dd56ba&type=user&since=1389913941065"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
 }
@@ -747,24 +891,30 @@ pub struct DataEventListPages {
 /// The `data_event_summary` schema.
 #[cfg(feature = "data_events")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataEventSummary {
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
+    /// Example: `"Sam.Sung@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `events` property.
+    /// JSON `events`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<DataEventSummaryItem>>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, optional.
+    /// Example: `"63a0979a5eeebeaf28dd56ba"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_user_id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `event.summary`.
+    /// Example: `"event.summary"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"62b997f288e14803c5006932"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -775,24 +925,30 @@ pub struct DataEventSummary {
 /// The `data_event_summary_item` schema.
 #[cfg(feature = "data_events")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataEventSummaryItem {
-    /// The `count` property.
+    /// JSON `count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub count: Option<i64>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"A user placed an order"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `first` property.
+    /// JSON `first`: type string, optional.
+    /// Example: `"2014-01-16T23:12:21.000+00:00"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first: Option<String>,
-    /// The `last` property.
+    /// JSON `last`: type string, optional.
+    /// Example: `"2014-01-16T23:12:21.000+00:00 "`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"placed-order"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -800,162 +956,169 @@ pub struct DataEventSummaryItem {
 /// The `data_export` schema.
 #[cfg(feature = "data_export")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataExport {
-    /// The `download_expires_at` property.
+    /// JSON `download_expires_at`: type string, optional.
+    /// Example: `"1674917488"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub download_expires_at: Option<crate::lenient::Timestamp>,
-    /// The `download_url` property.
+    /// JSON `download_url`: type string, optional.
+    /// Example: `"https://api.intercom.test/download/messages/data/example"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
-    /// The `job_identifier` property.
+    /// JSON `job_identifier`: type string, optional.
+    /// Example: `"orzzsbd7hk67xyu"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_identifier: Option<String>,
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
+    /// One of `pending`, `in_progress`, `failed`, `completed`, `no_data`, `canceled`.
+    /// Example: `"pending"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<DataExportStatus>,
 }
 
 /// The `data_export_csv` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DataExportCsv {
-    /// The `company_id` property.
+    /// JSON `company_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub company_id: Option<String>,
-    /// The `content_id` property.
+    /// JSON `content_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub content_id: Option<String>,
-    /// The `content_title` property.
+    /// JSON `content_title`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_title: Option<String>,
-    /// The `content_type` property.
+    /// JSON `content_type`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `first_click` property.
+    /// JSON `first_click`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_click: Option<i64>,
-    /// The `first_completion` property.
+    /// JSON `first_completion`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_completion: Option<i64>,
-    /// The `first_dismisall` property.
+    /// JSON `first_dismisall`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_dismisall: Option<i64>,
-    /// The `first_goal_success` property.
+    /// JSON `first_goal_success`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_goal_success: Option<i64>,
-    /// The `first_hard_bounce` property.
+    /// JSON `first_hard_bounce`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_hard_bounce: Option<i64>,
-    /// The `first_open` property.
+    /// JSON `first_open`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_open: Option<i64>,
-    /// The `first_reply` property.
+    /// JSON `first_reply`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_reply: Option<i64>,
-    /// The `first_series_completion` property.
+    /// JSON `first_series_completion`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_series_completion: Option<i64>,
-    /// The `first_series_disengagement` property.
+    /// JSON `first_series_disengagement`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_series_disengagement: Option<i64>,
-    /// The `first_series_exit` property.
+    /// JSON `first_series_exit`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_series_exit: Option<i64>,
-    /// The `first_unsubscribe` property.
+    /// JSON `first_unsubscribe`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub first_unsubscribe: Option<i64>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `node_id` property.
+    /// JSON `node_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub node_id: Option<String>,
-    /// The `receipt_id` property.
+    /// JSON `receipt_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub receipt_id: Option<String>,
-    /// The `received_at` property.
+    /// JSON `received_at`: type integer, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub received_at: Option<crate::lenient::Timestamp>,
-    /// The `ruleset_id` property.
+    /// JSON `ruleset_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub ruleset_id: Option<String>,
-    /// The `ruleset_version_id` property.
+    /// JSON `ruleset_version_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub ruleset_version_id: Option<String>,
-    /// The `series_id` property.
+    /// JSON `series_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub series_id: Option<String>,
-    /// The `series_title` property.
+    /// JSON `series_title`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub series_title: Option<String>,
-    /// The `user_external_id` property.
+    /// JSON `user_external_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_external_id: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -982,18 +1145,22 @@ pub type Datetime = crate::lenient::Timestamp;
 /// Inline schema at `deleteOfficeHoursException:DeleteOfficeHoursExceptionResponse`.
 #[cfg(feature = "office_hours")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeleteOfficeHoursExceptionResponse {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// Example: `"office_hours_exception"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
 }
@@ -1001,18 +1168,22 @@ pub struct DeleteOfficeHoursExceptionResponse {
 /// Inline schema at `deleteOfficeHoursSchedule:DeleteOfficeHoursScheduleResponse`.
 #[cfg(feature = "office_hours")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeleteOfficeHoursScheduleResponse {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// Example: `"office_hours_schedule"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
 }
@@ -1020,18 +1191,23 @@ pub struct DeleteOfficeHoursScheduleResponse {
 /// The `deleted_article_object` schema.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeletedArticleObject {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6890762"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// One of `article`.
+    /// Example: `"article"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedArticleObjectObject>,
 }
@@ -1047,18 +1223,23 @@ Article = "article",
 /// The `deleted_collection_object` schema.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeletedCollectionObject {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6890762"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// One of `collection`.
+    /// Example: `"collection"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedCollectionObjectObject>,
 }
@@ -1074,18 +1255,23 @@ Collection = "collection",
 /// The `deleted_company_object` schema.
 #[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeletedCompanyObject {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5b7e8b2f-7a1a-4e6c-8e1b-4f9d4f4c4d4f"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// One of `company`.
+    /// Example: `"company"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedCompanyObjectObject>,
 }
@@ -1101,24 +1287,29 @@ Company = "company",
 /// The `deleted_conversation_item` schema.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeletedConversationItem {
-    /// The `deleted_at` property.
+    /// JSON `deleted_at`: type integer (date-time), optional.
+    /// Example: `1734537745`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub deleted_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"512"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `metrics_retained` property.
+    /// JSON `metrics_retained`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics_retained: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"conversation"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1126,21 +1317,24 @@ pub struct DeletedConversationItem {
 /// The `deleted_conversation_list` schema.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeletedConversationList {
-    /// The `conversations` property.
+    /// JSON `conversations`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversations: Option<Vec<DeletedConversationItem>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<PagesLink>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `10`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"conversations.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1148,18 +1342,23 @@ pub struct DeletedConversationList {
 /// The `deleted_data_connector_object` schema.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeletedDataConnectorObject {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"125"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// One of `data_connector`.
+    /// Example: `"data_connector"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedDataConnectorObjectObject>,
 }
@@ -1175,18 +1374,23 @@ DataConnector = "data_connector",
 /// The `deleted_help_center_redirect_object` schema.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeletedHelpCenterRedirectObject {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"26"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// One of `help_center_redirect`.
+    /// Example: `"help_center_redirect"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedHelpCenterRedirectObjectObject>,
 }
@@ -1202,18 +1406,23 @@ HelpCenterRedirect = "help_center_redirect",
 /// The `deleted_internal_article_object` schema.
 #[cfg(feature = "internal_articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeletedInternalArticleObject {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6890762"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// One of `internal_article`.
+    /// Example: `"internal_article"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedInternalArticleObjectObject>,
 }
@@ -1229,18 +1438,23 @@ InternalArticle = "internal_article",
 /// The `deleted_object` schema.
 #[cfg(feature = "news")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct DeletedObject {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6890762"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// One of `news-item`.
+    /// Example: `"news-item"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedObjectObject>,
 }
@@ -1254,21 +1468,47 @@ NewsItem = "news-item",
 }
 
 /// The `detach_contact_from_conversation_request` schema.
+///
+/// Sent in a request; `new(`admin_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "conversations")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct DetachContactFromConversationRequest {
-    /// The `admin_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `admin_id`: type string, required.
+    /// Example: `"5017690"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
 }
 
+#[cfg(feature = "conversations")]
+impl DetachContactFromConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(admin_id: impl Into<String>) -> Self {
+        Self {
+            admin_id: admin_id.into(),
+        }
+    }
+}
+
 /// Inline schema at `detachTagFromConversation:DetachTagFromConversationBody`.
+///
+/// Sent in a request; `new(`admin_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "tags")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct DetachTagFromConversationBody {
-    /// The `admin_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `admin_id`: type string, required.
+    /// Example: `"123"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
+}
+
+#[cfg(feature = "tags")]
+impl DetachTagFromConversationBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(admin_id: impl Into<String>) -> Self {
+        Self {
+            admin_id: admin_id.into(),
+        }
+    }
 }

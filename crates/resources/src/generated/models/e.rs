@@ -13,15 +13,19 @@ use super::*;
 /// The `email_address_header` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct EmailAddressHeader {
-    /// The `email_address` property.
+    /// JSON `email_address`: type string, optional.
+    /// Example: `"jdoe@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"Joe Example"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"from"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -29,12 +33,14 @@ pub struct EmailAddressHeader {
 /// The `email_list` schema.
 #[cfg(feature = "emails")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct EmailList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<EmailSetting>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -42,18 +48,21 @@ pub struct EmailList {
 /// The `email_message_metadata` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct EmailMessageMetadata {
-    /// The `email_address_headers` property.
+    /// JSON `email_address_headers`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address_headers: Option<Vec<EmailAddressHeader>>,
-    /// The `message_id` property.
+    /// JSON `message_id`: type string, optional, nullable.
+    /// Example: `"<CADKw7xrXzqSn8v3mP8K8Q8yZ6K8Q8yZ6@mail.gmail.com>"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub message_id: Option<String>,
-    /// The `subject` property.
+    /// JSON `subject`: type string, optional.
+    /// Example: `"Question about my order"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
@@ -61,89 +70,127 @@ pub struct EmailMessageMetadata {
 /// The `email_setting` schema.
 #[cfg(feature = "emails")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct EmailSetting {
-    /// The `brand_id` property.
+    /// JSON `brand_id`: type string, optional.
+    /// Example: `"10"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub brand_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1692530400`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `domain` property.
+    /// JSON `domain`: type string, optional.
+    /// Example: `"company.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
-    /// The `email` property.
+    /// JSON `email`: type string, optional.
+    /// Example: `"support@company.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `forwarded_email_last_received_at` property.
+    /// JSON `forwarded_email_last_received_at`: type integer (date-time), optional, nullable.
+    /// Example: `1710498600`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub forwarded_email_last_received_at: Option<crate::lenient::Timestamp>,
-    /// The `forwarding_enabled` property.
+    /// JSON `forwarding_enabled`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forwarding_enabled: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"10"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"email_setting"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1710498600`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `verified` property.
+    /// JSON `verified`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
 }
 
 /// Inline schema at `enqueueReportingDataExport:EnqueueReportingDataExportBody`.
+///
+/// Sent in a request; `new(`dataset_id`, `attribute_ids`, `start_time`, `end_time`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "reporting_data_export")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EnqueueReportingDataExportBody {
-    /// The `attribute_ids` property.
-    #[serde(deserialize_with = "crate::lenient::ids")]
+    /// JSON `attribute_ids`: type array, required.
+    /// Example: `["conversation_id","conversation_started_at"]`.
+    #[serde(default, deserialize_with = "crate::lenient::ids")]
     pub attribute_ids: Vec<String>,
-    /// The `dataset_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `dataset_id`: type string, required.
+    /// Example: `"conversation"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub dataset_id: String,
-    /// The `end_time` property.
-    #[serde(deserialize_with = "crate::lenient::int")]
+    /// JSON `end_time`: type integer (int64), required.
+    /// Example: `1717510000`.
+    #[serde(default, deserialize_with = "crate::lenient::int")]
     pub end_time: i64,
-    /// The `start_time` property.
-    #[serde(deserialize_with = "crate::lenient::int")]
+    /// JSON `start_time`: type integer (int64), required.
+    /// Example: `1717490000`.
+    #[serde(default, deserialize_with = "crate::lenient::int")]
     pub start_time: i64,
+}
+
+#[cfg(feature = "reporting_data_export")]
+impl EnqueueReportingDataExportBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        dataset_id: impl Into<String>,
+        attribute_ids: impl Into<Vec<String>>,
+        start_time: impl Into<i64>,
+        end_time: impl Into<i64>,
+    ) -> Self {
+        Self {
+            attribute_ids: attribute_ids.into(),
+            dataset_id: dataset_id.into(),
+            end_time: end_time.into(),
+            start_time: start_time.into(),
+        }
+    }
 }
 
 /// Inline schema at `enqueueReportingDataExport:EnqueueReportingDataExportResponse`.
 #[cfg(feature = "reporting_data_export")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct EnqueueReportingDataExportResponse {
-    /// The `download_expires_at` property.
+    /// JSON `download_expires_at`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub download_expires_at: Option<crate::lenient::Timestamp>,
-    /// The `download_url` property.
+    /// JSON `download_url`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
-    /// The `job_identifier` property.
+    /// JSON `job_identifier`: type string, optional.
+    /// Example: `"job1"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_identifier: Option<String>,
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
+    /// Example: `"pending"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
@@ -193,17 +240,20 @@ pub struct EnqueueReportingDataExportResponse {
     feature = "workflows"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Error {
-    /// The `errors` property.
+    /// JSON `errors`: type array, required.
     pub errors: Vec<ErrorErrorsItem>,
-    /// The `request_id` property.
+    /// JSON `request_id`: type string (uuid), optional, nullable.
+    /// Example: `"f93ecfa8-d08a-4325-8694-89aeb89c8f85"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub request_id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// Example: `"error.list"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -253,14 +303,18 @@ pub struct Error {
     feature = "workflows"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ErrorErrorsItem {
-    /// The `code` property.
+    /// JSON `code`: type string, required.
+    /// Example: `"unauthorized"`.
     pub code: String,
-    /// The `field` property.
+    /// JSON `field`: type string, optional, nullable.
+    /// Example: `"email"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// The `message` property.
+    /// JSON `message`: type string, optional, nullable.
+    /// Example: `"Access Token Invalid"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -268,33 +322,37 @@ pub struct ErrorErrorsItem {
 /// The `event_details` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct EventDetails {
-    /// The `action` property.
+    /// JSON `action`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<serde_json::Value>,
-    /// The `attribute` property.
+    /// JSON `attribute`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<serde_json::Value>,
-    /// The `event` property.
+    /// JSON `event`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<EventDetailsEvent>,
-    /// The `value` property.
+    /// JSON `value`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
-    /// The `workflow` property.
+    /// JSON `workflow`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow: Option<serde_json::Value>,
 }
 
 /// Inline schema at `event_details.event`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct EventDetailsEvent {
-    /// The `result` property.
+    /// JSON `result`: type string, optional.
+    /// Example: `"Finsihed waiting"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"wait_finished"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -302,49 +360,67 @@ pub struct EventDetailsEvent {
 /// The `external_page` schema.
 #[cfg(feature = "ai_content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ExternalPage {
-    /// The `ai_agent_availability` property.
+    /// JSON `ai_agent_availability`: type boolean, required.
+    /// Example: `true`.
     pub ai_agent_availability: bool,
-    /// The `ai_copilot_availability` property.
+    /// JSON `ai_copilot_availability`: type boolean, required.
+    /// Example: `true`.
     pub ai_copilot_availability: bool,
-    /// The `ai_sales_agent_availability` property.
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), required.
+    /// Example: `1672928359`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub created_at: crate::lenient::Timestamp,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, required.
+    /// Example: `"5678"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub external_id: String,
-    /// The `fin_availability` property.
+    /// JSON `fin_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fin_availability: Option<bool>,
-    /// The `html` property.
+    /// JSON `html`: type string, required.
+    /// Example: `"<p>Hello world!</p>"`.
     pub html: String,
-    /// The `id` property.
+    /// JSON `id`: type string, required.
+    /// Example: `"1234"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub id: String,
-    /// The `last_ingested_at` property.
+    /// JSON `last_ingested_at`: type integer (date-time), required.
+    /// Example: `1672928610`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub last_ingested_at: crate::lenient::Timestamp,
-    /// The `locale` property.
+    /// JSON `locale`: type string, required.
+    /// One of `en`.
+    /// Example: `"en"`.
     pub locale: CreateExternalPageRequestLocale,
-    /// The `source_id` property.
+    /// JSON `source_id`: type integer, required.
+    /// Example: `1234`.
     #[serde(
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub source_id: String,
-    /// The `title` property.
+    /// JSON `title`: type string, required.
+    /// Example: `"Getting started with..."`.
     pub title: String,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `external_page`.
+    /// Example: `"external_page"`.
     #[serde(rename = "type")]
     pub type_: String,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), required.
+    /// Example: `1672928610`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub updated_at: crate::lenient::Timestamp,
-    /// The `url` property.
+    /// JSON `url`: type string, optional.
+    /// Example: `"https://help.example.com/en/articles/1234-getting-started"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -352,21 +428,25 @@ pub struct ExternalPage {
 /// The `external_pages_list` schema.
 #[cfg(feature = "ai_content")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ExternalPagesList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ExternalPage>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<PagesLink>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

@@ -12,33 +12,41 @@ use super::*;
 
 /// The `file_attribute` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FileAttribute {
-    /// The `content_type` property.
+    /// JSON `content_type`: type string, optional.
+    /// Example: `"image/png"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// The `filesize` property.
+    /// JSON `filesize`: type integer, optional.
+    /// Example: `11308309`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub filesize: Option<i64>,
-    /// The `height` property.
+    /// JSON `height`: type integer, optional.
+    /// Example: `1964`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub height: Option<i64>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Screenshot.png"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"upload"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional.
+    /// Example: `"https://intercom-attachments-1.com/.../Screenshot.png"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `width` property.
+    /// JSON `width`: type integer, optional.
+    /// Example: `3024`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
@@ -47,36 +55,79 @@ pub struct FileAttribute {
 }
 
 /// The `fin_agent_attachment` schema.
+///
+/// Sent in a request; `new(`type_`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "fin_agent")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct FinAgentAttachment {
-    /// The `content_type` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `content_type`: type string, optional.
+    /// Example: `"image/png"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// The `data` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `data`: type string (byte), optional.
+    /// Example: `"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk..."`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"screenshot.png"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
-    #[serde(rename = "type")]
+    /// JSON `type`: type string, required.
+    /// One of `url`, `file`.
+    /// Example: `"url"`.
+    #[serde(rename = "type", default)]
     pub type_: String,
-    /// The `url` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `url`: type string (uri), optional.
+    /// Example: `"https://example.com/document.pdf"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "fin_agent")]
+impl FinAgentAttachment {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(type_: impl Into<String>) -> Self {
+        Self {
+            content_type: None,
+            data: None,
+            name: None,
+            type_: type_.into(),
+            url: None,
+        }
+    }
+    /// Sets `content_type`.
+    pub fn with_content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+    /// Sets `data`.
+    pub fn with_data(mut self, value: impl Into<String>) -> Self {
+        self.data = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
 }
 
 /// The `fin_agent_attribute_errors` schema.
 #[cfg(feature = "fin_agent")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FinAgentAttributeErrors {
-    /// The `conversation` property.
+    /// JSON `conversation`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation: Option<FinAgentAttributeErrorsConversation>,
-    /// The `user` property.
+    /// JSON `user`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<FinAgentAttributeErrorsUser>,
 }
@@ -84,9 +135,11 @@ pub struct FinAgentAttributeErrors {
 /// Inline schema at `fin_agent_attribute_errors.conversation`.
 #[cfg(feature = "fin_agent")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FinAgentAttributeErrorsConversation {
-    /// The `attributes` property.
+    /// JSON `attributes`: type object, optional.
+    /// Example: `{"bad_attr":"Conversation attribute 'bad_attr' does not exist"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -94,62 +147,102 @@ pub struct FinAgentAttributeErrorsConversation {
 /// Inline schema at `fin_agent_attribute_errors.user`.
 #[cfg(feature = "fin_agent")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FinAgentAttributeErrorsUser {
-    /// The `attributes` property.
+    /// JSON `attributes`: type object, optional.
+    /// Example: `{"invalid_attr":"User attribute 'invalid_attr' does not exist"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// The `fin_agent_conversation_metadata` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "fin_agent")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct FinAgentConversationMetadata {
-    /// The `attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attributes`: type object, optional.
+    /// Example: `{"department":"sales","priority_level":"high"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<serde_json::Value>,
-    /// The `history` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `history`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<FinAgentMessage>>,
+}
+
+#[cfg(feature = "fin_agent")]
+impl FinAgentConversationMetadata {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            attributes: None,
+            history: None,
+        }
+    }
+    /// Sets `attributes`.
+    pub fn with_attributes(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `history`.
+    pub fn with_history(mut self, value: impl Into<Vec<FinAgentMessage>>) -> Self {
+        self.history = Some(value.into());
+        self
+    }
 }
 
 /// The `fin_agent_csat_requested_event` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FinAgentCsatRequestedEvent {
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, required.
+    /// Example: `"123456"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
-    /// The `created_at_ms` property.
+    /// JSON `created_at_ms`: type string (date-time), required.
+    /// Example: `"2025-01-24T10:00:00.123Z"`.
     #[serde(serialize_with = "crate::lenient::iso")]
     pub created_at_ms: crate::lenient::Timestamp,
-    /// The `csat` property.
+    /// JSON `csat`: type object, required.
+    /// Example: `{"options":[{"emoji":"😃","key":"good","label":"Great"},{"emoji":"🤩","key":"amazing","label":"Amazing"}]}`.
     pub csat: FinAgentCsatRequestedEventCsat,
-    /// The `event_name` property.
+    /// JSON `event_name`: type string, required.
+    /// One of `csat_requested`.
+    /// Example: `"csat_requested"`.
     pub event_name: FinAgentCsatRequestedEventEventName,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, required.
+    /// Example: `"7891"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
 }
 
 /// Inline schema at `fin_agent_csat_requested_event.csat`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FinAgentCsatRequestedEventCsat {
-    /// The `options` property.
+    /// JSON `options`: type array, required.
+    /// Example: `[{"emoji":"😃","key":"good","label":"Great"},{"emoji":"🤩","key":"amazing","label":"Amazing"}]`.
     pub options: Vec<FinAgentCsatRequestedEventCsatOptionsItem>,
 }
 
 /// Inline schema at `fin_agent_csat_requested_event.csat.options[]`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FinAgentCsatRequestedEventCsatOptionsItem {
-    /// The `emoji` property.
+    /// JSON `emoji`: type string, required.
+    /// Example: `"🤩"`.
     pub emoji: String,
-    /// The `key` property.
+    /// JSON `key`: type string, required.
+    /// One of `terrible`, `bad`, `ok`, `good`, `amazing`.
+    /// Example: `"amazing"`.
     pub key: FinAgentCsatRequestedEventCsatOptionsItemKey,
-    /// The `label` property.
+    /// JSON `label`: type string, required.
+    /// Example: `"Amazing"`.
     pub label: String,
 }
 
@@ -172,23 +265,55 @@ CsatRequested = "csat_requested",
 }
 
 /// The `fin_agent_message` schema.
+///
+/// Sent in a request; `new(`author`, `body`, `timestamp`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "fin_agent")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct FinAgentMessage {
-    /// The `author` property.
+    /// JSON `author`: type string, required.
+    /// One of `user`, `agent`, `fin`.
+    /// Example: `"user"`.
+    #[serde(default)]
     pub author: FinAgentMessageAuthor,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
+    /// Example: `"How can I see my account details?"`.
+    #[serde(default)]
     pub body: String,
-    /// The `timestamp` property.
-    #[serde(serialize_with = "crate::lenient::iso")]
+    /// JSON `timestamp`: type string (date-time), required.
+    /// Example: `"2025-01-24T10:01:20.000Z"`.
+    #[serde(default, serialize_with = "crate::lenient::iso")]
     pub timestamp: crate::lenient::Timestamp,
-    /// The `timestamp_ms` property.
+    /// JSON `timestamp_ms`: type string (date-time), optional.
+    /// Example: `"2025-01-24T10:01:20.456Z"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub timestamp_ms: Option<crate::lenient::Timestamp>,
+}
+
+#[cfg(feature = "fin_agent")]
+impl FinAgentMessage {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        author: impl Into<FinAgentMessageAuthor>,
+        body: impl Into<String>,
+        timestamp: impl Into<crate::lenient::Timestamp>,
+    ) -> Self {
+        Self {
+            author: author.into(),
+            body: body.into(),
+            timestamp: timestamp.into(),
+            timestamp_ms: None,
+        }
+    }
+    /// Sets `timestamp_ms`.
+    pub fn with_timestamp_ms(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.timestamp_ms = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "fin_agent")]
@@ -203,27 +328,36 @@ Fin = "fin",
 
 /// The `fin_agent_replied_event` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FinAgentRepliedEvent {
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, required.
+    /// Example: `"123456"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
-    /// The `created_at_ms` property.
+    /// JSON `created_at_ms`: type string (date-time), required.
+    /// Example: `"2025-01-24T10:00:00.123Z"`.
     #[serde(serialize_with = "crate::lenient::iso")]
     pub created_at_ms: crate::lenient::Timestamp,
-    /// The `event_name` property.
+    /// JSON `event_name`: type string, required.
+    /// One of `fin_replied`.
+    /// Example: `"fin_replied"`.
     pub event_name: FinAgentRepliedEventEventName,
-    /// The `message` property.
+    /// JSON `message`: type object, required.
     pub message: FinAgentRepliedEventMessage,
-    /// The `status` property.
+    /// JSON `status`: type string, required.
+    /// One of `replying`, `awaiting_user_reply`.
+    /// Example: `"replying"`.
     pub status: FinAgentRepliedEventStatus,
-    /// The `stream_id` property.
+    /// JSON `stream_id`: type string, optional.
+    /// Example: `"a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub stream_id: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, required.
+    /// Example: `"7891"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
 }
@@ -237,19 +371,25 @@ FinReplied = "fin_replied",
 
 /// Inline schema at `fin_agent_replied_event.message`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FinAgentRepliedEventMessage {
-    /// The `author` property.
+    /// JSON `author`: type string, required.
+    /// One of `fin`.
+    /// Example: `"fin"`.
     pub author: FinAgentRepliedEventMessageAuthor,
-    /// The `body` property.
+    /// JSON `body`: type string, required.
+    /// Example: `"<p>You can see your account details by clicking on the <em>Account</em> tab in the top right corner of the screen.</p>"`.
     pub body: String,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"98765"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `timestamp_ms` property.
+    /// JSON `timestamp_ms`: type string (date-time), required.
+    /// Example: `"2025-01-24T09:01:00.456Z"`.
     #[serde(serialize_with = "crate::lenient::iso")]
     pub timestamp_ms: crate::lenient::Timestamp,
 }
@@ -271,25 +411,35 @@ AwaitingUserReply = "awaiting_user_reply",
 
 /// The `fin_agent_reply_chunk_event` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FinAgentReplyChunkEvent {
-    /// The `chunk_index` property.
+    /// JSON `chunk_index`: type integer, required.
+    /// Example: `3`.
     #[serde(deserialize_with = "crate::lenient::int")]
     pub chunk_index: i64,
-    /// The `chunk_text` property.
+    /// JSON `chunk_text`: type string, required.
+    /// Example: `"You can see your account details by clicking"`.
     pub chunk_text: String,
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, required.
+    /// Example: `"123456"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
-    /// The `created_at_ms` property.
+    /// JSON `created_at_ms`: type string (date-time), required.
+    /// Example: `"2025-01-24T10:00:00.123Z"`.
     #[serde(serialize_with = "crate::lenient::iso")]
     pub created_at_ms: crate::lenient::Timestamp,
-    /// The `event_name` property.
+    /// JSON `event_name`: type string, required.
+    /// One of `fin_reply_chunk`.
+    /// Example: `"fin_reply_chunk"`.
     pub event_name: FinAgentReplyChunkEventEventName,
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
+    /// One of `replying`.
+    /// Example: `"replying"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<FinAgentReplyChunkEventStatus>,
-    /// The `stream_id` property.
+    /// JSON `stream_id`: type string, required.
+    /// Example: `"a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub stream_id: String,
 }
@@ -310,22 +460,31 @@ Replying = "replying",
 
 /// The `fin_agent_status_updated_event` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct FinAgentStatusUpdatedEvent {
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, required.
+    /// Example: `"123456"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
-    /// The `created_at_ms` property.
+    /// JSON `created_at_ms`: type string (date-time), required.
+    /// Example: `"2025-01-24T10:00:00.123Z"`.
     #[serde(serialize_with = "crate::lenient::iso")]
     pub created_at_ms: crate::lenient::Timestamp,
-    /// The `event_name` property.
+    /// JSON `event_name`: type string, required.
+    /// One of `fin_status_updated`.
+    /// Example: `"fin_status_updated"`.
     pub event_name: FinAgentStatusUpdatedEventEventName,
-    /// The `reason` property.
+    /// JSON `reason`: type string, optional.
+    /// Example: `"Escalation requested by user"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The `status` property.
+    /// JSON `status`: type string, required.
+    /// One of `awaiting_user_reply`, `escalated`, `resolved`, `complete`.
+    /// Example: `"escalated"`.
     pub status: FinAgentStatusUpdatedEventStatus,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, required.
+    /// Example: `"7891"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
 }
@@ -348,20 +507,54 @@ Complete = "complete",
 }
 
 /// The `fin_agent_user` schema.
+///
+/// Sent in a request; `new(`id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "fin_agent")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct FinAgentUser {
-    /// The `attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attributes`: type object, optional.
+    /// Example: `{"plan_type":"Pro","subscription_status":"active"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<serde_json::Value>,
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string (email), optional.
+    /// Example: `"john.doe@example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `id`: type string, required.
+    /// Example: `"123456"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub id: String,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"John Doe"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+#[cfg(feature = "fin_agent")]
+impl FinAgentUser {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            attributes: None,
+            email: None,
+            id: id.into(),
+            name: None,
+        }
+    }
+    /// Sets `attributes`.
+    pub fn with_attributes(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.attributes = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
 }

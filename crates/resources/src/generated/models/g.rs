@@ -13,155 +13,430 @@ use super::*;
 /// Inline schema at `getReportingDataExportJob:GetReportingDataExportJobResponse`.
 #[cfg(feature = "reporting_data_export")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct GetReportingDataExportJobResponse {
-    /// The `download_expires_at` property.
+    /// JSON `download_expires_at`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub download_expires_at: Option<crate::lenient::Timestamp>,
-    /// The `download_url` property.
+    /// JSON `download_url`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
-    /// The `job_identifier` property.
+    /// JSON `job_identifier`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_identifier: Option<String>,
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
 /// The `group_content` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct GroupContent {
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `" Collection description"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Collection name"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional, nullable.
+    /// One of `group_content`.
+    /// Example: `"group_content"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
+#[cfg(feature = "help_center")]
+impl GroupContent {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            description: None,
+            name: None,
+            type_: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+}
+
 /// The `group_translated_content` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct GroupTranslatedContent {
-    /// The `ar` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ar`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ar: Option<GroupContent>,
-    /// The `bg` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `bg`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bg: Option<GroupContent>,
-    /// The `bs` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `bs`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bs: Option<GroupContent>,
-    /// The `ca` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ca`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca: Option<GroupContent>,
-    /// The `cs` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `cs`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cs: Option<GroupContent>,
-    /// The `da` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `da`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub da: Option<GroupContent>,
-    /// The `de` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `de`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub de: Option<GroupContent>,
-    /// The `el` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `el`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub el: Option<GroupContent>,
-    /// The `en` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `en`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub en: Option<GroupContent>,
-    /// The `es` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `es`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub es: Option<GroupContent>,
-    /// The `et` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `et`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub et: Option<GroupContent>,
-    /// The `fi` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `fi`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fi: Option<GroupContent>,
-    /// The `fr` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `fr`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fr: Option<GroupContent>,
-    /// The `he` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `he`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub he: Option<GroupContent>,
-    /// The `hr` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `hr`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hr: Option<GroupContent>,
-    /// The `hu` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `hu`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hu: Option<GroupContent>,
-    /// The `id` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `id`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<GroupContent>,
-    /// The `it` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `it`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub it: Option<GroupContent>,
-    /// The `ja` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ja`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ja: Option<GroupContent>,
-    /// The `ko` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ko`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ko: Option<GroupContent>,
-    /// The `lt` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `lt`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lt: Option<GroupContent>,
-    /// The `lv` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `lv`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lv: Option<GroupContent>,
-    /// The `mn` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `mn`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mn: Option<GroupContent>,
-    /// The `nb` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `nb`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nb: Option<GroupContent>,
-    /// The `nl` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `nl`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nl: Option<GroupContent>,
-    /// The `pl` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `pl`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pl: Option<GroupContent>,
-    /// The `pt` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `pt`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pt: Option<GroupContent>,
-    /// The `pt-BR` property.
-    #[serde(rename = "pt-BR", skip_serializing_if = "Option::is_none")]
+    /// JSON `pt-BR`: type object, optional, nullable.
+    #[serde(rename = "pt-BR", default, skip_serializing_if = "Option::is_none")]
     pub pt_br: Option<GroupContent>,
-    /// The `ro` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ro`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ro: Option<GroupContent>,
-    /// The `ru` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ru`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ru: Option<GroupContent>,
-    /// The `sl` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `sl`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sl: Option<GroupContent>,
-    /// The `sr` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `sr`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sr: Option<GroupContent>,
-    /// The `sv` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `sv`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sv: Option<GroupContent>,
-    /// The `tr` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `tr`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tr: Option<GroupContent>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional, nullable.
+    /// One of `group_translated_content`.
+    /// Example: `"group_translated_content"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `vi` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `vi`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vi: Option<GroupContent>,
-    /// The `zh-CN` property.
-    #[serde(rename = "zh-CN", skip_serializing_if = "Option::is_none")]
+    /// JSON `zh-CN`: type object, optional, nullable.
+    #[serde(rename = "zh-CN", default, skip_serializing_if = "Option::is_none")]
     pub zh_cn: Option<GroupContent>,
-    /// The `zh-TW` property.
-    #[serde(rename = "zh-TW", skip_serializing_if = "Option::is_none")]
+    /// JSON `zh-TW`: type object, optional, nullable.
+    #[serde(rename = "zh-TW", default, skip_serializing_if = "Option::is_none")]
     pub zh_tw: Option<GroupContent>,
+}
+
+#[cfg(feature = "help_center")]
+impl GroupTranslatedContent {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            ar: None,
+            bg: None,
+            bs: None,
+            ca: None,
+            cs: None,
+            da: None,
+            de: None,
+            el: None,
+            en: None,
+            es: None,
+            et: None,
+            fi: None,
+            fr: None,
+            he: None,
+            hr: None,
+            hu: None,
+            id: None,
+            it: None,
+            ja: None,
+            ko: None,
+            lt: None,
+            lv: None,
+            mn: None,
+            nb: None,
+            nl: None,
+            pl: None,
+            pt: None,
+            pt_br: None,
+            ro: None,
+            ru: None,
+            sl: None,
+            sr: None,
+            sv: None,
+            tr: None,
+            type_: None,
+            vi: None,
+            zh_cn: None,
+            zh_tw: None,
+        }
+    }
+    /// Sets `ar`.
+    pub fn with_ar(mut self, value: impl Into<GroupContent>) -> Self {
+        self.ar = Some(value.into());
+        self
+    }
+    /// Sets `bg`.
+    pub fn with_bg(mut self, value: impl Into<GroupContent>) -> Self {
+        self.bg = Some(value.into());
+        self
+    }
+    /// Sets `bs`.
+    pub fn with_bs(mut self, value: impl Into<GroupContent>) -> Self {
+        self.bs = Some(value.into());
+        self
+    }
+    /// Sets `ca`.
+    pub fn with_ca(mut self, value: impl Into<GroupContent>) -> Self {
+        self.ca = Some(value.into());
+        self
+    }
+    /// Sets `cs`.
+    pub fn with_cs(mut self, value: impl Into<GroupContent>) -> Self {
+        self.cs = Some(value.into());
+        self
+    }
+    /// Sets `da`.
+    pub fn with_da(mut self, value: impl Into<GroupContent>) -> Self {
+        self.da = Some(value.into());
+        self
+    }
+    /// Sets `de`.
+    pub fn with_de(mut self, value: impl Into<GroupContent>) -> Self {
+        self.de = Some(value.into());
+        self
+    }
+    /// Sets `el`.
+    pub fn with_el(mut self, value: impl Into<GroupContent>) -> Self {
+        self.el = Some(value.into());
+        self
+    }
+    /// Sets `en`.
+    pub fn with_en(mut self, value: impl Into<GroupContent>) -> Self {
+        self.en = Some(value.into());
+        self
+    }
+    /// Sets `es`.
+    pub fn with_es(mut self, value: impl Into<GroupContent>) -> Self {
+        self.es = Some(value.into());
+        self
+    }
+    /// Sets `et`.
+    pub fn with_et(mut self, value: impl Into<GroupContent>) -> Self {
+        self.et = Some(value.into());
+        self
+    }
+    /// Sets `fi`.
+    pub fn with_fi(mut self, value: impl Into<GroupContent>) -> Self {
+        self.fi = Some(value.into());
+        self
+    }
+    /// Sets `fr`.
+    pub fn with_fr(mut self, value: impl Into<GroupContent>) -> Self {
+        self.fr = Some(value.into());
+        self
+    }
+    /// Sets `he`.
+    pub fn with_he(mut self, value: impl Into<GroupContent>) -> Self {
+        self.he = Some(value.into());
+        self
+    }
+    /// Sets `hr`.
+    pub fn with_hr(mut self, value: impl Into<GroupContent>) -> Self {
+        self.hr = Some(value.into());
+        self
+    }
+    /// Sets `hu`.
+    pub fn with_hu(mut self, value: impl Into<GroupContent>) -> Self {
+        self.hu = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<GroupContent>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `it`.
+    pub fn with_it(mut self, value: impl Into<GroupContent>) -> Self {
+        self.it = Some(value.into());
+        self
+    }
+    /// Sets `ja`.
+    pub fn with_ja(mut self, value: impl Into<GroupContent>) -> Self {
+        self.ja = Some(value.into());
+        self
+    }
+    /// Sets `ko`.
+    pub fn with_ko(mut self, value: impl Into<GroupContent>) -> Self {
+        self.ko = Some(value.into());
+        self
+    }
+    /// Sets `lt`.
+    pub fn with_lt(mut self, value: impl Into<GroupContent>) -> Self {
+        self.lt = Some(value.into());
+        self
+    }
+    /// Sets `lv`.
+    pub fn with_lv(mut self, value: impl Into<GroupContent>) -> Self {
+        self.lv = Some(value.into());
+        self
+    }
+    /// Sets `mn`.
+    pub fn with_mn(mut self, value: impl Into<GroupContent>) -> Self {
+        self.mn = Some(value.into());
+        self
+    }
+    /// Sets `nb`.
+    pub fn with_nb(mut self, value: impl Into<GroupContent>) -> Self {
+        self.nb = Some(value.into());
+        self
+    }
+    /// Sets `nl`.
+    pub fn with_nl(mut self, value: impl Into<GroupContent>) -> Self {
+        self.nl = Some(value.into());
+        self
+    }
+    /// Sets `pl`.
+    pub fn with_pl(mut self, value: impl Into<GroupContent>) -> Self {
+        self.pl = Some(value.into());
+        self
+    }
+    /// Sets `pt`.
+    pub fn with_pt(mut self, value: impl Into<GroupContent>) -> Self {
+        self.pt = Some(value.into());
+        self
+    }
+    /// Sets `pt_br`.
+    pub fn with_pt_br(mut self, value: impl Into<GroupContent>) -> Self {
+        self.pt_br = Some(value.into());
+        self
+    }
+    /// Sets `ro`.
+    pub fn with_ro(mut self, value: impl Into<GroupContent>) -> Self {
+        self.ro = Some(value.into());
+        self
+    }
+    /// Sets `ru`.
+    pub fn with_ru(mut self, value: impl Into<GroupContent>) -> Self {
+        self.ru = Some(value.into());
+        self
+    }
+    /// Sets `sl`.
+    pub fn with_sl(mut self, value: impl Into<GroupContent>) -> Self {
+        self.sl = Some(value.into());
+        self
+    }
+    /// Sets `sr`.
+    pub fn with_sr(mut self, value: impl Into<GroupContent>) -> Self {
+        self.sr = Some(value.into());
+        self
+    }
+    /// Sets `sv`.
+    pub fn with_sv(mut self, value: impl Into<GroupContent>) -> Self {
+        self.sv = Some(value.into());
+        self
+    }
+    /// Sets `tr`.
+    pub fn with_tr(mut self, value: impl Into<GroupContent>) -> Self {
+        self.tr = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `vi`.
+    pub fn with_vi(mut self, value: impl Into<GroupContent>) -> Self {
+        self.vi = Some(value.into());
+        self
+    }
+    /// Sets `zh_cn`.
+    pub fn with_zh_cn(mut self, value: impl Into<GroupContent>) -> Self {
+        self.zh_cn = Some(value.into());
+        self
+    }
+    /// Sets `zh_tw`.
+    pub fn with_zh_tw(mut self, value: impl Into<GroupContent>) -> Self {
+        self.zh_tw = Some(value.into());
+        self
+    }
 }

@@ -13,17 +13,22 @@ use super::*;
 /// The `handling_event` schema.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct HandlingEvent {
-    /// The `reason` property.
+    /// JSON `reason`: type string, optional, nullable.
+    /// Example: `"Paused"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// The `teammate` property.
+    /// JSON `teammate`: type object, required.
     pub teammate: TeammateReference,
-    /// The `timestamp` property.
+    /// JSON `timestamp`: type string (date-time), required.
+    /// Example: `"2026-01-09T09:00:00Z"`.
     #[serde(serialize_with = "crate::lenient::iso")]
     pub timestamp: crate::lenient::Timestamp,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `paused`, `resumed`.
+    /// Example: `"paused"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -31,9 +36,10 @@ pub struct HandlingEvent {
 /// The `handling_event_list` schema.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct HandlingEventList {
-    /// The `handling_events` property.
+    /// JSON `handling_events`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handling_events: Option<Vec<HandlingEvent>>,
 }
@@ -41,48 +47,60 @@ pub struct HandlingEventList {
 /// The `help_center` schema.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct HelpCenter {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1672928359`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `custom_domain` property.
+    /// JSON `custom_domain`: type string, optional, nullable.
+    /// Example: `"help.mycompany.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_domain: Option<String>,
-    /// The `default` property.
+    /// JSON `default`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
-    /// The `display_name` property.
+    /// JSON `display_name`: type string, optional.
+    /// Example: `"Intercom Help Center"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `identifier` property.
+    /// JSON `identifier`: type string, optional.
+    /// Example: `"intercom"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
-    /// The `locales` property.
+    /// JSON `locales`: type array, optional.
+    /// Example: `["en","fr"]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1672928610`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional.
+    /// Example: `"https://help.mycompany.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `website_turned_on` property.
+    /// JSON `website_turned_on`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website_turned_on: Option<bool>,
-    /// The `workspace_id` property.
+    /// JSON `workspace_id`: type string, optional.
+    /// Example: `"hfi1bx4l"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -93,12 +111,15 @@ pub struct HelpCenter {
 /// The `help_center_list` schema.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct HelpCenterList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<HelpCenter>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -106,45 +127,57 @@ pub struct HelpCenterList {
 /// The `help_center_redirect` schema.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct HelpCenterRedirect {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1781619405`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `from_url` property.
+    /// JSON `from_url`: type string, optional.
+    /// Example: `"http://help-center.test/lovelyhelpcenter/old-page"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from_url: Option<String>,
-    /// The `help_center_id` property.
+    /// JSON `help_center_id`: type string, optional.
+    /// Example: `"7"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub help_center_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"26"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `locale` property.
+    /// JSON `locale`: type string, optional.
+    /// Example: `"en"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `target_id` property.
+    /// JSON `target_id`: type string, optional.
+    /// Example: `"11"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub target_id: Option<String>,
-    /// The `target_type` property.
+    /// JSON `target_type`: type string, optional.
+    /// One of `article`, `collection`.
+    /// Example: `"article"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_type: Option<CreateHelpCenterRedirectRequestTargetType>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `help_center_redirect`.
+    /// Example: `"help_center_redirect"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, optional.
+    /// Example: `1781619405`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -155,21 +188,25 @@ pub struct HelpCenterRedirect {
 /// The `help_center_redirect_list` schema.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct HelpCenterRedirectList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<HelpCenterRedirect>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

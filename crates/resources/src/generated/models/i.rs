@@ -41,66 +41,80 @@ V2_16 = "2.16",
 /// The `internal_article` schema.
 #[cfg(feature = "internal_articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct InternalArticle {
-    /// The `ai_chatbot_availability` property.
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[1,2]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type integer, optional.
+    /// Example: `"5017691"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub author_id: Option<String>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional, nullable.
+    /// Example: `"Default language body in html"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_markdown` property.
+    /// JSON `body_markdown`: type string, optional, nullable.
+    /// Example: `"# Internal Guide\n\nBody of the article in markdown\n"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1672928359`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6871119"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `locale` property.
+    /// JSON `locale`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `owner_id` property.
+    /// JSON `owner_id`: type integer, optional.
+    /// Example: `"5017691"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub owner_id: Option<String>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `internal_article`.
+    /// Example: `"internal_article"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1672928610`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -111,21 +125,25 @@ pub struct InternalArticle {
 /// The `internal_article_list` schema.
 #[cfg(feature = "internal_articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct InternalArticleList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<InternalArticleListItem>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -133,66 +151,80 @@ pub struct InternalArticleList {
 /// The `internal_article_list_item` schema.
 #[cfg(feature = "internal_articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct InternalArticleListItem {
-    /// The `ai_chatbot_availability` property.
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[1,2]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type integer, optional.
+    /// Example: `"5017691"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub author_id: Option<String>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional, nullable.
+    /// Example: `"Default language body in html"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_markdown` property.
+    /// JSON `body_markdown`: type string, optional, nullable.
+    /// Example: `"# Internal Guide\n\nBody of the article in markdown\n"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1672928359`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6871119"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `locale` property.
+    /// JSON `locale`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `owner_id` property.
+    /// JSON `owner_id`: type integer, optional.
+    /// Example: `"5017691"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub owner_id: Option<String>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `internal_article`.
+    /// Example: `"internal_article"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1672928610`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -203,21 +235,25 @@ pub struct InternalArticleListItem {
 /// The `internal_article_search_response` schema.
 #[cfg(feature = "internal_articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct InternalArticleSearchResponse {
-    /// The `data` property.
+    /// JSON `data`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<InternalArticleSearchResponseData>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `5`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -225,25 +261,58 @@ pub struct InternalArticleSearchResponse {
 /// Inline schema at `internal_article_search_response.data`.
 #[cfg(feature = "internal_articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct InternalArticleSearchResponseData {
-    /// The `internal_articles` property.
+    /// JSON `internal_articles`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_articles: Option<Vec<InternalArticle>>,
 }
 
 /// The `ip_allowlist` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "ip_allowlist")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct IpAllowlist {
-    /// The `enabled` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `enabled`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// The `ip_allowlist` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ip_allowlist`: type array, optional.
+    /// Example: `["192.168.1.0/24","10.0.0.1"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_allowlist: Option<Vec<String>>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional.
+    /// Example: `"ip_allowlist"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+}
+
+#[cfg(feature = "ip_allowlist")]
+impl IpAllowlist {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            enabled: None,
+            ip_allowlist: None,
+            type_: None,
+        }
+    }
+    /// Sets `enabled`.
+    pub fn with_enabled(mut self, value: impl Into<bool>) -> Self {
+        self.enabled = Some(value.into());
+        self
+    }
+    /// Sets `ip_allowlist`.
+    pub fn with_ip_allowlist(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.ip_allowlist = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
 }

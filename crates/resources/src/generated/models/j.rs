@@ -13,30 +13,38 @@ use super::*;
 /// The `jobs` schema.
 #[cfg(any(feature = "jobs", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Jobs {
-    /// The `id` property.
+    /// JSON `id`: type string, required.
+    /// Example: `20`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub id: String,
-    /// The `resource_id` property.
+    /// JSON `resource_id`: type string, optional, nullable.
+    /// Example: `123`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub resource_id: Option<String>,
-    /// The `resource_type` property.
+    /// JSON `resource_type`: type string, optional.
+    /// Example: `"ticket"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
-    /// The `resource_url` property.
+    /// JSON `resource_url`: type string, optional, nullable.
+    /// Example: `"http://api.intercom.io/tickets/123"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_url: Option<String>,
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
+    /// One of `pending`, `success`, `failed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<JobsStatus>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `job`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional.
+    /// Example: `"https://api.intercom.io/jobs/status/20"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }

@@ -11,30 +11,49 @@
 use super::*;
 
 /// Inline schema at `linkConversationToTicket:LinkConversationToTicketBody`.
+///
+/// Sent in a request; `new(`conversation_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "tickets")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct LinkConversationToTicketBody {
-    /// The `conversation_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `conversation_id`: type string, required.
+    /// Example: `"204"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
+}
+
+#[cfg(feature = "tickets")]
+impl LinkConversationToTicketBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(conversation_id: impl Into<String>) -> Self {
+        Self {
+            conversation_id: conversation_id.into(),
+        }
+    }
 }
 
 /// The `linked_object` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct LinkedObject {
-    /// The `category` property.
+    /// JSON `category`: type string, optional, nullable.
+    /// One of `Customer`, `Back-office`, `Tracker`.
+    /// Example: `"Customer"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<LinkedObjectCategory>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"7583"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `ticket`, `conversation`.
+    /// Example: `"ticket"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -52,21 +71,26 @@ Tracker = "Tracker",
 /// The `linked_object_list` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct LinkedObjectList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<LinkedObject>>,
-    /// The `has_more` property.
+    /// JSON `has_more`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -81,24 +105,38 @@ Company = "company",
 }
 
 /// Inline schema at `listCallsWithTranscripts:ListCallsWithTranscriptsBody`.
+///
+/// Sent in a request; `new(`conversation_ids`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "calls")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListCallsWithTranscriptsBody {
-    /// The `conversation_ids` property.
-    #[serde(deserialize_with = "crate::lenient::ids")]
+    /// JSON `conversation_ids`: type array, required.
+    #[serde(default, deserialize_with = "crate::lenient::ids")]
     pub conversation_ids: Vec<String>,
+}
+
+#[cfg(feature = "calls")]
+impl ListCallsWithTranscriptsBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(conversation_ids: impl Into<Vec<String>>) -> Self {
+        Self {
+            conversation_ids: conversation_ids.into(),
+        }
+    }
 }
 
 /// Inline schema at `listCallsWithTranscripts:ListCallsWithTranscriptsResponse`.
 #[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ListCallsWithTranscriptsResponse {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListCallsWithTranscriptsResponseDataItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -106,81 +144,94 @@ pub struct ListCallsWithTranscriptsResponse {
 /// Inline schema at `listCallsWithTranscripts:ListCallsWithTranscriptsResponse.data[]`.
 #[cfg(feature = "calls")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ListCallsWithTranscriptsResponseDataItem {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional, nullable.
+    /// Example: `"789"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `answered_at` property.
+    /// JSON `answered_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answered_at: Option<crate::lenient::Timestamp>,
-    /// The `call_type` property.
+    /// JSON `call_type`: type string, optional.
+    /// Example: `"phone"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_type: Option<String>,
-    /// The `contact_id` property.
+    /// JSON `contact_id`: type string, optional, nullable.
+    /// Example: `"6762f0dd1bb69f9f2193bb83"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub contact_id: Option<String>,
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, optional, nullable.
+    /// Example: `"456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `direction` property.
+    /// JSON `direction`: type string, optional.
+    /// Example: `"outbound"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
-    /// The `ended_at` property.
+    /// JSON `ended_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<crate::lenient::Timestamp>,
-    /// The `ended_reason` property.
+    /// JSON `ended_reason`: type string, optional, nullable.
+    /// Example: `"completed"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_reason: Option<String>,
-    /// The `fin_recording_url` property.
+    /// JSON `fin_recording_url`: type string (uri), optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fin_recording_url: Option<String>,
-    /// The `fin_transcription_url` property.
+    /// JSON `fin_transcription_url`: type string (uri), optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fin_transcription_url: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `initiated_at` property.
+    /// JSON `initiated_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initiated_at: Option<crate::lenient::Timestamp>,
-    /// The `phone` property.
+    /// JSON `phone`: type string, optional, nullable.
+    /// Example: `"+15551234567"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// The `recording_url` property.
+    /// JSON `recording_url`: type string (uri), optional, nullable.
+    /// Example: `"https://api.intercom.io/calls/123/recording"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recording_url: Option<String>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// Example: `"completed"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// The `transcript` property.
+    /// JSON `transcript`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<Vec<serde_json::Value>>,
-    /// The `transcript_status` property.
+    /// JSON `transcript_status`: type string, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript_status: Option<String>,
-    /// The `transcription_url` property.
+    /// JSON `transcription_url`: type string (uri), optional, nullable.
+    /// Example: `"https://api.intercom.io/calls/123/transcript"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcription_url: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"call"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<crate::lenient::Timestamp>,
 }
@@ -224,12 +275,14 @@ False = "false",
 /// Inline schema at `listReportingDatasets:ListReportingDatasetsResponse`.
 #[cfg(feature = "reporting_data_export")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ListReportingDatasetsResponse {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<ListReportingDatasetsResponseDataItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -237,27 +290,32 @@ pub struct ListReportingDatasetsResponse {
 /// Inline schema at `listReportingDatasets:ListReportingDatasetsResponse.data[]`.
 #[cfg(feature = "reporting_data_export")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ListReportingDatasetsResponseDataItem {
-    /// The `attributes` property.
+    /// JSON `attributes`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Vec<ListReportingDatasetsResponseDataItemAttributesItem>>,
-    /// The `default_time_attribute_id` property.
+    /// JSON `default_time_attribute_id`: type string, optional.
+    /// Example: `"conversation_started_at"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub default_time_attribute_id: Option<String>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Conversation-level details: status, channel, assignee."`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"conversation"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Conversation"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
@@ -265,18 +323,22 @@ pub struct ListReportingDatasetsResponseDataItem {
 /// Inline schema at `listReportingDatasets:ListReportingDatasetsResponse.data[].attributes[]`.
 #[cfg(feature = "reporting_data_export")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ListReportingDatasetsResponseDataItemAttributesItem {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"conversation_id"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Conversation ID"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `qualified_id` property.
+    /// JSON `qualified_id`: type string, optional.
+    /// Example: `"conversation.conversation_id"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"

@@ -13,45 +13,58 @@ use super::*;
 /// The `macro` schema.
 #[cfg(feature = "macros")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Macro {
-    /// The `available_on` property.
+    /// JSON `available_on`: type array, optional.
+    /// Example: `["inbox","messenger"]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub available_on: Option<Vec<MacroAvailableOnItem>>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
+    /// Example: `"<p>Hi <attribute key=\"user.name\" default=\"there\"/>, your order is ready!</p>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_text` property.
+    /// JSON `body_text`: type string, optional.
+    /// Example: `"Hi {{user.name|fallback:\"there\"}}, your order is ready!"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_text: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type string (date-time), optional.
+    /// Example: `"2025-07-17T11:18:08.000Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Order Status Update"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `macro`.
+    /// Example: `"macro"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type string (date-time), optional.
+    /// Example: `"2025-07-17T15:30:24.000Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_to` property.
+    /// JSON `visible_to`: type string, optional.
+    /// One of `everyone`, `specific_teams`.
+    /// Example: `"everyone"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub visible_to: Option<MacroVisibleTo>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `["456","789"]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
@@ -71,15 +84,18 @@ Messenger = "messenger",
 /// The `macro_list` schema.
 #[cfg(feature = "macros")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct MacroList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Macro>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<MacroListPages>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -87,18 +103,22 @@ pub struct MacroList {
 /// Inline schema at `macro_list.pages`.
 #[cfg(feature = "macros")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct MacroListPages {
-    /// The `next` property.
+    /// JSON `next`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<MacroListPagesNext>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `50`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `pages`.
+    /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -106,9 +126,11 @@ pub struct MacroListPages {
 /// Inline schema at `macro_list.pages.next`.
 #[cfg(feature = "macros")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct MacroListPagesNext {
-    /// The `starting_after` property.
+    /// JSON `starting_after`: type string, optional.
+    /// Example: `"WzE3MTk0OTM3NTcuMCwgIjEyMyJd"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,
 }
@@ -123,37 +145,98 @@ SpecificTeams = "specific_teams",
 }
 
 /// Inline schema at `manageConversation:ManageConversationBody`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ManageConversationBody {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"12345"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `assignee_id` property.
+    /// JSON `assignee_id`: type string, optional.
+    /// Example: `"4324241"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub assignee_id: Option<String>,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    /// Example: `" This conversation is now closed!"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `message_type` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `message_type`: type string, optional.
+    /// One of `close`, `snoozed`, `open`, `assignment`.
+    /// Example: `"close"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_type: Option<ManageConversationBodyMessageType>,
-    /// The `snoozed_until` property.
+    /// JSON `snoozed_until`: type integer (timestamp), optional.
+    /// Example: `1673609604`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub snoozed_until: Option<crate::lenient::Timestamp>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional.
+    /// One of `admin`, `team`.
+    /// Example: `"admin"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+}
+
+#[cfg(feature = "conversations")]
+impl ManageConversationBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            admin_id: None,
+            assignee_id: None,
+            body: None,
+            message_type: None,
+            snoozed_until: None,
+            type_: None,
+        }
+    }
+    /// Sets `admin_id`.
+    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
+        self.admin_id = Some(value.into());
+        self
+    }
+    /// Sets `assignee_id`.
+    pub fn with_assignee_id(mut self, value: impl Into<String>) -> Self {
+        self.assignee_id = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `message_type`.
+    pub fn with_message_type(
+        mut self,
+        value: impl Into<ManageConversationBodyMessageType>,
+    ) -> Self {
+        self.message_type = Some(value.into());
+        self
+    }
+    /// Sets `snoozed_until`.
+    pub fn with_snoozed_until(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.snoozed_until = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "conversations")]
@@ -168,53 +251,97 @@ Assignment = "assignment",
 }
 
 /// The `merge_contacts_request` schema.
+///
+/// Sent in a request; `new(`from`, `into`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "contacts")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MergeContactsRequest {
-    /// The `from` property.
+    /// JSON `from`: type string, required.
+    /// Example: `"5d70dd30de4efd54f42fd526"`.
+    #[serde(default)]
     pub from: String,
-    /// The `into` property.
+    /// JSON `into`: type string, required.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
+    #[serde(default)]
     pub into: String,
-    /// The `skip_duplicate_validation` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `skip_duplicate_validation`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_duplicate_validation: Option<bool>,
 }
 
+#[cfg(feature = "contacts")]
+impl MergeContactsRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(from: impl Into<String>, into: impl Into<String>) -> Self {
+        Self {
+            from: from.into(),
+            into: into.into(),
+            skip_duplicate_validation: None,
+        }
+    }
+    /// Sets `skip_duplicate_validation`.
+    pub fn with_skip_duplicate_validation(mut self, value: impl Into<bool>) -> Self {
+        self.skip_duplicate_validation = Some(value.into());
+        self
+    }
+}
+
 /// The `merge_conversations_request` schema.
+///
+/// Sent in a request; `new(`merge_into_conversation_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "conversations")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MergeConversationsRequest {
-    /// The `merge_into_conversation_id` property.
+    /// JSON `merge_into_conversation_id`: type integer, required.
+    /// Example: `456`.
     #[serde(
+        default,
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub merge_into_conversation_id: String,
 }
 
+#[cfg(feature = "conversations")]
+impl MergeConversationsRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(merge_into_conversation_id: impl Into<String>) -> Self {
+        Self {
+            merge_into_conversation_id: merge_into_conversation_id.into(),
+        }
+    }
+}
+
 /// The `merge_history_item` schema.
 #[cfg(any(feature = "companies", feature = "contacts", feature = "visitors"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct MergeHistoryItem {
-    /// The `merged_at` property.
+    /// JSON `merged_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub merged_at: Option<crate::lenient::Timestamp>,
-    /// The `source_contact_id` property.
+    /// JSON `source_contact_id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd3"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub source_contact_id: Option<String>,
-    /// The `source_contact_role` property.
+    /// JSON `source_contact_role`: type string, optional.
+    /// One of `lead`, `user`.
+    /// Example: `"lead"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_contact_role: Option<MergeHistoryItemSourceContactRole>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"merge_history"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -231,18 +358,23 @@ User = "user",
 /// The `merge_history_list` schema.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct MergeHistoryList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<MergeHistoryItem>>,
-    /// The `has_more` property.
+    /// JSON `has_more`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,
-    /// The `next_cursor` property.
+    /// JSON `next_cursor`: type string, optional, nullable.
+    /// Example: `"WyIxNjM0NTY3ODkwIl0"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -250,28 +382,37 @@ pub struct MergeHistoryList {
 /// The `message` schema.
 #[cfg(any(feature = "conversations", feature = "messages"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Message {
-    /// The `body` property.
+    /// JSON `body`: type string, required.
+    /// Example: `"Hello"`.
     pub body: String,
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, optional.
+    /// Example: `"64619700005570"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), required.
+    /// Example: `1667560812`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub created_at: crate::lenient::Timestamp,
-    /// The `id` property.
+    /// JSON `id`: type string, required.
+    /// Example: `"1488971108"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub id: String,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `email`, `inapp`, `facebook`, `twitter`.
+    /// Example: `"inapp"`.
     pub message_type: MessageMessageType,
-    /// The `subject` property.
+    /// JSON `subject`: type string, optional.
+    /// Example: `"Greetings"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// Example: `"user_message"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -292,12 +433,15 @@ pub type Metadata = ConversationPartMetadata;
 
 /// The `multiple_filter_search_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct MultipleFilterSearchRequest {
-    /// The `operator` property.
+    /// JSON `operator`: type string, optional.
+    /// One of `AND`, `OR`.
+    /// Example: `"AND"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<MultipleFilterSearchRequestOperator>,
-    /// The `value` property.
+    /// JSON `value`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
 }

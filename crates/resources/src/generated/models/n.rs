@@ -13,61 +13,74 @@ use super::*;
 /// The `news_item` schema.
 #[cfg(feature = "news")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct NewsItem {
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `cover_image_url` property.
+    /// JSON `cover_image_url`: type string (uri), optional, nullable.
+    /// Example: `"https://example.com/cover.jpg"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cover_image_url: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (timestamp), optional.
+    /// Example: `1610589632`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `deliver_silently` property.
+    /// JSON `deliver_silently`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deliver_silently: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"141"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `labels` property.
+    /// JSON `labels`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<Option<String>>>,
-    /// The `newsfeed_assignments` property.
+    /// JSON `newsfeed_assignments`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub newsfeed_assignments: Option<Vec<NewsfeedAssignment>>,
-    /// The `reactions` property.
+    /// JSON `reactions`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reactions: Option<Vec<Option<String>>>,
-    /// The `sender_id` property.
+    /// JSON `sender_id`: type integer, optional.
+    /// Example: `123`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub sender_id: Option<String>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `draft`, `live`.
+    /// Example: `"live"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<NewsItemState>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"New feature: News Items"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `news-item`.
+    /// Example: `"news-item"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (timestamp), optional.
+    /// Example: `1610589632`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `workspace_id` property.
+    /// JSON `workspace_id`: type string, optional.
+    /// Example: `"t74hdn32"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -76,36 +89,95 @@ pub struct NewsItem {
 }
 
 /// The `news_item_request` schema.
+///
+/// Sent in a request; `new(`title`, `sender_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "news")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct NewsItemRequest {
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    /// Example: `"<p>New costumes in store for this spooky season</p>"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `deliver_silently` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `deliver_silently`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deliver_silently: Option<bool>,
-    /// The `labels` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `labels`: type array, optional.
+    /// Example: `["Product","Update","New"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<String>>,
-    /// The `newsfeed_assignments` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `newsfeed_assignments`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub newsfeed_assignments: Option<Vec<NewsfeedAssignment>>,
-    /// The `reactions` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `reactions`: type array, optional.
+    /// Example: `["😆","😅"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reactions: Option<Vec<Option<String>>>,
-    /// The `sender_id` property.
+    /// JSON `sender_id`: type integer, required.
+    /// Example: `123`.
     #[serde(
+        default,
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub sender_id: String,
-    /// The `state` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `state`: type string, optional.
+    /// One of `draft`, `live`.
+    /// Example: `"live"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<NewsItemState>,
-    /// The `title` property.
+    /// JSON `title`: type string, required.
+    /// Example: `"Halloween is here!"`.
+    #[serde(default)]
     pub title: String,
+}
+
+#[cfg(feature = "news")]
+impl NewsItemRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(title: impl Into<String>, sender_id: impl Into<String>) -> Self {
+        Self {
+            body: None,
+            deliver_silently: None,
+            labels: None,
+            newsfeed_assignments: None,
+            reactions: None,
+            sender_id: sender_id.into(),
+            state: None,
+            title: title.into(),
+        }
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `deliver_silently`.
+    pub fn with_deliver_silently(mut self, value: impl Into<bool>) -> Self {
+        self.deliver_silently = Some(value.into());
+        self
+    }
+    /// Sets `labels`.
+    pub fn with_labels(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.labels = Some(value.into());
+        self
+    }
+    /// Sets `newsfeed_assignments`.
+    pub fn with_newsfeed_assignments(mut self, value: impl Into<Vec<NewsfeedAssignment>>) -> Self {
+        self.newsfeed_assignments = Some(value.into());
+        self
+    }
+    /// Sets `reactions`.
+    pub fn with_reactions(mut self, value: impl Into<Vec<Option<String>>>) -> Self {
+        self.reactions = Some(value.into());
+        self
+    }
+    /// Sets `state`.
+    pub fn with_state(mut self, value: impl Into<NewsItemState>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "news")]
@@ -120,27 +192,34 @@ Live = "live",
 /// The `newsfeed` schema.
 #[cfg(feature = "news")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Newsfeed {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (timestamp), optional.
+    /// Example: `1674917488`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"12312"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"My Newsfeed"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `newsfeed`.
+    /// Example: `"newsfeed"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (timestamp), optional.
+    /// Example: `1674917488`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -149,55 +228,87 @@ pub struct Newsfeed {
 }
 
 /// The `newsfeed_assignment` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "news")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct NewsfeedAssignment {
-    /// The `newsfeed_id` property.
+    /// JSON `newsfeed_id`: type integer, optional.
+    /// Example: `198313`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub newsfeed_id: Option<String>,
-    /// The `published_at` property.
+    /// JSON `published_at`: type integer (timestamp), optional.
+    /// Example: `1674917488`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub published_at: Option<crate::lenient::Timestamp>,
 }
 
+#[cfg(feature = "news")]
+impl NewsfeedAssignment {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            newsfeed_id: None,
+            published_at: None,
+        }
+    }
+    /// Sets `newsfeed_id`.
+    pub fn with_newsfeed_id(mut self, value: impl Into<String>) -> Self {
+        self.newsfeed_id = Some(value.into());
+        self
+    }
+    /// Sets `published_at`.
+    pub fn with_published_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.published_at = Some(value.into());
+        self
+    }
+}
+
 /// The `note` schema.
 #[cfg(feature = "notes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Note {
-    /// The `author` property.
+    /// JSON `author`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<Admin>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
+    /// Example: `"<p>Text for the note.</p>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `company` property.
+    /// JSON `company`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<NoteCompany>,
-    /// The `contact` property.
+    /// JSON `contact`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<NoteContact>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (timestamp), optional.
+    /// Example: `1674589321`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"17495962"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"note"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -205,15 +316,17 @@ pub struct Note {
 /// Inline schema at `note.company`.
 #[cfg(feature = "notes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct NoteCompany {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5f4d3c1c-7b1b-4d7d-a97e-6095715c6632"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -221,15 +334,17 @@ pub struct NoteCompany {
 /// Inline schema at `note.contact`.
 #[cfg(feature = "notes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct NoteContact {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"214656d0c743eafcfde7f248"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -237,21 +352,24 @@ pub struct NoteContact {
 /// The `note_list` schema.
 #[cfg(feature = "notes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct NoteList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Note>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

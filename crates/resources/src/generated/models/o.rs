@@ -13,45 +13,56 @@ use super::*;
 /// The `office_hours_exception` schema.
 #[cfg(feature = "office_hours")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct OfficeHoursException {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1717200000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `exception_date` property.
+    /// JSON `exception_date`: type string (date), optional.
+    /// Example: `"2026-12-25"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception_date: Option<String>,
-    /// The `exception_type` property.
+    /// JSON `exception_type`: type string, optional.
+    /// One of `closed`, `custom_hours`.
+    /// Example: `"closed"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception_type: Option<OfficeHoursExceptionExceptionType>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"Christmas Day"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `office_hours_schedule_id` property.
+    /// JSON `office_hours_schedule_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub office_hours_schedule_id: Option<String>,
-    /// The `recurring_annually` property.
+    /// JSON `recurring_annually`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recurring_annually: Option<bool>,
-    /// The `time_intervals` property.
+    /// JSON `time_intervals`: type array, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_intervals: Option<Vec<OfficeHoursTimeInterval>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"office_hours_exception"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, optional.
+    /// Example: `1717200000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -71,12 +82,14 @@ CustomHours = "custom_hours",
 /// The `office_hours_exception_list` schema.
 #[cfg(feature = "office_hours")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct OfficeHoursExceptionList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<OfficeHoursException>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"office_hours_exception.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -84,36 +97,44 @@ pub struct OfficeHoursExceptionList {
 /// The `office_hours_schedule` schema.
 #[cfg(feature = "office_hours")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct OfficeHoursSchedule {
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1717200000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Standard Support Hours"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `time_intervals` property.
+    /// JSON `time_intervals`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_intervals: Option<Vec<OfficeHoursTimeInterval>>,
-    /// The `time_zone_name` property.
+    /// JSON `time_zone_name`: type string, optional.
+    /// Example: `"America/New_York"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_zone_name: Option<String>,
-    /// The `twenty_four_seven` property.
+    /// JSON `twenty_four_seven`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub twenty_four_seven: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"office_hours_schedule"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, optional.
+    /// Example: `1717200000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -124,49 +145,90 @@ pub struct OfficeHoursSchedule {
 /// The `office_hours_schedule_list` schema.
 #[cfg(feature = "office_hours")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct OfficeHoursScheduleList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<OfficeHoursSchedule>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"office_hours_schedule.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `office_hours_time_interval` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "office_hours")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct OfficeHoursTimeInterval {
-    /// The `day_of_week` property.
+    /// JSON `day_of_week`: type integer, optional.
+    /// Example: `0`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub day_of_week: Option<i64>,
-    /// The `end_minute` property.
+    /// JSON `end_minute`: type integer, optional.
+    /// Example: `1020`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub end_minute: Option<i64>,
-    /// The `start_minute` property.
+    /// JSON `start_minute`: type integer, optional.
+    /// Example: `540`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub start_minute: Option<i64>,
 }
 
+#[cfg(feature = "office_hours")]
+impl OfficeHoursTimeInterval {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            day_of_week: None,
+            end_minute: None,
+            start_minute: None,
+        }
+    }
+    /// Sets `day_of_week`.
+    pub fn with_day_of_week(mut self, value: impl Into<i64>) -> Self {
+        self.day_of_week = Some(value.into());
+        self
+    }
+    /// Sets `end_minute`.
+    pub fn with_end_minute(mut self, value: impl Into<i64>) -> Self {
+        self.end_minute = Some(value.into());
+        self
+    }
+    /// Sets `start_minute`.
+    pub fn with_start_minute(mut self, value: impl Into<i64>) -> Self {
+        self.start_minute = Some(value.into());
+        self
+    }
+}
+
 /// The `open_conversation_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct OpenConversationRequest {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, required.
+    /// Example: `"5017690"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `open`.
+    /// Example: `"open"`.
     pub message_type: OpenConversationRequestMessageType,
 }
 
@@ -179,21 +241,24 @@ Open = "open",
 
 /// The `operator_workflow_event` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct OperatorWorkflowEvent {
-    /// The `event` property.
+    /// JSON `event`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<EventDetailsEvent>,
-    /// The `workflow` property.
+    /// JSON `workflow`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow: Option<OperatorWorkflowEventWorkflow>,
 }
 
 /// Inline schema at `operator_workflow_event.workflow`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct OperatorWorkflowEventWorkflow {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Custom Bot 1"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }

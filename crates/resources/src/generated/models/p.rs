@@ -18,30 +18,36 @@ use super::*;
     feature = "custom_object_instances"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct PagesLink {
-    /// The `next` property.
+    /// JSON `next`: type string (uri), optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
-    /// The `page` property.
+    /// JSON `page`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub page: Option<i64>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `50`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
-    /// The `total_pages` property.
+    /// JSON `total_pages`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_pages: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `pages`.
+    /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -49,21 +55,25 @@ pub struct PagesLink {
 /// The `paginated_response` schema.
 #[cfg(feature = "news")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct PaginatedResponse {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PaginatedResponseDataItem>>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`, `conversation.list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -71,64 +81,78 @@ pub struct PaginatedResponse {
 /// Inline schema at `paginated_response.data[]`.
 #[cfg(feature = "news")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct PaginatedResponseDataItem {
-    /// The `body` property.
+    /// JSON `body`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `cover_image_url` property.
+    /// JSON `cover_image_url`: type string (uri), optional, nullable.
+    /// Example: `"https://example.com/cover.jpg"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cover_image_url: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (timestamp), optional.
+    /// Example: `1610589632`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `deliver_silently` property.
+    /// JSON `deliver_silently`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deliver_silently: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"141"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `labels` property.
+    /// JSON `labels`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<Option<String>>>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"My Newsfeed"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `newsfeed_assignments` property.
+    /// JSON `newsfeed_assignments`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub newsfeed_assignments: Option<Vec<NewsfeedAssignment>>,
-    /// The `reactions` property.
+    /// JSON `reactions`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reactions: Option<Vec<Option<String>>>,
-    /// The `sender_id` property.
+    /// JSON `sender_id`: type integer, optional.
+    /// Example: `123`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub sender_id: Option<String>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `draft`, `live`.
+    /// Example: `"live"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<NewsItemState>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"New feature: News Items"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `news-item`, `newsfeed`.
+    /// Example: `"news-item"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (timestamp), optional.
+    /// Example: `1610589632`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `workspace_id` property.
+    /// JSON `workspace_id`: type string, optional.
+    /// Example: `"t74hdn32"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -139,33 +163,41 @@ pub struct PaginatedResponseDataItem {
 /// The `part_attachment` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct PartAttachment {
-    /// The `content_type` property.
+    /// JSON `content_type`: type string, optional.
+    /// Example: `"image/png"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// The `filesize` property.
+    /// JSON `filesize`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub filesize: Option<i64>,
-    /// The `height` property.
+    /// JSON `height`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub height: Option<i64>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"example.png"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"upload"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string, optional.
+    /// Example: `"https://picsum.photos/200/300"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `width` property.
+    /// JSON `width`: type integer, optional.
+    /// Example: `100`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
@@ -176,41 +208,100 @@ pub struct PartAttachment {
 /// The `phone_switch` schema.
 #[cfg(feature = "switch")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct PhoneSwitch {
-    /// The `phone` property.
+    /// JSON `phone`: type string, optional.
+    /// Example: `"+1 1234567890"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `phone_call_redirect`.
+    /// Example: `"phone_call_redirect"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `predicate` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "audiences")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct Predicate {
-    /// The `attribute` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attribute`: type string, optional.
+    /// Example: `"company.name"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribute: Option<String>,
-    /// The `comparison` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `comparison`: type string, optional.
+    /// Example: `"contains"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<String>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional.
+    /// Example: `"string"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `value` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `value`: type string, optional.
+    /// Example: `"Acme"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 
+#[cfg(feature = "audiences")]
+impl Predicate {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            attribute: None,
+            comparison: None,
+            type_: None,
+            value: None,
+        }
+    }
+    /// Sets `attribute`.
+    pub fn with_attribute(mut self, value: impl Into<String>) -> Self {
+        self.attribute = Some(value.into());
+        self
+    }
+    /// Sets `comparison`.
+    pub fn with_comparison(mut self, value: impl Into<String>) -> Self {
+        self.comparison = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+
 /// The `publish_article_draft_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct PublishArticleDraftRequest {
-    /// The `locales` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `locales`: type array, optional.
+    /// Example: `["en","fr"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locales: Option<Vec<String>>,
+}
+
+#[cfg(feature = "articles")]
+impl PublishArticleDraftRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self { locales: None }
+    }
+    /// Sets `locales`.
+    pub fn with_locales(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.locales = Some(value.into());
+        self
+    }
 }

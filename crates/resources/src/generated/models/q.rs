@@ -12,10 +12,11 @@ use super::*;
 
 /// The `quick_reply_option` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct QuickReplyOption {
-    /// The `text` property.
+    /// JSON `text`: type string, required.
     pub text: String,
-    /// The `uuid` property.
+    /// JSON `uuid`: type string (uuid), required.
     pub uuid: String,
 }

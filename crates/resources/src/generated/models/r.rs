@@ -12,42 +12,89 @@ use super::*;
 
 /// The `recipient` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Recipient {
-    /// The `id` property.
+    /// JSON `id`: type string, required.
+    /// Example: `"536e564f316c83104c000020"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub id: String,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `user`, `lead`.
+    /// Example: `"user"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
 
 /// The `redact_conversation_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct RedactConversationRequest {
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, optional.
+    /// Example: `"19894788788"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_id: Option<String>,
-    /// The `conversation_part_id` property.
+    /// JSON `conversation_part_id`: type string, optional.
+    /// Example: `"19381789428"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_part_id: Option<String>,
-    /// The `source_id` property.
+    /// JSON `source_id`: type string, optional.
+    /// Example: `"19894781231"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub source_id: Option<String>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional.
+    /// One of `conversation_part`, `source`.
+    /// Example: `"conversation_part"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+}
+
+#[cfg(feature = "conversations")]
+impl RedactConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            conversation_id: None,
+            conversation_part_id: None,
+            source_id: None,
+            type_: None,
+        }
+    }
+    /// Sets `conversation_id`.
+    pub fn with_conversation_id(mut self, value: impl Into<String>) -> Self {
+        self.conversation_id = Some(value.into());
+        self
+    }
+    /// Sets `conversation_part_id`.
+    pub fn with_conversation_part_id(mut self, value: impl Into<String>) -> Self {
+        self.conversation_part_id = Some(value.into());
+        self
+    }
+    /// Sets `source_id`.
+    pub fn with_source_id(mut self, value: impl Into<String>) -> Self {
+        self.source_id = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
 }
 
 /// The `reference` schema.
@@ -61,35 +108,69 @@ pub struct RedactConversationRequest {
     feature = "tickets"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Reference {
-    /// The `id` property.
+    /// JSON `id`: type string, optional, nullable.
+    /// Example: `"1a2b3c"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `register_fin_voice_call_request` schema.
+///
+/// Sent in a request; `new(`phone_number`, `call_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "calls")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct RegisterFinVoiceCallRequest {
-    /// The `call_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `call_id`: type string, required.
+    /// Example: `"call-123-abc"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub call_id: String,
-    /// The `data` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `data`: type object, optional, nullable.
+    /// Example: `{"key":"value"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
-    /// The `phone_number` property.
+    /// JSON `phone_number`: type string, required.
+    /// Example: `"+1234567890"`.
+    #[serde(default)]
     pub phone_number: String,
-    /// The `source` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `source`: type string, optional.
+    /// One of `five9`, `zoom_phone`, `aws_connect`.
+    /// Example: `"aws_connect"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<RegisterFinVoiceCallRequestSource>,
+}
+
+#[cfg(feature = "calls")]
+impl RegisterFinVoiceCallRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(phone_number: impl Into<String>, call_id: impl Into<String>) -> Self {
+        Self {
+            call_id: call_id.into(),
+            data: None,
+            phone_number: phone_number.into(),
+            source: None,
+        }
+    }
+    /// Sets `data`.
+    pub fn with_data(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.data = Some(value.into());
+        self
+    }
+    /// Sets `source`.
+    pub fn with_source(mut self, value: impl Into<RegisterFinVoiceCallRequestSource>) -> Self {
+        self.source = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "calls")]
@@ -103,162 +184,396 @@ AwsConnect = "aws_connect",
 }
 
 /// The `reply_conversation_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ReplyConversationRequest {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"3156780"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `attachment_files` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attachment_files`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// The `attachment_urls` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attachment_urls`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_user_id: Option<String>,
-    /// The `message_type` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `message_type`: type string, optional.
+    /// One of `comment`, `note`, `quick_reply`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_type: Option<CreateTicketReplyWithCommentRequestMessageType>,
-    /// The `reply_options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `reply_options`: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<serde_json::Value>,
-    /// The `skip_notifications` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `skip_notifications`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_notifications: Option<bool>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional.
+    /// One of `user`, `admin`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "conversations")]
+impl ReplyConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            admin_id: None,
+            attachment_files: None,
+            attachment_urls: None,
+            body: None,
+            created_at: None,
+            email: None,
+            intercom_user_id: None,
+            message_type: None,
+            reply_options: None,
+            skip_notifications: None,
+            type_: None,
+            user_id: None,
+        }
+    }
+    /// Sets `admin_id`.
+    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
+        self.admin_id = Some(value.into());
+        self
+    }
+    /// Sets `attachment_files`.
+    pub fn with_attachment_files(
+        mut self,
+        value: impl Into<Vec<ConversationAttachmentFiles>>,
+    ) -> Self {
+        self.attachment_files = Some(value.into());
+        self
+    }
+    /// Sets `attachment_urls`.
+    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attachment_urls = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `intercom_user_id`.
+    pub fn with_intercom_user_id(mut self, value: impl Into<String>) -> Self {
+        self.intercom_user_id = Some(value.into());
+        self
+    }
+    /// Sets `message_type`.
+    pub fn with_message_type(
+        mut self,
+        value: impl Into<CreateTicketReplyWithCommentRequestMessageType>,
+    ) -> Self {
+        self.message_type = Some(value.into());
+        self
+    }
+    /// Sets `reply_options`.
+    pub fn with_reply_options(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.reply_options = Some(value.into());
+        self
+    }
+    /// Sets `skip_notifications`.
+    pub fn with_skip_notifications(mut self, value: impl Into<bool>) -> Self {
+        self.skip_notifications = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
 }
 
 /// Inline schema at `replyTicket:ReplyTicketBody`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "tickets")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct ReplyTicketBody {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"3156780"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `attachment_files` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attachment_files`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// The `attachment_urls` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attachment_urls`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `cross_post` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `cross_post`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cross_post: Option<bool>,
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `intercom_user_id` property.
+    /// JSON `intercom_user_id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub intercom_user_id: Option<String>,
-    /// The `message_type` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `message_type`: type string, optional.
+    /// One of `comment`, `note`, `quick_reply`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_type: Option<CreateTicketReplyWithCommentRequestMessageType>,
-    /// The `reply_options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `reply_options`: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<serde_json::Value>,
-    /// The `skip_notifications` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `skip_notifications`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_notifications: Option<bool>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional.
+    /// One of `user`, `admin`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
 }
 
+#[cfg(feature = "tickets")]
+impl ReplyTicketBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            admin_id: None,
+            attachment_files: None,
+            attachment_urls: None,
+            body: None,
+            created_at: None,
+            cross_post: None,
+            email: None,
+            intercom_user_id: None,
+            message_type: None,
+            reply_options: None,
+            skip_notifications: None,
+            type_: None,
+            user_id: None,
+        }
+    }
+    /// Sets `admin_id`.
+    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
+        self.admin_id = Some(value.into());
+        self
+    }
+    /// Sets `attachment_files`.
+    pub fn with_attachment_files(
+        mut self,
+        value: impl Into<Vec<ConversationAttachmentFiles>>,
+    ) -> Self {
+        self.attachment_files = Some(value.into());
+        self
+    }
+    /// Sets `attachment_urls`.
+    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attachment_urls = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `cross_post`.
+    pub fn with_cross_post(mut self, value: impl Into<bool>) -> Self {
+        self.cross_post = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `intercom_user_id`.
+    pub fn with_intercom_user_id(mut self, value: impl Into<String>) -> Self {
+        self.intercom_user_id = Some(value.into());
+        self
+    }
+    /// Sets `message_type`.
+    pub fn with_message_type(
+        mut self,
+        value: impl Into<CreateTicketReplyWithCommentRequestMessageType>,
+    ) -> Self {
+        self.message_type = Some(value.into());
+        self
+    }
+    /// Sets `reply_options`.
+    pub fn with_reply_options(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.reply_options = Some(value.into());
+        self
+    }
+    /// Sets `skip_notifications`.
+    pub fn with_skip_notifications(mut self, value: impl Into<bool>) -> Self {
+        self.skip_notifications = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `replyToFin:ReplyToFinBody`.
+///
+/// Sent in a request; `new(`conversation_id`, `message`, `user`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "fin_agent")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ReplyToFinBody {
-    /// The `attachments` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attachments`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<FinAgentAttachment>>,
-    /// The `conversation_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `conversation_id`: type string, required.
+    /// Example: `"123456"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
-    /// The `message` property.
+    /// JSON `message`: type object, required.
     pub message: FinAgentMessage,
-    /// The `user` property.
+    /// JSON `user`: type object, required.
     pub user: FinAgentUser,
+}
+
+#[cfg(feature = "fin_agent")]
+impl ReplyToFinBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        conversation_id: impl Into<String>,
+        message: impl Into<FinAgentMessage>,
+        user: impl Into<FinAgentUser>,
+    ) -> Self {
+        Self {
+            attachments: None,
+            conversation_id: conversation_id.into(),
+            message: message.into(),
+            user: user.into(),
+        }
+    }
+    /// Sets `attachments`.
+    pub fn with_attachments(mut self, value: impl Into<Vec<FinAgentAttachment>>) -> Self {
+        self.attachments = Some(value.into());
+        self
+    }
 }
 
 /// Inline schema at `replyToFin:ReplyToFinResponse`.
 #[cfg(feature = "fin_agent")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct ReplyToFinResponse {
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, optional.
+    /// Example: `"ext-123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_id: Option<String>,
-    /// The `created_at_ms` property.
+    /// JSON `created_at_ms`: type string (date-time), optional.
+    /// Example: `"2025-01-24T10:00:00.123Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub created_at_ms: Option<crate::lenient::Timestamp>,
-    /// The `errors` property.
+    /// JSON `errors`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<FinAgentAttributeErrors>,
-    /// The `sse_subscription_url` property.
+    /// JSON `sse_subscription_url`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sse_subscription_url: Option<String>,
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
+    /// One of `thinking`, `replying`, `awaiting_user_reply`, `escalated`, `resolved`, `complete`.
+    /// Example: `"thinking"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ReplyToFinResponseStatus>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"user-456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"

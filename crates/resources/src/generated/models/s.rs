@@ -13,15 +13,20 @@ use super::*;
 /// The `sales_agent` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SalesAgent {
-    /// The `collected_data` property.
+    /// JSON `collected_data`: type object, optional, nullable.
+    /// Example: `{"company.name":"Acme Inc","email":"user@example.com"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collected_data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `outcome` property.
+    /// JSON `outcome`: type string, optional, nullable.
+    /// One of `qualified`, `disqualified`, `product_discovery`, `escalated_to_support`, `spam`.
+    /// Example: `"qualified"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<SalesAgentOutcome>,
-    /// The `routing_outcome` property.
+    /// JSON `routing_outcome`: type string, optional, nullable.
+    /// Example: `"enterprise_sales"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing_outcome: Option<String>,
 }
@@ -39,34 +44,78 @@ Spam = "spam",
 }
 
 /// Inline schema at `searchActivityLogs:SearchActivityLogsBody`.
+///
+/// Sent in a request; `new(`created_at_after`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "admins")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SearchActivityLogsBody {
-    /// The `created_at_after` property.
-    #[serde(serialize_with = "crate::lenient::unix")]
+    /// JSON `created_at_after`: type integer (date-time), required.
+    /// Example: `1677253093`.
+    #[serde(default, serialize_with = "crate::lenient::unix")]
     pub created_at_after: crate::lenient::Timestamp,
-    /// The `created_at_before` property.
+    /// JSON `created_at_before`: type integer (date-time), optional.
+    /// Example: `1677861493`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at_before: Option<crate::lenient::Timestamp>,
-    /// The `event_types` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `event_types`: type array, optional.
+    /// Example: `["app_name_change","message_state_change"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_types: Option<Vec<String>>,
-    /// The `page` property.
+    /// JSON `page`: type integer, optional.
+    /// Example: `1`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub page: Option<i64>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `20`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
+}
+
+#[cfg(feature = "admins")]
+impl SearchActivityLogsBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(created_at_after: impl Into<crate::lenient::Timestamp>) -> Self {
+        Self {
+            created_at_after: created_at_after.into(),
+            created_at_before: None,
+            event_types: None,
+            page: None,
+            per_page: None,
+        }
+    }
+    /// Sets `created_at_before`.
+    pub fn with_created_at_before(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at_before = Some(value.into());
+        self
+    }
+    /// Sets `event_types`.
+    pub fn with_event_types(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.event_types = Some(value.into());
+        self
+    }
+    /// Sets `page`.
+    pub fn with_page(mut self, value: impl Into<i64>) -> Self {
+        self.page = Some(value.into());
+        self
+    }
+    /// Sets `per_page`.
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "content")]
@@ -117,15 +166,34 @@ Nin = "NIN",
 }
 
 /// The `search_request` schema.
+///
+/// Sent in a request; `new(`query`)` takes the required fields, the `with_*` setters the others.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SearchRequest {
-    /// The `pagination` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `pagination`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<StartingAfterPaging>,
-    /// The `query` property.
+    /// JSON `query`: required.
+    #[serde(default)]
     pub query: crate::search::SearchQuery,
+}
+
+#[cfg(any(feature = "conversations", feature = "tickets"))]
+impl SearchRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(query: impl Into<crate::search::SearchQuery>) -> Self {
+        Self {
+            pagination: None,
+            query: query.into(),
+        }
+    }
+    /// Sets `pagination`.
+    pub fn with_pagination(mut self, value: impl Into<StartingAfterPaging>) -> Self {
+        self.pagination = Some(value.into());
+        self
+    }
 }
 
 /// The `segment` schema.
@@ -138,36 +206,46 @@ pub struct SearchRequest {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Segment {
-    /// The `count` property.
+    /// JSON `count`: type integer, optional, nullable.
+    /// Example: `3`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub count: Option<i64>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1394621988`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"56203d253cba154d39010062"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Active"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `person_type` property.
+    /// JSON `person_type`: type string, optional.
+    /// One of `contact`, `user`.
+    /// Example: `"contact"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub person_type: Option<SegmentPersonType>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `segment`.
+    /// Example: `"segment"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, optional.
+    /// Example: `1394622004`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -178,15 +256,18 @@ pub struct Segment {
 /// The `segment_list` schema.
 #[cfg(feature = "segments")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SegmentList {
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<serde_json::Value>,
-    /// The `segments` property.
+    /// JSON `segments`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<Segment>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `segment.list`.
+    /// Example: `"segment.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -208,16 +289,24 @@ User = "user",
 }
 
 /// Inline schema at `setAwayAdmin:SetAwayAdminBody`.
+///
+/// Sent in a request; `new(`away_mode_enabled`, `away_mode_reassign`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "admins")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SetAwayAdminBody {
-    /// The `away_mode_enabled` property.
+    /// JSON `away_mode_enabled`: type boolean, required.
+    /// Example: `true`.
+    #[serde(default)]
     pub away_mode_enabled: bool,
-    /// The `away_mode_reassign` property.
+    /// JSON `away_mode_reassign`: type boolean, required.
+    /// Example: `false`.
+    #[serde(default)]
     pub away_mode_reassign: bool,
-    /// The `away_status_reason_id` property.
+    /// JSON `away_status_reason_id`: type integer, optional.
+    /// Example: `12345`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
@@ -225,24 +314,45 @@ pub struct SetAwayAdminBody {
     pub away_status_reason_id: Option<String>,
 }
 
+#[cfg(feature = "admins")]
+impl SetAwayAdminBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(away_mode_enabled: impl Into<bool>, away_mode_reassign: impl Into<bool>) -> Self {
+        Self {
+            away_mode_enabled: away_mode_enabled.into(),
+            away_mode_reassign: away_mode_reassign.into(),
+            away_status_reason_id: None,
+        }
+    }
+    /// Sets `away_status_reason_id`.
+    pub fn with_away_status_reason_id(mut self, value: impl Into<String>) -> Self {
+        self.away_status_reason_id = Some(value.into());
+        self
+    }
+}
+
 /// The `side_conversation_list` schema.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SideConversationList {
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<SideConversationListPages>,
-    /// The `side_conversations` property.
+    /// JSON `side_conversations`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub side_conversations: Option<Vec<SideConversationSummary>>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `side_conversation.list`.
+    /// Example: `"side_conversation.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -250,27 +360,33 @@ pub struct SideConversationList {
 /// Inline schema at `side_conversation_list.pages`.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SideConversationListPages {
-    /// The `page` property.
+    /// JSON `page`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub page: Option<i64>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `25`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
-    /// The `total_pages` property.
+    /// JSON `total_pages`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_pages: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `pages`.
+    /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -278,18 +394,21 @@ pub struct SideConversationListPages {
 /// The `side_conversation_summary` schema.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SideConversationSummary {
-    /// The `conversation_parts` property.
+    /// JSON `conversation_parts`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation_parts: Option<Vec<ConversationPart>>,
-    /// The `side_conversation_id` property.
+    /// JSON `side_conversation_id`: type string, optional.
+    /// Example: `"456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub side_conversation_id: Option<String>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
@@ -299,15 +418,20 @@ pub struct SideConversationSummary {
 
 /// The `single_filter_search_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SingleFilterSearchRequest {
-    /// The `field` property.
+    /// JSON `field`: type string, optional.
+    /// Example: `"created_at"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// The `operator` property.
+    /// JSON `operator`: type string, optional.
+    /// One of `=`, `!=`, `IN`, `NIN`, `<`, `<=`, `>`, `>=`, `~`, `!~`, `^`, `$`.
+    /// Example: `">"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operator: Option<SingleFilterSearchRequestOperator>,
-    /// The `value` property.
+    /// JSON `value`: optional, nullable.
+    /// Example: `"73732934"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
 }
@@ -333,15 +457,20 @@ EndsWith = "$",
 /// The `sla_applied` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SlaApplied {
-    /// The `sla_name` property.
+    /// JSON `sla_name`: type string, optional.
+    /// Example: `""`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla_name: Option<String>,
-    /// The `sla_status` property.
+    /// JSON `sla_status`: type string, optional.
+    /// One of `hit`, `missed`, `cancelled`, `active`.
+    /// Example: `"hit"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sla_status: Option<SlaAppliedSlaStatus>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"conversation_sla_summary"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -359,14 +488,19 @@ Active = "active",
 
 /// The `snooze_conversation_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SnoozeConversationRequest {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, required.
+    /// Example: `"5017691"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
-    /// The `message_type` property.
+    /// JSON `message_type`: type string, required.
+    /// One of `snoozed`.
+    /// Example: `"snoozed"`.
     pub message_type: SnoozeConversationRequestMessageType,
-    /// The `snoozed_until` property.
+    /// JSON `snoozed_until`: type integer (timestamp), required.
+    /// Example: `1673609604`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub snoozed_until: crate::lenient::Timestamp,
 }
@@ -381,15 +515,19 @@ Snoozed = "snoozed",
 /// The `social_profile` schema.
 #[cfg(any(feature = "companies", feature = "contacts", feature = "visitors"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SocialProfile {
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Facebook"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"social_profile"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `url` property.
+    /// JSON `url`: type string (uri), optional.
+    /// Example: `"http://twitter.com/th1sland"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
@@ -397,72 +535,116 @@ pub struct SocialProfile {
 /// The `source_email_message_metadata` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SourceEmailMessageMetadata {
-    /// The `email_address_headers` property.
+    /// JSON `email_address_headers`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address_headers: Option<Vec<EmailAddressHeader>>,
-    /// The `history` property.
+    /// JSON `history`: type string, optional.
+    /// Example: `"<div><span>On Jan 28, wrote:</span><blockquote>Previous thread</blockquote></div>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<String>,
-    /// The `message_id` property.
+    /// JSON `message_id`: type string, optional, nullable.
+    /// Example: `"<CADKw7xrXzqSn8v3mP8K8Q8yZ6K8Q8yZ6@mail.gmail.com>"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub message_id: Option<String>,
-    /// The `subject` property.
+    /// JSON `subject`: type string, optional.
+    /// Example: `"Question about my order"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
 
 /// Inline schema at `startFinConversation:StartFinConversationBody`.
+///
+/// Sent in a request; `new(`conversation_id`, `message`, `user`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "fin_agent")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct StartFinConversationBody {
-    /// The `attachments` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `attachments`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<FinAgentAttachment>>,
-    /// The `conversation_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `conversation_id`: type string, required.
+    /// Example: `"ext-123"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
-    /// The `conversation_metadata` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `conversation_metadata`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation_metadata: Option<FinAgentConversationMetadata>,
-    /// The `message` property.
+    /// JSON `message`: type object, required.
     pub message: FinAgentMessage,
-    /// The `user` property.
+    /// JSON `user`: type object, required.
     pub user: FinAgentUser,
+}
+
+#[cfg(feature = "fin_agent")]
+impl StartFinConversationBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        conversation_id: impl Into<String>,
+        message: impl Into<FinAgentMessage>,
+        user: impl Into<FinAgentUser>,
+    ) -> Self {
+        Self {
+            attachments: None,
+            conversation_id: conversation_id.into(),
+            conversation_metadata: None,
+            message: message.into(),
+            user: user.into(),
+        }
+    }
+    /// Sets `attachments`.
+    pub fn with_attachments(mut self, value: impl Into<Vec<FinAgentAttachment>>) -> Self {
+        self.attachments = Some(value.into());
+        self
+    }
+    /// Sets `conversation_metadata`.
+    pub fn with_conversation_metadata(
+        mut self,
+        value: impl Into<FinAgentConversationMetadata>,
+    ) -> Self {
+        self.conversation_metadata = Some(value.into());
+        self
+    }
 }
 
 /// Inline schema at `startFinConversation:StartFinConversationResponse`.
 #[cfg(feature = "fin_agent")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct StartFinConversationResponse {
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, optional.
+    /// Example: `"ext-123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_id: Option<String>,
-    /// The `created_at_ms` property.
+    /// JSON `created_at_ms`: type string (date-time), optional.
+    /// Example: `"2025-01-24T10:00:00.123Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub created_at_ms: Option<crate::lenient::Timestamp>,
-    /// The `errors` property.
+    /// JSON `errors`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<FinAgentAttributeErrors>,
-    /// The `sse_subscription_url` property.
+    /// JSON `sse_subscription_url`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sse_subscription_url: Option<String>,
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
+    /// One of `thinking`, `replying`, `awaiting_user_reply`, `escalated`, `resolved`, `complete`.
+    /// Example: `"thinking"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ReplyToFinResponseStatus>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"user-456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -471,6 +653,8 @@ pub struct StartFinConversationResponse {
 }
 
 /// The `starting_after_paging` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(any(
     feature = "admins",
     feature = "articles",
@@ -485,32 +669,95 @@ pub struct StartFinConversationResponse {
     feature = "tickets"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct StartingAfterPaging {
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, optional.
+    /// Example: `2`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub per_page: Option<i64>,
-    /// The `starting_after` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `starting_after`: type string, optional, nullable.
+    /// Example: `"your-cursor-from-response"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,
 }
 
+#[cfg(any(
+    feature = "admins",
+    feature = "articles",
+    feature = "calls",
+    feature = "companies",
+    feature = "contacts",
+    feature = "conversations",
+    feature = "help_center",
+    feature = "internal_articles",
+    feature = "news",
+    feature = "notes",
+    feature = "tickets"
+))]
+impl StartingAfterPaging {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            per_page: None,
+            starting_after: None,
+        }
+    }
+    /// Sets `per_page`.
+    pub fn with_per_page(mut self, value: impl Into<i64>) -> Self {
+        self.per_page = Some(value.into());
+        self
+    }
+    /// Sets `starting_after`.
+    pub fn with_starting_after(mut self, value: impl Into<String>) -> Self {
+        self.starting_after = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `submitFinCsat:SubmitFinCsatBody`.
+///
+/// Sent in a request; `new(`conversation_id`, `rating`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "fin_agent")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SubmitFinCsatBody {
-    /// The `conversation_id` property.
-    #[serde(deserialize_with = "crate::lenient::id")]
+    /// JSON `conversation_id`: type string, required.
+    /// Example: `"ext-123"`.
+    #[serde(default, deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
-    /// The `rating` property.
+    /// JSON `rating`: type string, required.
+    /// One of `terrible`, `bad`, `ok`, `good`, `amazing`.
+    /// Example: `"amazing"`.
+    #[serde(default)]
     pub rating: SubmitFinCsatBodyRating,
-    /// The `remark` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `remark`: type string, optional.
+    /// Example: `"Fin solved my problem in seconds."`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
+}
+
+#[cfg(feature = "fin_agent")]
+impl SubmitFinCsatBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        conversation_id: impl Into<String>,
+        rating: impl Into<SubmitFinCsatBodyRating>,
+    ) -> Self {
+        Self {
+            conversation_id: conversation_id.into(),
+            rating: rating.into(),
+            remark: None,
+        }
+    }
+    /// Sets `remark`.
+    pub fn with_remark(mut self, value: impl Into<String>) -> Self {
+        self.remark = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "fin_agent")]
@@ -528,18 +775,24 @@ Amazing = "amazing",
 /// Inline schema at `submitFinCsat:SubmitFinCsatResponse`.
 #[cfg(feature = "fin_agent")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SubmitFinCsatResponse {
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, optional.
+    /// Example: `"ext-123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_id: Option<String>,
-    /// The `rating` property.
+    /// JSON `rating`: type string, optional.
+    /// One of `terrible`, `bad`, `ok`, `good`, `amazing`.
+    /// Example: `"amazing"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<SubmitFinCsatResponseRating>,
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
+    /// One of `rated`.
+    /// Example: `"rated"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SubmitFinCsatResponseStatus>,
 }
@@ -567,9 +820,11 @@ Rated = "rated",
 /// Inline schema at `submitFinCsat:SubmitFinCsatStatus422`.
 #[cfg(feature = "fin_agent")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SubmitFinCsatStatus422 {
-    /// The `errors` property.
+    /// JSON `errors`: type object, optional.
+    /// Example: `{"base":"The rating window for this conversation has closed"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -577,30 +832,37 @@ pub struct SubmitFinCsatStatus422 {
 /// The `subscription_type` schema.
 #[cfg(any(feature = "contacts", feature = "subscription_types"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SubscriptionType {
-    /// The `consent_type` property.
+    /// JSON `consent_type`: type string, optional.
+    /// One of `opt_out`, `opt_in`.
+    /// Example: `"opt_in"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_type: Option<SubscriptionTypeConsentType>,
-    /// The `content_types` property.
+    /// JSON `content_types`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_types: Option<Vec<SubscriptionTypeContentTypesItem>>,
-    /// The `default_translation` property.
+    /// JSON `default_translation`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_translation: Option<Translation>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `live`, `draft`, `archived`.
+    /// Example: `"live"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<SubscriptionTypeState>,
-    /// The `translations` property.
+    /// JSON `translations`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub translations: Option<Vec<Translation>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"subscription"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -626,12 +888,15 @@ SmsMessage = "sms_message",
 /// The `subscription_type_list` schema.
 #[cfg(any(feature = "contacts", feature = "subscription_types"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct SubscriptionTypeList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SubscriptionType>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

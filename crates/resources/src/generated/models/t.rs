@@ -21,27 +21,32 @@ use super::*;
     feature = "tickets"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Tag {
-    /// The `applied_at` property.
+    /// JSON `applied_at`: type integer (date-time), optional, nullable.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub applied_at: Option<crate::lenient::Timestamp>,
-    /// The `applied_by` property.
+    /// JSON `applied_by`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applied_by: Option<Reference>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Test tag"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"tag"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -56,43 +61,52 @@ pub struct Tag {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TagBasic {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Test tag"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"tag"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `tag_company_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TagCompanyRequest {
-    /// The `companies` property.
+    /// JSON `companies`: type array, required.
     pub companies: Vec<TagCompanyRequestCompaniesItem>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"Independent"`.
     pub name: String,
 }
 
 /// Inline schema at `tag_company_request.companies[]`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TagCompanyRequestCompaniesItem {
-    /// The `company_id` property.
+    /// JSON `company_id`: type string, optional.
+    /// Example: `"6"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub company_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"531ee472cce572a6ec000006"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -103,24 +117,30 @@ pub struct TagCompanyRequestCompaniesItem {
 /// The `tag_create_response` schema.
 #[cfg(feature = "tags")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TagCreateResponse {
-    /// The `companies` property.
+    /// JSON `companies`: type array, optional, nullable.
+    /// Example: `[]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<Vec<TagCreateResponseCompaniesItem>>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"123456"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Test tag"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"tag"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `users` property.
+    /// JSON `users`: type array, optional, nullable.
+    /// Example: `[]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<TagCreateResponseUsersItem>>,
 }
@@ -128,15 +148,18 @@ pub struct TagCreateResponse {
 /// Inline schema at `tag_create_response.companies[]`.
 #[cfg(feature = "tags")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TagCreateResponseCompaniesItem {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6329e838deab40166d1a5400"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `tagged` property.
+    /// JSON `tagged`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tagged: Option<bool>,
 }
@@ -144,15 +167,18 @@ pub struct TagCreateResponseCompaniesItem {
 /// Inline schema at `tag_create_response.users[]`.
 #[cfg(feature = "tags")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TagCreateResponseUsersItem {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"6329e838deab40166d1a53f7"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `tagged` property.
+    /// JSON `tagged`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tagged: Option<bool>,
 }
@@ -160,47 +186,71 @@ pub struct TagCreateResponseUsersItem {
 /// The `tag_list` schema.
 #[cfg(any(feature = "contacts", feature = "tags"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TagList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<Tag>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `list`.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `tag_multiple_users_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TagMultipleUsersRequest {
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"Independent"`.
     pub name: String,
-    /// The `users` property.
+    /// JSON `users`: type array, required.
     pub users: Vec<TagMultipleUsersRequestUsersItem>,
 }
 
 /// Inline schema at `tag_multiple_users_request.users[]`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct TagMultipleUsersRequestUsersItem {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5f7f0d217289f8d2f4262080"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
 }
 
+impl TagMultipleUsersRequestUsersItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self { id: None }
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+}
+
 /// The `tags` schema.
 #[cfg(any(feature = "articles", feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Tags {
-    /// The `tags` property.
+    /// JSON `tags`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `tag.list`.
+    /// Example: `"tag.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -208,37 +258,44 @@ pub struct Tags {
 /// The `team` schema.
 #[cfg(feature = "teams")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Team {
-    /// The `admin_ids` property.
+    /// JSON `admin_ids`: type array, optional.
+    /// Example: `[493881]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub admin_ids: Option<Vec<String>>,
-    /// The `admin_priority_level` property.
+    /// JSON `admin_priority_level`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_priority_level: Option<AdminPriorityLevel>,
-    /// The `assignment_limit` property.
+    /// JSON `assignment_limit`: type integer, optional, nullable.
+    /// Example: `10`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub assignment_limit: Option<i64>,
-    /// The `distribution_method` property.
+    /// JSON `distribution_method`: type string, optional, nullable.
+    /// Example: `"round_robin"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distribution_method: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"814865"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Example Team"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"team"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -246,12 +303,15 @@ pub struct Team {
 /// The `team_list` schema.
 #[cfg(feature = "teams")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TeamList {
-    /// The `teams` property.
+    /// JSON `teams`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub teams: Option<Vec<Team>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `team.list`.
+    /// Example: `"team.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -259,33 +319,39 @@ pub struct TeamList {
 /// The `team_metric` schema.
 #[cfg(feature = "teams")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TeamMetric {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub admin_id: Option<String>,
-    /// The `idle` property.
+    /// JSON `idle`: type integer, optional.
+    /// Example: `2`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub idle: Option<i64>,
-    /// The `open` property.
+    /// JSON `open`: type integer, optional.
+    /// Example: `5`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub open: Option<i64>,
-    /// The `snoozed` property.
+    /// JSON `snoozed`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub snoozed: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"team_metric"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -293,12 +359,14 @@ pub struct TeamMetric {
 /// The `team_metric_list` schema.
 #[cfg(feature = "teams")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TeamMetricList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TeamMetric>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"team_metric.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -314,16 +382,19 @@ pub struct TeamMetricList {
     feature = "visitors"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TeamPriorityLevel {
-    /// The `primary_team_ids` property.
+    /// JSON `primary_team_ids`: type array, optional, nullable.
+    /// Example: `[814865]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub primary_team_ids: Option<Vec<String>>,
-    /// The `secondary_team_ids` property.
+    /// JSON `secondary_team_ids`: type array, optional, nullable.
+    /// Example: `[493881]`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
@@ -335,20 +406,26 @@ pub struct TeamPriorityLevel {
 /// The `teammate_reference` schema.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TeammateReference {
-    /// The `email` property.
+    /// JSON `email`: type string (email), optional, nullable.
+    /// Example: `"jane@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type integer, required.
+    /// Example: `123`.
     #[serde(
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub id: String,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"Jane Example"`.
     pub name: String,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `admin`, `team`, `bot`.
+    /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -356,83 +433,98 @@ pub struct TeammateReference {
 /// The `ticket` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Ticket {
-    /// The `admin_assignee_id` property.
+    /// JSON `admin_assignee_id`: type integer, optional.
+    /// Example: `1295`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub admin_assignee_id: Option<String>,
-    /// The `category` property.
+    /// JSON `category`: type string, optional.
+    /// One of `Customer`, `Back-office`, `Tracker`.
+    /// Example: `"Customer"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<TicketCategory>,
-    /// The `contacts` property.
+    /// JSON `contacts`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<TicketContacts>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"1295"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `is_shared` property.
+    /// JSON `is_shared`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_shared: Option<bool>,
-    /// The `linked_objects` property.
+    /// JSON `linked_objects`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linked_objects: Option<LinkedObjectList>,
-    /// The `open` property.
+    /// JSON `open`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open: Option<bool>,
-    /// The `previous_ticket_state_id` property.
+    /// JSON `previous_ticket_state_id`: type string, optional, nullable.
+    /// Example: `"7493"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub previous_ticket_state_id: Option<String>,
-    /// The `snoozed_until` property.
+    /// JSON `snoozed_until`: type integer (date-time), optional.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub snoozed_until: Option<crate::lenient::Timestamp>,
-    /// The `team_assignee_id` property.
+    /// JSON `team_assignee_id`: type integer, optional.
+    /// Example: `1295`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub team_assignee_id: Option<String>,
-    /// The `ticket_attributes` property.
+    /// JSON `ticket_attributes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_attributes: Option<TicketCustomAttributes>,
-    /// The `ticket_id` property.
+    /// JSON `ticket_id`: type string, optional.
+    /// Example: `"1390"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub ticket_id: Option<String>,
-    /// The `ticket_parts` property.
+    /// JSON `ticket_parts`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_parts: Option<TicketParts>,
-    /// The `ticket_state` property.
+    /// JSON `ticket_state`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_state: Option<TicketState>,
-    /// The `ticket_type` property.
+    /// JSON `ticket_type`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_type: Option<TicketType>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `ticket`.
+    /// Example: `"ticket"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -453,12 +545,15 @@ Tracker = "Tracker",
 /// The `ticket_contacts` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketContacts {
-    /// The `contacts` property.
+    /// JSON `contacts`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<ContactReference>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `contact.list`.
+    /// Example: `"contact.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -470,18 +565,23 @@ pub type TicketCustomAttributes = serde_json::Map<String, serde_json::Value>;
 /// The `ticket_deleted` schema.
 #[cfg(feature = "tickets")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketDeleted {
-    /// The `deleted` property.
+    /// JSON `deleted`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `object` property.
+    /// JSON `object`: type string, optional.
+    /// One of `ticket`.
+    /// Example: `"ticket"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<TicketDeletedObject>,
 }
@@ -497,21 +597,25 @@ Ticket = "ticket",
 /// The `ticket_list` schema.
 #[cfg(feature = "tickets")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketList {
-    /// The `pages` property.
+    /// JSON `pages`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<CursorPages>,
-    /// The `tickets` property.
+    /// JSON `tickets`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tickets: Option<Vec<Ticket>>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `12345`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `ticket.list`.
+    /// Example: `"ticket.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -519,63 +623,77 @@ pub struct TicketList {
 /// The `ticket_part` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketPart {
-    /// The `app_package_code` property.
+    /// JSON `app_package_code`: type string, optional.
+    /// Example: `"text-integration"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_package_code: Option<String>,
-    /// The `assigned_to` property.
+    /// JSON `assigned_to`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<Reference>,
-    /// The `attachments` property.
+    /// JSON `attachments`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<PartAttachment>>,
-    /// The `author` property.
+    /// JSON `author`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<TicketPartAuthor>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional, nullable.
+    /// Example: `"<p>Okay!</p>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional, nullable.
+    /// Example: `"abcd1234"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"3"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `part_type` property.
+    /// JSON `part_type`: type string, optional.
+    /// Example: `"comment"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part_type: Option<String>,
-    /// The `previous_ticket_state` property.
+    /// JSON `previous_ticket_state`: type string, optional.
+    /// One of `submitted`, `in_progress`, `waiting_on_customer`, `resolved`.
+    /// Example: `"submitted"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_ticket_state: Option<TicketPartPreviousTicketState>,
-    /// The `redacted` property.
+    /// JSON `redacted`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redacted: Option<bool>,
-    /// The `ticket_state` property.
+    /// JSON `ticket_state`: type string, optional.
+    /// One of `submitted`, `in_progress`, `waiting_on_customer`, `resolved`.
+    /// Example: `"submitted"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_state: Option<TicketPartTicketState>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"ticket_part"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `updated_attribute_data` property.
+    /// JSON `updated_attribute_data`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_attribute_data: Option<TicketPartUpdatedAttributeData>,
 }
@@ -583,21 +701,27 @@ pub struct TicketPart {
 /// The `ticket_part_author` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketPartAuthor {
-    /// The `email` property.
+    /// JSON `email`: type string (email), optional.
+    /// Example: `"operator+abcd1234@intercom.io"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"274"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"Operator"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `admin`, `bot`, `team`, `user`.
+    /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -627,25 +751,31 @@ Resolved = "resolved",
 /// Inline schema at `ticket_part.updated_attribute_data`.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketPartUpdatedAttributeData {
-    /// The `attribute` property.
+    /// JSON `attribute`: type object, required.
     pub attribute: TicketPartUpdatedAttributeDataAttribute,
-    /// The `value` property.
+    /// JSON `value`: type object, required.
     pub value: TicketPartUpdatedAttributeDataValue,
 }
 
 /// Inline schema at `ticket_part.updated_attribute_data.attribute`.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketPartUpdatedAttributeDataAttribute {
-    /// The `id` property.
+    /// JSON `id`: type string, required.
+    /// Example: `"7"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub id: String,
-    /// The `label` property.
+    /// JSON `label`: type string, required.
+    /// Example: `"Progress"`.
     pub label: String,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `attribute`.
+    /// Example: `"attribute"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -653,13 +783,16 @@ pub struct TicketPartUpdatedAttributeDataAttribute {
 /// Inline schema at `ticket_part.updated_attribute_data.value`.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketPartUpdatedAttributeDataValue {
-    /// The `id` property.
+    /// JSON `id`: required.
     pub id: serde_json::Value,
-    /// The `label` property.
+    /// JSON `label`: required.
     pub label: serde_json::Value,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `value`.
+    /// Example: `"value"`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -667,18 +800,22 @@ pub struct TicketPartUpdatedAttributeDataValue {
 /// The `ticket_parts` schema.
 #[cfg(any(feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketParts {
-    /// The `ticket_parts` property.
+    /// JSON `ticket_parts`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_parts: Option<Vec<TicketPart>>,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, optional.
+    /// Example: `2`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `ticket_part.list`.
+    /// Example: `"ticket_part.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -686,39 +823,49 @@ pub struct TicketParts {
 /// The `ticket_reply` schema.
 #[cfg(feature = "tickets")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketReply {
-    /// The `attachments` property.
+    /// JSON `attachments`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<PartAttachment>>,
-    /// The `author` property.
+    /// JSON `author`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<TicketPartAuthor>,
-    /// The `body` property.
+    /// JSON `body`: type string, optional, nullable.
+    /// Example: `"<p>Okay!</p>"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (date-time), optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"3"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `part_type` property.
+    /// JSON `part_type`: type string, optional.
+    /// One of `note`, `comment`, `quick_reply`.
+    /// Example: `"note"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part_type: Option<TicketReplyPartType>,
-    /// The `redacted` property.
+    /// JSON `redacted`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redacted: Option<bool>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `ticket_part`.
+    /// Example: `"ticket_part"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (date-time), optional.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -747,24 +894,31 @@ pub type TicketRequestCustomAttributes = serde_json::Map<String, serde_json::Val
     feature = "tickets"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketState {
-    /// The `category` property.
+    /// JSON `category`: type string, optional.
+    /// One of `submitted`, `in_progress`, `waiting_on_customer`, `resolved`.
+    /// Example: `"in_progress"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<TicketStateCategory>,
-    /// The `external_label` property.
+    /// JSON `external_label`: type string, optional.
+    /// Example: `"In Progress"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_label: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"12"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `internal_label` property.
+    /// JSON `internal_label`: type string, optional.
+    /// Example: `"With Dev Team"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_label: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"ticket_state"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -788,30 +942,38 @@ Resolved = "resolved",
 /// The `ticket_state_detailed` schema.
 #[cfg(feature = "ticket_states")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketStateDetailed {
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `category` property.
+    /// JSON `category`: type string, optional.
+    /// One of `submitted`, `in_progress`, `waiting_on_customer`, `resolved`.
+    /// Example: `"in_progress"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<TicketStateCategory>,
-    /// The `external_label` property.
+    /// JSON `external_label`: type string, optional.
+    /// Example: `"In Progress"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_label: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"12"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `internal_label` property.
+    /// JSON `internal_label`: type string, optional.
+    /// Example: `"With Dev Team"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_label: Option<String>,
-    /// The `ticket_types` property.
+    /// JSON `ticket_types`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_types: Option<TicketStateDetailedTicketTypes>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"ticket_state"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -819,12 +981,14 @@ pub struct TicketStateDetailed {
 /// Inline schema at `ticket_state_detailed.ticket_types`.
 #[cfg(feature = "ticket_states")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketStateDetailedTicketTypes {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TicketType>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -832,12 +996,14 @@ pub struct TicketStateDetailedTicketTypes {
 /// The `ticket_state_list` schema.
 #[cfg(feature = "ticket_states")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketStateList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TicketStateDetailed>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -850,51 +1016,61 @@ pub struct TicketStateList {
     feature = "tickets"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketType {
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `category` property.
+    /// JSON `category`: type string, optional.
+    /// One of `Customer`, `Back-office`, `Tracker`.
+    /// Example: `"Customer"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<CreateTicketTypeRequestCategory>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (timestamp), optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"A bug that has been reported."`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `icon` property.
+    /// JSON `icon`: type string, optional.
+    /// Example: `"🐞"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"1295"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Bug"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `ticket_states` property.
+    /// JSON `ticket_states`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_states: Option<TicketTypeTicketStates>,
-    /// The `ticket_type_attributes` property.
+    /// JSON `ticket_type_attributes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_type_attributes: Option<TicketTypeAttributeList>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"ticket_type"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (timestamp), optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `workspace_id` property.
+    /// JSON `workspace_id`: type string, optional.
+    /// Example: `"ecahpwf5"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -911,73 +1087,89 @@ pub struct TicketType {
     feature = "tickets"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketTypeAttribute {
-    /// The `archived` property.
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer (timestamp), optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `data_type` property.
+    /// JSON `data_type`: type string, optional.
+    /// Example: `"string"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
-    /// The `default` property.
+    /// JSON `default`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Bug title."`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"1"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `input_options` property.
+    /// JSON `input_options`: type object, optional.
+    /// Example: `"multiline: true"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_options: Option<serde_json::Value>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Title"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `order` property.
+    /// JSON `order`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub order: Option<i64>,
-    /// The `required_to_create` property.
+    /// JSON `required_to_create`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required_to_create: Option<bool>,
-    /// The `required_to_create_for_contacts` property.
+    /// JSON `required_to_create_for_contacts`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub required_to_create_for_contacts: Option<bool>,
-    /// The `ticket_type_id` property.
+    /// JSON `ticket_type_id`: type integer, optional.
+    /// Example: `42`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub ticket_type_id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"ticket_type_attribute"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer (timestamp), optional.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `visible_on_create` property.
+    /// JSON `visible_on_create`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub visible_on_create: Option<bool>,
-    /// The `visible_to_contacts` property.
+    /// JSON `visible_to_contacts`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub visible_to_contacts: Option<bool>,
-    /// The `workspace_id` property.
+    /// JSON `workspace_id`: type string, optional.
+    /// Example: `"ecahpwf5"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -993,12 +1185,13 @@ pub struct TicketTypeAttribute {
     feature = "tickets"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketTypeAttributeList {
-    /// The `ticket_type_attributes` property.
+    /// JSON `ticket_type_attributes`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_type_attributes: Option<Vec<TicketTypeAttribute>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1006,12 +1199,14 @@ pub struct TicketTypeAttributeList {
 /// The `ticket_type_list` schema.
 #[cfg(feature = "ticket_types")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketTypeList {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TicketType>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1024,12 +1219,14 @@ pub struct TicketTypeList {
     feature = "tickets"
 ))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct TicketTypeTicketStates {
-    /// The `data` property.
+    /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<TicketState>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -1037,15 +1234,19 @@ pub struct TicketTypeTicketStates {
 /// The `translation` schema.
 #[cfg(any(feature = "contacts", feature = "subscription_types"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Translation {
-    /// The `description` property.
+    /// JSON `description`: type string, optional.
+    /// Example: `"Offers, product and feature announcements"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `locale` property.
+    /// JSON `locale`: type string, optional.
+    /// Example: `"en"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"Announcements"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }

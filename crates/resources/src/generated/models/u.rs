@@ -12,102 +12,235 @@ use super::*;
 
 /// The `untag_company_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct UntagCompanyRequest {
-    /// The `companies` property.
+    /// JSON `companies`: type array, required.
     pub companies: Vec<UntagCompanyRequestCompaniesItem>,
-    /// The `name` property.
+    /// JSON `name`: type string, required.
+    /// Example: `"Independent"`.
     pub name: String,
 }
 
 /// Inline schema at `untag_company_request.companies[]`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct UntagCompanyRequestCompaniesItem {
-    /// The `company_id` property.
+    /// JSON `company_id`: type string, optional.
+    /// Example: `"6"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub company_id: Option<String>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"531ee472cce572a6ec000006"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `untag` property.
+    /// JSON `untag`: type boolean, optional.
+    /// Example: `"true"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub untag: Option<bool>,
 }
 
 /// The `update_article_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateArticleRequest {
-    /// The `ai_chatbot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[1,2]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type integer, optional.
+    /// Example: `1295`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub author_id: Option<String>,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    /// Example: `"<p>This is the body in html</p>"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_markdown` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body_markdown`: type string, optional.
+    /// Example: `"## Updated heading\n\nNew content.\n"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"Description of the Article"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `parent_id` property.
+    /// JSON `parent_id`: type string, optional.
+    /// Example: `"18"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub parent_id: Option<String>,
-    /// The `parent_type` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `parent_type`: type string, optional.
+    /// Example: `"collection"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_type: Option<String>,
-    /// The `scheduled_publish_at` property.
+    /// JSON `scheduled_publish_at`: type string (date-time), optional, nullable.
+    /// Example: `"2026-12-31T09:00:00Z"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub scheduled_publish_at: Option<crate::lenient::Timestamp>,
-    /// The `scheduled_unpublish_at` property.
+    /// JSON `scheduled_unpublish_at`: type string (date-time), optional, nullable.
+    /// Example: `"2026-12-31T17:00:00Z"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub scheduled_unpublish_at: Option<crate::lenient::Timestamp>,
-    /// The `state` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `state`: type string, optional.
+    /// One of `published`, `draft`.
+    /// Example: `"draft"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<UpdateArticleRequestState>,
-    /// The `title` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `title`: type string, optional.
+    /// Example: `"Thanks for everything"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `translated_content` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `translated_content`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_content: Option<ArticleTranslatedContent>,
+}
+
+#[cfg(feature = "articles")]
+impl UpdateArticleRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            ai_chatbot_availability: None,
+            ai_copilot_availability: None,
+            ai_sales_agent_availability: None,
+            audience_ids: None,
+            author_id: None,
+            body: None,
+            body_markdown: None,
+            description: None,
+            parent_id: None,
+            parent_type: None,
+            scheduled_publish_at: None,
+            scheduled_unpublish_at: None,
+            state: None,
+            title: None,
+            translated_content: None,
+        }
+    }
+    /// Sets `ai_chatbot_availability`.
+    pub fn with_ai_chatbot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_chatbot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_copilot_availability`.
+    pub fn with_ai_copilot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_copilot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_sales_agent_availability`.
+    pub fn with_ai_sales_agent_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_sales_agent_availability = Some(value.into());
+        self
+    }
+    /// Sets `audience_ids`.
+    pub fn with_audience_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.audience_ids = Some(value.into());
+        self
+    }
+    /// Sets `author_id`.
+    pub fn with_author_id(mut self, value: impl Into<String>) -> Self {
+        self.author_id = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `body_markdown`.
+    pub fn with_body_markdown(mut self, value: impl Into<String>) -> Self {
+        self.body_markdown = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `parent_id`.
+    pub fn with_parent_id(mut self, value: impl Into<String>) -> Self {
+        self.parent_id = Some(value.into());
+        self
+    }
+    /// Sets `parent_type`.
+    pub fn with_parent_type(mut self, value: impl Into<String>) -> Self {
+        self.parent_type = Some(value.into());
+        self
+    }
+    /// Sets `scheduled_publish_at`.
+    pub fn with_scheduled_publish_at(
+        mut self,
+        value: impl Into<crate::lenient::Timestamp>,
+    ) -> Self {
+        self.scheduled_publish_at = Some(value.into());
+        self
+    }
+    /// Sets `scheduled_unpublish_at`.
+    pub fn with_scheduled_unpublish_at(
+        mut self,
+        value: impl Into<crate::lenient::Timestamp>,
+    ) -> Self {
+        self.scheduled_unpublish_at = Some(value.into());
+        self
+    }
+    /// Sets `state`.
+    pub fn with_state(mut self, value: impl Into<UpdateArticleRequestState>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+    /// Sets `translated_content`.
+    pub fn with_translated_content(mut self, value: impl Into<ArticleTranslatedContent>) -> Self {
+        self.translated_content = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "articles")]
@@ -120,150 +253,425 @@ Draft = "draft",
 }
 
 /// The `update_audience_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "audiences")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateAudienceRequest {
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Enterprise Accounts"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `predicates` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `predicates`: type array, optional.
+    /// Example: `[{"attribute":"custom_attributes.plan","comparison":"eq","type":"string","value":"enterprise"}]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicates: Option<Vec<Predicate>>,
-    /// The `role_predicates` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `role_predicates`: type array, optional.
+    /// Example: `[{"attribute":"role","comparison":"eq","type":"role","value":"user"}]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_predicates: Option<Vec<Predicate>>,
 }
 
+#[cfg(feature = "audiences")]
+impl UpdateAudienceRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            predicates: None,
+            role_predicates: None,
+        }
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `predicates`.
+    pub fn with_predicates(mut self, value: impl Into<Vec<Predicate>>) -> Self {
+        self.predicates = Some(value.into());
+        self
+    }
+    /// Sets `role_predicates`.
+    pub fn with_role_predicates(mut self, value: impl Into<Vec<Predicate>>) -> Self {
+        self.role_predicates = Some(value.into());
+        self
+    }
+}
+
 /// The `update_collection_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "help_center")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateCollectionRequest {
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"English description"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"collection 51"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `parent_id` property.
+    /// JSON `parent_id`: type string, optional, nullable.
+    /// Example: `"6871118"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub parent_id: Option<String>,
-    /// The `translated_content` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `translated_content`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub translated_content: Option<GroupTranslatedContent>,
 }
 
+#[cfg(feature = "help_center")]
+impl UpdateCollectionRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            description: None,
+            name: None,
+            parent_id: None,
+            translated_content: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `parent_id`.
+    pub fn with_parent_id(mut self, value: impl Into<String>) -> Self {
+        self.parent_id = Some(value.into());
+        self
+    }
+    /// Sets `translated_content`.
+    pub fn with_translated_content(mut self, value: impl Into<GroupTranslatedContent>) -> Self {
+        self.translated_content = Some(value.into());
+        self
+    }
+}
+
 /// The `update_company_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "companies")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateCompanyRequest {
-    /// The `custom_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `custom_attributes`: type object, optional.
+    /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":9}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `industry` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `industry`: type string, optional.
+    /// Example: `"Manufacturing"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub industry: Option<String>,
-    /// The `monthly_spend` property.
+    /// JSON `monthly_spend`: type integer, optional.
+    /// Example: `1000`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub monthly_spend: Option<i64>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Intercom"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `plan` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `plan`: type string, optional.
+    /// Example: `"Enterprise"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
-    /// The `size` property.
+    /// JSON `size`: type integer, optional.
+    /// Example: `"100"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub size: Option<i64>,
-    /// The `website` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `website`: type string, optional.
+    /// Example: `"https://www.example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
 }
 
+#[cfg(feature = "companies")]
+impl UpdateCompanyRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            custom_attributes: None,
+            industry: None,
+            monthly_spend: None,
+            name: None,
+            plan: None,
+            size: None,
+            website: None,
+        }
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.custom_attributes = Some(value.into());
+        self
+    }
+    /// Sets `industry`.
+    pub fn with_industry(mut self, value: impl Into<String>) -> Self {
+        self.industry = Some(value.into());
+        self
+    }
+    /// Sets `monthly_spend`.
+    pub fn with_monthly_spend(mut self, value: impl Into<i64>) -> Self {
+        self.monthly_spend = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `plan`.
+    pub fn with_plan(mut self, value: impl Into<String>) -> Self {
+        self.plan = Some(value.into());
+        self
+    }
+    /// Sets `size`.
+    pub fn with_size(mut self, value: impl Into<i64>) -> Self {
+        self.size = Some(value.into());
+        self
+    }
+    /// Sets `website`.
+    pub fn with_website(mut self, value: impl Into<String>) -> Self {
+        self.website = Some(value.into());
+        self
+    }
+}
+
 /// The `update_contact_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "contacts")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateContactRequest {
-    /// The `avatar` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `avatar`: type string, optional, nullable.
+    /// Example: `"https://www.example.com/avatar_image.jpg"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// The `custom_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `custom_attributes`: type object, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Value>,
-    /// The `email` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email`: type string, optional.
+    /// Example: `"jdoe@example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `email_verified` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `email_verified`: type boolean, optional, nullable.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `last_seen_at` property.
+    /// JSON `last_seen_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub last_seen_at: Option<crate::lenient::Timestamp>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"John Doe"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `owner_id` property.
+    /// JSON `owner_id`: type string, optional, nullable.
+    /// Example: `"321"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub owner_id: Option<String>,
-    /// The `phone` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `phone`: type string, optional, nullable.
+    /// Example: `"+353871234567"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// The `role` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `role`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// The `signed_up_at` property.
+    /// JSON `signed_up_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub signed_up_at: Option<crate::lenient::Timestamp>,
-    /// The `unsubscribed_from_emails` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `unsubscribed_from_emails`: type boolean, optional, nullable.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsubscribed_from_emails: Option<bool>,
 }
 
+#[cfg(feature = "contacts")]
+impl UpdateContactRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            avatar: None,
+            custom_attributes: None,
+            email: None,
+            email_verified: None,
+            external_id: None,
+            last_seen_at: None,
+            name: None,
+            owner_id: None,
+            phone: None,
+            role: None,
+            signed_up_at: None,
+            unsubscribed_from_emails: None,
+        }
+    }
+    /// Sets `avatar`.
+    pub fn with_avatar(mut self, value: impl Into<String>) -> Self {
+        self.avatar = Some(value.into());
+        self
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.custom_attributes = Some(value.into());
+        self
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `email_verified`.
+    pub fn with_email_verified(mut self, value: impl Into<bool>) -> Self {
+        self.email_verified = Some(value.into());
+        self
+    }
+    /// Sets `external_id`.
+    pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
+        self
+    }
+    /// Sets `last_seen_at`.
+    pub fn with_last_seen_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.last_seen_at = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `owner_id`.
+    pub fn with_owner_id(mut self, value: impl Into<String>) -> Self {
+        self.owner_id = Some(value.into());
+        self
+    }
+    /// Sets `phone`.
+    pub fn with_phone(mut self, value: impl Into<String>) -> Self {
+        self.phone = Some(value.into());
+        self
+    }
+    /// Sets `role`.
+    pub fn with_role(mut self, value: impl Into<String>) -> Self {
+        self.role = Some(value.into());
+        self
+    }
+    /// Sets `signed_up_at`.
+    pub fn with_signed_up_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.signed_up_at = Some(value.into());
+        self
+    }
+    /// Sets `unsubscribed_from_emails`.
+    pub fn with_unsubscribed_from_emails(mut self, value: impl Into<bool>) -> Self {
+        self.unsubscribed_from_emails = Some(value.into());
+        self
+    }
+}
+
 /// The `update_content_import_source_request` schema.
+///
+/// Sent in a request; `new(`sync_behavior`, `url`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "ai_content")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpdateContentImportSourceRequest {
-    /// The `apply_audience_to_existing_content` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `apply_audience_to_existing_content`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_audience_to_existing_content: Option<bool>,
-    /// The `audience_ids` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `audience_ids`: optional, nullable.
+    /// Example: `[5678]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience_ids: Option<serde_json::Value>,
-    /// The `status` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `status`: type string, optional.
+    /// One of `active`, `deactivated`.
+    /// Example: `"active"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ContentImportSourceStatus>,
-    /// The `sync_behavior` property.
+    /// JSON `sync_behavior`: type string, required.
+    /// One of `api`, `automated`, `manual`.
+    /// Example: `"api"`.
+    #[serde(default)]
     pub sync_behavior: UpdateContentImportSourceRequestSyncBehavior,
-    /// The `url` property.
+    /// JSON `url`: type string, required.
+    /// Example: `"https://help.example.com"`.
+    #[serde(default)]
     pub url: String,
+}
+
+#[cfg(feature = "ai_content")]
+impl UpdateContentImportSourceRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        sync_behavior: impl Into<UpdateContentImportSourceRequestSyncBehavior>,
+        url: impl Into<String>,
+    ) -> Self {
+        Self {
+            apply_audience_to_existing_content: None,
+            audience_ids: None,
+            status: None,
+            sync_behavior: sync_behavior.into(),
+            url: url.into(),
+        }
+    }
+    /// Sets `apply_audience_to_existing_content`.
+    pub fn with_apply_audience_to_existing_content(mut self, value: impl Into<bool>) -> Self {
+        self.apply_audience_to_existing_content = Some(value.into());
+        self
+    }
+    /// Sets `audience_ids`.
+    pub fn with_audience_ids(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.audience_ids = Some(value.into());
+        self
+    }
+    /// Sets `status`.
+    pub fn with_status(mut self, value: impl Into<ContentImportSourceStatus>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "ai_content")]
@@ -277,174 +685,515 @@ Manual = "manual",
 }
 
 /// The `update_conversation_attribute_option_request` schema.
+///
+/// Sent in a request; `new(`label`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "conversations_attributes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpdateConversationAttributeOptionRequest {
-    /// The `label` property.
+    /// JSON `label`: type string, required.
+    /// Example: `"Renamed"`.
+    #[serde(default)]
     pub label: String,
 }
 
+#[cfg(feature = "conversations_attributes")]
+impl UpdateConversationAttributeOptionRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+        }
+    }
+}
+
 /// The `update_conversation_attribute_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "conversations_attributes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateConversationAttributeRequest {
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"Updated via API"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `multiline` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `multiline`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiline: Option<bool>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"api_test_renamed"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `reference` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `reference`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<UpdateConversationAttributeRequestReference>,
-    /// The `required` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `required`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `visible_to_team_ids` property.
+    /// JSON `visible_to_team_ids`: type array, optional.
+    /// Example: `[]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
 }
 
-/// Inline schema at `update_conversation_attribute_request.reference`.
 #[cfg(feature = "conversations_attributes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+impl UpdateConversationAttributeRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            description: None,
+            multiline: None,
+            name: None,
+            reference: None,
+            required: None,
+            visible_to_team_ids: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `multiline`.
+    pub fn with_multiline(mut self, value: impl Into<bool>) -> Self {
+        self.multiline = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `reference`.
+    pub fn with_reference(
+        mut self,
+        value: impl Into<UpdateConversationAttributeRequestReference>,
+    ) -> Self {
+        self.reference = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_team_ids`.
+    pub fn with_visible_to_team_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.visible_to_team_ids = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `update_conversation_attribute_request.reference`.
+///
+/// Sent in a request; `new(`type_`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpdateConversationAttributeRequestReference {
-    /// The `object_type_id` property.
+    /// JSON `object_type_id`: type string, optional.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub object_type_id: Option<String>,
-    /// The `type` property.
-    #[serde(rename = "type")]
+    /// JSON `type`: type string, required.
+    /// One of `one`, `many`.
+    #[serde(rename = "type", default)]
     pub type_: String,
 }
 
+#[cfg(feature = "conversations_attributes")]
+impl UpdateConversationAttributeRequestReference {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(type_: impl Into<String>) -> Self {
+        Self {
+            object_type_id: None,
+            type_: type_.into(),
+        }
+    }
+    /// Sets `object_type_id`.
+    pub fn with_object_type_id(mut self, value: impl Into<String>) -> Self {
+        self.object_type_id = Some(value.into());
+        self
+    }
+}
+
 /// The `update_conversation_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "conversations")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateConversationRequest {
-    /// The `company_id` property.
+    /// JSON `company_id`: type string, optional.
+    /// Example: `"5f4d3c1c-7b1b-4d7d-a97e-6095715c6632"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub company_id: Option<String>,
-    /// The `custom_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `custom_attributes`: type object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<CustomAttributes>,
-    /// The `read` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `read`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<bool>,
-    /// The `title` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `title`: type string, optional.
+    /// Example: `"Conversation Title"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
+#[cfg(feature = "conversations")]
+impl UpdateConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            company_id: None,
+            custom_attributes: None,
+            read: None,
+            title: None,
+        }
+    }
+    /// Sets `company_id`.
+    pub fn with_company_id(mut self, value: impl Into<String>) -> Self {
+        self.company_id = Some(value.into());
+        self
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(mut self, value: impl Into<CustomAttributes>) -> Self {
+        self.custom_attributes = Some(value.into());
+        self
+    }
+    /// Sets `read`.
+    pub fn with_read(mut self, value: impl Into<bool>) -> Self {
+        self.read = Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+}
+
 /// The `update_data_attribute_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "data_attributes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateDataAttributeRequest {
-    /// The `archived` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"My Data Attribute Description"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `messenger_writable` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `messenger_writable`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messenger_writable: Option<bool>,
-    /// The `options` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `options`: type array, optional.
+    /// Example: `[{"value":"1-10"},{"value":"11-50"}]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CreateDataAttributeRequestOptionsItem>>,
 }
 
+#[cfg(feature = "data_attributes")]
+impl UpdateDataAttributeRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            archived: None,
+            description: None,
+            messenger_writable: None,
+            options: None,
+        }
+    }
+    /// Sets `archived`.
+    pub fn with_archived(mut self, value: impl Into<bool>) -> Self {
+        self.archived = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `messenger_writable`.
+    pub fn with_messenger_writable(mut self, value: impl Into<bool>) -> Self {
+        self.messenger_writable = Some(value.into());
+        self
+    }
+    /// Sets `options`.
+    pub fn with_options(
+        mut self,
+        value: impl Into<Vec<CreateDataAttributeRequestOptionsItem>>,
+    ) -> Self {
+        self.options = Some(value.into());
+        self
+    }
+}
+
 /// The `update_data_connector_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateDataConnectorRequest {
-    /// The `audiences` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `audiences`: type array, optional.
+    /// Example: `["leads","users"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audiences: Option<Vec<CreateDataConnectorRequestAudiencesItem>>,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `bypass_authentication` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `bypass_authentication`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bypass_authentication: Option<bool>,
-    /// The `customer_authentication` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `customer_authentication`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_authentication: Option<bool>,
-    /// The `data_inputs` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `data_inputs`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_inputs: Option<Vec<UpdateDataConnectorRequestDataInputsItem>>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"Updated description"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `direct_fin_usage` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `direct_fin_usage`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direct_fin_usage: Option<bool>,
-    /// The `headers` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `headers`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<Vec<CreateDataConnectorRequestHeadersItem>>,
-    /// The `http_method` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `http_method`: type string, optional.
+    /// One of `get`, `post`, `put`, `delete`, `patch`.
+    /// Example: `"post"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_method: Option<DataConnectorHttpMethod>,
-    /// The `mock_response` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `mock_response`: type object, optional.
+    /// Example: `{"order":{"id":12345,"status":"shipped"}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mock_response: Option<serde_json::Value>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Updated Connector Name"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `state` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `state`: type string, optional.
+    /// One of `draft`, `live`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<UpdateDataConnectorRequestState>,
-    /// The `token_ids` property.
+    /// JSON `token_ids`: type array, optional.
+    /// Example: `["1234","5678"]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub token_ids: Option<Vec<String>>,
-    /// The `url` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `url`: type string, optional.
+    /// Example: `"https://api.example.com/orders/{{order_id}}/status"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The `validate_missing_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `validate_missing_attributes`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validate_missing_attributes: Option<bool>,
 }
 
+#[cfg(feature = "data_connectors")]
+impl UpdateDataConnectorRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            audiences: None,
+            body: None,
+            bypass_authentication: None,
+            customer_authentication: None,
+            data_inputs: None,
+            description: None,
+            direct_fin_usage: None,
+            headers: None,
+            http_method: None,
+            mock_response: None,
+            name: None,
+            state: None,
+            token_ids: None,
+            url: None,
+            validate_missing_attributes: None,
+        }
+    }
+    /// Sets `audiences`.
+    pub fn with_audiences(
+        mut self,
+        value: impl Into<Vec<CreateDataConnectorRequestAudiencesItem>>,
+    ) -> Self {
+        self.audiences = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `bypass_authentication`.
+    pub fn with_bypass_authentication(mut self, value: impl Into<bool>) -> Self {
+        self.bypass_authentication = Some(value.into());
+        self
+    }
+    /// Sets `customer_authentication`.
+    pub fn with_customer_authentication(mut self, value: impl Into<bool>) -> Self {
+        self.customer_authentication = Some(value.into());
+        self
+    }
+    /// Sets `data_inputs`.
+    pub fn with_data_inputs(
+        mut self,
+        value: impl Into<Vec<UpdateDataConnectorRequestDataInputsItem>>,
+    ) -> Self {
+        self.data_inputs = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `direct_fin_usage`.
+    pub fn with_direct_fin_usage(mut self, value: impl Into<bool>) -> Self {
+        self.direct_fin_usage = Some(value.into());
+        self
+    }
+    /// Sets `headers`.
+    pub fn with_headers(
+        mut self,
+        value: impl Into<Vec<CreateDataConnectorRequestHeadersItem>>,
+    ) -> Self {
+        self.headers = Some(value.into());
+        self
+    }
+    /// Sets `http_method`.
+    pub fn with_http_method(mut self, value: impl Into<DataConnectorHttpMethod>) -> Self {
+        self.http_method = Some(value.into());
+        self
+    }
+    /// Sets `mock_response`.
+    pub fn with_mock_response(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.mock_response = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `state`.
+    pub fn with_state(mut self, value: impl Into<UpdateDataConnectorRequestState>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+    /// Sets `token_ids`.
+    pub fn with_token_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.token_ids = Some(value.into());
+        self
+    }
+    /// Sets `url`.
+    pub fn with_url(mut self, value: impl Into<String>) -> Self {
+        self.url = Some(value.into());
+        self
+    }
+    /// Sets `validate_missing_attributes`.
+    pub fn with_validate_missing_attributes(mut self, value: impl Into<bool>) -> Self {
+        self.validate_missing_attributes = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `update_data_connector_request.data_inputs[]`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "data_connectors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateDataConnectorRequestDataInputsItem {
-    /// The `default_value` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `default_value`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_value: Option<String>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"The order ID to look up"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"order_id"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `required`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
-    /// The `type` property.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    /// JSON `type`: type string, optional.
+    /// One of `string`, `integer`, `decimal`, `boolean`.
+    /// Example: `"string"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+}
+
+#[cfg(feature = "data_connectors")]
+impl UpdateDataConnectorRequestDataInputsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            default_value: None,
+            description: None,
+            name: None,
+            required: None,
+            type_: None,
+        }
+    }
+    /// Sets `default_value`.
+    pub fn with_default_value(mut self, value: impl Into<String>) -> Self {
+        self.default_value = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `type_`.
+    pub fn with_type(mut self, value: impl Into<String>) -> Self {
+        self.type_ = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "data_connectors")]
@@ -457,101 +1206,274 @@ Live = "live",
 }
 
 /// The `update_external_page_request` schema.
+///
+/// Sent in a request; `new(`title`, `html`, `url`, `locale`, `source_id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "ai_content")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpdateExternalPageRequest {
-    /// The `external_id` property.
+    /// JSON `external_id`: type string, optional.
+    /// Example: `"5678"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub external_id: Option<String>,
-    /// The `fin_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `fin_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fin_availability: Option<bool>,
-    /// The `html` property.
+    /// JSON `html`: type string, required.
+    /// Example: `"<p>Hello world!</p>"`.
+    #[serde(default)]
     pub html: String,
-    /// The `locale` property.
+    /// JSON `locale`: type string, required.
+    /// One of `en`.
+    /// Example: `"en"`.
+    #[serde(default)]
     pub locale: CreateExternalPageRequestLocale,
-    /// The `source_id` property.
+    /// JSON `source_id`: type integer, required.
+    /// Example: `1234`.
     #[serde(
+        default,
         deserialize_with = "crate::lenient::id",
         serialize_with = "crate::lenient::int_id"
     )]
     pub source_id: String,
-    /// The `title` property.
+    /// JSON `title`: type string, required.
+    /// Example: `"Getting started with..."`.
+    #[serde(default)]
     pub title: String,
-    /// The `url` property.
+    /// JSON `url`: type string, required.
+    /// Example: `"https://help.example.com/en/articles/1234-getting-started"`.
+    #[serde(default)]
     pub url: String,
 }
 
+#[cfg(feature = "ai_content")]
+impl UpdateExternalPageRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        title: impl Into<String>,
+        html: impl Into<String>,
+        url: impl Into<String>,
+        locale: impl Into<CreateExternalPageRequestLocale>,
+        source_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            external_id: None,
+            fin_availability: None,
+            html: html.into(),
+            locale: locale.into(),
+            source_id: source_id.into(),
+            title: title.into(),
+            url: url.into(),
+        }
+    }
+    /// Sets `external_id`.
+    pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
+        self
+    }
+    /// Sets `fin_availability`.
+    pub fn with_fin_availability(mut self, value: impl Into<bool>) -> Self {
+        self.fin_availability = Some(value.into());
+        self
+    }
+}
+
 /// The `update_internal_article_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "internal_articles")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateInternalArticleRequest {
-    /// The `ai_chatbot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_chatbot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_chatbot_availability: Option<bool>,
-    /// The `ai_copilot_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_copilot_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_copilot_availability: Option<bool>,
-    /// The `ai_sales_agent_availability` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ai_sales_agent_availability`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_sales_agent_availability: Option<bool>,
-    /// The `audience_ids` property.
+    /// JSON `audience_ids`: type array, optional, nullable.
+    /// Example: `[1,2]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids",
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub audience_ids: Option<Vec<String>>,
-    /// The `author_id` property.
+    /// JSON `author_id`: type integer, optional.
+    /// Example: `1295`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub author_id: Option<String>,
-    /// The `body` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// The `body_markdown` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `body_markdown`: type string, optional.
+    /// Example: `"## Updated\n\nNew content.\n"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_markdown: Option<String>,
-    /// The `owner_id` property.
+    /// JSON `owner_id`: type integer, optional.
+    /// Example: `1295`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub owner_id: Option<String>,
-    /// The `title` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `title`: type string, optional.
+    /// Example: `"Thanks for everything"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
+#[cfg(feature = "internal_articles")]
+impl UpdateInternalArticleRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            ai_chatbot_availability: None,
+            ai_copilot_availability: None,
+            ai_sales_agent_availability: None,
+            audience_ids: None,
+            author_id: None,
+            body: None,
+            body_markdown: None,
+            owner_id: None,
+            title: None,
+        }
+    }
+    /// Sets `ai_chatbot_availability`.
+    pub fn with_ai_chatbot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_chatbot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_copilot_availability`.
+    pub fn with_ai_copilot_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_copilot_availability = Some(value.into());
+        self
+    }
+    /// Sets `ai_sales_agent_availability`.
+    pub fn with_ai_sales_agent_availability(mut self, value: impl Into<bool>) -> Self {
+        self.ai_sales_agent_availability = Some(value.into());
+        self
+    }
+    /// Sets `audience_ids`.
+    pub fn with_audience_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.audience_ids = Some(value.into());
+        self
+    }
+    /// Sets `author_id`.
+    pub fn with_author_id(mut self, value: impl Into<String>) -> Self {
+        self.author_id = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `body_markdown`.
+    pub fn with_body_markdown(mut self, value: impl Into<String>) -> Self {
+        self.body_markdown = Some(value.into());
+        self
+    }
+    /// Sets `owner_id`.
+    pub fn with_owner_id(mut self, value: impl Into<String>) -> Self {
+        self.owner_id = Some(value.into());
+        self
+    }
+    /// Sets `title`.
+    pub fn with_title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+}
+
 /// The `update_office_hours_exception_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "office_hours")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateOfficeHoursExceptionRequest {
-    /// The `exception_date` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `exception_date`: type string (date), optional.
+    /// Example: `"2026-12-25"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception_date: Option<String>,
-    /// The `exception_type` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `exception_type`: type string, optional.
+    /// One of `closed`, `custom_hours`.
+    /// Example: `"custom_hours"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception_type: Option<UpdateOfficeHoursExceptionRequestExceptionType>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Christmas Day (reduced hours)"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `recurring_annually` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `recurring_annually`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring_annually: Option<bool>,
-    /// The `time_intervals` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `time_intervals`: type array, optional, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_intervals: Option<Vec<OfficeHoursTimeInterval>>,
+}
+
+#[cfg(feature = "office_hours")]
+impl UpdateOfficeHoursExceptionRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            exception_date: None,
+            exception_type: None,
+            name: None,
+            recurring_annually: None,
+            time_intervals: None,
+        }
+    }
+    /// Sets `exception_date`.
+    pub fn with_exception_date(mut self, value: impl Into<String>) -> Self {
+        self.exception_date = Some(value.into());
+        self
+    }
+    /// Sets `exception_type`.
+    pub fn with_exception_type(
+        mut self,
+        value: impl Into<UpdateOfficeHoursExceptionRequestExceptionType>,
+    ) -> Self {
+        self.exception_type = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `recurring_annually`.
+    pub fn with_recurring_annually(mut self, value: impl Into<bool>) -> Self {
+        self.recurring_annually = Some(value.into());
+        self
+    }
+    /// Sets `time_intervals`.
+    pub fn with_time_intervals(mut self, value: impl Into<Vec<OfficeHoursTimeInterval>>) -> Self {
+        self.time_intervals = Some(value.into());
+        self
+    }
 }
 
 #[cfg(feature = "office_hours")]
@@ -564,110 +1486,229 @@ CustomHours = "custom_hours",
 }
 
 /// The `update_office_hours_schedule_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "office_hours")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateOfficeHoursScheduleRequest {
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Extended Support Hours"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `time_intervals` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `time_intervals`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_intervals: Option<Vec<OfficeHoursTimeInterval>>,
-    /// The `time_zone_name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `time_zone_name`: type string, optional.
+    /// Example: `"America/New_York"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone_name: Option<String>,
 }
 
+#[cfg(feature = "office_hours")]
+impl UpdateOfficeHoursScheduleRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            time_intervals: None,
+            time_zone_name: None,
+        }
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `time_intervals`.
+    pub fn with_time_intervals(mut self, value: impl Into<Vec<OfficeHoursTimeInterval>>) -> Self {
+        self.time_intervals = Some(value.into());
+        self
+    }
+    /// Sets `time_zone_name`.
+    pub fn with_time_zone_name(mut self, value: impl Into<String>) -> Self {
+        self.time_zone_name = Some(value.into());
+        self
+    }
+}
+
 /// Inline schema at `updateTicket:UpdateTicketBody`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "tickets")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateTicketBody {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type integer, optional.
+    /// Example: `123`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub admin_id: Option<String>,
-    /// The `assignee_id` property.
+    /// JSON `assignee_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub assignee_id: Option<String>,
-    /// The `company_id` property.
+    /// JSON `company_id`: type string, optional.
+    /// Example: `"5f4d3c1c-7b1b-4d7d-a97e-6095715c6632"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub company_id: Option<String>,
-    /// The `is_shared` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `is_shared`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_shared: Option<bool>,
-    /// The `open` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `open`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<bool>,
-    /// The `skip_notifications` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `skip_notifications`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_notifications: Option<bool>,
-    /// The `snoozed_until` property.
+    /// JSON `snoozed_until`: type integer (timestamp), optional.
+    /// Example: `1673609604`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub snoozed_until: Option<crate::lenient::Timestamp>,
-    /// The `ticket_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `ticket_attributes`: type object, optional.
+    /// Example: `{"_default_description_":"having a problem","_default_title_":"example"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_attributes: Option<serde_json::Value>,
-    /// The `ticket_state_id` property.
+    /// JSON `ticket_state_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub ticket_state_id: Option<String>,
 }
 
+#[cfg(feature = "tickets")]
+impl UpdateTicketBody {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            admin_id: None,
+            assignee_id: None,
+            company_id: None,
+            is_shared: None,
+            open: None,
+            skip_notifications: None,
+            snoozed_until: None,
+            ticket_attributes: None,
+            ticket_state_id: None,
+        }
+    }
+    /// Sets `admin_id`.
+    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
+        self.admin_id = Some(value.into());
+        self
+    }
+    /// Sets `assignee_id`.
+    pub fn with_assignee_id(mut self, value: impl Into<String>) -> Self {
+        self.assignee_id = Some(value.into());
+        self
+    }
+    /// Sets `company_id`.
+    pub fn with_company_id(mut self, value: impl Into<String>) -> Self {
+        self.company_id = Some(value.into());
+        self
+    }
+    /// Sets `is_shared`.
+    pub fn with_is_shared(mut self, value: impl Into<bool>) -> Self {
+        self.is_shared = Some(value.into());
+        self
+    }
+    /// Sets `open`.
+    pub fn with_open(mut self, value: impl Into<bool>) -> Self {
+        self.open = Some(value.into());
+        self
+    }
+    /// Sets `skip_notifications`.
+    pub fn with_skip_notifications(mut self, value: impl Into<bool>) -> Self {
+        self.skip_notifications = Some(value.into());
+        self
+    }
+    /// Sets `snoozed_until`.
+    pub fn with_snoozed_until(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.snoozed_until = Some(value.into());
+        self
+    }
+    /// Sets `ticket_attributes`.
+    pub fn with_ticket_attributes(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.ticket_attributes = Some(value.into());
+        self
+    }
+    /// Sets `ticket_state_id`.
+    pub fn with_ticket_state_id(mut self, value: impl Into<String>) -> Self {
+        self.ticket_state_id = Some(value.into());
+        self
+    }
+}
+
 /// The `update_ticket_request` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct UpdateTicketRequest {
-    /// The `admin_id` property.
+    /// JSON `admin_id`: type integer, optional.
+    /// Example: `123`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub admin_id: Option<String>,
-    /// The `assignee_id` property.
+    /// JSON `assignee_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub assignee_id: Option<String>,
-    /// The `company_id` property.
+    /// JSON `company_id`: type string, optional.
+    /// Example: `"5f4d3c1c-7b1b-4d7d-a97e-6095715c6632"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub company_id: Option<String>,
-    /// The `is_shared` property.
+    /// JSON `is_shared`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_shared: Option<bool>,
-    /// The `open` property.
+    /// JSON `open`: type boolean, optional.
+    /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open: Option<bool>,
-    /// The `snoozed_until` property.
+    /// JSON `snoozed_until`: type integer (timestamp), optional.
+    /// Example: `1673609604`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub snoozed_until: Option<crate::lenient::Timestamp>,
-    /// The `ticket_attributes` property.
+    /// JSON `ticket_attributes`: type object, optional.
+    /// Example: `{"_default_description_":"having a problem","_default_title_":"example"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_attributes: Option<serde_json::Value>,
-    /// The `ticket_state_id` property.
+    /// JSON `ticket_state_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -676,88 +1717,267 @@ pub struct UpdateTicketRequest {
 }
 
 /// The `update_ticket_type_attribute_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "ticket_type_attributes")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateTicketTypeAttributeRequest {
-    /// The `allow_multiple_values` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `allow_multiple_values`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_multiple_values: Option<bool>,
-    /// The `archived` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"Priority level of the bug"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `list_items` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `list_items`: type string, optional.
+    /// Example: `"Low Priority,Medium Priority,High Priority"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list_items: Option<String>,
-    /// The `multiline` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `multiline`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiline: Option<bool>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Bug Priority"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `required_to_create` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `required_to_create`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_to_create: Option<bool>,
-    /// The `required_to_create_for_contacts` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `required_to_create_for_contacts`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_to_create_for_contacts: Option<bool>,
-    /// The `visible_on_create` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `visible_on_create`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible_on_create: Option<bool>,
-    /// The `visible_to_contacts` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `visible_to_contacts`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible_to_contacts: Option<bool>,
 }
 
+#[cfg(feature = "ticket_type_attributes")]
+impl UpdateTicketTypeAttributeRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            allow_multiple_values: None,
+            archived: None,
+            description: None,
+            list_items: None,
+            multiline: None,
+            name: None,
+            required_to_create: None,
+            required_to_create_for_contacts: None,
+            visible_on_create: None,
+            visible_to_contacts: None,
+        }
+    }
+    /// Sets `allow_multiple_values`.
+    pub fn with_allow_multiple_values(mut self, value: impl Into<bool>) -> Self {
+        self.allow_multiple_values = Some(value.into());
+        self
+    }
+    /// Sets `archived`.
+    pub fn with_archived(mut self, value: impl Into<bool>) -> Self {
+        self.archived = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `list_items`.
+    pub fn with_list_items(mut self, value: impl Into<String>) -> Self {
+        self.list_items = Some(value.into());
+        self
+    }
+    /// Sets `multiline`.
+    pub fn with_multiline(mut self, value: impl Into<bool>) -> Self {
+        self.multiline = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `required_to_create`.
+    pub fn with_required_to_create(mut self, value: impl Into<bool>) -> Self {
+        self.required_to_create = Some(value.into());
+        self
+    }
+    /// Sets `required_to_create_for_contacts`.
+    pub fn with_required_to_create_for_contacts(mut self, value: impl Into<bool>) -> Self {
+        self.required_to_create_for_contacts = Some(value.into());
+        self
+    }
+    /// Sets `visible_on_create`.
+    pub fn with_visible_on_create(mut self, value: impl Into<bool>) -> Self {
+        self.visible_on_create = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_contacts`.
+    pub fn with_visible_to_contacts(mut self, value: impl Into<bool>) -> Self {
+        self.visible_to_contacts = Some(value.into());
+        self
+    }
+}
+
 /// The `update_ticket_type_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "ticket_types")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateTicketTypeRequest {
-    /// The `archived` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// The `category` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `category`: type string, optional.
+    /// One of `Customer`, `Back-office`, `Tracker`.
+    /// Example: `"Customer"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<CreateTicketTypeRequestCategory>,
-    /// The `description` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `description`: type string, optional.
+    /// Example: `"A bug has been occured"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `icon` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `icon`: type string, optional.
+    /// Example: `"🐞"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
-    /// The `is_internal` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `is_internal`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_internal: Option<bool>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Bug"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
+#[cfg(feature = "ticket_types")]
+impl UpdateTicketTypeRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            archived: None,
+            category: None,
+            description: None,
+            icon: None,
+            is_internal: None,
+            name: None,
+        }
+    }
+    /// Sets `archived`.
+    pub fn with_archived(mut self, value: impl Into<bool>) -> Self {
+        self.archived = Some(value.into());
+        self
+    }
+    /// Sets `category`.
+    pub fn with_category(mut self, value: impl Into<CreateTicketTypeRequestCategory>) -> Self {
+        self.category = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `icon`.
+    pub fn with_icon(mut self, value: impl Into<String>) -> Self {
+        self.icon = Some(value.into());
+        self
+    }
+    /// Sets `is_internal`.
+    pub fn with_is_internal(mut self, value: impl Into<bool>) -> Self {
+        self.is_internal = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+}
+
 /// The `update_visitor_request` schema.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[non_exhaustive]
 pub struct UpdateVisitorRequest {
-    /// The `custom_attributes` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `custom_attributes`: type object, optional.
+    /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":9}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"8a88a590-e"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON `name`: type string, optional.
+    /// Example: `"Christian Bale"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"123"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "visitors")]
+impl UpdateVisitorRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            custom_attributes: None,
+            id: None,
+            name: None,
+            user_id: None,
+        }
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.custom_attributes = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
 }

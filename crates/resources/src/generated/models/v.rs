@@ -13,135 +13,162 @@ use super::*;
 /// The `visitor` schema.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct Visitor {
-    /// The `anonymous` property.
+    /// JSON `anonymous`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anonymous: Option<bool>,
-    /// The `app_id` property.
+    /// JSON `app_id`: type string, optional.
+    /// Example: `"hfi1bx4l"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub app_id: Option<String>,
-    /// The `avatar` property.
+    /// JSON `avatar`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<VisitorAvatar>,
-    /// The `companies` property.
+    /// JSON `companies`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<VisitorCompanies>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `custom_attributes` property.
+    /// JSON `custom_attributes`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<serde_json::Map<String, serde_json::Value>>,
-    /// The `do_not_track` property.
+    /// JSON `do_not_track`: type boolean, optional, nullable.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub do_not_track: Option<bool>,
-    /// The `email` property.
+    /// JSON `email`: type string (email), optional.
+    /// Example: `"jane.doe@example.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// The `has_hard_bounced` property.
+    /// JSON `has_hard_bounced`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_hard_bounced: Option<bool>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"530370b477ad7120001d"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `las_request_at` property.
+    /// JSON `las_request_at`: type integer, optional.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub las_request_at: Option<crate::lenient::Timestamp>,
-    /// The `location_data` property.
+    /// JSON `location_data`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location_data: Option<VisitorLocationData>,
-    /// The `marked_email_as_spam` property.
+    /// JSON `marked_email_as_spam`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub marked_email_as_spam: Option<bool>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"Jane Doe"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `owner_id` property.
+    /// JSON `owner_id`: type string, optional, nullable.
+    /// Example: `"5169261"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub owner_id: Option<String>,
-    /// The `phone` property.
+    /// JSON `phone`: type string, optional, nullable.
+    /// Example: `"555-555-5555"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// The `pseudonym` property.
+    /// JSON `pseudonym`: type string, optional, nullable.
+    /// Example: `"Red Duck from Dublin"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pseudonym: Option<String>,
-    /// The `referrer` property.
+    /// JSON `referrer`: type string, optional, nullable.
+    /// Example: `"https://www.google.com/"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
-    /// The `remote_created_at` property.
+    /// JSON `remote_created_at`: type integer, optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub remote_created_at: Option<crate::lenient::Timestamp>,
-    /// The `segments` property.
+    /// JSON `segments`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<VisitorSegments>,
-    /// The `session_count` property.
+    /// JSON `session_count`: type integer, optional.
+    /// Example: `1`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub session_count: Option<i64>,
-    /// The `signed_up_at` property.
+    /// JSON `signed_up_at`: type integer, optional.
+    /// Example: `1663597223`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub signed_up_at: Option<crate::lenient::Timestamp>,
-    /// The `social_profiles` property.
+    /// JSON `social_profiles`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social_profiles: Option<VisitorSocialProfiles>,
-    /// The `tags` property.
+    /// JSON `tags`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<VisitorTags>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"visitor"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `unsubscribed_from_emails` property.
+    /// JSON `unsubscribed_from_emails`: type boolean, optional.
+    /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unsubscribed_from_emails: Option<bool>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, optional.
+    /// Example: `1663597260`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
-    /// The `utm_campaign` property.
+    /// JSON `utm_campaign`: type string, optional, nullable.
+    /// Example: `"intercom-link"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_campaign: Option<String>,
-    /// The `utm_content` property.
+    /// JSON `utm_content`: type string, optional, nullable.
+    /// Example: `"banner"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
-    /// The `utm_medium` property.
+    /// JSON `utm_medium`: type string, optional, nullable.
+    /// Example: `"email"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
-    /// The `utm_source` property.
+    /// JSON `utm_source`: type string, optional, nullable.
+    /// Example: `"Intercom"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
-    /// The `utm_term` property.
+    /// JSON `utm_term`: type string, optional, nullable.
+    /// Example: `"messenger"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_term: Option<String>,
 }
@@ -149,12 +176,15 @@ pub struct Visitor {
 /// Inline schema at `visitor.avatar`.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct VisitorAvatar {
-    /// The `image_url` property.
+    /// JSON `image_url`: type string (uri), optional, nullable.
+    /// Example: `"https://example.com/avatar.png"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"avatar"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -162,30 +192,38 @@ pub struct VisitorAvatar {
 /// Inline schema at `visitor.companies`.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct VisitorCompanies {
-    /// The `companies` property.
+    /// JSON `companies`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<Vec<Company>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `company.list`.
+    /// Example: `"company.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
 
 /// The `visitor_deleted_object` schema.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct VisitorDeletedObject {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"530370b477ad7120001d"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `visitor`.
+    /// Example: `"visitor"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `user_id` property.
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
@@ -196,30 +234,39 @@ pub struct VisitorDeletedObject {
 /// Inline schema at `visitor.location_data`.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct VisitorLocationData {
-    /// The `city_name` property.
+    /// JSON `city_name`: type string, optional.
+    /// Example: `"Dublin"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub city_name: Option<String>,
-    /// The `continent_code` property.
+    /// JSON `continent_code`: type string, optional.
+    /// Example: `"EU"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub continent_code: Option<String>,
-    /// The `country_code` property.
+    /// JSON `country_code`: type string, optional.
+    /// Example: `"IRL"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
-    /// The `country_name` property.
+    /// JSON `country_name`: type string, optional.
+    /// Example: `"Ireland"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_name: Option<String>,
-    /// The `postal_code` property.
+    /// JSON `postal_code`: type string, optional.
+    /// Example: `"D02 N960"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
-    /// The `region_name` property.
+    /// JSON `region_name`: type string, optional.
+    /// Example: `"Leinster"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region_name: Option<String>,
-    /// The `timezone` property.
+    /// JSON `timezone`: type string, optional.
+    /// Example: `"Europe/Dublin"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"location_data"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -227,12 +274,15 @@ pub struct VisitorLocationData {
 /// Inline schema at `visitor.segments`.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct VisitorSegments {
-    /// The `segments` property.
+    /// JSON `segments`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub segments: Option<Vec<String>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `segment.list`.
+    /// Example: `"segment.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -240,12 +290,15 @@ pub struct VisitorSegments {
 /// Inline schema at `visitor.social_profiles`.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct VisitorSocialProfiles {
-    /// The `social_profiles` property.
+    /// JSON `social_profiles`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub social_profiles: Option<Vec<String>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `social_profile.list`.
+    /// Example: `"social_profile.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -253,12 +306,15 @@ pub struct VisitorSocialProfiles {
 /// Inline schema at `visitor.tags`.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct VisitorTags {
-    /// The `tags` property.
+    /// JSON `tags`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<VisitorTagsTagsItem>>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `tag.list`.
+    /// Example: `"tag.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }
@@ -266,18 +322,23 @@ pub struct VisitorTags {
 /// Inline schema at `visitor.tags.tags[]`.
 #[cfg(feature = "visitors")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct VisitorTagsTagsItem {
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"8482"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `name` property.
+    /// JSON `name`: type string, optional.
+    /// Example: `"tag_name"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// One of `tag`.
+    /// Example: `"tag"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
 }

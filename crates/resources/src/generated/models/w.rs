@@ -13,39 +13,48 @@ use super::*;
 /// The `whatsapp_message_status` schema.
 #[cfg(feature = "messages")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct WhatsappMessageStatus {
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, optional.
+    /// Example: `"123456789"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub conversation_id: Option<String>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1734537980`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `error` property.
+    /// JSON `error`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<WhatsappMessageStatusError>,
-    /// The `message_id` property.
+    /// JSON `message_id`: type string, optional.
+    /// Example: `"wamid_abc123"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub message_id: Option<String>,
-    /// The `status` property.
+    /// JSON `status`: type string, optional.
+    /// One of `sent`, `delivered`, `read`, `failed`.
+    /// Example: `"delivered"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<WhatsappMessageStatusStatus>,
-    /// The `template_name` property.
+    /// JSON `template_name`: type string, optional.
+    /// Example: `"appointment_reminder"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template_name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, optional.
+    /// Example: `"broadcast_outbound"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, optional.
+    /// Example: `1734538000`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
@@ -56,12 +65,13 @@ pub struct WhatsappMessageStatus {
 /// Inline schema at `whatsapp_message_status.error`.
 #[cfg(feature = "messages")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct WhatsappMessageStatusError {
-    /// The `details` property.
+    /// JSON `details`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
-    /// The `message` property.
+    /// JSON `message`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
@@ -69,19 +79,21 @@ pub struct WhatsappMessageStatusError {
 /// The `whatsapp_message_status_list` schema.
 #[cfg(feature = "messages")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct WhatsappMessageStatusList {
-    /// The `events` property.
+    /// JSON `events`: type array, required.
     pub events: Vec<WhatsappMessageStatusListEventsItem>,
-    /// The `pages` property.
+    /// JSON `pages`: type object, required.
     pub pages: WhatsappMessageStatusListPages,
-    /// The `ruleset_id` property.
+    /// JSON `ruleset_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub ruleset_id: String,
-    /// The `total_count` property.
+    /// JSON `total_count`: type integer, required.
     #[serde(deserialize_with = "crate::lenient::int")]
     pub total_count: i64,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `list`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -89,29 +101,32 @@ pub struct WhatsappMessageStatusList {
 /// Inline schema at `whatsapp_message_status_list.events[]`.
 #[cfg(feature = "messages")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct WhatsappMessageStatusListEventsItem {
-    /// The `conversation_id` property.
+    /// JSON `conversation_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
-    /// The `created_at` property.
+    /// JSON `created_at`: type integer, required.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub created_at: crate::lenient::Timestamp,
-    /// The `id` property.
+    /// JSON `id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub id: String,
-    /// The `status` property.
+    /// JSON `status`: type string, required.
+    /// One of `sent`, `delivered`, `read`, `failed`.
     pub status: WhatsappMessageStatusListEventsItemStatus,
-    /// The `template_name` property.
+    /// JSON `template_name`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template_name: Option<String>,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `broadcast_outbound`.
     #[serde(rename = "type")]
     pub type_: String,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type integer, required.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub updated_at: crate::lenient::Timestamp,
-    /// The `whatsapp_message_id` property.
+    /// JSON `whatsapp_message_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub whatsapp_message_id: String,
 }
@@ -130,18 +145,20 @@ Failed = "failed",
 /// Inline schema at `whatsapp_message_status_list.pages`.
 #[cfg(feature = "messages")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct WhatsappMessageStatusListPages {
-    /// The `next` property.
+    /// JSON `next`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<WhatsappMessageStatusListPagesNext>,
-    /// The `per_page` property.
+    /// JSON `per_page`: type integer, required.
     #[serde(deserialize_with = "crate::lenient::int")]
     pub per_page: i64,
-    /// The `total_pages` property.
+    /// JSON `total_pages`: type integer, required.
     #[serde(deserialize_with = "crate::lenient::int")]
     pub total_pages: i64,
-    /// The `type` property.
+    /// JSON `type`: type string, required.
+    /// One of `pages`.
     #[serde(rename = "type")]
     pub type_: String,
 }
@@ -149,9 +166,10 @@ pub struct WhatsappMessageStatusListPages {
 /// Inline schema at `whatsapp_message_status_list.pages.next`.
 #[cfg(feature = "messages")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct WhatsappMessageStatusListPagesNext {
-    /// The `starting_after` property.
+    /// JSON `starting_after`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,
 }
@@ -170,25 +188,29 @@ Failed = "failed",
 /// The `workflow_export` schema.
 #[cfg(feature = "workflows")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct WorkflowExport {
-    /// The `app_id` property.
+    /// JSON `app_id`: type integer, optional.
+    /// Example: `12345`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id",
         serialize_with = "crate::lenient::opt_int_id"
     )]
     pub app_id: Option<String>,
-    /// The `export_version` property.
+    /// JSON `export_version`: type string, optional.
+    /// Example: `"1.0"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub export_version: Option<String>,
-    /// The `exported_at` property.
+    /// JSON `exported_at`: type string (date-time), optional.
+    /// Example: `"2026-01-26T12:00:00Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub exported_at: Option<crate::lenient::Timestamp>,
-    /// The `workflow` property.
+    /// JSON `workflow`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow: Option<WorkflowExportWorkflow>,
 }
@@ -196,51 +218,62 @@ pub struct WorkflowExport {
 /// Inline schema at `workflow_export.workflow`.
 #[cfg(feature = "workflows")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 #[serde(default)]
 pub struct WorkflowExportWorkflow {
-    /// The `attributes` property.
+    /// JSON `attributes`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Vec<serde_json::Value>>,
-    /// The `created_at` property.
+    /// JSON `created_at`: type string (date-time), optional.
+    /// Example: `"2025-06-15T10:30:00Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// The `description` property.
+    /// JSON `description`: type string, optional, nullable.
+    /// Example: `"A workflow that handles customer inquiries"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The `embedded_rules` property.
+    /// JSON `embedded_rules`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded_rules: Option<Vec<serde_json::Value>>,
-    /// The `id` property.
+    /// JSON `id`: type string, optional.
+    /// Example: `"67890"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// The `preferred_devices` property.
+    /// JSON `preferred_devices`: type array, optional.
+    /// Example: `["desktop","mobile"]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_devices: Option<Vec<String>>,
-    /// The `snapshot` property.
+    /// JSON `snapshot`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<serde_json::Value>,
-    /// The `state` property.
+    /// JSON `state`: type string, optional.
+    /// One of `live`, `draft`, `paused`.
+    /// Example: `"live"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<WorkflowExportWorkflowState>,
-    /// The `target_channels` property.
+    /// JSON `target_channels`: type array, optional.
+    /// Example: `["chat"]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_channels: Option<Vec<String>>,
-    /// The `targeting` property.
+    /// JSON `targeting`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub targeting: Option<serde_json::Value>,
-    /// The `title` property.
+    /// JSON `title`: type string, optional.
+    /// Example: `"My Workflow"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// The `trigger_type` property.
+    /// JSON `trigger_type`: type string, optional.
+    /// Example: `"inbound_conversation"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger_type: Option<String>,
-    /// The `updated_at` property.
+    /// JSON `updated_at`: type string (date-time), optional.
+    /// Example: `"2026-01-20T14:45:00Z"`.
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_iso"
