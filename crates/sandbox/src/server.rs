@@ -60,10 +60,12 @@ impl fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 /// Serves until `shutdown` changes or its sender is dropped.
+/// With `tls`, each connection is a TLS handshake first (HTTP/2 or HTTP/1.1 by ALPN).
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     loop {
         tokio::select! {
@@ -79,13 +81,37 @@ pub(crate) async fn serve(
                 };
                 let shared = Arc::clone(&shared);
                 let mut stop = shutdown.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| handle(Arc::clone(&shared), req));
                     let builder = auto::Builder::new(TokioExecutor::new());
-                    let connection = builder.serve_connection(TokioIo::new(stream), service);
-                    tokio::select! {
-                        _ = connection => {}
-                        _ = stop.changed() => {}
+                    match tls {
+                        None => {
+                            let connection =
+                                builder.serve_connection(TokioIo::new(stream), service);
+                            tokio::select! {
+                                _ = connection => {}
+                                _ = stop.changed() => {}
+                            }
+                        }
+                        Some(acceptor) => {
+                            let stream = tokio::select! {
+                                handshake = acceptor.accept(stream) => match handshake {
+                                    Ok(stream) => stream,
+                                    Err(error) => {
+                                        tracing::debug!(%error, "sandbox TLS handshake failed");
+                                        return;
+                                    }
+                                },
+                                _ = stop.changed() => return,
+                            };
+                            let connection =
+                                builder.serve_connection(TokioIo::new(stream), service);
+                            tokio::select! {
+                                _ = connection => {}
+                                _ = stop.changed() => {}
+                            }
+                        }
                     }
                 });
             }

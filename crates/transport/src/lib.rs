@@ -72,9 +72,9 @@ pub use error::{
 };
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use ratelimit::{InProcessLimiter, LimiterError, RateLimit, RateLimiter, MAX_RESET_AHEAD};
+pub use request::{encode_path_segment, ApiRequest, RequestOptions};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{ReqwestTransport, ReqwestTransportBuilder};
-pub use request::{encode_path_segment, ApiRequest, RequestOptions};
 pub use response::{RawResponse, Response};
 pub use service::{ServiceFuture, ServiceTransport};
 pub use tls::{BuiltInRoots, ClientIdentity};
