@@ -45,6 +45,7 @@ pub struct SandboxBuilder {
     port: u16,
     redirect_uris: Vec<String>,
     code_ttl: Duration,
+    consent_form: bool,
     fixtures: Option<Fixtures>,
     webhooks: Vec<(String, Vec<String>)>,
     webhook_retries: u32,
@@ -64,6 +65,7 @@ impl Default for SandboxBuilder {
             port: 0,
             redirect_uris: Vec::new(),
             code_ttl: Duration::from_secs(300),
+            consent_form: false,
             fixtures: None,
             webhooks: Vec::new(),
             webhook_retries: 3,
@@ -127,6 +129,15 @@ impl SandboxBuilder {
     /// How long an authorization code stays exchangeable (default 5 minutes, as Intercom).
     pub fn oauth_code_ttl(mut self, ttl: Duration) -> Self {
         self.code_ttl = ttl;
+        self
+    }
+
+    /// Whether `/oauth` shows a consent page with **Approve** and **Deny** buttons (a form
+    /// posted to `/oauth/consent`) instead of approving at once (the default). Approve
+    /// redirects to the redirect URI with `code` and `state`; Deny with
+    /// `error=access_denied` and `state`. For driving the install flow from a browser.
+    pub fn consent_form(mut self, on: bool) -> Self {
+        self.consent_form = on;
         self
     }
 
@@ -202,6 +213,7 @@ impl SandboxBuilder {
             client_secret: client_secret.clone(),
             redirect_uris: redirect_uris.clone(),
             code_ttl: self.code_ttl,
+            consent_form: self.consent_form,
         });
         if let Some(dataset) = dataset {
             fixtures::apply(&mut state, dataset);

@@ -205,6 +205,9 @@ fn dispatch(
     if path == "/oauth" && parts.method == Method::GET {
         return (oauth::authorize(state, &query), None);
     }
+    if path == "/oauth/consent" && parts.method == Method::POST {
+        return (oauth::consent(state, body), None);
+    }
     if path == "/auth/eagle/token" && parts.method == Method::POST {
         return (oauth::token(state, header(parts, CONTENT_TYPE), body), None);
     }
@@ -281,7 +284,13 @@ fn render(outcome: Outcome, request_id: &str, rate: Option<RateHeaders>) -> Resp
             if let Some(location) = reply.location {
                 extra.push((LOCATION, location));
             }
-            let body = reply.body.map(|v| v.to_string());
+            let body = match reply.html {
+                Some(page) => {
+                    extra.push((CONTENT_TYPE, "text/html; charset=utf-8".to_owned()));
+                    Some(page)
+                }
+                None => reply.body.map(|v| v.to_string()),
+            };
             (reply.status, body, extra)
         }
         Err(error) => {
@@ -312,11 +321,11 @@ fn render(outcome: Outcome, request_id: &str, rate: Option<RateHeaders>) -> Resp
         http::HeaderName::from_static("x-request-id"),
         request_id.to_owned(),
     ));
-    let has_body = body.is_some();
+    let json_body = body.is_some() && !extra.iter().any(|(name, _)| name == CONTENT_TYPE);
     let mut response = Response::new(Full::new(Bytes::from(body.unwrap_or_default())));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    if has_body {
+    if json_body {
         headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),
