@@ -35,8 +35,8 @@ const LAYERS: &[(&str, u8)] = &[
     ("xtask", 9),
 ];
 
-/// The HTTP stack the rule is about.
-const HYPER_CRATES: &[&str] = &["hyper", "hyper-util", "hyper-rustls", "h2"];
+/// The HTTP stacks the rule is about (reqwest too: it is the transport's optional backend).
+const HYPER_CRATES: &[&str] = &["hyper", "hyper-util", "hyper-rustls", "h2", "reqwest"];
 
 /// Library crates allowed to name hyper besides the transport, and why.
 const HYPER_EXCEPTIONS: &[(&str, &str)] = &[

@@ -6,6 +6,8 @@
 //! 2. `cargo check` of the facade with default features off and one tag, with each root store
 //!    and with the aws-lc-rs provider, and of the transport with no default features (no root store: it builds, and
 //!    `HyperTransport::builder().build()` then refuses with `ConfigError::NoTrustRoots`).
+//! 3. the `reqwest` backend: `cargo check` of the transport and the facade with it, and the
+//!    transport's shared suite (`tests/transport_suite.rs`) run with it.
 
 use std::collections::BTreeSet;
 
@@ -44,7 +46,7 @@ fn check_forwarding() -> Result<()> {
     let resources = read("crates/resources/Cargo.toml")?;
     let sdk = read("crates/sdk/Cargo.toml")?;
     let tags = features(&resources);
-    let own: BTreeSet<String> = ["webpki-roots", "native-roots", "rustls-aws-lc"]
+    let own: BTreeSet<String> = ["webpki-roots", "native-roots", "rustls-aws-lc", "reqwest"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -100,6 +102,16 @@ pub fn run(args: &[String]) -> Result<()> {
             "contacts,webpki-roots,rustls-aws-lc",
         ),
         ("transport: no default features", "intercom-transport", ""),
+        (
+            "transport: the reqwest backend without root stores",
+            "intercom-transport",
+            "reqwest",
+        ),
+        (
+            "facade: no default features + one tag + the reqwest backend",
+            "intercom-sdk",
+            "contacts,webpki-roots,reqwest",
+        ),
     ];
     for (name, package, features) in matrix {
         let mut check = cargo();
@@ -109,5 +121,22 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         step(name, check)?;
     }
+    // The optional backend runs the transport's shared suite too (the workspace's test run
+    // does not turn the feature on).
+    let mut suite = cargo();
+    suite.args([
+        "test",
+        "--locked",
+        "-p",
+        "intercom-transport",
+        "--features",
+        "reqwest",
+        "--test",
+        "transport_suite",
+    ]);
+    step(
+        "transport: the shared suite with the reqwest backend",
+        suite,
+    )?;
     Ok(())
 }

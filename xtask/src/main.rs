@@ -9,6 +9,7 @@ mod codegen;
 mod features;
 mod fuzz;
 mod release;
+mod spec;
 mod test;
 mod util;
 
@@ -31,6 +32,8 @@ Tasks:
   fuzz               coverage-guided fuzzing with AFL++ (cargo-afl, stable): every target or one,
                      S seconds each (default 30); fails on a crash [--target T] [--time S] [--timeout MS] [--no-build]
   release            release gate and reproducible artifacts in target/dist [--dry-run] [--skip-gate] [--check-reproducible]
+  spec               download the pinned OpenAPI description into target/openapi (SHA-256
+                     checked) when ../shared and INTERCOM_OPENAPI_SPEC give none [--force]
   test               run every test of the workspace (installs npm test tools first if needed)
   help               print this text
 ";
@@ -46,10 +49,11 @@ fn main() -> ExitCode {
         "bench" => bench::run(rest),
         "check-deps" => check_deps::run(rest),
         "ci" => ci::run(rest),
-        "codegen" => codegen::run(rest),
+        "codegen" => spec::codegen(rest),
         "features" => features::run(rest),
         "fuzz" => fuzz::run(rest),
         "release" => release::run(rest),
+        "spec" => spec::run(rest),
         "test" => test::run(rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");

@@ -11,6 +11,9 @@
 //! * [`Clients`]: the tenant pool. [`Clients::for_workspace`] gives the workspace's client
 //!   from its stored token; all tenants share one transport and connection pool, each token
 //!   has its own rate limiter, and a 401 marks the token revoked ([`TenantError::Revoked`]).
+//! * [`SpentStates`]: the install states already used, so a replayed OAuth callback is
+//!   refused: [`MemorySpentStates`] in one process, or [`SqlTokenStore`]'s table for a fleet
+//!   of servers sharing a database.
 //! * [`who_am_i`] and [`log_in_with_intercom`]: the admin and workspace behind a token; the
 //!   login helper refuses an admin whose email Intercom has not verified.
 //!
@@ -41,10 +44,12 @@
 
 mod clients;
 mod identity;
+mod replay;
 mod sql;
 mod store;
 
 pub use clients::{Clients, Tenant, TenantError};
 pub use identity::{log_in_with_intercom, who_am_i, AdminIdentity, IdentityError};
+pub use replay::{MemorySpentStates, SpentStates};
 pub use sql::{SqlTokenStore, SCHEMA_VERSION};
 pub use store::{InstallMetadata, Installation, Keyring, StoreError, StoredToken, TokenStore};

@@ -9,20 +9,32 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Connection, Row};
 
+use crate::replay::SpentStates;
 use crate::store::{
     check_workspace_id, unix_now, InstallMetadata, Installation, Keyring, StoreError, StoredToken,
     TokenStore,
 };
 
 /// The migrations shipped in the crate, in order: `(version, SQLite text, PostgreSQL text)`.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    include_str!("../migrations/sqlite/0001_tokens.sql"),
-    include_str!("../migrations/postgres/0001_tokens.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        include_str!("../migrations/sqlite/0001_tokens.sql"),
+        include_str!("../migrations/postgres/0001_tokens.sql"),
+    ),
+    (
+        2,
+        include_str!("../migrations/sqlite/0002_spent_states.sql"),
+        include_str!("../migrations/postgres/0002_spent_states.sql"),
+    ),
+];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Spent install states are deleted this long after their expiry, so servers whose clocks
+/// run ahead do not forget a state another server still accepts.
+const SPENT_STATE_GRACE_SECS: i64 = 3600;
 
 const VERSION_TABLE: &str =
     "CREATE TABLE IF NOT EXISTS intercom_app_schema (version BIGINT PRIMARY KEY NOT NULL)";
@@ -368,6 +380,34 @@ impl TokenStore for SqlTokenStore {
             }
         });
         Ok(rotated)
+    }
+}
+
+/// The spent install states live in the `intercom_app_spent_states` table: a state spent
+/// through one server is refused by every server on the same database. Each call first
+/// deletes the states that expired more than an hour ago.
+#[async_trait]
+impl SpentStates for SqlTokenStore {
+    async fn spend(&self, state: &str, expires_at: i64) -> Result<bool, StoreError> {
+        let horizon = unix_now().saturating_sub(SPENT_STATE_GRACE_SECS);
+        let inserted = with_pool!(self, pool => {
+            sqlx::query("DELETE FROM intercom_app_spent_states WHERE expires_at < $1")
+                .bind(horizon)
+                .execute(pool)
+                .await?;
+            // The primary key makes the insert the single arbiter: of two servers spending
+            // the same state at once, one inserts a row and the other none.
+            sqlx::query(
+                "INSERT INTO intercom_app_spent_states (state, expires_at) VALUES ($1, $2) \
+                 ON CONFLICT (state) DO NOTHING",
+            )
+            .bind(state)
+            .bind(expires_at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(inserted == 1)
     }
 }
 

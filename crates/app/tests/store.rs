@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use intercom_app::{InstallMetadata, Keyring, SqlTokenStore, StoreError, TokenStore};
+use intercom_app::{InstallMetadata, Keyring, SpentStates, SqlTokenStore, StoreError, TokenStore};
 use intercom_auth_types::{OAuthToken, OpenError};
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
@@ -90,6 +90,69 @@ impl Db {
         };
         assert_eq!(affected, 1);
     }
+}
+
+impl Db {
+    /// Whether the spent-states table holds `state`.
+    async fn has_spent_row(&self, state: &str) -> bool {
+        let sql = "SELECT COUNT(*) FROM intercom_app_spent_states WHERE state = $1";
+        let n: i64 = match self {
+            Db::Sqlite(pool, _) => sqlx::query_scalar(sql).bind(state).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(sql).bind(state).fetch_one(pool).await,
+        }
+        .unwrap();
+        n > 0
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .try_into()
+        .unwrap()
+}
+
+/// Two store instances (two pools, as two app servers have) on one database: a state spent
+/// through either is refused by both, two servers racing on one state let exactly one
+/// through, and long-expired states are cleaned up while recently expired ones are kept.
+async fn spent_states_across_servers(db: &Db, a: &SqlTokenStore, b: &SqlTokenStore) {
+    let expires = unix_now() + 600;
+    assert!(a.spend("state-1", expires).await.unwrap());
+    assert!(
+        !b.spend("state-1", expires).await.unwrap(),
+        "replay on server b"
+    );
+    assert!(
+        !a.spend("state-1", expires).await.unwrap(),
+        "replay on server a"
+    );
+    assert!(b.spend("state-2", expires).await.unwrap());
+    assert!(!a.spend("state-2", expires).await.unwrap());
+
+    for round in 0..10 {
+        let state = format!("race-{round}");
+        let (x, y) = tokio::join!(a.spend(&state, expires), b.spend(&state, expires));
+        assert!(
+            x.unwrap() ^ y.unwrap(),
+            "exactly one of two racing servers spends {state}"
+        );
+    }
+
+    // Expired two hours ago: dropped by the next spend. Expired a minute ago: kept (servers'
+    // clocks may disagree), and still refused.
+    assert!(a.spend("just-expired", unix_now() - 60).await.unwrap());
+    assert!(a.spend("long-gone", unix_now() - 7200).await.unwrap());
+    assert!(
+        db.has_spent_row("long-gone").await,
+        "the check sees the table"
+    );
+    assert!(b.spend("state-3", expires).await.unwrap());
+    assert!(!db.has_spent_row("long-gone").await, "expired row kept");
+    assert!(db.has_spent_row("just-expired").await);
+    assert!(!b.spend("just-expired", expires).await.unwrap());
+    assert!(db.has_spent_row("state-1").await);
 }
 
 async fn sqlite_db(dir: &tempdir::Dir) -> Db {
@@ -422,6 +485,18 @@ async fn sqlite_tampered_and_swapped_rows() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_spent_states_shared_by_two_servers() {
+    let dir = tempdir::Dir::new("spent");
+    let db = sqlite_db(&dir).await;
+    let material = key_material();
+    let a = db.store(Keyring::new(key("k1", &material))).await;
+    let b = db.store(Keyring::new(key("k1", &material))).await;
+    spent_states_across_servers(&db, &a, &b).await;
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_concurrent_writers_from_two_processes() {
     let dir = tempdir::Dir::new("conc");
     let path = dir.path().join("tokens.db");
@@ -491,7 +566,9 @@ async fn postgres_suite() {
         SqlTokenStore::postgres(&url, Keyring::new(key("k1", &material))),
     );
     let store = a.unwrap();
-    drop(b.unwrap());
+    let second = b.unwrap();
+    spent_states_across_servers(&db, &store, &second).await;
+    second.close().await;
     concurrent_writers(&pg.url(), &store, &material).await;
 
     // Neither a dump nor the cluster's files hold the plaintext token.

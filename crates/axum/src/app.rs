@@ -1,13 +1,12 @@
 //! [`PublicApp`]: the configuration and state shared by the routes and extractors.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
-use intercom_app::Clients;
+use intercom_app::{Clients, MemorySpentStates, SpentStates, StoreError};
 use intercom_auth_types::{ClientSecret, CookieKey, OAuthApp};
 use url::Url;
 
@@ -20,10 +19,6 @@ pub const STATE_COOKIE_TTL: Duration = Duration::from_secs(600);
 
 /// The largest webhook or Canvas Kit body read by default (1 MiB).
 const DEFAULT_MAX_BODY: usize = 1 << 20;
-
-/// States accepted at most once; beyond this many live entries, new installs are refused
-/// until old ones expire (a flood of installs cannot grow memory without bound).
-const MAX_LIVE_STATES: usize = 100_000;
 
 /// Where `/callback` sends the admin once the outcome is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +47,8 @@ pub(crate) struct Inner {
     pub(crate) cookie_name: &'static str,
     pub(crate) after_install: AfterInstall,
     pub(crate) max_body: usize,
-    /// States already presented to `/callback`, with their cookie's expiry (Unix seconds).
-    pub(crate) spent_states: Mutex<HashMap<String, u64>>,
+    /// States already presented to `/callback`, kept until their cookie's expiry.
+    pub(crate) spent_states: Arc<dyn SpentStates>,
 }
 
 impl fmt::Debug for PublicApp {
@@ -65,6 +60,7 @@ impl fmt::Debug for PublicApp {
             .field("secure_cookies", &self.inner.secure_cookies)
             .field("after_install", &self.inner.after_install)
             .field("max_body", &self.inner.max_body)
+            .field("spent_states", &self.inner.spent_states)
             .finish_non_exhaustive()
     }
 }
@@ -80,6 +76,7 @@ impl PublicApp {
             secure_cookies: true,
             after_install: None,
             max_body: DEFAULT_MAX_BODY,
+            spent_states: None,
         }
     }
 
@@ -112,20 +109,11 @@ impl PublicApp {
         self.inner.max_body
     }
 
-    /// Records `state` as spent; false if it already was (a replayed callback) or too many
-    /// installs are in flight.
-    pub(crate) fn spend_state(&self, state: &str, expires: u64, now: u64) -> bool {
-        let mut spent = self
-            .inner
-            .spent_states
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        spent.retain(|_, expiry| *expiry >= now);
-        if spent.contains_key(state) || spent.len() >= MAX_LIVE_STATES {
-            return false;
-        }
-        spent.insert(state.to_owned(), expires);
-        true
+    /// Records `state` as spent until `expires` (Unix seconds); false if it already was (a
+    /// replayed callback) or the set refuses new entries.
+    pub(crate) async fn spend_state(&self, state: &str, expires: u64) -> Result<bool, StoreError> {
+        let expires = i64::try_from(expires).unwrap_or(i64::MAX);
+        self.inner.spent_states.spend(state, expires).await
     }
 }
 
@@ -138,6 +126,7 @@ pub struct PublicAppBuilder {
     secure_cookies: bool,
     after_install: Option<AfterInstall>,
     max_body: usize,
+    spent_states: Option<Arc<dyn SpentStates>>,
 }
 
 impl PublicAppBuilder {
@@ -183,6 +172,16 @@ impl PublicAppBuilder {
         self
     }
 
+    /// Where `/callback` records the install states it has seen, to refuse a replayed
+    /// callback. The default, [`MemorySpentStates`], covers one server; behind a load
+    /// balancer give every server the same shared set, such as the
+    /// [`SqlTokenStore`](intercom_app::SqlTokenStore) on the fleet's PostgreSQL database.
+    #[must_use]
+    pub fn spent_states(mut self, spent: Arc<dyn SpentStates>) -> Self {
+        self.spent_states = Some(spent);
+        self
+    }
+
     /// Builds the app.
     pub fn build(self) -> PublicApp {
         let after_install = self
@@ -201,7 +200,9 @@ impl PublicAppBuilder {
                 },
                 after_install,
                 max_body: self.max_body,
-                spent_states: Mutex::new(HashMap::new()),
+                spent_states: self
+                    .spent_states
+                    .unwrap_or_else(|| Arc::new(MemorySpentStates::new())),
             }),
         }
     }

@@ -239,7 +239,10 @@ async fn complete(app: &PublicApp, headers: &HeaderMap, query: &str) -> Result<(
     // A denied consent is reported as such even when the session is gone.
     if let Some(error) = provider_error(query) {
         if let Ok((state, expires)) = &session {
-            app.spend_state(state, *expires, now);
+            // Spent so the state cannot be used again; the page says "denied" either way.
+            if let Err(error) = app.spend_state(state, *expires).await {
+                tracing::warn!(%error, "could not record a spent install state");
+            }
         }
         return Err(Failure::Denied(error));
     }
@@ -254,8 +257,10 @@ async fn complete(app: &PublicApp, headers: &HeaderMap, query: &str) -> Result<(
         Err(other) => return Err(Failure::BadCallback(other.to_string())),
     };
     // The state matched: spend it, so the same callback cannot be replayed.
-    if !app.spend_state(&state, expires, now) {
-        return Err(Failure::Replayed);
+    match app.spend_state(&state, expires).await {
+        Ok(true) => {}
+        Ok(false) => return Err(Failure::Replayed),
+        Err(e) => return Err(Failure::Store(e.to_string())),
     }
     let clients = app.clients();
     let token = clients

@@ -53,6 +53,8 @@ mod webhook;
 
 pub use app::{AfterInstall, PublicApp, PublicAppBuilder, APP_STORE_REDIRECT, STATE_COOKIE_TTL};
 pub use install::{callback, install};
-pub use intercom_app::{log_in_with_intercom, AdminIdentity, IdentityError};
+pub use intercom_app::{
+    log_in_with_intercom, AdminIdentity, IdentityError, MemorySpentStates, SpentStates,
+};
 pub use uninstall::uninstall;
 pub use webhook::{CanvasRejection, VerifiedCanvas, VerifiedWebhook, WebhookRejection};

@@ -3,24 +3,25 @@
 //! requests, uninstall notifications and "Log in with Intercom".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::routing::{get, post};
 use axum::Router;
 use bytes::Bytes;
+use common::Stack;
 use http::{header, HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use intercom_app::{Clients, Keyring, SqlTokenStore, TokenStore};
-use intercom_auth_types::{
-    sign_body_signature, sign_hub_signature, ClientSecret, CookieKey, EncryptionKey, OAuthApp,
-};
+use intercom_app::{SqlTokenStore, TokenStore};
+use intercom_auth_types::{sign_body_signature, sign_hub_signature, ClientSecret, CookieKey};
 use intercom_axum::{
-    log_in_with_intercom, IdentityError, PublicApp, VerifiedCanvas, VerifiedWebhook,
+    log_in_with_intercom, IdentityError, SpentStates, VerifiedCanvas, VerifiedWebhook,
 };
-use intercom_sandbox::{Sandbox, SandboxHandle};
+use intercom_sandbox::SandboxHandle;
 use intercom_transport::Client;
 
 type Http = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>;
@@ -58,58 +59,49 @@ struct Fixture {
     store: Arc<SqlTokenStore>,
     http: Http,
     dir: std::path::PathBuf,
+    cookie_key: CookieKey,
 }
 
 impl Fixture {
     async fn start(
         configure: impl FnOnce(intercom_axum::PublicAppBuilder) -> intercom_axum::PublicAppBuilder,
     ) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let callback = format!("http://{addr}/callback");
-        let sandbox = Sandbox::builder()
-            .redirect_uri(&callback)
-            .start()
-            .await
-            .unwrap();
+        Self::start_with_store(|builder, _| configure(builder)).await
+    }
+
+    /// Like [`start`](Self::start), the configuration seeing the token store.
+    async fn start_with_store(
+        configure: impl FnOnce(
+            intercom_axum::PublicAppBuilder,
+            Arc<SqlTokenStore>,
+        ) -> intercom_axum::PublicAppBuilder,
+    ) -> Self {
         let dir = std::env::temp_dir().join(format!(
             "intercom-axum-{}-{}",
             std::process::id(),
             rand::random::<u32>()
         ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let key = EncryptionKey::generate("k1").unwrap();
-        let store = Arc::new(
-            SqlTokenStore::sqlite(dir.join("tokens.db"), Keyring::new(key))
-                .await
-                .unwrap(),
+        let mut stack = Stack::start("127.0.0.1", &dir, |s| s).await;
+        let builder = stack
+            .app()
+            .secure_cookies(false)
+            .success_page("/installed")
+            .max_body(1024);
+        let app = configure(builder, stack.store.clone()).build();
+        stack.serve(
+            app,
+            Router::new()
+                .route("/webhooks", post(on_webhook))
+                .route("/canvas", post(on_canvas))
+                .route("/installed", get(|| async { "installed" })),
         );
-        let base = Client::builder()
-            .base_url(sandbox.base_url())
-            .allow_insecure_loopback(true)
-            .build()
-            .unwrap();
-        let oauth = OAuthApp::new(sandbox.client_id(), sandbox.client_secret())
-            .unwrap()
-            .with_authorize_base(sandbox.authorize_base().parse().unwrap())
-            .unwrap()
-            .with_redirect_uri(callback.parse().unwrap());
-        let builder = PublicApp::builder(
-            oauth,
-            Clients::new(base, store.clone()),
-            CookieKey::generate().unwrap(),
-        )
-        .secure_cookies(false)
-        .success_page("/installed")
-        .max_body(1024);
-        let app = configure(builder).build();
-        let router = Router::new()
-            .merge(PublicApp::routes())
-            .route("/webhooks", post(on_webhook))
-            .route("/canvas", post(on_canvas))
-            .route("/installed", get(|| async { "installed" }))
-            .with_state(app);
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let Stack {
+            sandbox,
+            store,
+            addr,
+            cookie_key,
+            ..
+        } = stack;
         let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .build(HttpConnector::new());
         Self {
@@ -118,7 +110,34 @@ impl Fixture {
             store,
             http,
             dir,
+            cookie_key,
         }
+    }
+
+    /// Another server of the same fleet: the same OAuth app, database file and cookie key,
+    /// its own connection pool, and `spent` as its set of spent install states (the default,
+    /// in memory, when `None`).
+    async fn another_server(&self, spent: Option<Arc<dyn SpentStates>>) -> SocketAddr {
+        let store = Arc::new(
+            SqlTokenStore::sqlite(self.dir.join("tokens.db"), self.store.keyring().clone())
+                .await
+                .unwrap(),
+        );
+        let mut builder = common::app_builder(
+            &self.sandbox,
+            &format!("http://{}", self.addr),
+            store,
+            self.cookie_key.clone(),
+        )
+        .secure_cookies(false)
+        .success_page("/installed");
+        if let Some(spent) = spent {
+            builder = builder.spent_states(spent);
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        common::serve(listener, builder.build(), Router::new());
+        addr
     }
 
     async fn request(
@@ -240,6 +259,47 @@ async fn install_stores_the_token_and_a_replay_is_refused() {
             .unwrap()
             .revision,
         1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_replayed_on_another_server_is_refused_when_they_share_spent_states() {
+    // Server A records spent states in its SQL store; server B (another pool on the same
+    // database) does too; server C keeps the default, its own memory.
+    let f = Fixture::start_with_store(|b, store| b.spent_states(store)).await;
+    let b = f
+        .another_server(Some(Arc::new(
+            SqlTokenStore::sqlite(f.dir.join("tokens.db"), f.store.keyring().clone())
+                .await
+                .unwrap(),
+        )))
+        .await;
+    let c = f.another_server(None).await;
+
+    let (callback, cookie) = f.consent().await;
+    let done = f.get(&callback, Some(&cookie)).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(f.installed().await, 1);
+    let query = callback.split_once('?').unwrap().1;
+
+    // Replayed on B: refused before the code is exchanged.
+    let replay = f
+        .get(&format!("http://{b}/callback?{query}"), Some(&cookie))
+        .await;
+    assert_eq!(replay.status, StatusCode::BAD_REQUEST);
+    assert!(replay.body.contains("already used"), "{}", replay.body);
+
+    // Replayed on C, which never heard of the state: it gets as far as the exchange, which
+    // the sandbox refuses because the code was used. Only a shared set stops it earlier.
+    let replay = f
+        .get(&format!("http://{c}/callback?{query}"), Some(&cookie))
+        .await;
+    assert_eq!(replay.status, StatusCode::BAD_GATEWAY, "{}", replay.body);
+    assert!(!replay.body.contains("already used"), "{}", replay.body);
+    assert_eq!(
+        f.store.list().await.unwrap()[0].revision,
+        1,
+        "nothing rewritten"
     );
 }
 

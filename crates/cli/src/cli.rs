@@ -279,4 +279,12 @@ pub struct SandboxArgs {
     /// On Ctrl-C, save the workspace's data to FILE (JSON; load it again with --fixtures).
     #[arg(long, value_name = "FILE")]
     pub save: Option<std::path::PathBuf>,
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1) with a certificate made at start; the CA to trust is
+    /// written to a file whose path is printed as `ca_cert` (use it with --ca-cert).
+    #[arg(long)]
+    pub tls: bool,
+    /// Where --tls writes the CA certificate (PEM); default: a new file in the temporary
+    /// directory, removed on Ctrl-C.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub ca_out: Option<std::path::PathBuf>,
 }

@@ -82,6 +82,13 @@ pub fn build_client(global: &Global, sandbox_url: Option<&str>) -> Result<Client
     if let Some(url) = sandbox_url {
         // The in-process sandbox is reached directly, whatever the proxy variables say.
         builder = builder.base_url(url).allow_insecure_loopback(true);
+        for flag in ignored_with_sandbox(global) {
+            eprintln!(
+                "warning: {flag} is ignored with --sandbox (the in-process sandbox is plain http \
+                 on 127.0.0.1); for TLS run `intercom sandbox --tls` and pass its base_url with \
+                 --base-url and its CA with --ca-cert"
+            );
+        }
     } else {
         if let Some(url) = &global.base_url {
             builder = builder
@@ -91,6 +98,18 @@ pub fn build_client(global: &Global, sandbox_url: Option<&str>) -> Result<Client
         builder = network_options(builder, global)?;
     }
     Ok(builder.build()?)
+}
+
+/// The network options given that the in-process sandbox does not use.
+fn ignored_with_sandbox(global: &Global) -> Vec<&'static str> {
+    [
+        (global.ca_cert.is_some(), "--ca-cert"),
+        (global.client_cert.is_some(), "--client-cert"),
+        (global.proxy.is_some(), "--proxy"),
+    ]
+    .into_iter()
+    .filter_map(|(given, flag)| given.then_some(flag))
+    .collect()
 }
 
 /// Proxy, trust and client identity from the global options and the proxy variables.
@@ -314,6 +333,9 @@ async fn serve_sandbox(args: SandboxArgs, verbose: u8) -> Result<(), Failure> {
     if let Some(path) = &args.fixtures {
         builder = builder.fixtures(path.as_path());
     }
+    if args.tls {
+        builder = builder.tls();
+    }
     let sandbox = builder.start().await.map_err(|e| match e {
         // A port that cannot be bound is a transport failure; bad fixtures are usage.
         intercom_sandbox::StartError::Bind(_) => {
@@ -321,19 +343,37 @@ async fn serve_sandbox(args: SandboxArgs, verbose: u8) -> Result<(), Failure> {
         }
         _ => Failure::usage(format!("could not start the sandbox: {e}")),
     })?;
+    let ca_file = match sandbox.ca_pem() {
+        Some(pem) => Some(write_ca(
+            pem,
+            args.ca_out.as_deref(),
+            sandbox.addr().port(),
+        )?),
+        None => None,
+    };
     // Sandbox credentials are generated test data, not secrets: printing them is the point.
-    output::json(&serde_json::json!({
+    let mut info = serde_json::json!({
         "base_url": sandbox.base_url(),
         "access_token": sandbox.access_token_plaintext(),
         "client_id": sandbox.client_id(),
         "client_secret": sandbox.client_secret_plaintext(),
         "authorize_url": sandbox.authorize_base(),
         "redirect_uri": sandbox.redirect_uri(),
-    }))?;
+    });
+    if let Some((path, _)) = &ca_file {
+        info["ca_cert"] = serde_json::Value::String(path.display().to_string());
+    }
+    output::json(&info)?;
     eprintln!(
         "sandbox serving at {} (these credentials are local test data); Ctrl-C to stop",
         sandbox.base_url()
     );
+    if let Some((path, _)) = &ca_file {
+        eprintln!(
+            "the sandbox's CA certificate is in {}: trust it with --ca-cert",
+            terminal_safe(&path.display().to_string())
+        );
+    }
     if verbose == 0 {
         tokio::signal::ctrl_c().await?;
     } else {
@@ -365,7 +405,44 @@ async fn serve_sandbox(args: SandboxArgs, verbose: u8) -> Result<(), Failure> {
         );
     }
     sandbox.shutdown().await;
+    if let Some((path, true)) = &ca_file {
+        let _ = std::fs::remove_file(path);
+    }
     Ok(())
+}
+
+/// Writes the sandbox's CA to `chosen`, or to a new file in the temporary directory. Returns
+/// the path and whether it is the temporary file (removed when the sandbox stops).
+fn write_ca(
+    pem: &str,
+    chosen: Option<&std::path::Path>,
+    port: u16,
+) -> Result<(std::path::PathBuf, bool), Failure> {
+    use std::io::Write as _;
+    let (path, temporary) = match chosen {
+        Some(path) => (path.to_path_buf(), false),
+        None => (
+            std::env::temp_dir().join(format!(
+                "intercom-sandbox-ca-{}-{port}.pem",
+                std::process::id()
+            )),
+            true,
+        ),
+    };
+    let shown = || terminal_safe(&path.display().to_string()).into_owned();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if temporary {
+        // A new file only: never write through a link someone left in a shared directory.
+        options.create_new(true);
+    } else {
+        options.create(true).truncate(true);
+    }
+    options
+        .open(&path)
+        .and_then(|mut file| file.write_all(pem.as_bytes()))
+        .map_err(|e| Failure::usage(format!("could not write the CA to {}: {e}", shown())))?;
+    Ok((path, temporary))
 }
 
 /// One journal entry for stderr: `METHOD /path?query -> status` and the body on one line,

@@ -89,6 +89,8 @@ pub(crate) struct Reply {
     pub(crate) body: Option<Value>,
     /// `Location` header (redirects).
     pub(crate) location: Option<String>,
+    /// An HTML page, sent instead of `body` (the OAuth consent form).
+    pub(crate) html: Option<String>,
 }
 
 impl Reply {
@@ -98,6 +100,7 @@ impl Reply {
             status: StatusCode::OK,
             body: Some(body),
             location: None,
+            html: None,
         }
     }
 
@@ -111,6 +114,7 @@ impl Reply {
             status: StatusCode::ACCEPTED,
             body: None,
             location: None,
+            html: None,
         }
     }
 
@@ -119,6 +123,25 @@ impl Reply {
             status: StatusCode::FOUND,
             body: None,
             location: Some(location),
+            html: None,
+        }
+    }
+
+    /// 303 See Other: the answer to a form post, followed with a GET.
+    pub(crate) fn see_other(location: String) -> Self {
+        Self {
+            status: StatusCode::SEE_OTHER,
+            ..Self::redirect(location)
+        }
+    }
+
+    /// 200 with an HTML page.
+    pub(crate) fn html(page: String) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: None,
+            location: None,
+            html: Some(page),
         }
     }
 }

@@ -45,10 +45,12 @@ pub struct SandboxBuilder {
     port: u16,
     redirect_uris: Vec<String>,
     code_ttl: Duration,
+    consent_form: bool,
     fixtures: Option<Fixtures>,
     webhooks: Vec<(String, Vec<String>)>,
     webhook_retries: u32,
     webhook_backoff: Duration,
+    tls: bool,
 }
 
 impl Default for SandboxBuilder {
@@ -63,10 +65,12 @@ impl Default for SandboxBuilder {
             port: 0,
             redirect_uris: Vec::new(),
             code_ttl: Duration::from_secs(300),
+            consent_form: false,
             fixtures: None,
             webhooks: Vec::new(),
             webhook_retries: 3,
             webhook_backoff: Duration::from_millis(500),
+            tls: false,
         }
     }
 }
@@ -128,6 +132,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Whether `/oauth` shows a consent page with **Approve** and **Deny** buttons (a form
+    /// posted to `/oauth/consent`) instead of approving at once (the default). Approve
+    /// redirects to the redirect URI with `code` and `state`; Deny with
+    /// `error=access_denied` and `state`. For driving the install flow from a browser.
+    pub fn consent_form(mut self, on: bool) -> Self {
+        self.consent_form = on;
+        self
+    }
+
     /// Loads a workspace's data at start: a JSON file (a path) or a JSON value in the format
     /// [`SandboxHandle::snapshot`] writes (`admins`, `contacts`, `companies`, `tags`,
     /// `conversations`, `notes`, `events`, `data_attributes`, each optional). A list given
@@ -161,6 +174,16 @@ impl SandboxBuilder {
         self
     }
 
+    /// Serves HTTPS instead of plain HTTP: at start a throwaway CA and a certificate for
+    /// `127.0.0.1` and `localhost` are generated, HTTP/2 and HTTP/1.1 are offered through
+    /// ALPN, and [`SandboxHandle::ca_pem`] is the one root a client must trust (for example
+    /// with `add_root_certificates_pem` of `intercom-transport`). The base URL is then
+    /// `https://127.0.0.1:<port>`, so no loopback opt-in is needed.
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
     /// Binds `127.0.0.1` and starts serving on the current Tokio runtime.
     pub async fn start(self) -> Result<SandboxHandle, StartError> {
         let mut rng = StdRng::seed_from_u64(self.seed ^ 0x5eed_0a17);
@@ -190,6 +213,7 @@ impl SandboxBuilder {
             client_secret: client_secret.clone(),
             redirect_uris: redirect_uris.clone(),
             code_ttl: self.code_ttl,
+            consent_form: self.consent_form,
         });
         if let Some(dataset) = dataset {
             fixtures::apply(&mut state, dataset);
@@ -214,6 +238,11 @@ impl SandboxBuilder {
                 sent: Default::default(),
             })
         });
+        let tls = if self.tls {
+            Some(crate::tls::generate().map_err(StartError::Tls)?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port))
             .await
             .map_err(StartError::Bind)?;
@@ -225,11 +254,16 @@ impl SandboxBuilder {
             webhooks,
         });
         let (tx, rx) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, Arc::clone(&shared), rx));
-        tracing::debug!(%addr, "intercom sandbox listening");
+        let (acceptor, ca_pem, scheme) = match tls {
+            Some(tls) => (Some(tls.acceptor), Some(tls.ca_pem), "https"),
+            None => (None, None, "http"),
+        };
+        let task = tokio::spawn(serve(listener, Arc::clone(&shared), rx, acceptor));
+        tracing::debug!(%addr, scheme, "intercom sandbox listening");
         Ok(SandboxHandle {
             addr,
-            base_url: format!("http://{addr}"),
+            base_url: format!("{scheme}://{addr}"),
+            ca_pem,
             access_token,
             token_value,
             client_id,
@@ -255,6 +289,8 @@ pub enum StartError {
     Fixtures(FixturesError),
     /// A webhook URL is not `http` to a loopback host.
     Webhook(crate::webhook::WebhookUrlError),
+    /// The TLS certificates could not be generated.
+    Tls(crate::tls::TlsSetupError),
 }
 
 impl fmt::Display for StartError {
@@ -264,6 +300,7 @@ impl fmt::Display for StartError {
             StartError::Credentials => f.write_str("the sandbox generated invalid credentials"),
             StartError::Fixtures(e) => write!(f, "{e}"),
             StartError::Webhook(e) => write!(f, "{e}"),
+            StartError::Tls(e) => write!(f, "{e}"),
         }
     }
 }
@@ -275,6 +312,7 @@ impl std::error::Error for StartError {
             StartError::Credentials => None,
             StartError::Fixtures(e) => Some(e),
             StartError::Webhook(e) => Some(e),
+            StartError::Tls(e) => Some(e),
         }
     }
 }
@@ -284,6 +322,7 @@ impl std::error::Error for StartError {
 pub struct SandboxHandle {
     addr: SocketAddr,
     base_url: String,
+    ca_pem: Option<String>,
     access_token: AccessToken,
     token_value: String,
     client_id: String,
@@ -308,9 +347,17 @@ impl fmt::Debug for SandboxHandle {
 
 impl SandboxHandle {
     /// `http://127.0.0.1:<port>`, without a trailing slash. Clients need loopback http
-    /// allowed (`allow_insecure_loopback(true)` in `intercom-transport`).
+    /// allowed (`allow_insecure_loopback(true)` in `intercom-transport`). With
+    /// [`SandboxBuilder::tls`] it is `https://127.0.0.1:<port>` instead.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The PEM of the CA that signed the sandbox's certificate, when it serves HTTPS
+    /// ([`SandboxBuilder::tls`]): the root a client trusts to talk to it. Made at start and
+    /// never reused: its private key is discarded once the server certificate is signed.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The bound address.

@@ -77,12 +77,14 @@ mod sample;
 mod search;
 mod server;
 mod state;
+mod tls;
 mod webhook;
 
 pub use faults::{Faults, InjectedFailure};
 pub use fixtures::{Fixtures, FixturesError, FIXTURES_VERSION};
 pub use handle::{Sandbox, SandboxBuilder, SandboxHandle, StartError};
 pub use journal::{ReceivedRequest, JOURNAL_CAPACITY, REDACTED};
+pub use tls::TlsSetupError;
 pub use webhook::WebhookUrlError;
 
 /// The operations of the API the sandbox answers, as (method, path template): all of them.

@@ -60,10 +60,12 @@ impl fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 /// Serves until `shutdown` changes or its sender is dropped.
+/// With `tls`, each connection is a TLS handshake first (HTTP/2 or HTTP/1.1 by ALPN).
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     loop {
         tokio::select! {
@@ -79,13 +81,37 @@ pub(crate) async fn serve(
                 };
                 let shared = Arc::clone(&shared);
                 let mut stop = shutdown.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| handle(Arc::clone(&shared), req));
                     let builder = auto::Builder::new(TokioExecutor::new());
-                    let connection = builder.serve_connection(TokioIo::new(stream), service);
-                    tokio::select! {
-                        _ = connection => {}
-                        _ = stop.changed() => {}
+                    match tls {
+                        None => {
+                            let connection =
+                                builder.serve_connection(TokioIo::new(stream), service);
+                            tokio::select! {
+                                _ = connection => {}
+                                _ = stop.changed() => {}
+                            }
+                        }
+                        Some(acceptor) => {
+                            let stream = tokio::select! {
+                                handshake = acceptor.accept(stream) => match handshake {
+                                    Ok(stream) => stream,
+                                    Err(error) => {
+                                        tracing::debug!(%error, "sandbox TLS handshake failed");
+                                        return;
+                                    }
+                                },
+                                _ = stop.changed() => return,
+                            };
+                            let connection =
+                                builder.serve_connection(TokioIo::new(stream), service);
+                            tokio::select! {
+                                _ = connection => {}
+                                _ = stop.changed() => {}
+                            }
+                        }
                     }
                 });
             }
@@ -179,6 +205,9 @@ fn dispatch(
     if path == "/oauth" && parts.method == Method::GET {
         return (oauth::authorize(state, &query), None);
     }
+    if path == "/oauth/consent" && parts.method == Method::POST {
+        return (oauth::consent(state, body), None);
+    }
     if path == "/auth/eagle/token" && parts.method == Method::POST {
         return (oauth::token(state, header(parts, CONTENT_TYPE), body), None);
     }
@@ -255,7 +284,13 @@ fn render(outcome: Outcome, request_id: &str, rate: Option<RateHeaders>) -> Resp
             if let Some(location) = reply.location {
                 extra.push((LOCATION, location));
             }
-            let body = reply.body.map(|v| v.to_string());
+            let body = match reply.html {
+                Some(page) => {
+                    extra.push((CONTENT_TYPE, "text/html; charset=utf-8".to_owned()));
+                    Some(page)
+                }
+                None => reply.body.map(|v| v.to_string()),
+            };
             (reply.status, body, extra)
         }
         Err(error) => {
@@ -286,11 +321,11 @@ fn render(outcome: Outcome, request_id: &str, rate: Option<RateHeaders>) -> Resp
         http::HeaderName::from_static("x-request-id"),
         request_id.to_owned(),
     ));
-    let has_body = body.is_some();
+    let json_body = body.is_some() && !extra.iter().any(|(name, _)| name == CONTENT_TYPE);
     let mut response = Response::new(Full::new(Bytes::from(body.unwrap_or_default())));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    if has_body {
+    if json_body {
         headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_static("application/json; charset=utf-8"),

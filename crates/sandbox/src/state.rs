@@ -202,6 +202,8 @@ pub(crate) struct Config {
     pub(crate) client_secret: String,
     pub(crate) redirect_uris: Vec<String>,
     pub(crate) code_ttl: Duration,
+    /// `/oauth` shows an Approve/Deny form instead of approving at once.
+    pub(crate) consent_form: bool,
 }
 
 /// The whole workspace. Lives behind one mutex that is never held across an `.await`.

@@ -320,3 +320,91 @@ async fn dropped_connections_close_without_a_response() {
     sandbox.faults().reset();
     assert_eq!(sandbox.faults().pending(), (0, 0));
 }
+
+#[tokio::test]
+async fn consent_form_approves_or_denies() {
+    let sandbox = Sandbox::builder()
+        .redirect_uri("http://127.0.0.1:9/cb")
+        .consent_form(true)
+        .start()
+        .await
+        .unwrap();
+    let target = format!("/oauth?client_id={}&state=s%3C1%3E", sandbox.client_id());
+    let page = raw(&sandbox, "GET", &target, &[], "").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.header("location").is_none(), "no code before consent");
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    // The state travels escaped in a hidden field.
+    assert!(page.body.contains(r#"name="state" value="s&lt;1&gt;""#), "{}", page.body);
+    assert!(page.body.contains(r#"value="approve""#) && page.body.contains(r#"value="deny""#));
+
+    let post = |decision: &'static str, state: String| {
+        let body = form(&[
+            ("client_id", sandbox.client_id()),
+            ("redirect_uri", "http://127.0.0.1:9/cb"),
+            ("state", &state),
+            ("decision", decision),
+        ]);
+        let sandbox = &sandbox;
+        async move {
+            raw(
+                sandbox,
+                "POST",
+                "/oauth/consent",
+                &[("Content-Type", "application/x-www-form-urlencoded")],
+                std::str::from_utf8(&body).unwrap(),
+            )
+            .await
+        }
+    };
+    let app = OAuthApp::new(sandbox.client_id(), sandbox.client_secret()).unwrap();
+    let (url, csrf) = app.authorize_url();
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let approved = post("approve", state).await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    let location = approved.header("location").unwrap();
+    assert!(location.starts_with("http://127.0.0.1:9/cb?code="), "{location}");
+    // The approved code carries the state back and exchanges for a working token.
+    let code = csrf.verify_callback(location).unwrap();
+    let token = client(&sandbox).exchange_code(&app, code).await.unwrap();
+    assert!(client(&sandbox)
+        .with_oauth_token(token)
+        .send::<Value>(ApiRequest::get("/me"))
+        .await
+        .is_ok());
+
+    let denied = post("deny", "s<1>".to_owned()).await;
+    assert_eq!(denied.status, 303, "{}", denied.body);
+    assert_eq!(
+        denied.header("location").unwrap(),
+        "http://127.0.0.1:9/cb?error=access_denied&state=s%3C1%3E"
+    );
+
+    let other = post("maybe", String::new()).await;
+    assert_eq!(other.status, 400);
+    assert!(other.header("location").is_none());
+    // A redirect URI that is not registered is refused on the post too.
+    let forged = form(&[
+        ("client_id", sandbox.client_id()),
+        ("redirect_uri", "https://evil.example/"),
+        ("decision", "approve"),
+    ]);
+    let response = raw(
+        &sandbox,
+        "POST",
+        "/oauth/consent",
+        &[],
+        std::str::from_utf8(&forged).unwrap(),
+    )
+    .await;
+    assert_eq!(response.status, 400);
+    assert!(response.header("location").is_none());
+}

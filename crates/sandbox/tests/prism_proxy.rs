@@ -4,8 +4,9 @@
 //! This run measures: it prints the operations whose answers Prism found violations in and
 //! fails only when an operation does not get through Prism to the sandbox. Needs
 //! `node_modules/.bin/prism` (`npm ci`) and the spec (`$INTERCOM_OPENAPI_SPEC`, else
-//! `../shared/intercom-openapi/api-2.16.json`); prints SKIPPED without them unless
-//! `INTERCOM_RS_REQUIRE_PRISM=1`.
+//! `../shared/intercom-openapi/api-2.16.json`, else the download of `cargo xtask spec`);
+//! prints SKIPPED without them unless `INTERCOM_RS_REQUIRE_PRISM=1` (for Prism) or
+//! `INTERCOM_RS_REQUIRE_SPEC=1` (for the spec).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -20,6 +21,9 @@ use http::Method;
 use intercom_sandbox::Sandbox;
 use intercom_transport::{ApiRequest, Client, Error};
 use serde_json::Value;
+
+#[path = "../../../tests/support/openapi.rs"]
+mod openapi;
 
 struct Prism(Child);
 
@@ -50,16 +54,12 @@ fn fill(template: &str) -> String {
 async fn sandbox_answers_through_prism_proxy() {
     let started = Instant::now();
     let bin = root().join("node_modules/.bin/prism");
-    let spec = std::env::var_os("INTERCOM_OPENAPI_SPEC")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/intercom-openapi/api-2.16.json"));
-    if !bin.exists() || !spec.exists() {
-        assert!(!required(), "prism or the spec is missing");
-        println!(
-            "SKIPPED: prism proxy needs {} and {}",
-            bin.display(),
-            spec.display()
-        );
+    let Some(spec) = openapi::path_or_skip() else {
+        return;
+    };
+    if !bin.exists() {
+        assert!(!required(), "prism is missing");
+        println!("SKIPPED: prism proxy needs {}", bin.display());
         return;
     }
     let sandbox = Sandbox::builder().start().await.unwrap();

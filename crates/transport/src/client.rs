@@ -664,12 +664,14 @@ impl<A: AuthState> Client<A> {
                 retryable: true,
                 wait: None,
             },
-            // The same handshake or the same proxy answer would fail the same way again.
-            TransportErrorKind::Tls | TransportErrorKind::Proxy => Failure {
-                error: Error::Transport(error),
-                retryable: false,
-                wait: None,
-            },
+            // The same handshake, proxy answer or refusal would fail the same way again.
+            TransportErrorKind::Tls | TransportErrorKind::Proxy | TransportErrorKind::Policy => {
+                Failure {
+                    error: Error::Transport(error),
+                    retryable: false,
+                    wait: None,
+                }
+            }
             _ => Failure {
                 error: Error::Transport(error),
                 retryable: may_repeat,

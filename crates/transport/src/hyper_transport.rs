@@ -43,6 +43,10 @@ type Inner = hyper_util::client::legacy::Client<HttpsConnector<ProxyConnector>, 
 /// [`proxy_from_env`](HyperTransportBuilder::proxy_from_env). https requests go through an
 /// HTTP `CONNECT` tunnel, so the proxy sees the host and port, and `Proxy-Authorization` if
 /// credentials are set, but never the request or its `Authorization` header.
+/// A proxy that drops the tunnel is a [`TransportErrorKind::Connect`] error (retried) while
+/// the TLS handshake is under way, since nothing was sent yet, and an
+/// [`TransportErrorKind::Io`] error once the request went through (retried only for requests
+/// that may be repeated); a proxy that refuses the tunnel is [`TransportErrorKind::Proxy`].
 #[derive(Debug, Clone)]
 pub struct HyperTransport {
     inner: Inner,
@@ -214,7 +218,7 @@ struct Named {
 
 /// The links of an error chain, looking inside `io::Error`s too (their `source` skips the
 /// error they wrap, which is where hyper-rustls puts rustls's error).
-fn walk<'a>(
+pub(crate) fn walk<'a>(
     err: &'a (dyn std::error::Error + 'static),
     out: &mut Vec<&'a (dyn std::error::Error + 'static)>,
 ) {

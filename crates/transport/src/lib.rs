@@ -52,6 +52,8 @@ mod oauth;
 mod proxy;
 mod ratelimit;
 mod request;
+#[cfg(feature = "reqwest")]
+mod reqwest_transport;
 mod response;
 mod retry;
 mod service;
@@ -71,6 +73,8 @@ pub use error::{
 pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
 pub use ratelimit::{InProcessLimiter, LimiterError, RateLimit, RateLimiter, MAX_RESET_AHEAD};
 pub use request::{encode_path_segment, ApiRequest, RequestOptions};
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::{ReqwestTransport, ReqwestTransportBuilder};
 pub use response::{RawResponse, Response};
 pub use service::{ServiceFuture, ServiceTransport};
 pub use tls::{BuiltInRoots, ClientIdentity};

@@ -126,6 +126,10 @@ pub enum TransportErrorKind {
     /// The proxy refused to open a tunnel (for example `407 Proxy Authentication Required`
     /// or `403`) or closed it. Not retried.
     Proxy,
+    /// The transport refused the exchange because it would break the client's rules: for
+    /// example a `reqwest::Client` given to `ReqwestTransport` (feature `reqwest`) that
+    /// followed a redirect itself. Not retried.
+    Policy,
     /// Anything else (for example a protocol error).
     Other,
 }
@@ -146,6 +150,7 @@ fn describe(kind: TransportErrorKind) -> &'static str {
         TransportErrorKind::Io => "connection error",
         TransportErrorKind::Tls => "TLS handshake failed",
         TransportErrorKind::Proxy => "proxy error",
+        TransportErrorKind::Policy => "refused by the transport",
         TransportErrorKind::Other => "transport error",
     }
 }

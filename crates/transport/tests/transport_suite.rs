@@ -1,5 +1,6 @@
-//! One suite, every transport we ship: the hyper transport, and the same behind
-//! `ServiceTransport` with a tower-style middleware in between. Over real TLS on 127.0.0.1.
+//! One suite, every transport we ship: the hyper transport, the same behind
+//! `ServiceTransport` with a tower-style middleware in between, and (with the `reqwest`
+//! feature) the reqwest transport. Over real TLS on 127.0.0.1.
 #![allow(clippy::unwrap_used)]
 
 mod net;
@@ -93,6 +94,54 @@ async fn run_suite(name: &str, pki: &Pki, transport: Arc<dyn Transport>) {
     // HTTP/2 through ALPN.
     assert_eq!(seen[0].version, http::Version::HTTP_2, "{name}");
 
+    // A redirect to another origin is followed by the pipeline, not the transport: the
+    // other origin never gets the token.
+    let other = net::serve(Some(net::server_config(pki, &ServerTls::default()))).await;
+    let origin = net::serve_with(
+        Some(net::server_config(pki, &ServerTls::default())),
+        Some(format!("https://localhost:{}/elsewhere", other.addr.port())),
+    )
+    .await;
+    let redirected = Client::builder()
+        .base_url(origin.https_url())
+        .transport(transport.clone())
+        .follow_redirects(true)
+        .build()
+        .unwrap()
+        .with_access_token(AccessToken::new(TOKEN).unwrap());
+    let me: serde_json::Value = redirected.send(ApiRequest::get("/me")).await.unwrap();
+    assert_eq!(me["type"], "admin", "{name}");
+    let first = origin.requests();
+    assert_eq!(first.len(), 1, "{name}");
+    assert!(
+        first[0].authorization.is_some(),
+        "{name}: the origin got the token"
+    );
+    let second = other.requests();
+    assert_eq!(
+        second.len(),
+        1,
+        "{name}: the pipeline followed the redirect once"
+    );
+    assert_eq!(
+        second[0].authorization, None,
+        "{name}: the other origin did not"
+    );
+
+    // Without following, the 3xx reaches the pipeline as a typed redirect error.
+    let not_followed = Client::builder()
+        .base_url(origin.https_url())
+        .transport(transport.clone())
+        .build()
+        .unwrap()
+        .with_access_token(AccessToken::new(TOKEN).unwrap());
+    let err = not_followed
+        .send::<serde_json::Value>(ApiRequest::get("/me"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Redirect { .. }), "{name}: {err:?}");
+    assert_eq!(other.requests().len(), 1, "{name}: nothing followed it");
+
     // A closed port is a connect error (so the pipeline may retry it).
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
@@ -131,8 +180,8 @@ async fn a_tower_stack_over_the_hyper_transport_passes_the_suite() {
     run_suite("tower", &pki, Arc::new(ServiceTransport::new(stack))).await;
     assert_eq!(
         count.load(Ordering::SeqCst),
-        2,
-        "both requests went through the layer"
+        5,
+        "every request of the suite went through the layer"
     );
 }
 
@@ -154,4 +203,115 @@ async fn a_service_error_of_another_type_is_a_transport_error_of_kind_other() {
         other => panic!("expected a transport error, got {other:?}"),
     }
     assert!(err.to_string().contains("refused by policy"), "{err}");
+}
+
+#[cfg(feature = "reqwest")]
+mod reqwest_backend {
+    use super::*;
+    use intercom_transport::ReqwestTransport;
+
+    #[tokio::test]
+    async fn the_reqwest_transport_passes_the_suite() {
+        let pki = Pki::new();
+        let transport = ReqwestTransport::builder()
+            .add_root_certificates_pem(&pki.ca_pem)
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        run_suite("reqwest", &pki, Arc::new(transport)).await;
+    }
+
+    #[tokio::test]
+    async fn a_users_reqwest_client_without_redirects_passes_the_suite() {
+        let pki = Pki::new();
+        let client = reqwest::Client::builder()
+            .add_root_certificates_pem_for_test(&pki.ca_pem)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap();
+        run_suite(
+            "reqwest client",
+            &pki,
+            Arc::new(ReqwestTransport::from_client(client)),
+        )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_reqwest_client_that_follows_redirects_is_refused_not_trusted() {
+        let pki = Pki::new();
+        let other = net::serve(Some(net::server_config(&pki, &ServerTls::default()))).await;
+        let origin = net::serve_with(
+            Some(net::server_config(&pki, &ServerTls::default())),
+            Some(format!("https://localhost:{}/elsewhere", other.addr.port())),
+        )
+        .await;
+        // reqwest's default policy follows redirects.
+        let follows = reqwest::Client::builder()
+            .add_root_certificates_pem_for_test(&pki.ca_pem)
+            .no_proxy()
+            .build()
+            .unwrap();
+        let client = Client::builder()
+            .base_url(origin.https_url())
+            .transport(Arc::new(ReqwestTransport::from_client(follows)))
+            .max_attempts(3)
+            .build()
+            .unwrap()
+            .with_access_token(AccessToken::new(TOKEN).unwrap());
+        let err = client
+            .send::<serde_json::Value>(ApiRequest::get("/me"))
+            .await
+            .unwrap_err();
+        match &err {
+            Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::Policy, "{err}"),
+            other => panic!("expected a transport error, got {other:?}"),
+        }
+        assert!(err.to_string().contains("Policy::none()"), "{err}");
+        assert_eq!(origin.requests().len(), 1, "not retried");
+    }
+
+    #[tokio::test]
+    async fn an_untrusted_certificate_is_a_tls_error() {
+        let pki = Pki::new();
+        let server = net::serve(Some(net::server_config(&pki, &ServerTls::default()))).await;
+        let stranger = Pki::new();
+        let transport = ReqwestTransport::builder()
+            .add_root_certificates_pem(&stranger.ca_pem)
+            .build()
+            .unwrap();
+        let client = Client::builder()
+            .base_url(server.https_url())
+            .transport(Arc::new(transport))
+            .build()
+            .unwrap()
+            .with_access_token(AccessToken::new(TOKEN).unwrap());
+        let err = client
+            .send::<serde_json::Value>(ApiRequest::get("/me"))
+            .await
+            .unwrap_err();
+        match &err {
+            Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::Tls, "{err}"),
+            other => panic!("expected a TLS error, got {other:?}"),
+        }
+        assert!(
+            err.to_string().to_lowercase().contains("certificate"),
+            "{err}"
+        );
+        assert!(server.requests().is_empty());
+    }
+
+    /// Adds a PEM CA to a reqwest builder (reqwest's own API, as a user would call it).
+    trait AddPem {
+        fn add_root_certificates_pem_for_test(self, pem: &str) -> Self;
+    }
+
+    impl AddPem for reqwest::ClientBuilder {
+        fn add_root_certificates_pem_for_test(self, pem: &str) -> Self {
+            // The feature builds reqwest without a crypto provider of its own.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            self.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap())
+        }
+    }
 }

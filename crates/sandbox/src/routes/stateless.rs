@@ -1147,6 +1147,7 @@ pub(crate) fn answer(method: &Method, segments: &[&str]) -> Option<Outcome> {
             status: StatusCode::FOUND,
             body: None,
             location: Some("/recordings/example.mp3".to_owned()),
+            html: None,
         },
     }))
 }
