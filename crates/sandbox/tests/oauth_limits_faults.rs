@@ -338,7 +338,11 @@ async fn consent_form_approves_or_denies() {
         .unwrap()
         .starts_with("text/html"));
     // The state travels escaped in a hidden field.
-    assert!(page.body.contains(r#"name="state" value="s&lt;1&gt;""#), "{}", page.body);
+    assert!(
+        page.body.contains(r#"name="state" value="s&lt;1&gt;""#),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains(r#"value="approve""#) && page.body.contains(r#"value="deny""#));
 
     let post = |decision: &'static str, state: String| {
@@ -371,7 +375,10 @@ async fn consent_form_approves_or_denies() {
     let approved = post("approve", state).await;
     assert_eq!(approved.status, 303, "{}", approved.body);
     let location = approved.header("location").unwrap();
-    assert!(location.starts_with("http://127.0.0.1:9/cb?code="), "{location}");
+    assert!(
+        location.starts_with("http://127.0.0.1:9/cb?code="),
+        "{location}"
+    );
     // The approved code carries the state back and exchanges for a working token.
     let code = csrf.verify_callback(location).unwrap();
     let token = client(&sandbox).exchange_code(&app, code).await.unwrap();

@@ -43,12 +43,15 @@
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod base_url;
+mod builder;
 mod client;
 mod clock;
 mod config;
 mod error;
 mod hyper_transport;
 mod oauth;
+mod pipeline;
 mod proxy;
 mod ratelimit;
 mod request;
@@ -61,10 +64,11 @@ mod tls;
 mod transport;
 mod url_text;
 
+pub use builder::ClientBuilder;
 pub use client::Client;
 pub use config::{
-    ClientBuilder, IntercomVersion, InvalidVersion, Region, RetryConfig, Timeouts,
-    DEFAULT_INTERCOM_VERSION, DEFAULT_MAX_BODY_BYTES, USER_AGENT,
+    IntercomVersion, InvalidVersion, Region, RetryConfig, Timeouts, DEFAULT_INTERCOM_VERSION,
+    DEFAULT_MAX_BODY_BYTES, USER_AGENT,
 };
 pub use error::{
     is_unsafe_for_terminal, terminal_safe, terminal_safe_lines, ApiError, ConfigError, DecodeError,
