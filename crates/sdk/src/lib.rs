@@ -1,7 +1,8 @@
 //! **intercom-sdk**: a Rust toolkit for Intercom's REST API, in one dependency.
 //!
-//! * [`auth`]: tokens ([`AccessToken`], [`OAuthToken`]), the auth typestate and (soon) OAuth
-//!   and webhook signature helpers. Tokens never print and are zeroized on drop.
+//! * [`auth`]: tokens ([`AccessToken`], [`OAuthToken`]), the auth typestate, the OAuth install
+//!   flow's pieces (state, code exchange) and webhook signature checks. Tokens never print and
+//!   are zeroized on drop.
 //! * [`transport`]: the [`Client`], its request pipeline (retries, rate limits, deadlines,
 //!   redirects, body limits) and the replaceable [`Transport`] trait.
 //! * [`resources`]: every operation of API 2.16, typed and generated from the official
@@ -15,8 +16,12 @@
 //!     .region(Region::Us)
 //!     .build()?
 //!     .with_access_token(AccessToken::from_env()?);
-//! let me: serde_json::Value = client.send(ApiRequest::get("/me")).await?;
-//! # let _ = me;
+//! // Typed: `GET /me` decodes into `models::AdminWithApp`.
+//! let me = client.admins().me().await?;
+//! println!("{}", me.email.as_deref().unwrap_or("-"));
+//! // Any path, untyped, through the same pipeline:
+//! let raw: serde_json::Value = client.send(ApiRequest::get("/me")).await?;
+//! # let _ = raw;
 //! # Ok(())
 //! # }
 //! ```
@@ -40,6 +45,7 @@ pub use intercom_transport::{
 /// Everything a typical program needs: `use intercom_sdk::prelude::*;`.
 pub mod prelude {
     pub use intercom_auth_types::{AccessToken, OAuth, OAuthToken, Private};
+    pub use intercom_resources::{models, IntercomApi};
     pub use intercom_transport::{
         ApiRequest, Client, Error, IntercomVersion, Region, RequestOptions,
     };
