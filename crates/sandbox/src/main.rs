@@ -1,4 +1,5 @@
 //! `intercom-sandbox`: serve a local Intercom stand-in and print how to reach it.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

@@ -36,6 +36,7 @@
 //! For a whole stateful Intercom stand-in over real HTTP, see the `intercom-sandbox` crate.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 mod expect;
 mod mock;
