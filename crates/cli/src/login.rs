@@ -21,8 +21,8 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::cli::{AppArgs, Global, OauthCommand};
-use crate::commands::{build_client, start_sandbox};
 use crate::fail::Failure;
+use crate::setup::{build_client, start_sandbox};
 use crate::{env, output};
 
 pub async fn run(global: &Global, command: OauthCommand) -> Result<(), Failure> {

@@ -15,6 +15,7 @@ mod env;
 mod fail;
 mod login;
 mod output;
+mod setup;
 
 use std::process::ExitCode;
 
