@@ -1,4 +1,4 @@
-//! Issue 3: response bodies are read under a size cap; over the cap is a typed error and
+//! Response bodies are read under a size cap; over the cap is a typed error and
 //! memory stays bounded.
 
 use std::time::Duration;

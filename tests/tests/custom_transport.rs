@@ -1,4 +1,4 @@
-//! Issue 3: auth, default headers, retries, rate-limit waits, deadlines and redirect policy
+//! Auth, default headers, retries, rate-limit waits, deadlines and redirect policy
 //! live above the `Transport` trait, so a custom transport keeps every one of them.
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Issue 3: connect, per-attempt and total deadlines, each a typed error naming its phase.
+//! Connect, per-attempt and total deadlines, each a typed error naming its phase.
 //!
 //! Real-socket tests use short real timeouts (well under 2 s); long waits run on a paused
 //! clock with the in-memory transport.

@@ -1,4 +1,4 @@
-//! Issue 3: typed API errors (status, open code enum, request id, predicates, raw body),
+//! Typed API errors (status, open code enum, request id, predicates, raw body),
 //! 410 `contact_merged`, decode errors with serde path and excerpt, raw access.
 
 use http::StatusCode;

@@ -1,4 +1,4 @@
-//! Issue 3: rate-limit snapshots, 429 waits and the client-wide limiter.
+//! Rate-limit snapshots, 429 waits and the client-wide limiter.
 //!
 //! The waits are tested on a paused tokio clock with the in-memory transport. Note that
 //! `X-RateLimit-Reset` and HTTP-date `Retry-After` are wall-clock (Unix) times: the client

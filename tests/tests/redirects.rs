@@ -1,4 +1,4 @@
-//! Issue 3: redirects are a typed outcome by default; when followed, the token never leaves
+//! Redirects are a typed outcome by default; when followed, the token never leaves
 //! the base URL's origin and https→http is refused.
 
 use http::{Method, StatusCode};

@@ -1,4 +1,4 @@
-//! Issue 3: which failures are retried, for which methods, how often and after how long.
+//! Which failures are retried, for which methods, how often and after how long.
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! Issue 6: the SDK's typed API (`IntercomApi` on a `Client<Private>`) against the sandbox:
+//! The SDK's typed API (`IntercomApi` on a `Client<Private>`) against the sandbox:
 //! paging, search, typed errors, retries on injected faults and rate-limit waits.
 //!
 //! Requests are counted by a `MockTransport` spy wrapped around the real hyper transport,

@@ -1,4 +1,4 @@
-//! Issue 3: a span per request and per attempt, bodies at TRACE only, and never the token —
+//! A span per request and per attempt, bodies at TRACE only, and never the token —
 //! checked on the output a `RUST_LOG=trace` subscriber would print.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Issue 2: the client's wire contract against the loopback server.
+//! The client's wire contract against the loopback server.
 
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! `cargo xtask bench [--smoke] [--rounds R] [--requests N] [--windows W] [--no-micro]
-//! [--no-wrk] [--no-redis] [--no-budget]`: the benchmarks of issues 8 and 18, printed as
-//! Markdown tables (docs/performance.md holds a real run). `cargo xtask bench --build` instead
-//! times a clean debug build of the facade and fails past the committed baseline
-//! ([`build_time`]).
+//! [--no-wrk] [--no-redis] [--no-budget]`: the SDK overhead and rate-limit budget benchmarks,
+//! printed as Markdown tables (docs/performance.md holds a real run). `cargo xtask bench
+//! --build` instead times a clean debug build of the facade and fails past the committed
+//! baseline ([`build_time`]).
 //!
 //! 1. builds `intercom-bench` (release) and starts its canned loopback server;
 //! 2. with `wrk` on PATH (full mode), measures the server alone;

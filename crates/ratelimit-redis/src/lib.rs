@@ -50,7 +50,6 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
-mod bench;
 mod config;
 mod scripts;
 
@@ -62,7 +61,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use intercom_transport::{InProcessLimiter, LimiterError, RateLimit, RateLimiter};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-pub use bench::{measure_wait_time, LatencyReport};
 pub use config::{
     FallbackMode, RedisLimiterBuilder, DEFAULT_APP_PER_MINUTE, DEFAULT_CALL_TIMEOUT,
     DEFAULT_WINDOW, DEFAULT_WORKSPACE_PER_MINUTE,
