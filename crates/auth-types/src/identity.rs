@@ -3,16 +3,17 @@
 use hmac::Hmac;
 use sha2::Sha256;
 
-use crate::oauth::shared_secret;
+use crate::secret::secret_newtype;
 use crate::webhook::hmac_hex;
 
-shared_secret!(
+secret_newtype!(
     /// A Messenger identity-verification secret (Settings → Security → Messenger; web, iOS
     /// and Android each have their own).
     ///
     /// It is not the OAuth client secret: it keys [`user_hash`] only.
     IdentitySecret,
-    "identity verification secret"
+    "identity verification secret",
+    visible
 );
 
 /// The Messenger `user_hash` for a user: lowercase hex HMAC-SHA256 of `user_id_or_email`

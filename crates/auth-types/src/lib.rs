@@ -47,6 +47,7 @@ mod identity;
 mod oauth;
 mod proxy;
 mod sealing;
+mod secret;
 mod state;
 mod token;
 mod webhook;
@@ -55,7 +56,7 @@ pub use header::Authorization;
 pub use identity::{user_hash, IdentitySecret};
 pub use oauth::{
     parse_token_response, AuthorizationCode, CallbackError, ClientSecret, CsrfState, ExchangeError,
-    MalformedCallback, OAuthApp, OAuthAppError, OAuthErrorDetail, SecretError, TokenRequest,
+    MalformedCallback, OAuthApp, OAuthAppError, OAuthErrorDetail, TokenRequest,
     DEFAULT_AUTHORIZE_BASE, FORM_CONTENT_TYPE, TOKEN_PATH, UNINSTALL_PATH,
 };
 pub use proxy::{
@@ -65,11 +66,9 @@ pub use sealing::{
     CookieKey, EncryptionKey, KeyError, OpenError, SealError, SealedToken, ENCRYPTION_KEY_LEN,
     MAX_KEY_ID_LEN, MIN_COOKIE_KEY_LEN, NONCE_LEN,
 };
+pub use secret::{Alphabet, ForbiddenByte, SecretError, MAX_TOKEN_LEN};
 pub use state::{AuthState, Authenticated, OAuth, Private, Unauthenticated};
-pub use token::{
-    AccessToken, EnvTokenError, ForbiddenByte, OAuthToken, TokenError, ACCESS_TOKEN_ENV,
-    MAX_TOKEN_LEN,
-};
+pub use token::{AccessToken, EnvTokenError, OAuthToken, TokenError, ACCESS_TOKEN_ENV};
 pub use webhook::{
     sign_body_signature, sign_hub_signature, verify_body_signature, verify_hub_signature,
     verify_notification, Notification, WebhookError, BODY_SIGNATURE_HEADER, HUB_SIGNATURE_HEADER,

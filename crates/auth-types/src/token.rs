@@ -1,87 +1,15 @@
 //! Bearer token newtypes: validated on construction, redacted in `Debug`, zeroized on drop.
 
-use std::fmt;
-use std::sync::Arc;
-
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use crate::header::{bearer_header, Authorization};
+use crate::secret::{secret_newtype, SecretError};
 
 /// The environment variable [`AccessToken::from_env`] reads.
 pub const ACCESS_TOKEN_ENV: &str = "INTERCOM_ACCESS_TOKEN";
 
-/// The longest token accepted, in bytes. Intercom's tokens are about 60 bytes; the bound only
-/// keeps a pasted file or a runaway variable from being sent as a header.
-pub const MAX_TOKEN_LEN: usize = 4096;
-
-/// Which kind of byte made a token invalid. The byte itself is never reported, so an error
-/// message cannot leak part of the secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ForbiddenByte {
-    /// A space or tab (often a copy-paste of `Bearer <token>` or a trailing blank).
-    Whitespace,
-    /// A carriage return or line feed (a token read from a file with its newline).
-    LineBreak,
-    /// A NUL byte.
-    Nul,
-    /// Another ASCII control character.
-    Control,
-    /// A byte outside ASCII.
-    NonAscii,
-    /// Printable ASCII outside the `b64token` alphabet (for example `"`, `:` or `%`).
-    Punctuation,
-    /// An `=` followed by something other than `=` (padding must come last).
-    MisplacedPadding,
-}
-
-impl fmt::Display for ForbiddenByte {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Whitespace => "a space or tab",
-            Self::LineBreak => "a line break (CR or LF)",
-            Self::Nul => "a NUL byte",
-            Self::Control => "a control character",
-            Self::NonAscii => "a non-ASCII character",
-            Self::Punctuation => "a character outside the token alphabet",
-            Self::MisplacedPadding => "an '=' before the end of the token",
-        })
-    }
-}
-
-/// Why a string was refused as a token. Never contains any part of the input.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TokenError {
-    /// The string was empty (or held only `=` padding).
-    #[error("the {kind} is empty")]
-    Empty {
-        /// Which kind of token was being built.
-        kind: &'static str,
-    },
-    /// The string is longer than [`MAX_TOKEN_LEN`].
-    #[error("the {kind} is {len} bytes long; at most {max} bytes are accepted", max = MAX_TOKEN_LEN)]
-    TooLong {
-        /// Which kind of token was being built.
-        kind: &'static str,
-        /// The length of the rejected input.
-        len: usize,
-    },
-    /// The string holds a byte that RFC 6750's `b64token` grammar does not allow.
-    #[error(
-        "the {kind} contains {byte} at byte offset {position}; a bearer token may only hold \
-         letters, digits, '-', '.', '_', '~', '+', '/' and trailing '='"
-    )]
-    Forbidden {
-        /// Which kind of token was being built.
-        kind: &'static str,
-        /// What sort of byte was found (never the byte itself).
-        byte: ForbiddenByte,
-        /// Its offset in the input.
-        position: usize,
-    },
-}
+/// Why a string was refused as a token: the same error as every other secret's.
+pub type TokenError = SecretError;
 
 /// Why [`AccessToken::from_env`] failed. Names the variable, never its value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,124 +38,25 @@ pub enum EnvTokenError {
     },
 }
 
-/// Checks `candidate` against RFC 6750 §2.1:
-/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
-pub(crate) fn validate(kind: &'static str, candidate: &str) -> Result<(), TokenError> {
-    let bytes = candidate.as_bytes();
-    if bytes.len() > MAX_TOKEN_LEN {
-        return Err(TokenError::TooLong {
-            kind,
-            len: bytes.len(),
-        });
-    }
-    let mut body_len = 0usize;
-    let mut in_padding = false;
-    for (position, &b) in bytes.iter().enumerate() {
-        let class = match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'+' | b'/' => {
-                if in_padding {
-                    Some(ForbiddenByte::MisplacedPadding)
-                } else {
-                    body_len = body_len.saturating_add(1);
-                    None
-                }
-            }
-            b'=' => {
-                in_padding = true;
-                None
-            }
-            b' ' | b'\t' => Some(ForbiddenByte::Whitespace),
-            b'\r' | b'\n' => Some(ForbiddenByte::LineBreak),
-            0 => Some(ForbiddenByte::Nul),
-            0x01..=0x1f | 0x7f => Some(ForbiddenByte::Control),
-            0x80..=0xff => Some(ForbiddenByte::NonAscii),
-            _ => Some(ForbiddenByte::Punctuation),
-        };
-        if let Some(byte) = class {
-            return Err(TokenError::Forbidden {
-                kind,
-                byte,
-                position,
-            });
-        }
-    }
-    if body_len == 0 {
-        return Err(TokenError::Empty { kind });
-    }
-    Ok(())
-}
-
-macro_rules! bearer_token {
-    ($(#[$meta:meta])* $name:ident, $kind:literal) => {
-        $(#[$meta])*
-        ///
-        /// Cloning is cheap and never copies the secret: clones share one zeroizing buffer,
-        /// wiped when the last clone is dropped.
-        #[derive(Clone)]
-        pub struct $name {
-            secret: Arc<SecretString>,
-        }
-
-        impl $name {
-            /// Validates `token` (RFC 6750 `b64token`) and takes ownership of it.
-            ///
-            /// On error the input is zeroized and the error says only what kind of byte was
-            /// wrong and where.
-            pub fn new(token: impl Into<String>) -> Result<Self, TokenError> {
-                let token = Zeroizing::new(token.into());
-                validate($kind, &token)?;
-                Ok(Self {
-                    secret: Arc::new(SecretString::from(token.as_str())),
-                })
-            }
-
-            /// The `Authorization: Bearer <token>` header for this token, marked sensitive.
-            pub fn authorization(&self) -> Authorization {
-                bearer_header(&self.secret)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(concat!(stringify!($name), "([REDACTED])"))
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = TokenError;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::new(s)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = TokenError;
-
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                Self::new(s)
-            }
-        }
-    };
-}
-
-bearer_token!(
+secret_newtype!(
     /// A private app's access token, sent as `Authorization: Bearer <token>`.
     ///
     /// Build one with [`AccessToken::new`] or [`AccessToken::from_env`]. It has no `Display`
     /// and no `Serialize`, and `Debug` prints `AccessToken([REDACTED])`.
     AccessToken,
-    "access token"
+    "access token",
+    bearer
 );
 
-bearer_token!(
+secret_newtype!(
     /// A public app's OAuth token, as returned by the code exchange, sent as
     /// `Authorization: Bearer <token>`.
     ///
     /// Intercom's OAuth tokens do not expire and have no refresh token; they end when the
     /// workspace uninstalls the app. `Debug` prints `OAuthToken([REDACTED])`.
     OAuthToken,
-    "OAuth token"
+    "OAuth token",
+    bearer
 );
 
 impl OAuthToken {
@@ -275,6 +104,7 @@ impl AccessToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::{Alphabet, ForbiddenByte, MAX_TOKEN_LEN};
 
     #[test]
     fn accepts_b64token_alphabet_and_padding() {
@@ -301,7 +131,8 @@ mod tests {
                 Some(TokenError::Forbidden {
                     kind: "access token",
                     byte,
-                    position
+                    position,
+                    alphabet: Alphabet::Bearer,
                 }),
                 "{input:?}"
             );
