@@ -4,7 +4,9 @@ use secrecy::SecretString;
 use url::Url;
 
 use super::callback::fresh_state_value;
-use super::{AuthorizationCode, CsrfState, TokenRequest, DEFAULT_AUTHORIZE_BASE};
+#[cfg(doc)]
+use super::TokenRequest;
+use super::{CsrfState, DEFAULT_AUTHORIZE_BASE};
 use crate::secret::secret_newtype;
 
 secret_newtype!(
@@ -68,8 +70,8 @@ pub enum OAuthAppError {
 /// ```
 #[derive(Clone, Debug)]
 pub struct OAuthApp {
-    client_id: String,
-    client_secret: ClientSecret,
+    pub(super) client_id: String,
+    pub(super) client_secret: ClientSecret,
     redirect_uri: Option<Url>,
     authorize_base: Url,
 }
@@ -164,14 +166,5 @@ impl OAuthApp {
             secret: SecretString::from(value.as_str()),
         };
         (url, state)
-    }
-
-    /// The code-exchange request for `code`, which it consumes (a code is single-use).
-    pub fn token_request(&self, code: AuthorizationCode) -> TokenRequest {
-        TokenRequest {
-            client_id: self.client_id.clone(),
-            client_secret: self.client_secret.clone(),
-            code,
-        }
     }
 }

@@ -6,9 +6,9 @@ use subtle::ConstantTimeEq;
 use url::form_urlencoded;
 use zeroize::Zeroizing;
 
-#[cfg(doc)]
-use super::OAuthApp;
-use super::{provider_text, AuthorizationCode, ClientSecret, FORM_CONTENT_TYPE, TOKEN_PATH};
+use super::{
+    provider_text, AuthorizationCode, ClientSecret, OAuthApp, FORM_CONTENT_TYPE, TOKEN_PATH,
+};
 use crate::{OAuthToken, TokenError};
 
 /// The code-exchange request: `POST` [`TOKEN_PATH`] on the REST API base URL with the
@@ -19,9 +19,20 @@ use crate::{OAuthToken, TokenError};
 /// `Debug` shows the client id only.
 #[derive(Debug)]
 pub struct TokenRequest {
-    pub(super) client_id: String,
-    pub(super) client_secret: ClientSecret,
-    pub(super) code: AuthorizationCode,
+    client_id: String,
+    client_secret: ClientSecret,
+    code: AuthorizationCode,
+}
+
+impl OAuthApp {
+    /// The code-exchange request for `code`, which it consumes (a code is single-use).
+    pub fn token_request(&self, code: AuthorizationCode) -> TokenRequest {
+        TokenRequest {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            code,
+        }
+    }
 }
 
 impl TokenRequest {
