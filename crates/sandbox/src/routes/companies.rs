@@ -10,10 +10,6 @@ pub(super) fn company_not_found() -> ErrorReply {
     )
 }
 
-// ---------------------------------------------------------------------------------------------
-// Cursors.
-// ---------------------------------------------------------------------------------------------
-
 /// A `company_list` page.
 pub(super) fn company_page(
     items: impl Iterator<Item = models::Company>,
@@ -30,10 +26,6 @@ pub(super) fn company_page(
     });
     model::with_next_page(&list).map(Reply::json)
 }
-
-// ---------------------------------------------------------------------------------------------
-// Companies.
-// ---------------------------------------------------------------------------------------------
 
 pub(super) fn list_companies(state: &State, req: &Request<'_>) -> Outcome {
     if let Some(wanted) = req
@@ -209,7 +201,3 @@ pub(super) fn scroll_companies(state: &mut State, req: &Request<'_>) -> Outcome 
         ..Default::default()
     }))
 }
-
-// ---------------------------------------------------------------------------------------------
-// Tags.
-// ---------------------------------------------------------------------------------------------

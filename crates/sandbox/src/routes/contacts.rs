@@ -391,10 +391,6 @@ pub(super) fn untag_contact(state: &mut State, id: &str, tag_id: &str) -> Outcom
     Reply::model(&model::contact_tag(state, &removed))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Notes.
-// ---------------------------------------------------------------------------------------------
-
 pub(super) fn create_note(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
     let index = live_contact(state, id)?;
     let body = json_object(req.body)?;

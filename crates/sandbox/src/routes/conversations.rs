@@ -166,7 +166,3 @@ pub(super) fn reply(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
     }
     Reply::model(&model::conversation(state, &state.conversations[index]))
 }
-
-// ---------------------------------------------------------------------------------------------
-// Events.
-// ---------------------------------------------------------------------------------------------

@@ -84,33 +84,10 @@ pub(super) fn list_events(state: &State, req: &Request<'_>) -> Outcome {
     }))
 }
 
-/// Unix seconds as `2014-01-16T23:12:21.000+00:00`.
-// Timestamps come from request bodies, so `ts` may be any `i64`; the arithmetic still cannot
-// overflow: `|days| <= i64::MAX / 86_400 < 1.1e14`, so `z` and `era * 400` stay below 3e11 in
-// magnitude, `doe` is in `0..146_097`, `yoe` in `0..400`, `doy` in `0..366`, `mp` in `0..12`,
-// and `secs` in `0..86_400`. Divisors are non-zero constants. (Unit-tested at both ends.)
-#[allow(clippy::arithmetic_side_effects)]
+/// Unix seconds (any `i64`: they come from request bodies) as `2014-01-16T23:12:21.000+00:00`.
 pub(crate) fn iso8601(ts: i64) -> String {
-    let days = ts.div_euclid(86_400);
-    let secs = ts.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000+00:00",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    // The calendar arithmetic is the resources crate's (`Timestamp::to_rfc3339`, which ends
+    // in `Z` when there are no fractional seconds); event summaries spell the offset out.
+    let rfc3339 = Timestamp::from_unix(ts).to_rfc3339();
+    format!("{}.000+00:00", rfc3339.trim_end_matches('Z'))
 }
-
-// ---------------------------------------------------------------------------------------------
-// Data attributes.
-// ---------------------------------------------------------------------------------------------

@@ -50,10 +50,6 @@ pub(super) fn next_cursor<T>(last: Option<u64>, more: &[T], page: u64) -> Option
     last.map(|seq| encode_cursor(seq, page.saturating_add(1)))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Contacts.
-// ---------------------------------------------------------------------------------------------
-
 /// One page of `items` with numbered `pages` (`next` is absent on the last page).
 pub(super) fn numbered<T>(
     items: impl Iterator<Item = T>,
