@@ -123,7 +123,7 @@ impl std::str::FromStr for IntercomVersion {
     }
 }
 
-/// Deadlines. Every one is a typed [`Error::Timeout`] naming its [`TimeoutPhase`](crate::TimeoutPhase).
+/// Deadlines. Every one is a typed [`Error::Timeout`](crate::Error::Timeout) naming its [`TimeoutPhase`](crate::TimeoutPhase).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Timeouts {
