@@ -106,7 +106,7 @@ impl Reply {
 
     /// 200 with a generated model as the body.
     pub(crate) fn model<T: Serialize>(body: &T) -> Outcome {
-        crate::model::to_json(body).map(Self::json)
+        to_json(body).map(Self::json)
     }
 
     pub(crate) fn accepted() -> Self {
@@ -148,3 +148,15 @@ impl Reply {
 
 /// What a handler returns.
 pub(crate) type Outcome = Result<Reply, ErrorReply>;
+
+/// Serializes a model to JSON; a failure (which the models cannot produce) is a 500.
+pub(crate) fn to_json<T: Serialize>(model: &T) -> Result<Value, ErrorReply> {
+    serde_json::to_value(model).map_err(|error| {
+        tracing::error!(%error, "sandbox could not serialize a response model");
+        ErrorReply::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "The sandbox could not render this response",
+        )
+    })
+}

@@ -12,6 +12,7 @@ use intercom_resources::models;
 use serde::Serialize;
 use serde_json::Value;
 
+pub(crate) use crate::errors::to_json;
 use crate::errors::ErrorReply;
 use crate::state::{
     Admin, AppliedTag, Company, Contact, Conversation, DataAttribute, Note, Part, State,
@@ -33,18 +34,6 @@ fn ts(seconds: i64) -> Option<Timestamp> {
 
 fn count(n: usize) -> Option<i64> {
     Some(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
-/// Serializes a model to JSON; a failure (which the models cannot produce) is a 500.
-pub(crate) fn to_json<T: Serialize>(model: &T) -> Result<Value, ErrorReply> {
-    serde_json::to_value(model).map_err(|error| {
-        tracing::error!(%error, "sandbox could not serialize a response model");
-        ErrorReply::new(
-            http::StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "The sandbox could not render this response",
-        )
-    })
 }
 
 /// `admin` (GET /admins, GET /admins/{id}).
