@@ -8,8 +8,8 @@ use http::Method;
 use intercom_transport::TransportErrorKind;
 use serde_json::Value;
 
-use crate::mock::{MockRequest, MockStep};
 use crate::reply::Reply;
+use crate::request::{MockRequest, MockStep};
 
 /// How many times an expectation must be matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -41,7 +41,9 @@
 mod expect;
 mod mock;
 mod reply;
+mod request;
 
 pub use expect::{Expect, Times};
-pub use mock::{Exchange, MockRequest, MockStep, MockTransport, Unmet};
+pub use mock::{Exchange, MockTransport, Unmet};
 pub use reply::{BodyEnd, Reply, ReplyBody, ReplyKind};
+pub use request::{MockRequest, MockStep};

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 use futures::stream;
-use http::{HeaderMap, Method, Uri};
+use http::HeaderMap;
 use http_body::Frame;
 use http_body_util::{BodyExt, StreamBody};
 use intercom_transport::{Body, Transport, TransportError, TransportErrorKind};
@@ -15,69 +15,7 @@ use tokio::time::Instant;
 
 use crate::expect::{Expect, Times};
 use crate::reply::{BodyEnd, Reply, ReplyBody, ReplyKind};
-
-/// One scripted outcome: an answer, or a failure below HTTP.
-#[derive(Debug, Clone)]
-pub enum MockStep {
-    /// Answer (after the reply's delay, on the tokio clock).
-    Reply(Reply),
-    /// Fail below HTTP with this kind (as a refused connection, a reset, …).
-    Fail(TransportErrorKind),
-}
-
-impl From<Reply> for MockStep {
-    fn from(reply: Reply) -> Self {
-        Self::Reply(reply)
-    }
-}
-
-/// A request as the mock received it.
-#[derive(Debug, Clone)]
-pub struct MockRequest {
-    /// The method.
-    pub method: Method,
-    /// The absolute URI.
-    pub uri: Uri,
-    /// The headers (including `Authorization`, which the mock never prints).
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: Bytes,
-    /// When it arrived, on the tokio clock (exact under a paused clock).
-    pub at: Instant,
-}
-
-impl MockRequest {
-    /// A header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The path, percent-encoded as sent.
-    pub fn path(&self) -> &str {
-        self.uri.path()
-    }
-
-    /// The first value of query parameter `name`, decoded.
-    pub fn query(&self, name: &str) -> Option<String> {
-        let query = self.uri.query()?;
-        url::form_urlencoded::parse(query.as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    }
-
-    /// The body parsed as JSON, when it is JSON.
-    pub fn json(&self) -> Option<serde_json::Value> {
-        serde_json::from_slice(&self.body).ok()
-    }
-
-    /// `METHOD /path?query`, for messages.
-    pub fn describe(&self) -> String {
-        match self.uri.query() {
-            Some(q) => format!("{} {}?{}", self.method, self.uri.path(), q),
-            None => format!("{} {}", self.method, self.uri.path()),
-        }
-    }
-}
+use crate::request::{MockRequest, MockStep};
 
 /// A registered expectation and how often it matched.
 #[derive(Debug)]
