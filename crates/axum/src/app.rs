@@ -4,8 +4,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::routing::{get, post};
-use axum::Router;
 use intercom_app::{Clients, MemorySpentStates, SpentStates, StoreError};
 use intercom_auth_types::{ClientSecret, CookieKey, OAuthApp};
 use url::Url;
@@ -78,15 +76,6 @@ impl PublicApp {
             max_body: DEFAULT_MAX_BODY,
             spent_states: None,
         }
-    }
-
-    /// `GET /install`, `GET /callback` and `POST /uninstall`, to nest where the app's
-    /// settings point (the redirect URL and the uninstall URL).
-    pub fn routes() -> Router<PublicApp> {
-        Router::new()
-            .route("/install", get(crate::install::install))
-            .route("/callback", get(crate::install::callback))
-            .route("/uninstall", post(crate::uninstall::uninstall))
     }
 
     /// The tenant pool.

@@ -48,6 +48,7 @@
 mod app;
 mod install;
 mod page;
+mod routes;
 mod uninstall;
 mod webhook;
 
