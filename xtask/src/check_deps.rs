@@ -7,6 +7,8 @@
 //!    with their reason below; tools, tests and examples (`publish = false`) and binary-only
 //!    packages may use hyper freely.
 //!
+//! 3. **No module cycle inside a crate** ([`crate::module_cycles`]).
+//!
 //! A workspace crate missing from the layer table is an error, so a new crate has to take a
 //! place in the graph before it lands.
 
@@ -67,10 +69,12 @@ pub fn run(args: &[String]) -> Result<()> {
         );
     }
     let meta: Value = serde_json::from_slice(&output.stdout).context("cargo metadata: JSON")?;
-    let problems = violations(&meta)?;
+    let mut problems = violations(&meta)?;
+    problems.extend(module_cycles(&meta)?);
     if problems.is_empty() {
         eprintln!(
-            "check-deps: ok ({} crates; arrows point down; hyper only where allowed)",
+            "check-deps: ok ({} crates; arrows point down; hyper only where allowed; \
+             no module cycle inside a crate)",
             LAYERS.len()
         );
         return Ok(());
@@ -79,6 +83,33 @@ pub fn run(args: &[String]) -> Result<()> {
         eprintln!("check-deps: {p}");
     }
     bail!("{} dependency rule violation(s)", problems.len())
+}
+
+/// Rule 3: the top-level modules of each workspace crate import each other without cycles.
+fn module_cycles(meta: &Value) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for package in meta["packages"].as_array().into_iter().flatten() {
+        let name = package["name"].as_str().unwrap_or("?");
+        let Some(manifest) = package["manifest_path"].as_str() else {
+            continue;
+        };
+        let Some(src) = std::path::Path::new(manifest)
+            .parent()
+            .map(|d| d.join("src"))
+        else {
+            continue;
+        };
+        if !src.is_dir() {
+            continue;
+        }
+        for cycle in crate::module_cycles::cycles_in(&src)? {
+            problems.push(format!(
+                "{name}: modules import each other in a cycle: {}",
+                cycle.join(" <-> ")
+            ));
+        }
+    }
+    Ok(problems)
 }
 
 fn layer(name: &str) -> Option<u8> {

@@ -8,6 +8,7 @@ mod ci;
 mod codegen;
 mod features;
 mod fuzz;
+mod module_cycles;
 mod release;
 mod spec;
 mod test;
@@ -24,7 +25,8 @@ Tasks:
                      (tables) [--smoke] [--only budget] [--windows W]; --build: clean-build time
                      guard against docs/performance.md [--rounds R]
   check-deps         the crate graph: dependencies point to lower layers, only the transport
-                     (and the sandbox's server) names hyper among library crates
+                     (and the sandbox's server) names hyper among library crates, no module
+                     cycle inside a crate
   ci                 run the CI gate: fmt, clippy, tests, docs, cargo deny (what .ci/run runs)
   codegen            generate crates/resources from the OpenAPI spec [--check] [--report]
   features           cargo features: the facade forwards every resource tag; `cargo check` of the
