@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::state::{Admin, Company, Contact, Conversation, DataAttribute, Event, Note, State, Tag};
+use crate::state::{
+    Admin, Company, Contact, Conversation, DataAttribute, Event, Note, Segment, State, Tag, Team,
+    Ticket, TicketState, TicketType,
+};
 
 /// The data a sandbox holds, as it is saved and loaded. Every list is optional in a
 /// fixture file; a list given replaces the seeded one (admins are added to the seeded ones,
@@ -23,6 +26,11 @@ pub(crate) struct Dataset {
     notes: Option<Vec<Note>>,
     events: Option<Vec<Event>>,
     data_attributes: Option<Vec<DataAttribute>>,
+    teams: Option<Vec<Team>>,
+    segments: Option<Vec<Segment>>,
+    ticket_states: Option<Vec<TicketState>>,
+    ticket_types: Option<Vec<TicketType>>,
+    tickets: Option<Vec<Ticket>>,
 }
 
 /// The fixture format's version, written by [`SandboxHandle::snapshot`](crate::SandboxHandle::snapshot).
@@ -152,6 +160,27 @@ pub(crate) fn apply(state: &mut State, dataset: Dataset) {
     if let Some(attributes) = dataset.data_attributes {
         state.data_attributes = attributes;
     }
+    if let Some(teams) = dataset.teams {
+        state.teams = teams;
+    }
+    if let Some(segments) = dataset.segments {
+        state.segments = segments;
+    }
+    if let Some(ticket_states) = dataset.ticket_states {
+        state.ticket_states = ticket_states;
+    }
+    if let Some(ticket_types) = dataset.ticket_types {
+        state.ticket_types = ticket_types;
+    }
+    if let Some(mut tickets) = dataset.tickets {
+        for ticket in &mut tickets {
+            ticket.seq = state.next_seq();
+            if ticket.id.is_empty() {
+                ticket.id = state.next_numeric_id();
+            }
+        }
+        state.tickets = tickets;
+    }
     // Numeric ids handed out later stay clear of the loaded ones.
     let highest = state
         .conversations
@@ -159,6 +188,16 @@ pub(crate) fn apply(state: &mut State, dataset: Dataset) {
         .map(|c| c.id.as_str())
         .chain(state.tags.iter().map(|t| t.id.as_str()))
         .chain(state.notes.iter().map(|n| n.id.as_str()))
+        .chain(state.teams.iter().map(|t| t.id.as_str()))
+        .chain(state.ticket_states.iter().map(|t| t.id.as_str()))
+        .chain(state.ticket_types.iter().map(|t| t.id.as_str()))
+        .chain(state.tickets.iter().map(|t| t.id.as_str()))
+        .chain(
+            state
+                .conversations
+                .iter()
+                .flat_map(|c| c.parts.iter().map(|p| p.id.as_str())),
+        )
         .filter_map(|id| id.parse::<u64>().ok())
         .max()
         .unwrap_or(0);
@@ -177,6 +216,11 @@ pub(crate) fn snapshot(state: &State) -> Value {
         notes: Some(state.notes.clone()),
         events: Some(state.events.clone()),
         data_attributes: Some(state.data_attributes.clone()),
+        teams: Some(state.teams.clone()),
+        segments: Some(state.segments.clone()),
+        ticket_states: Some(state.ticket_states.clone()),
+        ticket_types: Some(state.ticket_types.clone()),
+        tickets: Some(state.tickets.clone()),
     };
     serde_json::to_value(&dataset).unwrap_or(Value::Null)
 }

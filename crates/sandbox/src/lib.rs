@@ -72,6 +72,7 @@ mod http_util;
 mod journal;
 mod model;
 mod oauth;
+mod records;
 mod routes;
 mod sample;
 mod search;

@@ -44,8 +44,8 @@ pub(crate) fn admin(a: &Admin) -> models::Admin {
         name: Some(a.name.clone()),
         email: Some(a.email.clone()),
         job_title: Some(a.job_title.clone()),
-        away_mode_enabled: Some(false),
-        away_mode_reassign: Some(false),
+        away_mode_enabled: Some(a.away_mode_enabled),
+        away_mode_reassign: Some(a.away_mode_reassign),
         has_inbox_seat: Some(true),
         team_ids: Some(Vec::new()),
         avatar: s(DEFAULT_AVATAR),
@@ -69,8 +69,8 @@ pub(crate) fn me(state: &State, a: &Admin) -> models::AdminWithApp {
         name: Some(a.name.clone()),
         email: Some(a.email.clone()),
         job_title: Some(a.job_title.clone()),
-        away_mode_enabled: Some(false),
-        away_mode_reassign: Some(false),
+        away_mode_enabled: Some(a.away_mode_enabled),
+        away_mode_reassign: Some(a.away_mode_reassign),
         has_inbox_seat: Some(true),
         team_ids: Some(Vec::new()),
         email_verified: Some(true),
@@ -474,13 +474,33 @@ fn part(state: &State, p: &Part) -> models::ConversationPart {
 
 /// `conversation` with its parts (GET /conversations/{id}, POST …/reply).
 pub(crate) fn conversation(state: &State, c: &Conversation) -> models::Conversation {
-    let external_id = state
-        .contacts
-        .iter()
-        .find(|p| p.id == c.contact_id)
-        .and_then(|p| p.external_id.clone());
     let (kind, name, email) = author(state, &c.author_type, &c.author_id);
-    let state_name = if c.open { "open" } else { "closed" };
+    let state_name = match (c.open, c.snoozed_until) {
+        (false, _) => "closed",
+        (true, Some(_)) => "snoozed",
+        (true, None) => "open",
+    };
+    let contacts = std::iter::once(&c.contact_id)
+        .chain(&c.other_contact_ids)
+        .map(|id| {
+            let external_id = state
+                .contacts
+                .iter()
+                .find(|p| p.id == *id)
+                .and_then(|p| p.external_id.clone());
+            fill!(models::ContactReference {
+                type_: s("contact"),
+                id: Some(id.clone()),
+                external_id: external_id,
+            })
+        })
+        .collect();
+    let tags = c
+        .tag_ids
+        .iter()
+        .filter_map(|id| state.tag(id))
+        .map(|t| tag(&t.id, &t.name))
+        .collect();
     fill!(models::Conversation {
         type_: s("conversation"),
         id: Some(c.id.clone()),
@@ -492,9 +512,11 @@ pub(crate) fn conversation(state: &State, c: &Conversation) -> models::Conversat
         read: Some(c.read),
         priority: Some(models::ConversationPriority::None),
         admin_assignee_id: c.admin_assignee_id.map(|id| id.to_string()),
+        team_assignee_id: c.team_assignee_id.map(|id| id.to_string()),
+        snoozed_until: c.snoozed_until.and_then(ts),
         tags: Some(fill!(models::Tags {
             type_: s("tag.list"),
-            tags: Some(Vec::new()),
+            tags: Some(tags),
         })),
         source: Some(fill!(models::ConversationSource {
             type_: s("conversation"),
@@ -514,11 +536,7 @@ pub(crate) fn conversation(state: &State, c: &Conversation) -> models::Conversat
         })),
         contacts: Some(fill!(models::ConversationContacts {
             type_: s("contact.list"),
-            contacts: Some(vec![fill!(models::ContactReference {
-                type_: s("contact"),
-                id: Some(c.contact_id.clone()),
-                external_id: external_id,
-            })]),
+            contacts: Some(contacts),
         })),
         teammates: Some(fill!(models::ConversationTeammates {
             type_: s("admin.list"),

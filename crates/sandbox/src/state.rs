@@ -10,6 +10,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 
+pub(crate) use crate::records::{Segment, Team, Ticket, TicketState, TicketType};
+
 /// Seeded records are dated before this instant (2023-11-14), so they never change with the
 /// wall clock.
 pub(crate) const SEED_EPOCH: i64 = 1_700_000_000;
@@ -34,6 +36,8 @@ pub(crate) struct Admin {
     pub(crate) name: String,
     pub(crate) email: String,
     pub(crate) job_title: String,
+    pub(crate) away_mode_enabled: bool,
+    pub(crate) away_mode_reassign: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -131,6 +135,13 @@ pub(crate) struct Conversation {
     pub(crate) waiting_since: Option<i64>,
     pub(crate) admin_assignee_id: Option<i64>,
     pub(crate) parts: Vec<Part>,
+    /// Set while the conversation is snoozed (it stays open).
+    pub(crate) snoozed_until: Option<i64>,
+    pub(crate) team_assignee_id: Option<i64>,
+    /// Tags attached to the conversation, by id.
+    pub(crate) tag_ids: Vec<String>,
+    /// Contacts added after the first one (`contact_id`).
+    pub(crate) other_contact_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -219,6 +230,11 @@ pub(crate) struct State {
     pub(crate) notes: Vec<Note>,
     pub(crate) events: Vec<Event>,
     pub(crate) data_attributes: Vec<DataAttribute>,
+    pub(crate) teams: Vec<Team>,
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) ticket_states: Vec<TicketState>,
+    pub(crate) ticket_types: Vec<TicketType>,
+    pub(crate) tickets: Vec<Ticket>,
     pub(crate) tokens: HashMap<String, TokenInfo>,
     pub(crate) codes: HashMap<String, PendingCode>,
     pub(crate) scroll: Option<Scroll>,
@@ -292,6 +308,11 @@ impl State {
             notes: Vec::new(),
             events: Vec::new(),
             data_attributes: Vec::new(),
+            teams: Vec::new(),
+            segments: Vec::new(),
+            ticket_states: Vec::new(),
+            ticket_types: Vec::new(),
+            tickets: Vec::new(),
             tokens: HashMap::new(),
             codes: HashMap::new(),
             scroll: None,
@@ -321,6 +342,7 @@ impl State {
                 name: name.to_owned(),
                 email: format!("admin{number}@sandbox.example.com"),
                 job_title: title.to_owned(),
+                ..Admin::default()
             });
         }
         let owner = self.admins[0].id.clone();
@@ -474,12 +496,15 @@ impl State {
                         author_type: "admin".into(),
                         author_id: admin,
                     }],
+                    ..Conversation::default()
                 });
             }
             for conversation in &mut self.conversations {
                 conversation.author_id = conversation.contact_id.clone();
             }
         }
+        // Last, so the records above stay what they were before these existed.
+        self.seed_records();
     }
 
     fn seed_attributes(&mut self) {

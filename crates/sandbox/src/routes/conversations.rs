@@ -72,6 +72,7 @@ pub(super) fn create_conversation(state: &mut State, req: &Request<'_>) -> Outco
         waiting_since: Some(created_at),
         admin_assignee_id: None,
         parts: Vec::new(),
+        ..Conversation::default()
     });
     Reply::model(&fill!(models::Message {
         type_: "user_message".into(),

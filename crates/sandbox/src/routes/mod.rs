@@ -4,19 +4,25 @@
 mod attributes;
 mod companies;
 mod contacts;
+mod conversation_actions;
 mod conversations;
 mod events;
 mod paging;
 mod stateless;
 mod tags;
+mod teams;
+mod tickets;
 
 use attributes::*;
 use companies::*;
 use contacts::*;
+use conversation_actions::*;
 use conversations::*;
 use events::*;
 use paging::*;
 use tags::*;
+use teams::*;
+use tickets::*;
 
 pub(crate) use stateless::OPERATIONS;
 
@@ -127,6 +133,33 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
             }
         }
         (&Method::POST, ["conversations", id, "reply"]) => reply(state, req, id),
+        (&Method::POST, ["conversations", id, "parts"]) => manage_conversation(state, req, id),
+        (&Method::POST, ["conversations", id, "tags"]) => tag_conversation(state, req, id),
+        (&Method::DELETE, ["conversations", id, "tags", tag_id]) => {
+            untag_conversation(state, req, id, tag_id)
+        }
+        (&Method::POST, ["conversations", id, "customers"]) => attach_contact(state, req, id),
+        (&Method::DELETE, ["conversations", id, "customers", contact_id]) => {
+            detach_contact(state, req, id, contact_id)
+        }
+        (&Method::POST, ["tickets"]) => create_ticket(state, req),
+        (&Method::POST, ["tickets", "search"]) => search_tickets(state, req),
+        (&Method::GET, ["tickets", id]) => get_ticket(state, id),
+        (&Method::PUT, ["tickets", id]) => update_ticket(state, req, id),
+        (&Method::DELETE, ["tickets", id]) => delete_ticket(state, id),
+        (&Method::POST, ["tickets", id, "reply"]) => reply_ticket(state, req, id),
+        (&Method::POST, ["tickets", id, "tags"]) => tag_ticket(state, req, id),
+        (&Method::DELETE, ["tickets", id, "tags", tag_id]) => untag_ticket(state, req, id, tag_id),
+        (&Method::GET, ["ticket_types"]) => list_ticket_types(state),
+        (&Method::POST, ["ticket_types"]) => create_ticket_type(state, req),
+        (&Method::GET, ["ticket_types", id]) => get_ticket_type(state, id),
+        (&Method::PUT, ["ticket_types", id]) => update_ticket_type(state, req, id),
+        (&Method::GET, ["ticket_states"]) => list_ticket_states(state),
+        (&Method::GET, ["teams"]) => list_teams(state),
+        (&Method::GET, ["teams", id]) => get_team(state, id),
+        (&Method::GET, ["segments"]) => list_segments(state, req),
+        (&Method::GET, ["segments", id]) => get_segment(state, id),
+        (&Method::PUT, ["admins", id, "away"]) => set_away(state, req, id),
         (&Method::POST, ["events"]) => create_event(state, req),
         (&Method::GET, ["events"]) => list_events(state, req),
         (&Method::GET, ["data_attributes"]) => list_attributes(state, req),
