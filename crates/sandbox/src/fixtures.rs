@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::state::{
-    Admin, Company, Contact, Conversation, DataAttribute, Event, Note, Segment, State, Tag, Team,
-    Ticket, TicketState, TicketType,
+    Admin, Article, Collection, Company, Contact, Conversation, DataAttribute, Event, HelpCenter,
+    Note, Segment, State, Tag, Team, Ticket, TicketState, TicketType,
 };
 
 /// The data a sandbox holds, as it is saved and loaded. Every list is optional in a
@@ -31,6 +31,9 @@ pub(crate) struct Dataset {
     ticket_states: Option<Vec<TicketState>>,
     ticket_types: Option<Vec<TicketType>>,
     tickets: Option<Vec<Ticket>>,
+    help_centers: Option<Vec<HelpCenter>>,
+    collections: Option<Vec<Collection>>,
+    articles: Option<Vec<Article>>,
 }
 
 /// The fixture format's version, written by [`SandboxHandle::snapshot`](crate::SandboxHandle::snapshot).
@@ -181,6 +184,15 @@ pub(crate) fn apply(state: &mut State, dataset: Dataset) {
         }
         state.tickets = tickets;
     }
+    if let Some(help_centers) = dataset.help_centers {
+        state.help_centers = help_centers;
+    }
+    if let Some(collections) = dataset.collections {
+        state.collections = collections;
+    }
+    if let Some(articles) = dataset.articles {
+        state.articles = articles;
+    }
     // Numeric ids handed out later stay clear of the loaded ones.
     let highest = state
         .conversations
@@ -192,6 +204,9 @@ pub(crate) fn apply(state: &mut State, dataset: Dataset) {
         .chain(state.ticket_states.iter().map(|t| t.id.as_str()))
         .chain(state.ticket_types.iter().map(|t| t.id.as_str()))
         .chain(state.tickets.iter().map(|t| t.id.as_str()))
+        .chain(state.help_centers.iter().map(|t| t.id.as_str()))
+        .chain(state.collections.iter().map(|t| t.id.as_str()))
+        .chain(state.articles.iter().map(|t| t.id.as_str()))
         .chain(
             state
                 .conversations
@@ -221,6 +236,9 @@ pub(crate) fn snapshot(state: &State) -> Value {
         ticket_states: Some(state.ticket_states.clone()),
         ticket_types: Some(state.ticket_types.clone()),
         tickets: Some(state.tickets.clone()),
+        help_centers: Some(state.help_centers.clone()),
+        collections: Some(state.collections.clone()),
+        articles: Some(state.articles.clone()),
     };
     serde_json::to_value(&dataset).unwrap_or(Value::Null)
 }

@@ -1,5 +1,6 @@
 //! Records of the workspace beyond people and conversations: teams, segments, tickets with
-//! their types and states, and their deterministic seeding.
+//! their types and states, help centers, collections and articles, and their deterministic
+//! seeding.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -130,5 +131,79 @@ impl State {
             created_at: SEED_EPOCH - 30 * 86_400,
             updated_at: SEED_EPOCH - 30 * 86_400,
         });
+        let help_center = self.next_numeric_id();
+        self.help_centers.push(HelpCenter {
+            id: help_center.clone(),
+            identifier: "sandbox".into(),
+            display_name: "Sandbox Help".into(),
+            created_at: SEED_EPOCH - 90 * 86_400,
+        });
+        let collection = self.next_numeric_id();
+        self.collections.push(Collection {
+            id: collection.clone(),
+            name: "Getting started".into(),
+            description: "The first steps".into(),
+            help_center_id: Some(help_center),
+            order: 1,
+            created_at: SEED_EPOCH - 90 * 86_400,
+            updated_at: SEED_EPOCH - 90 * 86_400,
+            ..Collection::default()
+        });
+        let id = self.next_numeric_id();
+        let author_id = self
+            .admins
+            .first()
+            .map(|a| a.id.clone())
+            .unwrap_or_default();
+        self.articles.push(Article {
+            id,
+            title: "Welcome".into(),
+            description: "What the sandbox workspace holds".into(),
+            body: "<p>Seeded data for tests.</p>".into(),
+            author_id,
+            state: "published".into(),
+            parent_id: Some(collection),
+            created_at: SEED_EPOCH - 80 * 86_400,
+            updated_at: SEED_EPOCH - 80 * 86_400,
+        });
     }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct HelpCenter {
+    pub(crate) id: String,
+    pub(crate) identifier: String,
+    pub(crate) display_name: String,
+    pub(crate) created_at: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Collection {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) icon: String,
+    pub(crate) help_center_id: Option<String>,
+    pub(crate) parent_id: Option<String>,
+    pub(crate) order: i64,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Article {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) body: String,
+    pub(crate) author_id: String,
+    /// `published` or `draft`.
+    pub(crate) state: String,
+    /// The collection (or section) it sits in.
+    pub(crate) parent_id: Option<String>,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
 }

@@ -10,7 +10,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 
-pub(crate) use crate::records::{Segment, Team, Ticket, TicketState, TicketType};
+pub(crate) use crate::records::{
+    Article, Collection, HelpCenter, Segment, Team, Ticket, TicketState, TicketType,
+};
 
 /// Seeded records are dated before this instant (2023-11-14), so they never change with the
 /// wall clock.
@@ -235,6 +237,9 @@ pub(crate) struct State {
     pub(crate) ticket_states: Vec<TicketState>,
     pub(crate) ticket_types: Vec<TicketType>,
     pub(crate) tickets: Vec<Ticket>,
+    pub(crate) help_centers: Vec<HelpCenter>,
+    pub(crate) collections: Vec<Collection>,
+    pub(crate) articles: Vec<Article>,
     pub(crate) tokens: HashMap<String, TokenInfo>,
     pub(crate) codes: HashMap<String, PendingCode>,
     pub(crate) scroll: Option<Scroll>,
@@ -313,6 +318,9 @@ impl State {
             ticket_states: Vec::new(),
             ticket_types: Vec::new(),
             tickets: Vec::new(),
+            help_centers: Vec::new(),
+            collections: Vec::new(),
+            articles: Vec::new(),
             tokens: HashMap::new(),
             codes: HashMap::new(),
             scroll: None,

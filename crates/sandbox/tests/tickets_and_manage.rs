@@ -487,3 +487,125 @@ async fn teams_segments_and_away_mode() {
         (StatusCode::BAD_REQUEST, "parameter_not_found")
     );
 }
+
+#[tokio::test]
+async fn articles_collections_and_help_centers() {
+    let sandbox = Sandbox::builder().contacts(1).start().await.unwrap();
+    let client = client(&sandbox);
+    let admins: models::AdminList = client.send(ApiRequest::get("/admins")).await.unwrap();
+    let admin = admins.admins.unwrap()[0].id.clone().unwrap();
+
+    let centers: models::HelpCenterList = client
+        .send(ApiRequest::get("/help_center/help_centers"))
+        .await
+        .unwrap();
+    let center = centers.data.unwrap()[0].clone();
+    let center_id = center.id.clone().unwrap();
+    assert_eq!(center.default, Some(true));
+    let got: models::HelpCenter = client
+        .send(
+            ApiRequest::get("/help_center/help_centers/{help_center_id}")
+                .path(format!("/help_center/help_centers/{center_id}")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(got.identifier, center.identifier);
+
+    let collection: models::Collection = client
+        .send(ApiRequest::post("/help_center/collections").json(&json!({"name": "Billing"})))
+        .await
+        .unwrap();
+    let collection_id = collection.id.clone().unwrap();
+    assert_eq!(
+        collection.help_center_id.as_deref(),
+        Some(center_id.as_str())
+    );
+    let renamed: models::Collection = client
+        .send(
+            ApiRequest::put("/help_center/collections/{collection_id}")
+                .path(format!("/help_center/collections/{collection_id}"))
+                .json(&json!({"name": "Billing and plans"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.name.as_deref(), Some("Billing and plans"));
+    let page: models::CollectionList = client
+        .send(
+            ApiRequest::get("/help_center/collections")
+                .query("per_page", 1)
+                .query("page", 2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total_count, Some(2));
+    assert_eq!(
+        page.data.unwrap()[0].id.as_deref(),
+        Some(collection_id.as_str())
+    );
+
+    let e = api_error(
+        client
+            .send::<Value>(ApiRequest::post("/articles").json(&json!({"title": "No author"})))
+            .await,
+    );
+    assert_eq!(
+        (e.status, code(&e)),
+        (StatusCode::BAD_REQUEST, "parameter_not_found")
+    );
+    let created: models::Article = client
+        .send(ApiRequest::post("/articles").json(&json!({
+            "title": "Refunds",
+            "author_id": admin.parse::<i64>().unwrap(),
+            "body": "<p>How refunds work</p>",
+            "parent_id": collection_id,
+        })))
+        .await
+        .unwrap();
+    let id = created.id.clone().unwrap();
+    assert_eq!(created.state, Some(models::ArticleState::Draft));
+    assert_eq!(created.parent_ids, Some(vec![collection_id.clone()]));
+    let published: models::Article = client
+        .send(
+            ApiRequest::put("/articles/{article_id}")
+                .path(format!("/articles/{id}"))
+                .json(&json!({"state": "published"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(published.state, Some(models::ArticleState::Published));
+    let list: models::ArticleList = client.send(ApiRequest::get("/articles")).await.unwrap();
+    assert_eq!(list.total_count, Some(2));
+    assert!(list
+        .data
+        .unwrap()
+        .iter()
+        .any(|a| a.id.as_deref() == Some(id.as_str())));
+
+    // Deleting the collection orphans its article; deleting the article removes it.
+    let gone: models::DeletedCollectionObject = client
+        .send(
+            ApiRequest::delete("/help_center/collections/{collection_id}")
+                .path(format!("/help_center/collections/{collection_id}")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(gone.deleted, Some(true));
+    let get = || ApiRequest::get("/articles/{article_id}").path(format!("/articles/{id}"));
+    let orphan: models::Article = client.send(get()).await.unwrap();
+    assert_eq!(orphan.parent_ids, Some(Vec::new()));
+    let snapshot = sandbox.snapshot();
+    assert_eq!(snapshot["articles"].as_array().unwrap().len(), 2);
+    let deleted: models::DeletedArticleObject = client
+        .send(ApiRequest::delete("/articles/{article_id}").path(format!("/articles/{id}")))
+        .await
+        .unwrap();
+    assert_eq!(deleted.deleted, Some(true));
+    let e = api_error(client.send::<Value>(get()).await);
+    assert_eq!(
+        (e.status, code(&e)),
+        (StatusCode::NOT_FOUND, "article_not_found")
+    );
+    let again = Sandbox::builder().fixtures(snapshot).start().await.unwrap();
+    let restored: models::Article = common::client(&again).send(get()).await.unwrap();
+    assert_eq!(restored.title.as_deref(), Some("Refunds"));
+}

@@ -1,6 +1,7 @@
 //! The authenticated REST routes: the dispatch table, stateful handlers first, then the
 //! stateless answers of [`stateless`] for every other operation of the API.
 
+mod articles;
 mod attributes;
 mod companies;
 mod contacts;
@@ -13,6 +14,7 @@ mod tags;
 mod teams;
 mod tickets;
 
+use articles::*;
 use attributes::*;
 use companies::*;
 use contacts::*;
@@ -160,6 +162,18 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
         (&Method::GET, ["segments"]) => list_segments(state, req),
         (&Method::GET, ["segments", id]) => get_segment(state, id),
         (&Method::PUT, ["admins", id, "away"]) => set_away(state, req, id),
+        (&Method::GET, ["articles"]) => list_articles(state, req),
+        (&Method::POST, ["articles"]) => create_article(state, req),
+        (&Method::GET, ["articles", id]) if *id != "search" => get_article(state, id),
+        (&Method::PUT, ["articles", id]) => update_article(state, req, id),
+        (&Method::DELETE, ["articles", id]) => delete_article(state, id),
+        (&Method::GET, ["help_center", "help_centers"]) => list_help_centers(state),
+        (&Method::GET, ["help_center", "help_centers", id]) => get_help_center(state, id),
+        (&Method::GET, ["help_center", "collections"]) => list_collections(state, req),
+        (&Method::POST, ["help_center", "collections"]) => create_collection(state, req),
+        (&Method::GET, ["help_center", "collections", id]) => get_collection(state, id),
+        (&Method::PUT, ["help_center", "collections", id]) => update_collection(state, req, id),
+        (&Method::DELETE, ["help_center", "collections", id]) => delete_collection(state, id),
         (&Method::POST, ["events"]) => create_event(state, req),
         (&Method::GET, ["events"]) => list_events(state, req),
         (&Method::GET, ["data_attributes"]) => list_attributes(state, req),
