@@ -25,7 +25,12 @@ const HARD_DEPTH: u8 = 24;
 /// A sample of `T`, serialized back to JSON (what the sandbox answers); `None` when the type
 /// cannot be sampled, in which case callers answer its `Default`.
 pub(crate) fn sample_json<T: DeserializeOwned + Serialize + Default>() -> Value {
-    let sampled = T::deserialize(Sampler { depth: 0 }).unwrap_or_default();
+    let sampled = T::deserialize(Sampler {
+        depth: 0,
+        owner: "",
+        field: None,
+    })
+    .unwrap_or_default();
     serde_json::to_value(&sampled).unwrap_or(Value::Object(Default::default()))
 }
 
@@ -58,6 +63,10 @@ impl<'de, V: Visitor<'de>> fmt::Display for Expecting<'_, V> {
 #[derive(Debug, Clone, Copy)]
 struct Sampler {
     depth: u8,
+    /// The struct whose field is being sampled (its Rust name).
+    owner: &'static str,
+    /// The field being sampled, when it is a struct's.
+    field: Option<&'static str>,
 }
 
 impl Sampler {
@@ -67,12 +76,63 @@ impl Sampler {
         }
         Ok(Sampler {
             depth: self.depth.saturating_add(1),
+            ..self
         })
     }
 
     fn shallow(self) -> bool {
         self.depth >= SOFT_DEPTH
     }
+
+    /// A string fitting the field: the object's `type` constant, a URL for `*url` fields,
+    /// an address for `email`, else `"example"`.
+    fn text(self) -> String {
+        match self.field {
+            Some("type") => type_constant(self.owner),
+            Some(f) if f.ends_with("url") => "https://example.com/sample".into(),
+            Some("email") => "someone@example.com".into(),
+            _ => "example".into(),
+        }
+    }
+}
+
+/// The `type` value of the model named `owner`: Intercom writes an object's type as its
+/// name in snake case and most list wrappers as `list`; the exceptions are listed.
+fn type_constant(owner: &str) -> String {
+    let special = match owner {
+        "Jobs" => "job",
+        "NewsItem" => "news-item",
+        "PhoneSwitch" => "phone_call_redirect",
+        "DataConnectorExecutionResult" => "data_connector.execution",
+        "CursorPages" => "pages",
+        "PaginatedResponse" => "list",
+        "AdminList" => "admin.list",
+        "TeamList" => "team.list",
+        "SegmentList" => "segment.list",
+        "TicketList" => "ticket.list",
+        "ConversationList" => "conversation.list",
+        "ActivityLogList" => "activity_log.list",
+        "SideConversationList" => "side_conversation.list",
+        "OfficeHoursScheduleList" => "office_hours_schedule.list",
+        "TeamMetricList" => "team_metric.list",
+        _ if owner.ends_with("List") => "list",
+        _ => "",
+    };
+    if !special.is_empty() {
+        return special.to_owned();
+    }
+    let mut snake = String::new();
+    for (i, c) in owner.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        } else {
+            snake.push(c);
+        }
+    }
+    snake
 }
 
 macro_rules! ints {
@@ -96,9 +156,22 @@ impl<'de> de::Deserializer<'de> for Sampler {
             .any(|w| expecting.contains(w))
         {
             visitor.visit_u64(1)
+        } else if self
+            .field
+            .is_some_and(|f| f.ends_with("url") || f == "email" || f == "type")
+        {
+            visitor.visit_string(self.text())
         } else {
             visitor.visit_str("example")
         }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SampleError> {
+        visitor.visit_string(self.text())
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SampleError> {
+        visitor.visit_string(self.text())
     }
 
     ints! {
@@ -114,8 +187,6 @@ impl<'de> de::Deserializer<'de> for Sampler {
         deserialize_f32 => visit_f64(1.5),
         deserialize_f64 => visit_f64(1.5),
         deserialize_char => visit_char('a'),
-        deserialize_str => visit_str("example"),
-        deserialize_string => visit_str("example"),
         deserialize_bytes => visit_bytes(b"example"),
         deserialize_byte_buf => visit_bytes(b"example"),
         deserialize_identifier => visit_str("example"),
@@ -193,14 +264,18 @@ impl<'de> de::Deserializer<'de> for Sampler {
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, SampleError> {
         visitor.visit_map(Fields {
             keys: fields,
             next: 0,
-            sampler: self.deeper()?,
+            sampler: Sampler {
+                owner: name,
+                field: None,
+                ..self.deeper()?
+            },
         })
     }
 
@@ -254,6 +329,7 @@ impl<'de> MapAccess<'de> for Fields {
             return Ok(None);
         };
         self.next = self.next.saturating_add(1);
+        self.sampler.field = Some(key);
         let key: StrDeserializer<'_, SampleError> = key.into_deserializer();
         seed.deserialize(key).map(Some)
     }
