@@ -89,14 +89,16 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
     match (m, s.as_slice()) {
         (&Method::GET, ["me"]) => me(state, req),
         (&Method::GET, ["admins"]) => Reply::model(&model::admin_list(state)),
-        (&Method::GET, ["admins", id]) => match state.admin(id) {
-            Some(a) => Reply::model(&model::admin(a)),
-            None => Err(ErrorReply::new(
-                StatusCode::NOT_FOUND,
-                "admin_not_found",
-                "Admin not found",
-            )),
-        },
+        (&Method::GET, ["admins", id]) if !id.starts_with("activity_log") => {
+            match state.admin(id) {
+                Some(a) => Reply::model(&model::admin(a)),
+                None => Err(ErrorReply::new(
+                    StatusCode::NOT_FOUND,
+                    "admin_not_found",
+                    "Admin not found",
+                )),
+            }
+        }
         (&Method::GET, ["contacts"]) => list_contacts(state, req),
         (&Method::POST, ["contacts"]) => create_contact(state, req),
         (&Method::POST, ["contacts", "search"]) => search_contacts(state, req),
@@ -128,7 +130,7 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
         (&Method::POST, ["tags"]) => create_tag(state, req),
         (&Method::GET, ["conversations"]) => list_conversations(state, req),
         (&Method::POST, ["conversations"]) => create_conversation(state, req),
-        (&Method::GET, ["conversations", id]) => {
+        (&Method::GET, ["conversations", id]) if !matches!(*id, "attributes" | "deleted") => {
             match state.conversations.iter().find(|c| c.id == *id) {
                 Some(c) => Reply::model(&model::conversation(state, c)),
                 None => Err(ErrorReply::not_found()),

@@ -25,6 +25,12 @@ pub(crate) enum Answer {
     Text,
     /// 302 to a (relative) recording location.
     Redirect,
+    /// 204 with no body.
+    NoContent,
+    /// 201 with a sample of the response model.
+    Created(fn() -> Value),
+    /// 202 with a sample of the response model.
+    Accepted(fn() -> Value),
 }
 
 use Answer as A;
@@ -67,7 +73,11 @@ pub(crate) const OPERATIONS: &[(&str, &str, Answer)] = &[
         "/ai/content_import_sources",
         A::Model(sample_json::<models::ContentImportSource>),
     ),
-    ("DELETE", "/ai/content_import_sources/{source_id}", A::Empty),
+    (
+        "DELETE",
+        "/ai/content_import_sources/{source_id}",
+        A::NoContent,
+    ),
     (
         "GET",
         "/ai/content_import_sources/{source_id}",
@@ -176,9 +186,9 @@ pub(crate) const OPERATIONS: &[(&str, &str, Answer)] = &[
     (
         "POST",
         "/audiences",
-        A::Model(sample_json::<models::Audience>),
+        A::Created(sample_json::<models::Audience>),
     ),
-    ("DELETE", "/audiences/{id}", A::Empty),
+    ("DELETE", "/audiences/{id}", A::NoContent),
     (
         "GET",
         "/audiences/{id}",
@@ -401,7 +411,7 @@ pub(crate) const OPERATIONS: &[(&str, &str, Answer)] = &[
     (
         "POST",
         "/content/bulk_actions",
-        A::Model(sample_json::<models::ContentBulkActionResponse>),
+        A::Accepted(sample_json::<models::ContentBulkActionResponse>),
     ),
     (
         "GET",
@@ -416,7 +426,7 @@ pub(crate) const OPERATIONS: &[(&str, &str, Answer)] = &[
     (
         "POST",
         "/content_snippets",
-        A::Model(sample_json::<models::ContentSnippet>),
+        A::Created(sample_json::<models::ContentSnippet>),
     ),
     (
         "POST",
@@ -428,7 +438,7 @@ pub(crate) const OPERATIONS: &[(&str, &str, Answer)] = &[
         "/content_snippets/{content_snippet_id}/tags/{id}",
         A::Model(sample_json::<models::Tag>),
     ),
-    ("DELETE", "/content_snippets/{id}", A::Empty),
+    ("DELETE", "/content_snippets/{id}", A::NoContent),
     (
         "GET",
         "/content_snippets/{id}",
@@ -617,7 +627,7 @@ pub(crate) const OPERATIONS: &[(&str, &str, Answer)] = &[
     (
         "POST",
         "/data_connectors",
-        A::Model(sample_json::<models::DataConnectorDetail>),
+        A::Created(sample_json::<models::DataConnectorDetail>),
     ),
     (
         "GET",
@@ -919,7 +929,7 @@ pub(crate) const OPERATIONS: &[(&str, &str, Answer)] = &[
     (
         "POST",
         "/office_hours_schedules",
-        A::Model(sample_json::<models::OfficeHoursSchedule>),
+        A::Created(sample_json::<models::OfficeHoursSchedule>),
     ),
     (
         "DELETE",
@@ -944,7 +954,7 @@ pub(crate) const OPERATIONS: &[(&str, &str, Answer)] = &[
     (
         "POST",
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
-        A::Model(sample_json::<models::OfficeHoursException>),
+        A::Created(sample_json::<models::OfficeHoursException>),
     ),
     (
         "DELETE",
@@ -1148,6 +1158,20 @@ pub(crate) fn answer(method: &Method, segments: &[&str]) -> Option<Outcome> {
             body: None,
             location: Some("/recordings/example.mp3".to_owned()),
             html: None,
+        },
+        A::NoContent => Reply {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            location: None,
+            html: None,
+        },
+        A::Created(sample) => Reply {
+            status: StatusCode::CREATED,
+            ..Reply::json(sample())
+        },
+        A::Accepted(sample) => Reply {
+            status: StatusCode::ACCEPTED,
+            ..Reply::json(sample())
         },
     }))
 }
