@@ -7,21 +7,6 @@ use intercom_resources::search::{
 };
 use serde_json::{json, Value};
 
-const OPERATORS: [Operator; 12] = [
-    Operator::Eq,
-    Operator::Ne,
-    Operator::In,
-    Operator::Nin,
-    Operator::Lt,
-    Operator::Le,
-    Operator::Gt,
-    Operator::Ge,
-    Operator::Contains,
-    Operator::NotContains,
-    Operator::StartsWith,
-    Operator::EndsWith,
-];
-
 /// Field names worth trying: the ones with operator rules, nested and custom ones.
 const FIELDS: [&str; 10] = [
     "created_at",
@@ -128,7 +113,7 @@ impl Node {
             b if usize::from(b) < FIELDS.len() * 20 => FIELDS[usize::from(b) % FIELDS.len()].into(),
             _ => reader.string(),
         };
-        let operator = OPERATORS[usize::from(reader.byte()) % OPERATORS.len()];
+        let operator = Operator::ALL[usize::from(reader.byte()) % Operator::ALL.len()];
         let value = reader.value(0);
         Node::Filter {
             field,

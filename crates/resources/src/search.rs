@@ -40,104 +40,13 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The most levels of nested groups Intercom accepts ("max 2 nested filters").
-pub const MAX_NESTING: usize = 2;
+#[doc(hidden)]
+pub mod eval;
+mod rules;
 
-/// The most entries (filters or groups) Intercom accepts in one AND/OR group.
-pub const MAX_FILTERS_PER_GROUP: usize = 15;
-
-/// A filter operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Operator {
-    /// `=`
-    Eq,
-    /// `!=`
-    Ne,
-    /// `IN` (the value is a list)
-    In,
-    /// `NIN` (the value is a list)
-    Nin,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-    /// `~` (contains)
-    Contains,
-    /// `!~` (does not contain)
-    NotContains,
-    /// `^` (starts with)
-    StartsWith,
-    /// `$` (ends with)
-    EndsWith,
-}
-
-impl Operator {
-    /// The operator as sent.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Eq => "=",
-            Self::Ne => "!=",
-            Self::In => "IN",
-            Self::Nin => "NIN",
-            Self::Lt => "<",
-            Self::Le => "<=",
-            Self::Gt => ">",
-            Self::Ge => ">=",
-            Self::Contains => "~",
-            Self::NotContains => "!~",
-            Self::StartsWith => "^",
-            Self::EndsWith => "$",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "=" => Self::Eq,
-            "!=" => Self::Ne,
-            "IN" => Self::In,
-            "NIN" => Self::Nin,
-            "<" => Self::Lt,
-            "<=" => Self::Le,
-            ">" => Self::Gt,
-            ">=" => Self::Ge,
-            "~" => Self::Contains,
-            "!~" => Self::NotContains,
-            "^" => Self::StartsWith,
-            "$" => Self::EndsWith,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for Operator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How a group combines its entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Combinator {
-    /// `AND`
-    And,
-    /// `OR`
-    Or,
-}
-
-impl Combinator {
-    /// The combinator as sent.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::And => "AND",
-            Self::Or => "OR",
-        }
-    }
-}
+pub use rules::{
+    contact_field_kind, Combinator, FieldKind, Operator, MAX_FILTERS_PER_GROUP, MAX_NESTING,
+};
 
 /// Why a query was rejected before sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,8 +68,7 @@ pub enum SearchError {
     },
     /// A group has no entries.
     EmptyGroup,
-    /// The field does not support the operator (contacts: date fields take `=`, `<`, `>`
-    /// only; `tag_id` takes `=` and `!=` only).
+    /// The field does not support the operator (contacts: see [`FieldKind::allows`]).
     OperatorNotAllowed {
         /// The field.
         field: String,
@@ -176,6 +84,24 @@ pub enum SearchError {
     },
     /// A query being decoded is not a filter or a group.
     Malformed(String),
+    /// The field is not one the resource can be searched by (checked by servers, which know
+    /// the custom attributes; the client lets any name through).
+    UnknownField {
+        /// The field.
+        field: String,
+    },
+    /// An operator other than `IN`/`NIN` was given a list or an object.
+    SingleValueRequired {
+        /// The field.
+        field: String,
+        /// The operator.
+        operator: Operator,
+    },
+    /// The value does not fit the field's kind (text for a date, `"maybe"` for a boolean).
+    WrongValueType {
+        /// The field.
+        field: String,
+    },
 }
 
 impl fmt::Display for SearchError {
@@ -197,6 +123,15 @@ impl fmt::Display for SearchError {
                 write!(f, "operator `{operator}` on `{field}` needs a list value")
             }
             Self::Malformed(why) => write!(f, "malformed search query: {why}"),
+            Self::UnknownField { field } => {
+                write!(f, "`{field}` is not a field you can search by")
+            }
+            Self::SingleValueRequired { field, operator } => {
+                write!(f, "operator `{operator}` on `{field}` needs a single value")
+            }
+            Self::WrongValueType { field } => {
+                write!(f, "the value for `{field}` has the wrong type")
+            }
         }
     }
 }
@@ -240,28 +175,15 @@ pub struct Conversations;
 pub struct Tickets;
 
 impl Resource for Contacts {
+    /// Date fields and `tag_id` take only the operators of their [`FieldKind`]; other fields
+    /// are left to the server (the sandbox applies every kind's rules).
     fn check(field: &str, operator: Operator) -> Result<(), SearchError> {
-        let date = matches!(
-            field,
-            "created_at"
-                | "updated_at"
-                | "signed_up_at"
-                | "last_seen_at"
-                | "last_contacted_at"
-                | "last_replied_at"
-                | "last_email_opened_at"
-                | "last_email_clicked_at"
-                | "ios_last_seen_at"
-                | "android_last_seen_at"
-        );
-        let allowed = if date {
-            matches!(operator, Operator::Eq | Operator::Lt | Operator::Gt)
-        } else if field == "tag_id" {
-            matches!(operator, Operator::Eq | Operator::Ne)
-        } else {
-            true
+        let kind = match contact_field_kind(field) {
+            Some(FieldKind::Date) => FieldKind::Date,
+            _ if field == "tag_id" => FieldKind::Tag,
+            _ => return Ok(()),
         };
-        if allowed {
+        if kind.allows(operator) {
             Ok(())
         } else {
             Err(SearchError::OperatorNotAllowed {
@@ -411,7 +333,7 @@ impl Node {
                 operator,
                 value,
             } => {
-                if matches!(operator, Operator::In | Operator::Nin) && !value.is_array() {
+                if operator.takes_list() && !value.is_array() {
                     return Err(SearchError::ListRequired {
                         field: field.clone(),
                         operator: *operator,
@@ -459,11 +381,7 @@ impl Node {
                     .and_then(Value::as_array)
                     .ok_or_else(|| bad("a group's `value` must be a list"))?;
                 Ok(Node::Group {
-                    operator: if op == "AND" {
-                        Combinator::And
-                    } else {
-                        Combinator::Or
-                    },
+                    operator: Combinator::parse(op).unwrap_or(Combinator::And),
                     value: items
                         .iter()
                         .map(Node::from_json)
@@ -635,12 +553,21 @@ impl Serialize for SearchQuery {
     }
 }
 
+impl SearchQuery {
+    /// Reads a query from its JSON form, checking its shape and Intercom's group limits (not
+    /// any resource's field rules), for servers that answer searches.
+    #[doc(hidden)]
+    pub fn from_json(v: &Value) -> Result<Self, SearchError> {
+        let node = Node::from_json(v)?;
+        node.validate(|_, _| Ok(()))?;
+        Ok(SearchQuery(node))
+    }
+}
+
 impl<'de> Deserialize<'de> for SearchQuery {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
-        let node = Node::from_json(&v).map_err(de::Error::custom)?;
-        node.validate(|_, _| Ok(())).map_err(de::Error::custom)?;
-        Ok(SearchQuery(node))
+        SearchQuery::from_json(&v).map_err(de::Error::custom)
     }
 }
 
