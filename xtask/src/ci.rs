@@ -1,68 +1,42 @@
-//! `cargo xtask ci`: the same gate `.ci/run` runs, minus installing tools (cargo-deny,
-//! redis-server, npm packages are expected to be present).
+//! `cargo xtask ci`: the CI gate of [`crate::gate::STEPS`], the same list `.ci/run` runs after
+//! installing tools and services (cargo-deny, redis-server, tinyproxy, postgres, chromium) and
+//! exporting the `INTERCOM_RS_REQUIRE_*` variables.
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
 
-use crate::util::{cargo, root, step};
+use crate::gate;
 
-pub fn run(_args: &[String]) -> Result<()> {
-    let mut fmt = cargo();
-    fmt.args(["fmt", "--all", "--", "--check"]);
-    step("fmt", fmt)?;
+const USAGE: &str = "\
+cargo xtask ci [--list] [--only STEP] [--from STEP]
 
-    let mut clippy = cargo();
-    clippy.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    step("clippy", clippy)?;
+Runs the CI gate, step by step, stopping at the first failure.
+  --list        print the steps (name, whether release runs it, command) and exit
+  --only STEP   run one step
+  --from STEP   run from STEP to the end
+";
 
-    let mut features = cargo();
-    features.args(["xtask", "features"]);
-    step("cargo features", features)?;
-
-    let mut codegen = cargo();
-    codegen.args(["xtask", "codegen", "--check"]);
-    step("generated code is current", codegen)?;
-
-    let mut deps = cargo();
-    deps.args(["xtask", "check-deps"]);
-    step("crate graph", deps)?;
-
-    crate::test::run(&[])?;
-
-    let mut fuzz = cargo();
-    fuzz.args(["xtask", "fuzz", "--time", "30"]);
-    step("fuzz (AFL++, 30 s per target)", fuzz)?;
-
-    let mut doc = cargo();
-    doc.args(["doc", "--workspace", "--no-deps"])
-        .env("RUSTDOCFLAGS", "-D warnings");
-    step("doc", doc)?;
-
-    let mut audit = cargo();
-    audit.args(["xtask", "audit"]);
-    step("token-handling audit", audit)?;
-
-    let advisory = root().join("target/advisory-db");
-    let mut layout = std::process::Command::new(root().join("../shared/tools/advisory-db"));
-    layout.arg(&advisory);
-    step("advisory-db snapshot", layout)?;
-
-    let mut deny = cargo();
-    deny.args(["deny", "--offline", "check"]);
-    step("cargo deny", deny)?;
-
-    let mut bench = cargo();
-    bench.args(["xtask", "bench", "--smoke"]);
-    step("benchmarks (smoke)", bench)?;
-
-    let mut release = cargo();
-    release.args(["xtask", "release", "--check-reproducible"]);
-    step("reproducible release artifacts", release)?;
-    Ok(())
+pub fn run(args: &[String]) -> Result<()> {
+    let (mut only, mut from, mut list) = (None, None, false);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--list" => list = true,
+            "--only" => only = Some(it.next().context("--only needs a step name")?.as_str()),
+            "--from" => from = Some(it.next().context("--from needs a step name")?.as_str()),
+            "--help" | "-h" => {
+                print!("{USAGE}");
+                return Ok(());
+            }
+            other => bail!("unknown option `{other}`\n\n{USAGE}"),
+        }
+    }
+    let steps = gate::select(only, from)?;
+    if list {
+        for s in &steps {
+            let release = if s.release { "release" } else { "ci only" };
+            println!("{:<12} {:<8} {}", s.name, release, s.shell_line());
+        }
+        return Ok(());
+    }
+    gate::run_steps(steps)
 }

@@ -8,6 +8,7 @@ mod ci;
 mod codegen;
 mod features;
 mod fuzz;
+mod gate;
 mod module_cycles;
 mod release;
 mod spec;
@@ -27,7 +28,9 @@ Tasks:
   check-deps         the crate graph: dependencies point to lower layers, only the transport
                      (and the sandbox's server) names hyper among library crates, no module
                      cycle inside a crate
-  ci                 run the CI gate: fmt, clippy, tests, docs, cargo deny (what .ci/run runs)
+  ci                 run the CI gate (what .ci/run runs after installing tools): advisory db,
+                     fmt, clippy, features, codegen, check-deps, tests, fuzz, doc, audit, deny,
+                     bench smoke, reproducible release [--list] [--only STEP] [--from STEP]
   codegen            generate crates/resources from the OpenAPI spec [--check] [--report]
   features           cargo features: the facade forwards every resource tag; `cargo check` of the
                      facade with no default features + one tag and with each root store

@@ -6,11 +6,10 @@
 //!
 //! Steps, each printed on stderr with its duration (a failed command names itself for re-run):
 //!
-//! 1. **Gate** (skipped with `--skip-gate`): `cargo fmt --check`, `cargo clippy --workspace
-//!    --all-targets --locked -D warnings`, `cargo xtask test`, the advisory-db snapshot and
-//!    `cargo deny --offline check`, `cargo doc --workspace --no-deps --locked` with
-//!    `RUSTDOCFLAGS=-D warnings`, `cargo xtask codegen --check` (when the codegen task exists)
-//!    and `cargo xtask audit`.
+//! 1. **Gate** (skipped with `--skip-gate`): the steps of the CI gate (`crate::gate::STEPS`)
+//!    marked `release`, the same commands with the same flags as `cargo xtask ci`: everything
+//!    but fuzzing, the benchmark smoke run and the reproducibility check
+//!    (`cargo xtask ci --list` shows which).
 //! 2. **Versions and CHANGELOG**: every publishable crate has the workspace version, every
 //!    path dependency between them requires exactly that version, and CHANGELOG.md has a
 //!    `## [x.y.z]` section for it. In a dry run (and with `--check-reproducible`) an
@@ -32,6 +31,11 @@
 //!
 //! `--check-reproducible` implies `--dry-run --skip-gate`: it builds the artifacts twice, the
 //! second time in a fresh `target/repro-b`, and fails unless both `SHA256SUMS` are identical.
+//!
+//! Why one file of some 550 lines besides its tests: the steps above run in order over one
+//! `Workspace` (versions, publishable crates in dependency order, binaries) and the same
+//! reproducibility settings, and the gate itself is no longer here (`gate.rs`); what is left
+//! is the one release procedure, read top to bottom.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -143,52 +147,9 @@ fn timed<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     Ok(out)
 }
 
-fn xtask(args: &[&str]) -> Command {
-    let mut cmd = cargo();
-    cmd.arg("xtask").args(args);
-    cmd
-}
-
+/// The checks of the CI gate marked `release` in [`crate::gate::STEPS`].
 fn gate() -> Result<()> {
-    let mut fmt = cargo();
-    fmt.args(["fmt", "--all", "--", "--check"]);
-    step("fmt", fmt)?;
-
-    let mut clippy = cargo();
-    clippy.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    step("clippy", clippy)?;
-
-    step("tests", xtask(&["test"]))?;
-
-    let advisory = root().join("target/advisory-db");
-    let mut layout = Command::new(root().join("../shared/tools/advisory-db"));
-    layout.arg(&advisory);
-    step("advisory-db snapshot", layout)?;
-    let mut deny = cargo();
-    deny.args(["deny", "--offline", "check"]);
-    step("cargo deny", deny)?;
-
-    let mut doc = cargo();
-    doc.args(["doc", "--workspace", "--no-deps", "--locked"])
-        .env("RUSTDOCFLAGS", "-D warnings");
-    step("doc", doc)?;
-
-    if root().join("xtask/src/codegen").exists() || root().join("xtask/src/codegen.rs").exists() {
-        step("codegen check", xtask(&["codegen", "--check"]))?;
-    } else {
-        eprintln!("--- codegen check: no codegen task in this checkout, skipped");
-    }
-
-    step("audit", xtask(&["audit"]))?;
-    Ok(())
+    crate::gate::run_steps(crate::gate::release_steps())
 }
 
 /// What the release needs to know about the workspace.
