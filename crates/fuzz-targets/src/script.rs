@@ -30,6 +30,12 @@
 //! [120000] and `attempt_ms` [30000] (a number or `max`); `max_body` [16 MiB];
 //! `first_page` [1] (the numbered-pages call); `page_limit` [4] (pages read per stream, ≤ 6);
 //! `base` [`https://api.intercom.io`]; `loopback` [0].
+//!
+//! Why one file: the format, the transport that replays it and the invariant checks are one
+//! contract. Every configuration key parsed here is steered by the replay and judged by the
+//! checks (`follow` and `loopback` by the origin checks, `attempts` by the counts, the paging
+//! keys by the page-number checks), so a change to one part is a change to the other two;
+//! keeping them side by side is what lets a reader see that every key is checked.
 
 use std::collections::VecDeque;
 use std::fmt;

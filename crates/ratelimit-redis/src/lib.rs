@@ -46,6 +46,13 @@
 //! | `intercom-rs:{app}:ws:<workspace>:<reset>` | the same for the workspace budget | same |
 //! | `intercom-rs:{app}:app:limit` | the last `X-RateLimit-Limit` seen | 1 hour |
 //! | `intercom-rs:{app}:anchor` | `X-RateLimit-Reset mod window`: where windows start | 1 hour |
+//!
+//! Why one file of some 570 lines besides its tests: the limiter is one state machine — the
+//! booking path, the reconciliation of answered headers and the fallback when Redis fails all
+//! read and write the same `Inner` (known budget, anchor, counters, fallback state) under the
+//! same rules about windows; the builder lives in `config.rs` and the Lua scripts in
+//! `scripts.rs`, and what remains would only be split across files at the cost of exposing
+//! that state between them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]

@@ -185,11 +185,16 @@ async fn a_tower_stack_over_the_hyper_transport_passes_the_suite() {
     );
 }
 
-#[tokio::test]
-async fn a_service_error_of_another_type_is_a_transport_error_of_kind_other() {
+/// Sends `GET /me` with the suite's token over `transport` (three attempts) and returns the
+/// error, after checking it is a transport error of `kind`.
+async fn get_me_fails_in_transport(
+    base_url: &str,
+    transport: Arc<dyn Transport>,
+    kind: TransportErrorKind,
+) -> Error {
     let client = Client::builder()
-        .base_url("https://127.0.0.1:1")
-        .transport(Arc::new(ServiceTransport::new(Refusing)))
+        .base_url(base_url)
+        .transport(transport)
         .max_attempts(3)
         .build()
         .unwrap()
@@ -199,9 +204,20 @@ async fn a_service_error_of_another_type_is_a_transport_error_of_kind_other() {
         .await
         .unwrap_err();
     match &err {
-        Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::Other, "{err}"),
+        Error::Transport(t) => assert_eq!(t.kind(), kind, "{err}"),
         other => panic!("expected a transport error, got {other:?}"),
     }
+    err
+}
+
+#[tokio::test]
+async fn a_service_error_of_another_type_is_a_transport_error_of_kind_other() {
+    let err = get_me_fails_in_transport(
+        "https://127.0.0.1:1",
+        Arc::new(ServiceTransport::new(Refusing)),
+        TransportErrorKind::Other,
+    )
+    .await;
     assert!(err.to_string().contains("refused by policy"), "{err}");
 }
 
@@ -253,21 +269,12 @@ mod reqwest_backend {
             .no_proxy()
             .build()
             .unwrap();
-        let client = Client::builder()
-            .base_url(origin.https_url())
-            .transport(Arc::new(ReqwestTransport::from_client(follows)))
-            .max_attempts(3)
-            .build()
-            .unwrap()
-            .with_access_token(AccessToken::new(TOKEN).unwrap());
-        let err = client
-            .send::<serde_json::Value>(ApiRequest::get("/me"))
-            .await
-            .unwrap_err();
-        match &err {
-            Error::Transport(t) => assert_eq!(t.kind(), TransportErrorKind::Policy, "{err}"),
-            other => panic!("expected a transport error, got {other:?}"),
-        }
+        let err = get_me_fails_in_transport(
+            &origin.https_url(),
+            Arc::new(ReqwestTransport::from_client(follows)),
+            TransportErrorKind::Policy,
+        )
+        .await;
         assert!(err.to_string().contains("Policy::none()"), "{err}");
         assert_eq!(origin.requests().len(), 1, "not retried");
     }

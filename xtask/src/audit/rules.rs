@@ -1,5 +1,10 @@
 //! Pass 2 of the audit: decide which types hold secrets, which sites expose or build them, and
 //! what is a violation. The rules are documented in `mod.rs` and docs/token-handling.md.
+//!
+//! Why one file: the passes here (secret types to a fixpoint, then exposures, carriers,
+//! constructions, derives and header sites judged against them) share the one `Ctx` of what
+//! is known about every type, and each pass reads what the previous one concluded; the facts
+//! are gathered in `scan.rs` and the report is rendered in `render.rs`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

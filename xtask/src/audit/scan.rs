@@ -4,6 +4,11 @@
 //! Nothing here decides what is a violation except `unsafe` and files that do not parse; the
 //! rules in `rules.rs` work on the facts once every file has been read, because whether a type
 //! holds a secret can depend on types defined in other files.
+//!
+//! Why one file of about 1,000 lines: it is one `syn::visit::Visit` implementation with its
+//! scope stack and the token-level helpers that read `macro_rules!` bodies; every `visit_*`
+//! method pushes and pops the same scope and records into the same `Facts`, so splitting the
+//! visitor would spread one traversal over files without making any part readable alone.
 
 use std::collections::HashMap;
 
