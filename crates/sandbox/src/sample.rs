@@ -25,14 +25,29 @@ const HARD_DEPTH: u8 = 24;
 /// A sample of `T`, serialized back to JSON (what the sandbox answers); `None` when the type
 /// cannot be sampled, in which case callers answer its `Default`.
 pub(crate) fn sample_json<T: DeserializeOwned + Serialize + Default>() -> Value {
-    let sampled = T::deserialize(Sampler {
+    let start = Sampler {
         depth: 0,
         owner: "",
         field: None,
-    })
-    .unwrap_or_default();
+    };
+    // The first pass notes the fields that are open enums (they ask for "a string" of any
+    // scalar); the second leaves them out, so they take their model's default: the first
+    // known value when required, absent when optional.
+    OPEN_ENUM_FIELDS.with(|seen| seen.borrow_mut().clear());
+    let _ = T::deserialize(start);
+    let sampled = T::deserialize(start).unwrap_or_default();
+    OPEN_ENUM_FIELDS.with(|seen| seen.borrow_mut().clear());
     serde_json::to_value(&sampled).unwrap_or(Value::Object(Default::default()))
 }
+
+thread_local! {
+    /// (struct, field) pairs whose value is an open enum, noted while sampling.
+    static OPEN_ENUM_FIELDS: std::cell::RefCell<std::collections::HashSet<(&'static str, &'static str)>> =
+        std::cell::RefCell::new(std::collections::HashSet::new());
+}
+
+/// What the open enums' deserializer expects (`intercom_resources::lenient::enum_string`).
+const OPEN_ENUM_EXPECTING: &str = "a string";
 
 #[derive(Debug)]
 pub(crate) struct SampleError(String);
@@ -149,6 +164,11 @@ impl<'de> de::Deserializer<'de> for Sampler {
     /// Self-describing (lenient) types say what they expect; answer in kind.
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SampleError> {
         let expecting = Expecting(&visitor).to_string();
+        if expecting == OPEN_ENUM_EXPECTING {
+            if let Some(field) = self.field {
+                OPEN_ENUM_FIELDS.with(|seen| seen.borrow_mut().insert((self.owner, field)));
+            }
+        }
         if expecting.contains("list") {
             self.deserialize_seq(visitor)
         } else if ["Unix seconds", "number", "integer"]
@@ -325,6 +345,13 @@ impl<'de> MapAccess<'de> for Fields {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, SampleError> {
+        let owner = self.sampler.owner;
+        let open_enum = |key: &&'static str| {
+            OPEN_ENUM_FIELDS.with(|seen| seen.borrow().contains(&(owner, *key)))
+        };
+        while self.keys.get(self.next).is_some_and(open_enum) {
+            self.next = self.next.saturating_add(1);
+        }
         let Some(key) = self.keys.get(self.next) else {
             return Ok(None);
         };

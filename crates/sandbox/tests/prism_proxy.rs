@@ -1,8 +1,11 @@
 //! The sandbox's answers checked against the official description: `prism proxy SPEC SANDBOX`
 //! forwards every operation to the sandbox and stamps what it finds in `sl-violations`.
 //!
-//! This run measures: it prints the operations whose answers Prism found violations in and
-//! fails only when an operation does not get through Prism to the sandbox. Needs
+//! Each response violation is either listed in [`SPEC_DEFECTS`] (a defect of the description,
+//! with its reason) or counted. The run prints the count grouped by kind and fails when an
+//! operation does not get through Prism, or when the unlisted violations exceed
+//! [`UNLISTED_CEILING`] (any at all with `INTERCOM_RS_PRISM_STRICT=1`); the ceiling only ever
+//! goes down as the stateless answers get closer to the description. Needs
 //! `node_modules/.bin/prism` (`npm ci`) and the spec (`$INTERCOM_OPENAPI_SPEC`, else
 //! `../shared/intercom-openapi/api-2.16.json`, else the download of `cargo xtask spec`);
 //! prints SKIPPED without them unless `INTERCOM_RS_REQUIRE_PRISM=1` (for Prism) or
@@ -24,6 +27,42 @@ use serde_json::Value;
 
 #[path = "../../../tests/support/openapi.rs"]
 mod openapi;
+
+/// Violations caused by the description rather than the sandbox: (what the message
+/// contains, when the answer's status is an error or not, why it is not the sandbox's fault).
+const SPEC_DEFECTS: &[(&str, Option<bool>, &str)] = &[
+    (
+        "must match format \"uri\"",
+        None,
+        "the description declares relative `url` values such as `/contacts/1/tags` as `format: uri`",
+    ),
+    (
+        "Unable to match the returned status code",
+        Some(true),
+        "the description lists no 400/404 answers for these operations, which Intercom gives (and the \
+         sandbox gives) to the placeholder ids and empty bodies this run sends",
+    ),
+];
+
+/// The most unlisted violations the run accepts.
+const UNLISTED_CEILING: usize = 48;
+
+/// A violation message with the property path and the listed values left out, so alike
+/// violations of different operations group together.
+fn kind(message: &str) -> String {
+    let mut kind = message.to_owned();
+    if let Some(rest) = kind.strip_prefix("Response body property ") {
+        let tail = rest.split_once(' ').map(|(_, t)| t).unwrap_or(rest);
+        kind = format!("Response body property … {tail}");
+    }
+    for cut in ["allowed values:", "document:"] {
+        if let Some(at) = kind.find(cut) {
+            kind.truncate(at + cut.len());
+            kind.push_str(" …");
+        }
+    }
+    kind
+}
 
 struct Prism(Child);
 
@@ -100,6 +139,8 @@ async fn sandbox_answers_through_prism_proxy() {
         .with_access_token(sandbox.access_token());
 
     let mut response_violations = BTreeMap::new();
+    let mut unlisted_kinds: BTreeMap<String, usize> = BTreeMap::new();
+    let mut listed_kinds: BTreeMap<&str, usize> = BTreeMap::new();
     let mut not_through = Vec::new();
     let operations: Vec<(&str, &str)> = intercom_sandbox::operations().collect();
     for (method, template) in &operations {
@@ -110,10 +151,10 @@ async fn sandbox_answers_through_prism_proxy() {
         }
         let before = sandbox.requests().len();
         let result = client.execute(request).await;
-        let headers = match &result {
-            Ok(r) => Some(r.headers.clone()),
-            Err(Error::Api(e)) => Some(e.headers.clone()),
-            Err(_) => None,
+        let (headers, failed) = match &result {
+            Ok(r) => (Some(r.headers.clone()), false),
+            Err(Error::Api(e)) => (Some(e.headers.clone()), true),
+            Err(_) => (None, true),
         };
         // Prism validates the request first and may answer 422 itself (our `{}` bodies lack
         // required fields); only forwarded requests reach the sandbox and are judged.
@@ -132,6 +173,15 @@ async fn sandbox_answers_through_prism_proxy() {
             .filter(|v| v.pointer("/location/0").is_some_and(|f| f == "response"))
             .map(|v| v["message"].as_str().unwrap_or_default().to_owned())
             .collect();
+        for message in &in_response {
+            let listed = SPEC_DEFECTS.iter().find(|(contains, when_failed, _)| {
+                message.contains(contains) && when_failed.is_none_or(|f| f == failed)
+            });
+            match listed {
+                Some((_, _, reason)) => *listed_kinds.entry(reason).or_default() += 1,
+                None => *unlisted_kinds.entry(kind(message)).or_default() += 1,
+            }
+        }
         if !in_response.is_empty() {
             response_violations.insert(format!("{method} {template}"), in_response);
         }
@@ -148,9 +198,26 @@ async fn sandbox_answers_through_prism_proxy() {
     for (op, messages) in &response_violations {
         println!("  {op}: {}", messages.join("; "));
     }
+    let unlisted: usize = unlisted_kinds.values().sum();
+    let listed: usize = listed_kinds.values().sum();
+    println!(
+        "prism proxy: {unlisted} response violations outside the spec-defect list, {listed} listed"
+    );
+    for (kind, n) in &unlisted_kinds {
+        println!("  {n:4}  {kind}");
+    }
+    for (reason, n) in &listed_kinds {
+        println!("  {n:4}  listed: {reason}");
+    }
     assert!(
         forwarded > 0,
         "no request got through prism; see {}",
         log.display()
+    );
+    let strict = std::env::var("INTERCOM_RS_PRISM_STRICT").is_ok_and(|v| v == "1");
+    let ceiling = if strict { 0 } else { UNLISTED_CEILING };
+    assert!(
+        unlisted <= ceiling,
+        "{unlisted} response violations outside the spec-defect list (at most {ceiling} allowed)"
     );
 }
