@@ -254,22 +254,14 @@ mod tests {
 
     #[test]
     fn release_runs_the_checks_but_not_fuzz_bench_or_itself() {
-        let names: Vec<&str> = release_steps().map(|s| s.name).collect();
-        assert_eq!(
-            names,
-            [
-                "advisory-db",
-                "fmt",
-                "clippy",
-                "features",
-                "codegen",
-                "check-deps",
-                "test",
-                "doc",
-                "audit",
-                "deny"
-            ]
-        );
+        let release: Vec<&str> = release_steps().map(|s| s.name).collect();
+        let expected: Vec<&str> = STEPS
+            .iter()
+            .map(|s| s.name)
+            .filter(|name| !["fuzz", "bench", "release"].contains(name))
+            .collect();
+        assert_eq!(release, expected);
+        assert_eq!(release.len(), 10);
     }
 
     #[test]
