@@ -609,3 +609,125 @@ async fn articles_collections_and_help_centers() {
     let restored: models::Article = common::client(&again).send(get()).await.unwrap();
     assert_eq!(restored.title.as_deref(), Some("Refunds"));
 }
+
+#[tokio::test]
+async fn messages_start_conversations_and_exports_complete() {
+    let sandbox = Sandbox::builder()
+        .contacts(3)
+        .conversations(0)
+        .start()
+        .await
+        .unwrap();
+    let client = client(&sandbox);
+    let admins: models::AdminList = client.send(ApiRequest::get("/admins")).await.unwrap();
+    let admin = admins.admins.unwrap()[0].id.clone().unwrap();
+    let contacts: Value = client.send(ApiRequest::get("/contacts")).await.unwrap();
+    let contact = contacts["data"][0]["id"].as_str().unwrap().to_owned();
+
+    let message: models::Message = client
+        .send(ApiRequest::post("/messages").json(&json!({
+            "message_type": "email",
+            "subject": "Your invoice",
+            "body": "It is attached",
+            "from": {"type": "admin", "id": admin},
+            "to": {"type": "user", "id": contact},
+            "created_at": 1_600_000_000
+        })))
+        .await
+        .unwrap();
+    assert_eq!(message.type_, "admin_message");
+    assert_eq!(message.message_type, models::MessageMessageType::Email);
+    let conversation_id = message.conversation_id.clone().unwrap();
+    let conversation: models::Conversation = client
+        .send(
+            ApiRequest::get("/conversations/{id}")
+                .path(format!("/conversations/{conversation_id}")),
+        )
+        .await
+        .unwrap();
+    let source = conversation.source.unwrap();
+    assert_eq!(source.delivered_as.as_deref(), Some("admin_initiated"));
+    assert_eq!(source.subject.as_deref(), Some("Your invoice"));
+    let e = api_error(
+        client
+            .send::<Value>(ApiRequest::post("/messages").json(&json!({
+                "message_type": "email", "body": "no subject",
+                "from": {"type": "admin", "id": admin}, "to": {"type": "user", "id": contact}
+            })))
+            .await,
+    );
+    assert_eq!(
+        (e.status, code(&e)),
+        (StatusCode::BAD_REQUEST, "parameter_not_found")
+    );
+
+    // An export moves pending → in_progress → completed as it is polled, then downloads.
+    let job: models::DataExport = client
+        .send(ApiRequest::post("/export/content/data").json(&json!({
+            "created_at_after": 1_500_000_000, "created_at_before": 1_700_000_000
+        })))
+        .await
+        .unwrap();
+    assert_eq!(job.status, Some(models::DataExportStatus::Pending));
+    let id = job.job_identifier.unwrap();
+    let status = || {
+        ApiRequest::get("/export/content/data/{job_identifier}")
+            .path(format!("/export/content/data/{id}"))
+    };
+    let mut seen = Vec::new();
+    loop {
+        let raw: Value = client.send(status()).await.unwrap();
+        let job: models::DataExport = serde_json::from_value(raw.clone()).unwrap();
+        seen.push(job.status.clone().unwrap());
+        if job.status == Some(models::DataExportStatus::Completed) {
+            assert!(raw["download_expires_at"].is_string(), "{raw}");
+            assert!(job.download_url.is_some());
+            break;
+        }
+        assert!(seen.len() < 5, "the export never completes: {seen:?}");
+    }
+    assert_eq!(
+        seen,
+        [
+            models::DataExportStatus::InProgress,
+            models::DataExportStatus::Completed
+        ]
+    );
+    let csv: String = client
+        .send(
+            ApiRequest::get("/download/content/data/{job_identifier}")
+                .path(format!("/download/content/data/{id}")),
+        )
+        .await
+        .unwrap();
+    assert!(csv.contains(&conversation_id), "{csv}");
+
+    // A canceled job cannot be downloaded; an unknown one is 404 job_not_found.
+    let other: models::DataExport = client
+        .send(ApiRequest::post("/export/content/data").json(&json!({
+            "created_at_after": 1, "created_at_before": 2
+        })))
+        .await
+        .unwrap();
+    let other_id = other.job_identifier.unwrap();
+    let canceled: models::DataExport = client
+        .send(
+            ApiRequest::post("/export/cancel/{job_identifier}")
+                .path(format!("/export/cancel/{other_id}")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(canceled.status, Some(models::DataExportStatus::Canceled));
+    let e = api_error(
+        client
+            .send::<Value>(
+                ApiRequest::get("/download/content/data/{job_identifier}")
+                    .path(format!("/download/content/data/{other_id}")),
+            )
+            .await,
+    );
+    assert_eq!(
+        (e.status, code(&e)),
+        (StatusCode::NOT_FOUND, "job_not_found")
+    );
+}

@@ -8,6 +8,7 @@ mod contacts;
 mod conversation_actions;
 mod conversations;
 mod events;
+mod messages;
 mod paging;
 mod stateless;
 mod tags;
@@ -21,6 +22,8 @@ use contacts::*;
 use conversation_actions::*;
 use conversations::*;
 use events::*;
+pub(crate) use messages::Export;
+use messages::*;
 use paging::*;
 use tags::*;
 use teams::*;
@@ -164,6 +167,11 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
         (&Method::GET, ["segments"]) => list_segments(state, req),
         (&Method::GET, ["segments", id]) => get_segment(state, id),
         (&Method::PUT, ["admins", id, "away"]) => set_away(state, req, id),
+        (&Method::POST, ["messages"]) => create_message(state, req),
+        (&Method::POST, ["export", "content", "data"]) => create_export(state, req),
+        (&Method::GET, ["export", "content", "data", id]) => export_status(state, id),
+        (&Method::POST, ["export", "cancel", id]) => cancel_export(state, id),
+        (&Method::GET, ["download", "content", "data", id]) => download_export(state, id),
         (&Method::GET, ["articles"]) => list_articles(state, req),
         (&Method::POST, ["articles"]) => create_article(state, req),
         (&Method::GET, ["articles", id]) if *id != "search" => get_article(state, id),
