@@ -76,6 +76,7 @@ mod records;
 mod routes;
 mod sample;
 mod search;
+mod seed;
 mod server;
 mod state;
 mod tls;
