@@ -6,6 +6,11 @@
 //! treats both the same. The few pieces Intercom sends that the models cannot express are
 //! added to the serialized JSON afterwards, each with a comment naming why (see
 //! [`with_next_page`] and [`contact_value`]).
+//!
+//! Why this file is long: the contact and conversation renderings destructure their models
+//! field by field (so a field the generator adds is a compile error here rather than silently
+//! missing), which takes about half of it; the renderers of newer resources (tickets, articles,
+//! teams, exports) live next to their routes.
 
 use intercom_resources::lenient::Timestamp;
 use intercom_resources::models;

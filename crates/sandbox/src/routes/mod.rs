@@ -13,6 +13,8 @@ mod paging;
 mod stateless;
 mod tags;
 mod teams;
+mod ticket_search;
+mod ticket_types;
 mod tickets;
 
 use articles::*;
@@ -27,6 +29,8 @@ use messages::*;
 use paging::*;
 use tags::*;
 use teams::*;
+use ticket_search::*;
+use ticket_types::*;
 use tickets::*;
 
 pub(crate) use stateless::OPERATIONS;
