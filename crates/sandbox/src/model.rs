@@ -7,10 +7,10 @@
 //! added to the serialized JSON afterwards, each with a comment naming why (see
 //! [`with_next_page`] and [`contact_value`]).
 //!
-//! Why this file is long: the contact and conversation renderings destructure their models
-//! field by field (so a field the generator adds is a compile error here rather than silently
-//! missing), which takes about half of it; the renderers of newer resources (tickets, articles,
-//! teams, exports) live next to their routes.
+//! Why this file is long: the contact and conversation renderings copy between a model and
+//! its list or response shape field by field (the generated types share no struct), which
+//! takes about half of it; the renderers of newer resources (tickets, articles, teams,
+//! exports) live next to their routes.
 
 use intercom_resources::lenient::Timestamp;
 use intercom_resources::models;
