@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::state::{
-    Admin, Article, Collection, Company, Contact, Conversation, DataAttribute, Event, HelpCenter,
-    Note, Segment, State, Tag, Team, Ticket, TicketState, TicketType,
+    Admin, Article, Collection, Company, Contact, ContactSubscription, Conversation, DataAttribute,
+    Event, HelpCenter, Note, Segment, State, SubscriptionType, Tag, Team, Ticket, TicketState,
+    TicketType,
 };
 
 /// The data a sandbox holds, as it is saved and loaded. Every list is optional in a
@@ -34,6 +35,8 @@ pub(crate) struct Dataset {
     help_centers: Option<Vec<HelpCenter>>,
     collections: Option<Vec<Collection>>,
     articles: Option<Vec<Article>>,
+    subscription_types: Option<Vec<SubscriptionType>>,
+    contact_subscriptions: Option<Vec<ContactSubscription>>,
 }
 
 /// The fixture format's version, written by [`SandboxHandle::snapshot`](crate::SandboxHandle::snapshot).
@@ -193,6 +196,12 @@ pub(crate) fn apply(state: &mut State, dataset: Dataset) {
     if let Some(articles) = dataset.articles {
         state.articles = articles;
     }
+    if let Some(types) = dataset.subscription_types {
+        state.subscription_types = types;
+    }
+    if let Some(subscriptions) = dataset.contact_subscriptions {
+        state.contact_subscriptions = subscriptions;
+    }
     // Numeric ids handed out later stay clear of the loaded ones.
     let highest = state
         .conversations
@@ -207,6 +216,7 @@ pub(crate) fn apply(state: &mut State, dataset: Dataset) {
         .chain(state.help_centers.iter().map(|t| t.id.as_str()))
         .chain(state.collections.iter().map(|t| t.id.as_str()))
         .chain(state.articles.iter().map(|t| t.id.as_str()))
+        .chain(state.subscription_types.iter().map(|t| t.id.as_str()))
         .chain(
             state
                 .conversations
@@ -239,6 +249,8 @@ pub(crate) fn snapshot(state: &State) -> Value {
         help_centers: Some(state.help_centers.clone()),
         collections: Some(state.collections.clone()),
         articles: Some(state.articles.clone()),
+        subscription_types: Some(state.subscription_types.clone()),
+        contact_subscriptions: Some(state.contact_subscriptions.clone()),
     };
     serde_json::to_value(&dataset).unwrap_or(Value::Null)
 }

@@ -166,6 +166,7 @@ impl State {
             created_at: SEED_EPOCH - 80 * 86_400,
             updated_at: SEED_EPOCH - 80 * 86_400,
         });
+        self.seed_subscription_types();
     }
 }
 
@@ -206,4 +207,55 @@ pub(crate) struct Article {
     pub(crate) parent_id: Option<String>,
     pub(crate) created_at: i64,
     pub(crate) updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct SubscriptionType {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    /// `opt_in` or `opt_out`.
+    pub(crate) consent_type: String,
+    /// `email` and/or `sms_message`.
+    pub(crate) content_types: Vec<String>,
+}
+
+/// A contact's explicit choice about one subscription type.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct ContactSubscription {
+    pub(crate) contact_id: String,
+    pub(crate) subscription_type_id: String,
+    /// `opt_in` or `opt_out`.
+    pub(crate) consent: String,
+}
+
+impl State {
+    /// Two subscription types, the same for every seed.
+    pub(crate) fn seed_subscription_types(&mut self) {
+        for (name, description, consent, content) in [
+            (
+                "Newsletter",
+                "News about the product, monthly",
+                "opt_out",
+                &["email"][..],
+            ),
+            (
+                "Product updates",
+                "Release notes and changes",
+                "opt_in",
+                &["email", "sms_message"][..],
+            ),
+        ] {
+            let id = self.next_numeric_id();
+            self.subscription_types.push(SubscriptionType {
+                id,
+                name: name.into(),
+                description: description.into(),
+                consent_type: consent.into(),
+                content_types: content.iter().map(|c| (*c).to_owned()).collect(),
+            });
+        }
+    }
 }

@@ -11,7 +11,8 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 
 pub(crate) use crate::records::{
-    Article, Collection, HelpCenter, Segment, Team, Ticket, TicketState, TicketType,
+    Article, Collection, ContactSubscription, HelpCenter, Segment, SubscriptionType, Team, Ticket,
+    TicketState, TicketType,
 };
 
 /// Seeded records are dated before this instant (2023-11-14), so they never change with the
@@ -235,6 +236,8 @@ pub(crate) struct State {
     pub(crate) collections: Vec<Collection>,
     pub(crate) articles: Vec<Article>,
     pub(crate) exports: Vec<crate::routes::Export>,
+    pub(crate) subscription_types: Vec<SubscriptionType>,
+    pub(crate) contact_subscriptions: Vec<ContactSubscription>,
     pub(crate) tokens: HashMap<String, TokenInfo>,
     pub(crate) codes: HashMap<String, PendingCode>,
     pub(crate) scroll: Option<Scroll>,
@@ -270,6 +273,8 @@ impl State {
             collections: Vec::new(),
             articles: Vec::new(),
             exports: Vec::new(),
+            subscription_types: Vec::new(),
+            contact_subscriptions: Vec::new(),
             tokens: HashMap::new(),
             codes: HashMap::new(),
             scroll: None,

@@ -731,3 +731,46 @@ async fn messages_start_conversations_and_exports_complete() {
         (StatusCode::NOT_FOUND, "job_not_found")
     );
 }
+
+#[tokio::test]
+async fn contacts_choose_subscription_types() {
+    let sandbox = Sandbox::builder().contacts(2).start().await.unwrap();
+    let client = client(&sandbox);
+    let types: models::SubscriptionTypeList = client
+        .send(ApiRequest::get("/subscription_types"))
+        .await
+        .unwrap();
+    let types = types.data.unwrap();
+    assert_eq!(types.len(), 2);
+    let type_id = types[1].id.clone().unwrap();
+    let contacts: Value = client.send(ApiRequest::get("/contacts")).await.unwrap();
+    let contact = contacts["data"][0]["id"].as_str().unwrap().to_owned();
+    let listed = || {
+        ApiRequest::get("/contacts/{contact_id}/subscriptions")
+            .path(format!("/contacts/{contact}/subscriptions"))
+    };
+    let none: models::SubscriptionTypeList = client.send(listed()).await.unwrap();
+    assert!(none.data.unwrap().is_empty());
+    let chosen: models::SubscriptionType = client
+        .send(
+            ApiRequest::post("/contacts/{contact_id}/subscriptions")
+                .path(format!("/contacts/{contact}/subscriptions"))
+                .json(&json!({"id": type_id, "consent_type": "opt_in"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(chosen.id.as_deref(), Some(type_id.as_str()));
+    let one: models::SubscriptionTypeList = client.send(listed()).await.unwrap();
+    assert_eq!(one.data.unwrap().len(), 1);
+    let snapshot = sandbox.snapshot();
+    let remove = || {
+        ApiRequest::delete("/contacts/{contact_id}/subscriptions/{subscription_id}")
+            .path(format!("/contacts/{contact}/subscriptions/{type_id}"))
+    };
+    let _: models::SubscriptionType = client.send(remove()).await.unwrap();
+    let e = api_error(client.send::<Value>(remove()).await);
+    assert_eq!(e.status, StatusCode::NOT_FOUND);
+    let again = Sandbox::builder().fixtures(snapshot).start().await.unwrap();
+    let kept: models::SubscriptionTypeList = common::client(&again).send(listed()).await.unwrap();
+    assert_eq!(kept.data.unwrap().len(), 1);
+}

@@ -11,6 +11,7 @@ mod events;
 mod messages;
 mod paging;
 mod stateless;
+mod subscriptions;
 mod tags;
 mod teams;
 mod ticket_search;
@@ -27,6 +28,7 @@ use events::*;
 pub(crate) use messages::Export;
 use messages::*;
 use paging::*;
+use subscriptions::*;
 use tags::*;
 use teams::*;
 use ticket_search::*;
@@ -171,6 +173,12 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
         (&Method::GET, ["segments"]) => list_segments(state, req),
         (&Method::GET, ["segments", id]) => get_segment(state, id),
         (&Method::PUT, ["admins", id, "away"]) => set_away(state, req, id),
+        (&Method::GET, ["subscription_types"]) => list_subscription_types(state),
+        (&Method::GET, ["contacts", id, "subscriptions"]) => contact_subscriptions(state, id),
+        (&Method::POST, ["contacts", id, "subscriptions"]) => subscribe_contact(state, req, id),
+        (&Method::DELETE, ["contacts", id, "subscriptions", sub]) => {
+            unsubscribe_contact(state, id, sub)
+        }
         (&Method::POST, ["messages"]) => create_message(state, req),
         (&Method::POST, ["export", "content", "data"]) => create_export(state, req),
         (&Method::GET, ["export", "content", "data", id]) => export_status(state, id),
