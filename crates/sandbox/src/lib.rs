@@ -1,7 +1,8 @@
 //! A local, in-memory stand-in for Intercom's REST API, for tests, examples and demos.
 //!
 //! [`Sandbox::builder`] seeds a workspace deterministically (admins, contacts, companies, tags,
-//! conversations, data attributes) from a seed, binds `127.0.0.1` and serves it over plain
+//! conversations, data attributes, teams, segments, ticket types and states, a help center)
+//! from a seed, binds `127.0.0.1` and serves it over plain
 //! HTTP until the returned [`SandboxHandle`] is shut down or dropped.
 //!
 //! ```no_run
@@ -23,8 +24,11 @@
 //! `error.list` 401s, `Intercom-Version` validation, `X-RateLimit-*` headers and 429s per
 //! 10-second window, `GET /me`, admins, contacts (CRUD, archive, cursor paging, search with
 //! the query language and its limits, 409 on duplicates, 410 for merged contacts), companies
-//! (numbered pages and scroll), tags, conversations, notes, events, data attributes and the
-//! OAuth code flow (`/oauth`, `/auth/eagle/token`, `/auth/uninstall`) with state. Every other
+//! (numbered pages and scroll), tags, conversations (with management, tags and contacts),
+//! tickets with their types and states, articles, help centers and collections, teams,
+//! segments, subscription types, messages, content data exports, notes, events, data
+//! attributes and the OAuth code flow (`/oauth`, `/auth/eagle/token`, `/auth/uninstall`)
+//! with state. Every other
 //! operation of the API ([`operations`] lists all 231) answers a schema-shaped sample of its
 //! generated response model. Unknown routes and ids give Intercom-shaped 404s; malformed input
 //! gives Intercom-shaped 400s and never a panic.
