@@ -37,7 +37,27 @@ pub(crate) fn sample_json<T: DeserializeOwned + Serialize + Default>() -> Value 
     let _ = T::deserialize(start);
     let sampled = T::deserialize(start).unwrap_or_default();
     OPEN_ENUM_FIELDS.with(|seen| seen.borrow_mut().clear());
-    serde_json::to_value(&sampled).unwrap_or(Value::Object(Default::default()))
+    let mut value = serde_json::to_value(&sampled).unwrap_or(Value::Object(Default::default()));
+    settle(&mut value);
+    value
+}
+
+/// Fields the API writes as strings where the generated model reads a timestamp: the
+/// sample's number becomes its decimal text.
+fn settle(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                if name == "download_expires_at" && field.is_number() {
+                    *field = Value::String(field.to_string());
+                } else {
+                    settle(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(settle),
+        _ => {}
+    }
 }
 
 thread_local! {
@@ -48,6 +68,9 @@ thread_local! {
 
 /// What the open enums' deserializer expects (`intercom_resources::lenient::enum_string`).
 const OPEN_ENUM_EXPECTING: &str = "a string";
+
+/// What `serde_json::Value`'s deserializer expects.
+const ANY_JSON_EXPECTING: &str = "any valid JSON value";
 
 #[derive(Debug)]
 pub(crate) struct SampleError(String);
@@ -102,6 +125,9 @@ impl Sampler {
     /// A string fitting the field: the object's `type` constant, a URL for `*url` fields,
     /// an address for `email`, else `"example"`.
     fn text(self) -> String {
+        if let Some(fixed) = self.field.and_then(|f| fixed_text(self.owner, f)) {
+            return fixed.to_owned();
+        }
         match self.field {
             Some("type") => type_constant(self.owner),
             Some(f) if f.ends_with("url") => "https://example.com/sample".into(),
@@ -109,6 +135,26 @@ impl Sampler {
             _ => "example".into(),
         }
     }
+}
+
+/// Strings the API gives a field whatever the object, where the generated model only says
+/// "a string": (struct, field) pairs first, then field names alone.
+fn fixed_text(owner: &str, field: &str) -> Option<&'static str> {
+    let by_owner = match (owner, field) {
+        // Which variant of an attribute or search result this is.
+        ("ConversationAttribute", "data_type") => Some("string"),
+        ("ContentSearchResult", "type") => Some("content_snippet"),
+        ("HandlingEvent", "type") => Some("paused"),
+        ("TeammateReference", "type") => Some("admin"),
+        ("ContactBlocked", "type") => Some("contact"),
+        ("WhatsappMessageStatusListEventsItem", "type") => Some("broadcast_outbound"),
+        _ => None,
+    };
+    by_owner.or(match field {
+        "exception_date" => Some("2026-01-02"),
+        "request_id" => Some("00000000-0000-4000-8000-000000000001"),
+        _ => None,
+    })
 }
 
 /// The `type` value of the model named `owner`: Intercom writes an object's type as its
@@ -130,7 +176,14 @@ fn type_constant(owner: &str) -> String {
         "SideConversationList" => "side_conversation.list",
         "OfficeHoursScheduleList" => "office_hours_schedule.list",
         "TeamMetricList" => "team_metric.list",
+        "CompanyAttachedContacts"
+        | "CompanyAttachedSegments"
+        | "ContactAttachedCompanies"
+        | "ContactSegments"
+        | "ContentSearchResponse"
+        | "InternalArticleSearchResponse" => "list",
         _ if owner.ends_with("List") => "list",
+        _ if owner.ends_with("Pages") => "pages",
         _ => "",
     };
     if !special.is_empty() {
@@ -169,7 +222,21 @@ impl<'de> de::Deserializer<'de> for Sampler {
                 OPEN_ENUM_FIELDS.with(|seen| seen.borrow_mut().insert((self.owner, field)));
             }
         }
-        if expecting.contains("list") {
+        if expecting == ANY_JSON_EXPECTING && self.field.is_some() {
+            // Free-form fields (`serde_json::Value`) are objects in the API's answers; the
+            // values of free-form maps are strings (below).
+            visitor.visit_map(Fields {
+                map: true,
+                keys: &[],
+                next: 0,
+                sampler: self.deeper()?,
+            })
+        } else if self
+            .field
+            .is_some_and(|f| fixed_text(self.owner, f).is_some())
+        {
+            visitor.visit_string(self.text())
+        } else if expecting.contains("list") {
             self.deserialize_seq(visitor)
         } else if ["Unix seconds", "number", "integer"]
             .iter()
@@ -221,7 +288,11 @@ impl<'de> de::Deserializer<'de> for Sampler {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SampleError> {
-        if self.shallow() {
+        // A fixed string says which variant an object is, so it is given at any depth.
+        let fixed = self
+            .field
+            .is_some_and(|f| fixed_text(self.owner, f).is_some());
+        if self.shallow() && !fixed {
             visitor.visit_none()
         } else {
             visitor.visit_some(self.deeper()?)
@@ -275,10 +346,16 @@ impl<'de> de::Deserializer<'de> for Sampler {
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SampleError> {
         const KEY: &[&str] = &["example"];
         let keys: &'static [&'static str] = if self.shallow() { &[] } else { KEY };
+        // A map's values belong to no struct field.
         visitor.visit_map(Fields {
+            map: true,
             keys,
             next: 0,
-            sampler: self.deeper()?,
+            sampler: Sampler {
+                owner: "",
+                field: None,
+                ..self.deeper()?
+            },
         })
     }
 
@@ -289,6 +366,7 @@ impl<'de> de::Deserializer<'de> for Sampler {
         visitor: V,
     ) -> Result<V::Value, SampleError> {
         visitor.visit_map(Fields {
+            map: false,
             keys: fields,
             next: 0,
             sampler: Sampler {
@@ -333,6 +411,8 @@ impl<'de> SeqAccess<'de> for Elements {
 }
 
 struct Fields {
+    /// Whether these are a free-form map's keys rather than a struct's fields.
+    map: bool,
     keys: &'static [&'static str],
     next: usize,
     sampler: Sampler,
@@ -347,7 +427,8 @@ impl<'de> MapAccess<'de> for Fields {
     ) -> Result<Option<K::Value>, SampleError> {
         let owner = self.sampler.owner;
         let open_enum = |key: &&'static str| {
-            OPEN_ENUM_FIELDS.with(|seen| seen.borrow().contains(&(owner, *key)))
+            fixed_text(owner, key).is_none()
+                && OPEN_ENUM_FIELDS.with(|seen| seen.borrow().contains(&(owner, *key)))
         };
         while self.keys.get(self.next).is_some_and(open_enum) {
             self.next = self.next.saturating_add(1);
@@ -356,7 +437,9 @@ impl<'de> MapAccess<'de> for Fields {
             return Ok(None);
         };
         self.next = self.next.saturating_add(1);
-        self.sampler.field = Some(key);
+        if !self.map {
+            self.sampler.field = Some(key);
+        }
         let key: StrDeserializer<'_, SampleError> = key.into_deserializer();
         seed.deserialize(key).map(Some)
     }
