@@ -11,8 +11,9 @@
 //!
 //! The CPU time of the build (user + system of cargo, rustc and the build scripts) is guarded
 //! the same way against the `<!-- build-cpu-baseline-secs: N -->` line: it moves far less than
-//! the wall clock when other work shares the machine, so it catches growth the wall-clock
-//! tolerance hides under load (and does not fail because the machine was busy).
+//! the wall clock when other work shares the machine. Where the CPU time is measured (Linux),
+//! it decides: a wall clock over its limit with the CPU time within its own is reported as
+//! load, not failed; elsewhere the wall clock decides.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -177,7 +178,13 @@ pub fn run(rounds: usize) -> Result<()> {
             TOLERANCE * 100.0
         );
     }
-    if secs > limit {
+    // With the CPU time measured and within its limit, a slow wall clock is the machine's load.
+    if secs > limit && cpu.is_some() {
+        eprintln!(
+            "note: the wall clock ({secs:.1} s) is over its limit ({limit:.1} s) but the CPU time is \
+             within its own: the machine was busier, not the build slower"
+        );
+    } else if secs > limit {
         bail!(
             "the clean debug build took {secs:.1} s, more than {limit:.1} s (baseline {baseline:.1} s + {:.0} %); \
              find what grew (`cargo build --timings` in a fresh crate), or if the growth is \
