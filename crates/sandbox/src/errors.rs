@@ -89,8 +89,9 @@ pub(crate) struct Reply {
     pub(crate) body: Option<Value>,
     /// `Location` header (redirects).
     pub(crate) location: Option<String>,
-    /// An HTML page, sent instead of `body` (the OAuth consent form).
-    pub(crate) html: Option<String>,
+    /// A text body with its media type, sent instead of `body` (the OAuth consent form's
+    /// HTML, plain-text downloads).
+    pub(crate) text: Option<(&'static str, String)>,
 }
 
 impl Reply {
@@ -100,7 +101,7 @@ impl Reply {
             status: StatusCode::OK,
             body: Some(body),
             location: None,
-            html: None,
+            text: None,
         }
     }
 
@@ -114,7 +115,7 @@ impl Reply {
             status: StatusCode::ACCEPTED,
             body: None,
             location: None,
-            html: None,
+            text: None,
         }
     }
 
@@ -123,7 +124,7 @@ impl Reply {
             status: StatusCode::FOUND,
             body: None,
             location: Some(location),
-            html: None,
+            text: None,
         }
     }
 
@@ -141,7 +142,15 @@ impl Reply {
             status: StatusCode::OK,
             body: None,
             location: None,
-            html: Some(page),
+            text: Some(("text/html; charset=utf-8", page)),
+        }
+    }
+
+    /// 200 with a plain-text body.
+    pub(crate) fn plain(body: String) -> Self {
+        Self {
+            text: Some(("text/plain; charset=utf-8", body)),
+            ..Self::html(String::new())
         }
     }
 }

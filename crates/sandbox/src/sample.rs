@@ -4,7 +4,9 @@
 //! A [`Sampler`] is a `serde` deserializer that answers every request of the type being
 //! built with a plausible value: each struct field present (by its serialized name), strings
 //! `"example"`, numbers 1, booleans true, one element per list, the first variant of each
-//! enum. Optional values and lists stop nesting past a small depth, so recursive models end.
+//! enum, free-form values as objects (their map values as strings), and the few strings the
+//! API fixes (a variant's name, a date, a uuid) as it writes them. Optional values and lists
+//! stop nesting past a small depth, so recursive models end.
 //! The shapes therefore come from our own generated types, never from the spec's text.
 
 use std::fmt;

@@ -284,10 +284,10 @@ fn render(outcome: Outcome, request_id: &str, rate: Option<RateHeaders>) -> Resp
             if let Some(location) = reply.location {
                 extra.push((LOCATION, location));
             }
-            let body = match reply.html {
-                Some(page) => {
-                    extra.push((CONTENT_TYPE, "text/html; charset=utf-8".to_owned()));
-                    Some(page)
+            let body = match reply.text {
+                Some((media_type, text)) => {
+                    extra.push((CONTENT_TYPE, media_type.to_owned()));
+                    Some(text)
                 }
                 None => reply.body.map(|v| v.to_string()),
             };

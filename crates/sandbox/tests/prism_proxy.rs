@@ -3,9 +3,7 @@
 //!
 //! Each response violation is either listed in [`SPEC_DEFECTS`] (a defect of the description,
 //! with its reason) or counted. The run prints the count grouped by kind and fails when an
-//! operation does not get through Prism, or when the unlisted violations exceed
-//! [`UNLISTED_CEILING`] (any at all with `INTERCOM_RS_PRISM_STRICT=1`); the ceiling only ever
-//! goes down as the stateless answers get closer to the description. Needs
+//! operation does not get through Prism, or when any violation is not listed. Needs
 //! `node_modules/.bin/prism` (`npm ci`) and the spec (`$INTERCOM_OPENAPI_SPEC`, else
 //! `../shared/intercom-openapi/api-2.16.json`, else the download of `cargo xtask spec`);
 //! prints SKIPPED without them unless `INTERCOM_RS_REQUIRE_PRISM=1` (for Prism) or
@@ -43,9 +41,6 @@ const SPEC_DEFECTS: &[(&str, Option<bool>, &str)] = &[
          sandbox gives) to the placeholder ids and empty bodies this run sends",
     ),
 ];
-
-/// The most unlisted violations the run accepts.
-const UNLISTED_CEILING: usize = 1;
 
 /// A violation message with the property path and the listed values left out, so alike
 /// violations of different operations group together.
@@ -214,10 +209,8 @@ async fn sandbox_answers_through_prism_proxy() {
         "no request got through prism; see {}",
         log.display()
     );
-    let strict = std::env::var("INTERCOM_RS_PRISM_STRICT").is_ok_and(|v| v == "1");
-    let ceiling = if strict { 0 } else { UNLISTED_CEILING };
-    assert!(
-        unlisted <= ceiling,
-        "{unlisted} response violations outside the spec-defect list (at most {ceiling} allowed)"
+    assert_eq!(
+        unlisted, 0,
+        "response violations outside the spec-defect list; see the lines above"
     );
 }

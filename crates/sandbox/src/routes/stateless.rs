@@ -25,8 +25,10 @@ pub(crate) enum Answer {
     List(fn() -> Value),
     /// 200 with an empty JSON object (operations whose answer carries nothing).
     Empty,
-    /// 200 with a JSON string (text and file downloads).
+    /// 200 with a JSON string (file downloads).
     Text,
+    /// 200 with a `text/plain` body (a call's transcript).
+    PlainText,
     /// 302 to a (relative) recording location.
     Redirect,
     /// 204 with no body.
@@ -226,7 +228,7 @@ pub(crate) const OPERATIONS: &[(&str, &str, Answer)] = &[
         A::Model(sample_json::<models::Call>),
     ),
     ("GET", "/calls/{call_id}/recording", A::Redirect),
-    ("GET", "/calls/{call_id}/transcript", A::Text),
+    ("GET", "/calls/{call_id}/transcript", A::PlainText),
     (
         "GET",
         "/companies",
@@ -1157,17 +1159,18 @@ pub(crate) fn answer(method: &Method, segments: &[&str]) -> Option<Outcome> {
         A::List(sample) => Reply::json(Value::Array(vec![sample()])),
         A::Empty => Reply::json(Value::Object(Default::default())),
         A::Text => Reply::json(Value::String("example".into())),
+        A::PlainText => Reply::plain("example\n".into()),
         A::Redirect => Reply {
             status: StatusCode::FOUND,
             body: None,
             location: Some("/recordings/example.mp3".to_owned()),
-            html: None,
+            text: None,
         },
         A::NoContent => Reply {
             status: StatusCode::NO_CONTENT,
             body: None,
             location: None,
-            html: None,
+            text: None,
         },
         A::Created(sample) => Reply {
             status: StatusCode::CREATED,
