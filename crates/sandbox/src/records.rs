@@ -1,11 +1,9 @@
 //! Records of the workspace beyond people and conversations: teams, segments, tickets with
-//! their types and states, help centers, collections and articles, and their deterministic
-//! seeding.
+//! their types and states, help centers, collections and articles, conversation parts and export jobs. Plain data:
+//! this module imports nothing from the crate (seeding them is in `seed`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-
-use crate::state::{Part, State, SEED_EPOCH};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -76,100 +74,6 @@ pub(crate) struct Ticket {
     pub(crate) parts: Vec<Part>,
 }
 
-impl State {
-    /// Teams, segments, ticket states and a ticket type, the same for every seed.
-    pub(crate) fn seed_records(&mut self) {
-        let admins: Vec<String> = self.admins.iter().map(|a| a.id.clone()).collect();
-        for (name, members) in [("Support", &admins[..]), ("Success", &admins[2..])] {
-            let id = self.next_numeric_id();
-            self.teams.push(Team {
-                id,
-                name: name.into(),
-                admin_ids: members.to_vec(),
-            });
-        }
-        for (name, person_type, role) in [
-            ("All users", "user", Some("user")),
-            ("All leads", "contact", Some("lead")),
-            ("Everyone", "contact", None),
-        ] {
-            let id = self.hex_id();
-            self.segments.push(Segment {
-                id,
-                name: name.into(),
-                person_type: person_type.into(),
-                role: role.map(str::to_owned),
-                created_at: SEED_EPOCH - 60 * 86_400,
-            });
-        }
-        for (category, internal, external) in [
-            ("submitted", "Submitted", "Submitted"),
-            ("in_progress", "In progress", "In progress"),
-            (
-                "waiting_on_customer",
-                "Waiting on customer",
-                "Awaiting your reply",
-            ),
-            ("resolved", "Resolved", "Resolved"),
-        ] {
-            let id = self.next_numeric_id();
-            self.ticket_states.push(TicketState {
-                id,
-                category: category.into(),
-                internal_label: internal.into(),
-                external_label: external.into(),
-            });
-        }
-        let id = self.next_numeric_id();
-        self.ticket_types.push(TicketType {
-            id,
-            name: "Bug report".into(),
-            description: "Something does not work as it should".into(),
-            icon: "🐞".into(),
-            category: "Customer".into(),
-            archived: false,
-            created_at: SEED_EPOCH - 30 * 86_400,
-            updated_at: SEED_EPOCH - 30 * 86_400,
-        });
-        let help_center = self.next_numeric_id();
-        self.help_centers.push(HelpCenter {
-            id: help_center.clone(),
-            identifier: "sandbox".into(),
-            display_name: "Sandbox Help".into(),
-            created_at: SEED_EPOCH - 90 * 86_400,
-        });
-        let collection = self.next_numeric_id();
-        self.collections.push(Collection {
-            id: collection.clone(),
-            name: "Getting started".into(),
-            description: "The first steps".into(),
-            help_center_id: Some(help_center),
-            order: 1,
-            created_at: SEED_EPOCH - 90 * 86_400,
-            updated_at: SEED_EPOCH - 90 * 86_400,
-            ..Collection::default()
-        });
-        let id = self.next_numeric_id();
-        let author_id = self
-            .admins
-            .first()
-            .map(|a| a.id.clone())
-            .unwrap_or_default();
-        self.articles.push(Article {
-            id,
-            title: "Welcome".into(),
-            description: "What the sandbox workspace holds".into(),
-            body: "<p>Seeded data for tests.</p>".into(),
-            author_id,
-            state: "published".into(),
-            parent_id: Some(collection),
-            created_at: SEED_EPOCH - 80 * 86_400,
-            updated_at: SEED_EPOCH - 80 * 86_400,
-        });
-        self.seed_subscription_types();
-    }
-}
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub(crate) struct HelpCenter {
@@ -231,31 +135,24 @@ pub(crate) struct ContactSubscription {
     pub(crate) consent: String,
 }
 
-impl State {
-    /// Two subscription types, the same for every seed.
-    pub(crate) fn seed_subscription_types(&mut self) {
-        for (name, description, consent, content) in [
-            (
-                "Newsletter",
-                "News about the product, monthly",
-                "opt_out",
-                &["email"][..],
-            ),
-            (
-                "Product updates",
-                "Release notes and changes",
-                "opt_in",
-                &["email", "sms_message"][..],
-            ),
-        ] {
-            let id = self.next_numeric_id();
-            self.subscription_types.push(SubscriptionType {
-                id,
-                name: name.into(),
-                description: description.into(),
-                consent_type: consent.into(),
-                content_types: content.iter().map(|c| (*c).to_owned()).collect(),
-            });
-        }
-    }
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Part {
+    pub(crate) id: String,
+    pub(crate) part_type: String,
+    pub(crate) body: Option<String>,
+    pub(crate) created_at: i64,
+    /// `admin` or `user`.
+    pub(crate) author_type: String,
+    pub(crate) author_id: String,
+}
+
+/// A content data export job. Jobs live only as long as the sandbox (not in fixtures).
+#[derive(Debug, Clone)]
+pub(crate) struct Export {
+    pub(crate) id: String,
+    pub(crate) after: i64,
+    pub(crate) before: i64,
+    /// `pending`, `in_progress`, `completed` or `canceled`.
+    pub(crate) status: &'static str,
 }

@@ -1,12 +1,14 @@
 //! Deterministic seeding of the workspace: admins, tags, companies, contacts, conversations
-//! and data attributes from the builder's seed (the other records in `records`).
+//! and data attributes from the builder's seed, then the fixed records of `records` (teams,
+//! segments, ticket states and types, subscription types).
 
 use rand::Rng;
 use serde_json::{Map, Value};
 
 use crate::state::{Admin, TokenInfo};
 use crate::state::{
-    AppliedTag, Company, Contact, Conversation, DataAttribute, Part, State, Tag, SEED_EPOCH,
+    AppliedTag, Article, Collection, Company, Contact, Conversation, DataAttribute, HelpCenter,
+    Part, Segment, State, SubscriptionType, Tag, Team, TicketState, TicketType, SEED_EPOCH,
 };
 
 /// `SEED_EPOCH` minus `count` steps of `step` seconds (saturating: no seed is that large).
@@ -307,6 +309,129 @@ impl State {
                 options: Vec::new(),
                 admin_id: owner.clone(),
                 created_at: Some(SEED_EPOCH - 30 * 86_400),
+            });
+        }
+    }
+}
+
+impl State {
+    /// Teams, segments, ticket states and a ticket type, the same for every seed.
+    pub(crate) fn seed_records(&mut self) {
+        let admins: Vec<String> = self.admins.iter().map(|a| a.id.clone()).collect();
+        for (name, members) in [("Support", &admins[..]), ("Success", &admins[2..])] {
+            let id = self.next_numeric_id();
+            self.teams.push(Team {
+                id,
+                name: name.into(),
+                admin_ids: members.to_vec(),
+            });
+        }
+        for (name, person_type, role) in [
+            ("All users", "user", Some("user")),
+            ("All leads", "contact", Some("lead")),
+            ("Everyone", "contact", None),
+        ] {
+            let id = self.hex_id();
+            self.segments.push(Segment {
+                id,
+                name: name.into(),
+                person_type: person_type.into(),
+                role: role.map(str::to_owned),
+                created_at: SEED_EPOCH - 60 * 86_400,
+            });
+        }
+        for (category, internal, external) in [
+            ("submitted", "Submitted", "Submitted"),
+            ("in_progress", "In progress", "In progress"),
+            (
+                "waiting_on_customer",
+                "Waiting on customer",
+                "Awaiting your reply",
+            ),
+            ("resolved", "Resolved", "Resolved"),
+        ] {
+            let id = self.next_numeric_id();
+            self.ticket_states.push(TicketState {
+                id,
+                category: category.into(),
+                internal_label: internal.into(),
+                external_label: external.into(),
+            });
+        }
+        let id = self.next_numeric_id();
+        self.ticket_types.push(TicketType {
+            id,
+            name: "Bug report".into(),
+            description: "Something does not work as it should".into(),
+            icon: "🐞".into(),
+            category: "Customer".into(),
+            archived: false,
+            created_at: SEED_EPOCH - 30 * 86_400,
+            updated_at: SEED_EPOCH - 30 * 86_400,
+        });
+        let help_center = self.next_numeric_id();
+        self.help_centers.push(HelpCenter {
+            id: help_center.clone(),
+            identifier: "sandbox".into(),
+            display_name: "Sandbox Help".into(),
+            created_at: SEED_EPOCH - 90 * 86_400,
+        });
+        let collection = self.next_numeric_id();
+        self.collections.push(Collection {
+            id: collection.clone(),
+            name: "Getting started".into(),
+            description: "The first steps".into(),
+            help_center_id: Some(help_center),
+            order: 1,
+            created_at: SEED_EPOCH - 90 * 86_400,
+            updated_at: SEED_EPOCH - 90 * 86_400,
+            ..Collection::default()
+        });
+        let id = self.next_numeric_id();
+        let author_id = self
+            .admins
+            .first()
+            .map(|a| a.id.clone())
+            .unwrap_or_default();
+        self.articles.push(Article {
+            id,
+            title: "Welcome".into(),
+            description: "What the sandbox workspace holds".into(),
+            body: "<p>Seeded data for tests.</p>".into(),
+            author_id,
+            state: "published".into(),
+            parent_id: Some(collection),
+            created_at: SEED_EPOCH - 80 * 86_400,
+            updated_at: SEED_EPOCH - 80 * 86_400,
+        });
+        self.seed_subscription_types();
+    }
+}
+
+impl State {
+    /// Two subscription types, the same for every seed.
+    pub(crate) fn seed_subscription_types(&mut self) {
+        for (name, description, consent, content) in [
+            (
+                "Newsletter",
+                "News about the product, monthly",
+                "opt_out",
+                &["email"][..],
+            ),
+            (
+                "Product updates",
+                "Release notes and changes",
+                "opt_in",
+                &["email", "sms_message"][..],
+            ),
+        ] {
+            let id = self.next_numeric_id();
+            self.subscription_types.push(SubscriptionType {
+                id,
+                name: name.into(),
+                description: description.into(),
+                consent_type: consent.into(),
+                content_types: content.iter().map(|c| (*c).to_owned()).collect(),
             });
         }
     }

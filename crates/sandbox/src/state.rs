@@ -11,8 +11,8 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 
 pub(crate) use crate::records::{
-    Article, Collection, ContactSubscription, HelpCenter, Segment, SubscriptionType, Team, Ticket,
-    TicketState, TicketType,
+    Article, Collection, ContactSubscription, Export, HelpCenter, Part, Segment, SubscriptionType,
+    Team, Ticket, TicketState, TicketType,
 };
 
 /// Seeded records are dated before this instant (2023-11-14), so they never change with the
@@ -96,18 +96,6 @@ pub(crate) struct Company {
 pub(crate) struct Tag {
     pub(crate) id: String,
     pub(crate) name: String,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub(crate) struct Part {
-    pub(crate) id: String,
-    pub(crate) part_type: String,
-    pub(crate) body: Option<String>,
-    pub(crate) created_at: i64,
-    /// `admin` or `user`.
-    pub(crate) author_type: String,
-    pub(crate) author_id: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -235,7 +223,7 @@ pub(crate) struct State {
     pub(crate) help_centers: Vec<HelpCenter>,
     pub(crate) collections: Vec<Collection>,
     pub(crate) articles: Vec<Article>,
-    pub(crate) exports: Vec<crate::routes::Export>,
+    pub(crate) exports: Vec<Export>,
     pub(crate) subscription_types: Vec<SubscriptionType>,
     pub(crate) contact_subscriptions: Vec<ContactSubscription>,
     pub(crate) tokens: HashMap<String, TokenInfo>,

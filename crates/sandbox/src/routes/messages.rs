@@ -3,16 +3,7 @@
 
 use super::conversation_actions::find_customer;
 use super::*;
-
-/// A content data export job. Jobs live only as long as the sandbox (not in fixtures).
-#[derive(Debug, Clone)]
-pub(crate) struct Export {
-    pub(crate) id: String,
-    pub(crate) after: i64,
-    pub(crate) before: i64,
-    /// `pending`, `in_progress`, `completed` or `canceled`.
-    pub(crate) status: &'static str,
-}
+use crate::records::Export;
 
 /// How long a finished export's download stays available, in seconds.
 const DOWNLOAD_LIFETIME: i64 = 2 * 86_400;

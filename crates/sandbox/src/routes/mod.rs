@@ -25,7 +25,6 @@ use contacts::*;
 use conversation_actions::*;
 use conversations::*;
 use events::*;
-pub(crate) use messages::Export;
 use messages::*;
 use paging::*;
 use subscriptions::*;
