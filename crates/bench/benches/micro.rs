@@ -3,6 +3,7 @@
 //! `cargo bench -p intercom-bench --bench micro` (or `cargo xtask bench`, which prints a table).
 #![allow(missing_docs)]
 
+use std::future::IntoFuture;
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -96,7 +97,12 @@ fn request_building(c: &mut Criterion) {
     c.bench_function("pipeline: contacts().get(id), in-memory transport", |b| {
         b.iter(|| {
             let contact = rt
-                .block_on(client.contacts().get(black_box("6657add46abd0167d9419cd1")))
+                .block_on(
+                    client
+                        .contacts()
+                        .get(black_box("6657add46abd0167d9419cd1"))
+                        .into_future(),
+                )
                 .expect("a contact");
             black_box(contact);
         })

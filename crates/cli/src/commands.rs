@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use intercom_sandbox::Sandbox;
 use intercom_sdk::auth::{user_hash, verify_notification, ClientSecret, IdentitySecret};
-use intercom_sdk::resources::contacts::{ListParams, SearchParams};
+use intercom_sdk::resources::contacts::SearchParams;
 use intercom_sdk::resources::models::ContactSearchRequest;
 use intercom_sdk::resources::IntercomApi;
 use intercom_sdk::transport::{terminal_safe, ApiRequest};
@@ -156,15 +156,15 @@ async fn contacts(global: &Global, command: ContactsCommand) -> Result<(), Failu
             output::json(&contact)
         }
         ContactsCommand::List { all, per_page } => {
-            let params = ListParams {
-                per_page: per_page.map(i64::from),
-                ..ListParams::default()
-            };
+            let mut list = client.contacts().list();
+            if let Some(n) = per_page {
+                list = list.per_page(i64::from(n));
+            }
             if !all {
-                return output::json(&client.contacts().list(&params).await?);
+                return output::json(&list.await?);
             }
             let mut out = output::ArrayWriter::start()?;
-            let mut stream = client.contacts().list_all(&params);
+            let mut stream = list.all();
             while let Some(contact) = stream.next().await {
                 out.push(&contact?)?;
             }

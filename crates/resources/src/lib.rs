@@ -7,14 +7,20 @@
 //! handle whose methods are the tag's operations, named after their `operationId`
 //! (`client.contacts().get(id)`, `client.conversations().reply(id, &body)`).
 //!
+//! Each method returns a [`call::Call`] builder: required path parameters and the body are
+//! its arguments, optional query parameters and per-request options are setters, `.await`
+//! gives the value and `.with_response().await` the value with status, headers, request id
+//! and rate limit: `client.contacts().get(id).include_merge_history(true).await?`.
+//!
 //! * [`models`]: one type per component schema. Decoding is lenient: unknown fields are
 //!   ignored, enums are open (`Other(String)`), ids accept strings and numbers, timestamps
 //!   accept Unix seconds and ISO 8601 ([`lenient::Timestamp`]).
-//! * [`pagination`]: page and item streams for every paginated operation (`list_pages`,
-//!   `list_all`, `search_all`, …).
+//! * [`pagination`]: page and item streams for every paginated operation (`.pages()` and
+//!   `.all()` on the call, or `list_pages`, `list_all`, `search_all`, … on the handle).
 //! * [`search`]: a validated query builder for the contact, conversation and ticket searches.
-//! * Per-request options (`Intercom-Version`, timeouts, retries): `.with_options(..)` on any
-//!   handle.
+//! * Per-request options (`Intercom-Version`, timeouts, retries): setters on any call
+//!   (`.total_timeout(..)`, `.max_attempts(..)`, …), or `.with_options(..)` on a handle for
+//!   all its calls.
 //!
 //! Everything under `generated/` is written by `cargo xtask codegen`; the rest is by hand.
 //!
@@ -31,13 +37,12 @@
 //! ```no_run
 //! use futures::TryStreamExt;
 //! use intercom_auth_types::AccessToken;
-//! use intercom_resources::{contacts::ListParams, IntercomApi};
+//! use intercom_resources::IntercomApi;
 //! use intercom_transport::Client;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::builder().build()?.with_access_token(AccessToken::from_env()?);
-//! let params = ListParams { per_page: Some(150), ..Default::default() };
-//! let mut contacts = client.contacts().list_all(&params);
+//! let mut contacts = client.contacts().list().per_page(150).all();
 //! while let Some(contact) = contacts.try_next().await? {
 //!     println!("{:?} {:?}", contact.id, contact.email);
 //! }
@@ -97,6 +102,7 @@
 // With only some tag features on, helpers used by the others are unused.
 #![cfg_attr(not(feature = "full"), allow(dead_code, unused_imports, unused_macros))]
 
+pub mod call;
 pub mod lenient;
 
 mod group;

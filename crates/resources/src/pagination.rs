@@ -1,10 +1,12 @@
 //! Pagination as [`futures::Stream`]s, for the four styles Intercom uses (facts §g).
 //!
-//! Every paginated operation `op` gets two extra methods on its tag handle:
+//! Every paginated operation `op` gets two extra methods on its tag handle, and (except the
+//! searches, paginated in the body) the same two on the call its method returns:
 //!
-//! * `op_pages(..)`: a [`PageStream`] yielding each response page as the typed model;
-//! * `op_all(..)`: an [`ItemStream`] yielding the items of every page in order (when the page
-//!   type has a top-level list of items).
+//! * `op_pages(..)` / `.pages()`: a [`PageStream`] yielding each response page as the typed
+//!   model;
+//! * `op_all(..)` / `.all()`: an [`ItemStream`] yielding the items of every page in order (when
+//!   the page type has a top-level list of items).
 //!
 //! | style | request | next page | stops when |
 //! |---|---|---|---|
@@ -24,10 +26,9 @@
 //! # async fn demo(client: intercom_transport::Client<intercom_auth_types::Private>)
 //! # -> Result<(), intercom_transport::Error> {
 //! use futures::TryStreamExt;
-//! use intercom_resources::{contacts::ListParams, IntercomApi};
+//! use intercom_resources::IntercomApi;
 //!
-//! let params = ListParams { per_page: Some(150), ..Default::default() };
-//! let mut pages = client.contacts().list_pages(&params);
+//! let mut pages = client.contacts().list().per_page(150).pages();
 //! while let Some(page) = pages.try_next().await? {
 //!     println!("{} contacts on this page", page.data.map_or(0, |d| d.len()));
 //! }

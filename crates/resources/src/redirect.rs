@@ -1,8 +1,7 @@
 //! Operations that answer with a redirect instead of a body.
 
 use http::StatusCode;
-use intercom_auth_types::Authenticated;
-use intercom_transport::{ApiRequest, Client, Error};
+use intercom_transport::{Error, RawResponse};
 
 /// A redirect the SDK did not follow, such as the 302 of `GET /calls/{call_id}/recording`,
 /// whose `Location` points at a short-lived URL on another host.
@@ -14,18 +13,18 @@ pub struct Redirect {
     pub location: Option<String>,
 }
 
-/// Sends `request` with redirect-following off and returns the redirect itself.
-pub(crate) async fn fetch<A: Authenticated>(
-    client: &Client<A>,
-    mut request: ApiRequest,
-) -> Result<Redirect, Error> {
-    request.options_mut().follow_redirects = Some(false);
-    match client.execute(request).await {
-        Ok(raw) => Ok(Redirect {
-            status: raw.status,
-            location: raw.location().map(str::to_owned),
-        }),
-        Err(Error::Redirect { status, location }) => Ok(Redirect { status, location }),
-        Err(other) => Err(other),
+/// The redirect (or direct answer) `raw` describes.
+pub(crate) fn from_raw(raw: &RawResponse) -> Redirect {
+    Redirect {
+        status: raw.status,
+        location: raw.location().map(str::to_owned),
+    }
+}
+
+/// A redirect not followed is the answer; any other error stays one.
+pub(crate) fn from_error(error: Error) -> Result<Redirect, Error> {
+    match error {
+        Error::Redirect { status, location } => Ok(Redirect { status, location }),
+        other => Err(other),
     }
 }

@@ -11,7 +11,6 @@ use futures::{StreamExt, TryStreamExt};
 use intercom_sandbox::Sandbox;
 use intercom_sdk::auth::OAuthApp;
 use intercom_sdk::prelude::*;
-use intercom_sdk::resources::contacts::ListParams;
 use intercom_sdk::resources::models::{ContactSearchRequest, CreateContactRequest};
 use intercom_sdk::resources::search::{ContactField, Query};
 use intercom_sdk::resources::IntercomApi;
@@ -63,11 +62,13 @@ async fn main() -> Result<()> {
     }
 
     step("Page through every contact (cursor pagination, 15 per page)");
-    let params = ListParams {
-        per_page: Some(15),
-        ..Default::default()
-    };
-    let pages: Vec<_> = client.contacts().list_pages(&params).try_collect().await?;
+    let pages: Vec<_> = client
+        .contacts()
+        .list()
+        .per_page(15)
+        .pages()
+        .try_collect()
+        .await?;
     let total: usize = pages
         .iter()
         .map(|p| p.data.as_ref().map_or(0, Vec::len))
@@ -191,13 +192,7 @@ async fn real_api_read_only() -> Result<()> {
         client.base_url()
     );
     who_am_i(&client).await?;
-    let page = client
-        .contacts()
-        .list(&ListParams {
-            per_page: Some(5),
-            ..Default::default()
-        })
-        .await?;
+    let page = client.contacts().list().per_page(5).await?;
     println!(
         "  first page: {} contacts of {:?}",
         page.data.as_ref().map_or(0, Vec::len),

@@ -143,6 +143,61 @@ impl RequestOptions {
         self.headers.append(name, value);
         self
     }
+
+    /// Whether nothing is overridden (every field unset, no extra header).
+    pub fn is_empty(&self) -> bool {
+        let Self {
+            intercom_version,
+            attempt_timeout,
+            total_timeout,
+            max_attempts,
+            retry_non_idempotent,
+            follow_redirects,
+            max_body_bytes,
+            headers,
+        } = self;
+        intercom_version.is_none()
+            && attempt_timeout.is_none()
+            && total_timeout.is_none()
+            && max_attempts.is_none()
+            && retry_non_idempotent.is_none()
+            && follow_redirects.is_none()
+            && max_body_bytes.is_none()
+            && headers.is_empty()
+    }
+
+    /// Takes every override that is unset here from `defaults`; a header of `defaults` is
+    /// added unless this set already has a header of that name. Used to lay one call's
+    /// overrides over those of its handle without cloning the handle's options when the call
+    /// has none.
+    pub fn fill_from(&mut self, defaults: &RequestOptions) {
+        let Self {
+            intercom_version,
+            attempt_timeout,
+            total_timeout,
+            max_attempts,
+            retry_non_idempotent,
+            follow_redirects,
+            max_body_bytes,
+            headers,
+        } = defaults;
+        if self.intercom_version.is_none() {
+            self.intercom_version.clone_from(intercom_version);
+        }
+        self.attempt_timeout = self.attempt_timeout.or(*attempt_timeout);
+        self.total_timeout = self.total_timeout.or(*total_timeout);
+        self.max_attempts = self.max_attempts.or(*max_attempts);
+        self.retry_non_idempotent = self.retry_non_idempotent.or(*retry_non_idempotent);
+        self.follow_redirects = self.follow_redirects.or(*follow_redirects);
+        self.max_body_bytes = self.max_body_bytes.or(*max_body_bytes);
+        for name in headers.keys() {
+            if !self.headers.contains_key(name) {
+                for value in headers.get_all(name) {
+                    self.headers.append(name.clone(), value.clone());
+                }
+            }
+        }
+    }
 }
 
 /// One API call, described without sending it: method, path template and concrete path,
@@ -334,6 +389,34 @@ mod tests {
             Ok(()),
             "untemplated paths are free"
         );
+    }
+
+    #[test]
+    fn call_overrides_win_over_handle_defaults() {
+        let defaults = RequestOptions::new()
+            .max_attempts(5)
+            .total_timeout(Duration::from_secs(9))
+            .header(
+                HeaderName::from_static("x-a"),
+                HeaderValue::from_static("handle"),
+            )
+            .header(
+                HeaderName::from_static("x-b"),
+                HeaderValue::from_static("handle"),
+            );
+        assert!(RequestOptions::new().is_empty());
+        assert!(!defaults.is_empty());
+        let mut call = RequestOptions::new().max_attempts(1).header(
+            HeaderName::from_static("x-a"),
+            HeaderValue::from_static("call"),
+        );
+        call.fill_from(&defaults);
+        assert_eq!(call.max_attempts, Some(1));
+        assert_eq!(call.total_timeout, Some(Duration::from_secs(9)));
+        assert_eq!(call.attempt_timeout, None);
+        let a: Vec<_> = call.headers.get_all("x-a").iter().collect();
+        assert_eq!(a, [HeaderValue::from_static("call")]);
+        assert_eq!(call.headers["x-b"], "handle");
     }
 
     #[test]

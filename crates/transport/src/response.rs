@@ -36,13 +36,23 @@ impl RawResponse {
 
     /// `X-Request-Id`, when present.
     pub fn request_id(&self) -> Option<&str> {
-        const X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
-        self.headers.get(&X_REQUEST_ID)?.to_str().ok()
+        request_id(&self.headers)
     }
 
     /// The `Location` header, when present.
     pub fn location(&self) -> Option<&str> {
         self.headers.get(http::header::LOCATION)?.to_str().ok()
+    }
+
+    /// This response's metadata around `value`, a value read from its body.
+    pub fn with_value<T>(self, value: T) -> Response<T> {
+        Response {
+            value,
+            status: self.status,
+            headers: self.headers,
+            rate_limit: self.rate_limit,
+            body: self.body,
+        }
     }
 }
 
@@ -67,6 +77,21 @@ impl<T> Response<T> {
     pub fn into_inner(self) -> T {
         self.value
     }
+
+    /// `X-Request-Id`, when present.
+    pub fn request_id(&self) -> Option<&str> {
+        request_id(&self.headers)
+    }
+
+    /// The `X-RateLimit-*` snapshot, when present.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_ref()
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> Option<&str> {
+    const X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
+    headers.get(&X_REQUEST_ID)?.to_str().ok()
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {

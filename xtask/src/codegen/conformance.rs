@@ -281,78 +281,64 @@ fn call(spec: &Value, op: &Op) -> Result<String> {
             op.op_id, op.method, op.path
         ));
     }
-    let mut name = op.name.clone();
-    match op.params_struct() {
-        Some(ps) => {
-            if op.has_short_form() {
-                name = format!("{name}_with");
-            }
-            let mut fields = Vec::new();
-            for q in op.query.iter().filter(|q| !q.from_path) {
-                let decl = param(&decls, "query", &q.json);
-                let send = q.required || decl.is_some_and(|d| has_suggestion(spec, d));
-                if !send {
-                    continue;
-                }
-                let decl = decl.with_context(|| format!("{}: no {}", op.op_id, q.json))?;
-                match &q.ty {
-                    QTy::Flatten(names) => {
-                        // The first alternative's required property (or the first property).
-                        let schema = resolve(spec, decl.get("schema").unwrap_or(&Value::Null));
-                        let first = ["oneOf", "anyOf"]
-                            .iter()
-                            .find_map(|k| schema.get(*k).and_then(Value::as_array)?.first())
-                            .map(|a| resolve(spec, a));
-                        let pick = first
-                            .and_then(|a| a.pointer("/required/0"))
-                            .and_then(Value::as_str)
-                            .map(str::to_owned)
-                            .or_else(|| names.first().cloned())
-                            .context("an object query parameter without properties")?;
-                        let value =
-                            match &first.and_then(|a| a.pointer(&format!("/properties/{pick}"))) {
-                                Some(s) => plausible(spec, s, &pick),
-                                None => Value::from("123"),
-                            };
-                        fields.push(format!(
-                            "{}_{}: Some({:?}.into())",
-                            q.ident,
-                            field_ident(&pick),
-                            scalar_text(&value)
-                        ));
-                    }
-                    ty => {
-                        let v = coerce(ty, &value_for(spec, decl, &q.json));
-                        let expr = decoded(&test_path(&ty.rust()), &v);
-                        if q.required {
-                            fields.push(format!("{}: {expr}", q.ident));
-                        } else {
-                            fields.push(format!("{}: Some({expr})", q.ident));
-                        }
-                    }
-                }
-            }
-            fields.push("..Default::default()".into());
-            args.push(format!(
-                "&intercom_resources::{module}::{ps} {{ {} }}",
-                fields.join(", ")
-            ));
+    // Required query parameters are arguments; optional ones are setters of the call.
+    let mut setters = String::new();
+    for q in op.query.iter().filter(|q| !q.from_path) {
+        let decl = param(&decls, "query", &q.json);
+        let required = op.required_query().any(|r| r.json == q.json);
+        let send = required || decl.is_some_and(|d| has_suggestion(spec, d));
+        if !send {
+            continue;
         }
-        None => {
-            for q in op.query.iter().filter(|q| !q.from_path) {
-                let decl = param(&decls, "query", &q.json)
-                    .with_context(|| format!("{}: no {}", op.op_id, q.json))?;
-                let v = coerce(&q.ty, &value_for(spec, decl, &q.json));
-                args.push(match &q.ty {
+        let decl = decl.with_context(|| format!("{}: no {}", op.op_id, q.json))?;
+        match &q.ty {
+            QTy::Flatten(names) => {
+                // The first alternative's required property (or the first property).
+                let schema = resolve(spec, decl.get("schema").unwrap_or(&Value::Null));
+                let first = ["oneOf", "anyOf"]
+                    .iter()
+                    .find_map(|k| schema.get(*k).and_then(Value::as_array)?.first())
+                    .map(|a| resolve(spec, a));
+                let pick = first
+                    .and_then(|a| a.pointer("/required/0"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .or_else(|| names.first().cloned())
+                    .context("an object query parameter without properties")?;
+                let value = match &first.and_then(|a| a.pointer(&format!("/properties/{pick}"))) {
+                    Some(s) => plausible(spec, s, &pick),
+                    None => Value::from("123"),
+                };
+                let _ = write!(
+                    setters,
+                    ".{}_{}({:?})",
+                    q.ident,
+                    field_ident(&pick),
+                    scalar_text(&value)
+                );
+            }
+            ty if required => {
+                let v = coerce(ty, &value_for(spec, decl, &q.json));
+                args.push(match ty {
                     QTy::Str => format!("{:?}", scalar_text(&v)),
                     QTy::Int | QTy::Float | QTy::Bool => v.to_string(),
                     ty => format!("&{}", decoded(&test_path(&ty.rust()), &v)),
                 });
             }
+            ty => {
+                let v = coerce(ty, &value_for(spec, decl, &q.json));
+                let _ = write!(
+                    setters,
+                    ".{}({})",
+                    q.ident,
+                    decoded(&test_path(&ty.rust()), &v)
+                );
+            }
         }
     }
     Ok(format!(
-        "c.{module}().with_options(o).{name}({})",
+        "c.{module}().with_options(o).{}({}){setters}",
+        op.name,
         args.join(", ")
     ))
 }
@@ -363,9 +349,7 @@ pub fn render(spec: &Value, ops: &[Op]) -> Result<String> {
          //! spec: Prism must find no violation in the request, and its answer must decode into\n\
          //! our type. Bodies are read from the spec at run time (see `conformance_support`).\n\
          //! Run with `cargo test -p intercom-resources --test conformance`; it needs `npm ci`.\n\n\
-         #![cfg(feature = \"full\")]\n\
-         // Params structs are written with `..Default::default()` whether or not fields remain.\n\
-         #![allow(clippy::needless_update)]\n\n\
+         #![cfg(feature = \"full\")]\n\n\
          mod conformance_support;\n\n\
          use conformance_support::{{body, json, other, q, redirect, Case}};\n\
          use intercom_resources::{{models, IntercomApi}};\n\n\

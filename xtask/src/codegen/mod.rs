@@ -13,6 +13,8 @@ mod fuzz;
 mod models;
 mod naming;
 mod ops;
+mod ops_docs;
+mod ops_render;
 mod overrides;
 mod schema;
 
@@ -104,7 +106,7 @@ pub fn run(args: &[String]) -> Result<()> {
     for (name, content) in models::render(&models, &gates, &roles) {
         files.insert(Path::new(GENERATED_DIR).join("models").join(name), content);
     }
-    for (name, content) in ops::render(&ops, &models)? {
+    for (name, content) in ops_render::render(&ops, &models)? {
         files.insert(Path::new(GENERATED_DIR).join(name), content);
     }
     let (tests, stats) = examples::render(&ops)?;

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,17 +18,44 @@ crate::group::resource_group! {
 Admins
 }
 
-/// Query parameters of [`Admins::list`].
+/// Query parameters of [`Admins::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `display_avatar` query parameter.
     pub display_avatar: Option<bool>,
 }
 
-/// Query parameters of [`Admins::list_activity_logs`].
+impl crate::call::Operation for ListParams {
+    type Output = models::AdminList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::AdminList>>::default(),
+            request,
+        );
+        request.query_opt("display_avatar", self.display_avatar.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::AdminList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::AdminList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `display_avatar` query parameter.
+    pub fn display_avatar(mut self, value: bool) -> Self {
+        self.op.display_avatar = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Admins::list_activity_logs`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListActivityLogsParams {
-    /// The `created_at_after` query parameter (required).
+    /// The `created_at_after` query parameter (required: an argument of the method).
     pub created_at_after: String,
     /// The `created_at_before` query parameter.
     pub created_at_before: Option<String>,
@@ -38,85 +65,126 @@ pub struct ListActivityLogsParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> Admins<'_, A> {
+impl crate::call::Operation for ListActivityLogsParams {
+    type Output = models::ActivityLogList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ActivityLogList>>::default(),
+            request,
+        );
+        request
+            .query("created_at_after", &self.created_at_after)
+            .query_opt("created_at_before", self.created_at_before.as_ref())
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ActivityLogList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ActivityLogList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListActivityLogsParams> {
+    /// Sets the `created_at_before` query parameter.
+    pub fn created_at_before(mut self, value: impl Into<String>) -> Self {
+        self.op.created_at_before = Some(value.into());
+        self
+    }
+
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Admins<'a, A> {
     /// `GET /admins/{admin_id}`
     ///
-    /// operationId `retrieveAdmin`: Retrieve an admin
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/retrieveadmin)
-    pub async fn get(&self, admin_id: impl std::fmt::Display) -> Result<models::Admin, Error> {
-        let request = ApiRequest::new(Method::GET, "/admins/{admin_id}")
-            .path(format!(
-                "/admins/{}",
-                encode_path_segment(&admin_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveAdmin`
+    /// * Required (the arguments): path `admin_id` (`admin_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Admin`](models::Admin) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/retrieveadmin)
+    pub fn get(
+        &self,
+        admin_id: impl std::fmt::Display,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Admin>> {
+        self.call(
+            get_request(admin_id),
+            <crate::call::Json<models::Admin>>::default(),
+        )
     }
 
     /// `GET /admins`
     ///
-    /// operationId `listAdmins`: List all admins
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/listadmins)
-    ///
-    /// To pass query parameters, use [`Self::list_with`].
-    pub async fn list(&self) -> Result<models::AdminList, Error> {
-        self.list_with(&Default::default()).await
-    }
-
-    /// [`Self::list`] with query parameters (`GET /admins`).
-    pub async fn list_with(&self, params: &ListParams) -> Result<models::AdminList, Error> {
-        let request = ApiRequest::new(Method::GET, "/admins")
-            .query_opt("display_avatar", params.display_avatar.as_ref())
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listAdmins`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `display_avatar` as `.display_avatar(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`AdminList`](models::AdminList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/listadmins)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
     /// `GET /admins/activity_log_event_types`
     ///
-    /// operationId `listActivityLogEventTypes`: List all activity log event types
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/listactivitylogeventtypes)
-    pub async fn list_activity_log_event_types(
+    /// * operationId: `listActivityLogEventTypes`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ActivityLogEventTypeList`](models::ActivityLogEventTypeList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/listactivitylogeventtypes)
+    pub fn list_activity_log_event_types(
         &self,
-    ) -> Result<models::ActivityLogEventTypeList, Error> {
-        let request = ApiRequest::new(Method::GET, "/admins/activity_log_event_types")
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ActivityLogEventTypeList>> {
+        self.call(
+            list_activity_log_event_types_request(),
+            <crate::call::Json<models::ActivityLogEventTypeList>>::default(),
+        )
     }
 
     /// `GET /admins/activity_logs`
     ///
-    /// operationId `listActivityLogs`: List all activity logs
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/listactivitylogs)
-    pub async fn list_activity_logs(
+    /// * operationId: `listActivityLogs`
+    /// * Required (the arguments): query `created_at_after` (text)
+    /// * Optional query parameters (setters of the returned call): `created_at_before` as `.created_at_before(..)`, text; `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_activity_logs_pages`] streams every page, [`Self::list_activity_logs_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`ActivityLogList`](models::ActivityLogList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/listactivitylogs)
+    pub fn list_activity_logs(
         &self,
-        params: &ListActivityLogsParams,
-    ) -> Result<models::ActivityLogList, Error> {
-        let request = list_activity_logs_request(&self.options, params);
-        self.client.send(request).await
+        created_at_after: &str,
+    ) -> crate::call::Call<'a, A, ListActivityLogsParams> {
+        self.call(
+            list_activity_logs_request(),
+            ListActivityLogsParams {
+                created_at_after: created_at_after.to_owned(),
+                ..Default::default()
+            },
+        )
     }
 
-    /// Every page of [`Self::list_activity_logs`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_activity_logs`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_activity_logs_pages(
         &self,
         params: &ListActivityLogsParams,
     ) -> crate::pagination::PageStream<models::ActivityLogList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(
-            self.client.clone(),
-            Some("activity_logs"),
-            first,
-            move |page| {
-                let mut params = params.clone();
-                params.page = Some(page);
-                list_activity_logs_request(&options, &params)
-            },
-        )
+        let mut call = self.list_activity_logs(&params.created_at_after);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_activity_logs`], across pages (see [`Self::list_activity_logs_pages`]).
@@ -129,58 +197,110 @@ impl<A: Authenticated> Admins<'_, A> {
 
     /// `GET /me`
     ///
-    /// operationId `identifyAdmin`: Identify an admin
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/identifyadmin)
-    pub async fn me(&self) -> Result<models::AdminWithApp, Error> {
-        let request = ApiRequest::new(Method::GET, "/me").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `identifyAdmin`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`AdminWithApp`](models::AdminWithApp) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/identifyadmin)
+    pub fn me(&self) -> crate::call::Call<'a, A, crate::call::Json<models::AdminWithApp>> {
+        self.call(
+            me_request(),
+            <crate::call::Json<models::AdminWithApp>>::default(),
+        )
     }
 
     /// `POST /admins/activity_logs/search`
     ///
-    /// operationId `searchActivityLogs`: Search activity logs
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/searchactivitylogs)
-    pub async fn search_activity_logs(
+    /// * operationId: `searchActivityLogs`
+    /// * Required (the arguments): JSON body [`SearchActivityLogsBody`](models::SearchActivityLogsBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ActivityLogList`](models::ActivityLogList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/searchactivitylogs)
+    pub fn search_activity_logs(
         &self,
         body: &models::SearchActivityLogsBody,
-    ) -> Result<models::ActivityLogList, Error> {
-        let request = ApiRequest::new(Method::POST, "/admins/activity_logs/search")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ActivityLogList>> {
+        self.call(
+            search_activity_logs_request(body),
+            <crate::call::Json<models::ActivityLogList>>::default(),
+        )
     }
 
     /// `PUT /admins/{admin_id}/away`
     ///
-    /// operationId `setAwayAdmin`: Set an admin to away
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/setawayadmin)
-    pub async fn set_away(
+    /// * operationId: `setAwayAdmin`
+    /// * Required (the arguments): path `admin_id` (`admin_id`), JSON body [`SetAwayAdminBody`](models::SetAwayAdminBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Admin`](models::Admin) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/admins/setawayadmin)
+    pub fn set_away(
         &self,
         admin_id: impl std::fmt::Display,
         body: &models::SetAwayAdminBody,
-    ) -> Result<models::Admin, Error> {
-        let request = ApiRequest::new(Method::PUT, "/admins/{admin_id}/away")
-            .path(format!(
-                "/admins/{}/away",
-                encode_path_segment(&admin_id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Admin>> {
+        self.call(
+            set_away_request(admin_id, body),
+            <crate::call::Json<models::Admin>>::default(),
+        )
     }
 }
 
-fn list_activity_logs_request(
-    options: &RequestOptions,
-    params: &ListActivityLogsParams,
-) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, ListActivityLogsParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ActivityLogList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("activity_logs"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::ActivityLog> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn get_request(admin_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/admins/{admin_id}").path(format!(
+        "/admins/{}",
+        encode_path_segment(&admin_id.to_string())
+    ))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/admins")
+}
+
+fn list_activity_log_event_types_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/admins/activity_log_event_types")
+}
+
+fn list_activity_logs_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/admins/activity_logs")
-        .query("created_at_after", &params.created_at_after)
-        .query_opt("created_at_before", params.created_at_before.as_ref())
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+}
+
+fn me_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/me")
+}
+
+fn search_activity_logs_request(body: &models::SearchActivityLogsBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/admins/activity_logs/search").json(body)
+}
+
+fn set_away_request(
+    admin_id: impl std::fmt::Display,
+    body: &models::SetAwayAdminBody,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/admins/{admin_id}/away")
+        .path(format!(
+            "/admins/{}/away",
+            encode_path_segment(&admin_id.to_string())
+        ))
+        .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 AiContent
 }
 
-/// Query parameters of [`AiContent::list_content_import_sources`].
+/// Query parameters of [`AiContent::list_content_import_sources`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListContentImportSourcesParams {
     /// The `page` query parameter.
@@ -27,7 +27,44 @@ pub struct ListContentImportSourcesParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`AiContent::list_external_pages`].
+impl crate::call::Operation for ListContentImportSourcesParams {
+    type Output = models::ContentImportSourcesList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ContentImportSourcesList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContentImportSourcesList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContentImportSourcesList> as crate::call::Operation>::recover(
+            error,
+        )
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListContentImportSourcesParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`AiContent::list_external_pages`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListExternalPagesParams {
     /// The `page` query parameter.
@@ -36,126 +73,175 @@ pub struct ListExternalPagesParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> AiContent<'_, A> {
+impl crate::call::Operation for ListExternalPagesParams {
+    type Output = models::ExternalPagesList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ExternalPagesList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ExternalPagesList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ExternalPagesList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListExternalPagesParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> AiContent<'a, A> {
     /// `POST /ai/content_import_sources`
     ///
-    /// operationId `createContentImportSource`: Create a content import source
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/createcontentimportsource)
-    pub async fn create_content_import_source(
+    /// * operationId: `createContentImportSource`
+    /// * Required (the arguments): JSON body [`CreateContentImportSourceRequest`](models::CreateContentImportSourceRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContentImportSource`](models::ContentImportSource) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/createcontentimportsource)
+    pub fn create_content_import_source(
         &self,
         body: &models::CreateContentImportSourceRequest,
-    ) -> Result<models::ContentImportSource, Error> {
-        let request = ApiRequest::new(Method::POST, "/ai/content_import_sources")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContentImportSource>> {
+        self.call(
+            create_content_import_source_request(body),
+            <crate::call::Json<models::ContentImportSource>>::default(),
+        )
     }
 
     /// `POST /ai/external_pages`
     ///
-    /// operationId `createExternalPage`: Create an external page (or update an external page by external ID)
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/createexternalpage)
-    pub async fn create_external_page(
+    /// * operationId: `createExternalPage`
+    /// * Required (the arguments): JSON body [`CreateExternalPageRequest`](models::CreateExternalPageRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ExternalPage`](models::ExternalPage) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/createexternalpage)
+    pub fn create_external_page(
         &self,
         body: &models::CreateExternalPageRequest,
-    ) -> Result<models::ExternalPage, Error> {
-        let request = ApiRequest::new(Method::POST, "/ai/external_pages")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ExternalPage>> {
+        self.call(
+            create_external_page_request(body),
+            <crate::call::Json<models::ExternalPage>>::default(),
+        )
     }
 
     /// `DELETE /ai/content_import_sources/{source_id}`
     ///
-    /// operationId `deleteContentImportSource`: Delete a content import source
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/deletecontentimportsource)
-    pub async fn delete_content_import_source(&self, source_id: &str) -> Result<(), Error> {
-        let request = ApiRequest::new(Method::DELETE, "/ai/content_import_sources/{source_id}")
-            .path(format!(
-                "/ai/content_import_sources/{}",
-                encode_path_segment(source_id)
-            ))
-            .options(self.options.clone());
-        self.client.execute(request).await.map(drop)
+    /// * operationId: `deleteContentImportSource`
+    /// * Required (the arguments): path `source_id` (`source_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: `()` (the answer has no body to read) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/deletecontentimportsource)
+    pub fn delete_content_import_source(
+        &self,
+        source_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Empty> {
+        self.call(
+            delete_content_import_source_request(source_id),
+            <crate::call::Empty>::default(),
+        )
     }
 
     /// `DELETE /ai/external_pages/{page_id}`
     ///
-    /// operationId `deleteExternalPage`: Delete an external page
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/deleteexternalpage)
-    pub async fn delete_external_page(&self, page_id: &str) -> Result<models::ExternalPage, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/ai/external_pages/{page_id}")
-            .path(format!(
-                "/ai/external_pages/{}",
-                encode_path_segment(page_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `deleteExternalPage`
+    /// * Required (the arguments): path `page_id` (`page_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ExternalPage`](models::ExternalPage) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/deleteexternalpage)
+    pub fn delete_external_page(
+        &self,
+        page_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ExternalPage>> {
+        self.call(
+            delete_external_page_request(page_id),
+            <crate::call::Json<models::ExternalPage>>::default(),
+        )
     }
 
     /// `GET /ai/content_import_sources/{source_id}`
     ///
-    /// operationId `getContentImportSource`: Retrieve a content import source
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/getcontentimportsource)
-    pub async fn get_content_import_source(
+    /// * operationId: `getContentImportSource`
+    /// * Required (the arguments): path `source_id` (`source_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContentImportSource`](models::ContentImportSource) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/getcontentimportsource)
+    pub fn get_content_import_source(
         &self,
         source_id: &str,
-    ) -> Result<models::ContentImportSource, Error> {
-        let request = ApiRequest::new(Method::GET, "/ai/content_import_sources/{source_id}")
-            .path(format!(
-                "/ai/content_import_sources/{}",
-                encode_path_segment(source_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContentImportSource>> {
+        self.call(
+            get_content_import_source_request(source_id),
+            <crate::call::Json<models::ContentImportSource>>::default(),
+        )
     }
 
     /// `GET /ai/external_pages/{page_id}`
     ///
-    /// operationId `getExternalPage`: Retrieve an external page
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/getexternalpage)
-    pub async fn get_external_page(&self, page_id: &str) -> Result<models::ExternalPage, Error> {
-        let request = ApiRequest::new(Method::GET, "/ai/external_pages/{page_id}")
-            .path(format!(
-                "/ai/external_pages/{}",
-                encode_path_segment(page_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `getExternalPage`
+    /// * Required (the arguments): path `page_id` (`page_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ExternalPage`](models::ExternalPage) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/getexternalpage)
+    pub fn get_external_page(
+        &self,
+        page_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ExternalPage>> {
+        self.call(
+            get_external_page_request(page_id),
+            <crate::call::Json<models::ExternalPage>>::default(),
+        )
     }
 
     /// `GET /ai/content_import_sources`
     ///
-    /// operationId `listContentImportSources`: List content import sources
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/listcontentimportsources)
-    pub async fn list_content_import_sources(
+    /// * operationId: `listContentImportSources`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_content_import_sources_pages`] streams every page, [`Self::list_content_import_sources_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`ContentImportSourcesList`](models::ContentImportSourcesList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/listcontentimportsources)
+    pub fn list_content_import_sources(
         &self,
-        params: &ListContentImportSourcesParams,
-    ) -> Result<models::ContentImportSourcesList, Error> {
-        let request = list_content_import_sources_request(&self.options, params);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, ListContentImportSourcesParams> {
+        self.call(
+            list_content_import_sources_request(),
+            ListContentImportSourcesParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_content_import_sources`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_content_import_sources`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_content_import_sources_pages(
         &self,
         params: &ListContentImportSourcesParams,
     ) -> crate::pagination::PageStream<models::ContentImportSourcesList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_content_import_sources_request(&options, &params)
-        })
+        let mut call = self.list_content_import_sources();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_content_import_sources`], across pages (see [`Self::list_content_import_sources_pages`]).
@@ -168,30 +254,27 @@ impl<A: Authenticated> AiContent<'_, A> {
 
     /// `GET /ai/external_pages`
     ///
-    /// operationId `listExternalPages`: List external pages
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/listexternalpages)
-    pub async fn list_external_pages(
-        &self,
-        params: &ListExternalPagesParams,
-    ) -> Result<models::ExternalPagesList, Error> {
-        let request = list_external_pages_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listExternalPages`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_external_pages_pages`] streams every page, [`Self::list_external_pages_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`ExternalPagesList`](models::ExternalPagesList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/listexternalpages)
+    pub fn list_external_pages(&self) -> crate::call::Call<'a, A, ListExternalPagesParams> {
+        self.call(
+            list_external_pages_request(),
+            ListExternalPagesParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_external_pages`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_external_pages`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_external_pages_pages(
         &self,
         params: &ListExternalPagesParams,
     ) -> crate::pagination::PageStream<models::ExternalPagesList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_external_pages_request(&options, &params)
-        })
+        let mut call = self.list_external_pages();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_external_pages`], across pages (see [`Self::list_external_pages_pages`]).
@@ -204,61 +287,145 @@ impl<A: Authenticated> AiContent<'_, A> {
 
     /// `PUT /ai/content_import_sources/{source_id}`
     ///
-    /// operationId `updateContentImportSource`: Update a content import source
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/updatecontentimportsource)
-    pub async fn update_content_import_source(
+    /// * operationId: `updateContentImportSource`
+    /// * Required (the arguments): path `source_id` (`source_id`), JSON body [`UpdateContentImportSourceRequest`](models::UpdateContentImportSourceRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContentImportSource`](models::ContentImportSource) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/updatecontentimportsource)
+    pub fn update_content_import_source(
         &self,
         source_id: &str,
         body: &models::UpdateContentImportSourceRequest,
-    ) -> Result<models::ContentImportSource, Error> {
-        let request = ApiRequest::new(Method::PUT, "/ai/content_import_sources/{source_id}")
-            .path(format!(
-                "/ai/content_import_sources/{}",
-                encode_path_segment(source_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContentImportSource>> {
+        self.call(
+            update_content_import_source_request(source_id, body),
+            <crate::call::Json<models::ContentImportSource>>::default(),
+        )
     }
 
     /// `PUT /ai/external_pages/{page_id}`
     ///
-    /// operationId `updateExternalPage`: Update an external page
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/updateexternalpage)
-    pub async fn update_external_page(
+    /// * operationId: `updateExternalPage`
+    /// * Required (the arguments): path `page_id` (`page_id`), JSON body [`UpdateExternalPageRequest`](models::UpdateExternalPageRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ExternalPage`](models::ExternalPage) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ai-content/updateexternalpage)
+    pub fn update_external_page(
         &self,
         page_id: &str,
         body: &models::UpdateExternalPageRequest,
-    ) -> Result<models::ExternalPage, Error> {
-        let request = ApiRequest::new(Method::PUT, "/ai/external_pages/{page_id}")
-            .path(format!(
-                "/ai/external_pages/{}",
-                encode_path_segment(page_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ExternalPage>> {
+        self.call(
+            update_external_page_request(page_id, body),
+            <crate::call::Json<models::ExternalPage>>::default(),
+        )
     }
 }
 
-fn list_content_import_sources_request(
-    options: &RequestOptions,
-    params: &ListContentImportSourcesParams,
-) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/ai/content_import_sources")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, ListContentImportSourcesParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ContentImportSourcesList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::ContentImportSource> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn list_external_pages_request(
-    options: &RequestOptions,
-    params: &ListExternalPagesParams,
+impl<A: Authenticated> crate::call::Call<'_, A, ListExternalPagesParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ExternalPagesList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::ExternalPage> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn create_content_import_source_request(
+    body: &models::CreateContentImportSourceRequest,
 ) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/ai/content_import_sources").json(body)
+}
+
+fn create_external_page_request(body: &models::CreateExternalPageRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/ai/external_pages").json(body)
+}
+
+fn delete_content_import_source_request(source_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/ai/content_import_sources/{source_id}").path(format!(
+        "/ai/content_import_sources/{}",
+        encode_path_segment(source_id)
+    ))
+}
+
+fn delete_external_page_request(page_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/ai/external_pages/{page_id}").path(format!(
+        "/ai/external_pages/{}",
+        encode_path_segment(page_id)
+    ))
+}
+
+fn get_content_import_source_request(source_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/ai/content_import_sources/{source_id}").path(format!(
+        "/ai/content_import_sources/{}",
+        encode_path_segment(source_id)
+    ))
+}
+
+fn get_external_page_request(page_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/ai/external_pages/{page_id}").path(format!(
+        "/ai/external_pages/{}",
+        encode_path_segment(page_id)
+    ))
+}
+
+fn list_content_import_sources_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/ai/content_import_sources")
+}
+
+fn list_external_pages_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/ai/external_pages")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+}
+
+fn update_content_import_source_request(
+    source_id: &str,
+    body: &models::UpdateContentImportSourceRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/ai/content_import_sources/{source_id}")
+        .path(format!(
+            "/ai/content_import_sources/{}",
+            encode_path_segment(source_id)
+        ))
+        .json(body)
+}
+
+fn update_external_page_request(
+    page_id: &str,
+    body: &models::UpdateExternalPageRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/ai/external_pages/{page_id}")
+        .path(format!(
+            "/ai/external_pages/{}",
+            encode_path_segment(page_id)
+        ))
+        .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,14 +18,41 @@ crate::group::resource_group! {
 Articles
 }
 
-/// Query parameters of [`Articles::get_version`].
+/// Query parameters of [`Articles::get_version`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetVersionParams {
     /// The `locale` query parameter.
     pub locale: Option<String>,
 }
 
-/// Query parameters of [`Articles::list`].
+impl crate::call::Operation for GetVersionParams {
+    type Output = models::ArticleVersion;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ArticleVersion>>::default(),
+            request,
+        );
+        request.query_opt("locale", self.locale.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ArticleVersion> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ArticleVersion> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, GetVersionParams> {
+    /// Sets the `locale` query parameter.
+    pub fn locale(mut self, value: impl Into<String>) -> Self {
+        self.op.locale = Some(value.into());
+        self
+    }
+}
+
+/// Query parameters of [`Articles::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `page` query parameter.
@@ -34,7 +61,42 @@ pub struct ListParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`Articles::list_versions`].
+impl crate::call::Operation for ListParams {
+    type Output = models::ArticleList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ArticleList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ArticleList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ArticleList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Articles::list_versions`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListVersionsParams {
     /// The `page` query parameter.
@@ -45,7 +107,49 @@ pub struct ListVersionsParams {
     pub locale: Option<String>,
 }
 
-/// Query parameters of [`Articles::search`].
+impl crate::call::Operation for ListVersionsParams {
+    type Output = models::ArticleVersionList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ArticleVersionList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("locale", self.locale.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ArticleVersionList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ArticleVersionList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListVersionsParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `locale` query parameter.
+    pub fn locale(mut self, value: impl Into<String>) -> Self {
+        self.op.locale = Some(value.into());
+        self
+    }
+}
+
+/// Query parameters of [`Articles::search`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchParams {
     /// The `phrase` query parameter.
@@ -62,167 +166,219 @@ pub struct SearchParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> Articles<'_, A> {
+impl crate::call::Operation for SearchParams {
+    type Output = models::ArticleSearchResponse;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ArticleSearchResponse>>::default(),
+            request,
+        );
+        request
+            .query_opt("phrase", self.phrase.as_ref())
+            .query_opt("state", self.state.as_ref())
+            .query_opt("help_center_id", self.help_center_id.as_ref())
+            .query_opt("highlight", self.highlight.as_ref())
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ArticleSearchResponse> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ArticleSearchResponse> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, SearchParams> {
+    /// Sets the `phrase` query parameter.
+    pub fn phrase(mut self, value: impl Into<String>) -> Self {
+        self.op.phrase = Some(value.into());
+        self
+    }
+
+    /// Sets the `state` query parameter.
+    pub fn state(mut self, value: impl Into<String>) -> Self {
+        self.op.state = Some(value.into());
+        self
+    }
+
+    /// Sets the `help_center_id` query parameter.
+    pub fn help_center_id(mut self, value: i64) -> Self {
+        self.op.help_center_id = Some(value);
+        self
+    }
+
+    /// Sets the `highlight` query parameter.
+    pub fn highlight(mut self, value: bool) -> Self {
+        self.op.highlight = Some(value);
+        self
+    }
+
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Articles<'a, A> {
     /// `POST /articles/{article_id}/tags`
     ///
-    /// operationId `attachTagToArticle`: Add a tag to an article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/attachtagtoarticle)
-    pub async fn attach_tag(
+    /// * operationId: `attachTagToArticle`
+    /// * Required (the arguments): path `article_id` (`article_id`), JSON body [`AttachTagBody`](models::AttachTagBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/attachtagtoarticle)
+    pub fn attach_tag(
         &self,
         article_id: impl std::fmt::Display,
         body: &models::AttachTagBody,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(Method::POST, "/articles/{article_id}/tags")
-            .path(format!(
-                "/articles/{}/tags",
-                encode_path_segment(&article_id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            attach_tag_request(article_id, body),
+            <crate::call::Json<models::Tag>>::default(),
+        )
     }
 
     /// `POST /articles`
     ///
-    /// operationId `createArticle`: Create an article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/createarticle)
-    pub async fn create(
+    /// * operationId: `createArticle`
+    /// * Required (the arguments): JSON body [`CreateArticleRequest`](models::CreateArticleRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Article`](models::Article) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/createarticle)
+    pub fn create(
         &self,
         body: &models::CreateArticleRequest,
-    ) -> Result<models::Article, Error> {
-        let request = ApiRequest::new(Method::POST, "/articles")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Article>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::Article>>::default(),
+        )
     }
 
     /// `DELETE /articles/{article_id}`
     ///
-    /// operationId `deleteArticle`: Delete an article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/deletearticle)
-    pub async fn delete(
+    /// * operationId: `deleteArticle`
+    /// * Required (the arguments): path `article_id` (`article_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DeletedArticleObject`](models::DeletedArticleObject) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/deletearticle)
+    pub fn delete(
         &self,
         article_id: impl std::fmt::Display,
-    ) -> Result<models::DeletedArticleObject, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/articles/{article_id}")
-            .path(format!(
-                "/articles/{}",
-                encode_path_segment(&article_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DeletedArticleObject>> {
+        self.call(
+            delete_request(article_id),
+            <crate::call::Json<models::DeletedArticleObject>>::default(),
+        )
     }
 
     /// `DELETE /articles/{article_id}/tags/{id}`
     ///
-    /// operationId `detachTagFromArticle`: Remove a tag from an article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/detachtagfromarticle)
-    pub async fn detach_tag(
+    /// * operationId: `detachTagFromArticle`
+    /// * Required (the arguments): path `article_id` (`article_id`), path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/detachtagfromarticle)
+    pub fn detach_tag(
         &self,
         article_id: impl std::fmt::Display,
         id: &str,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/articles/{article_id}/tags/{id}")
-            .path(format!(
-                "/articles/{}/tags/{}",
-                encode_path_segment(&article_id.to_string()),
-                encode_path_segment(id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            detach_tag_request(article_id, id),
+            <crate::call::Json<models::Tag>>::default(),
+        )
     }
 
     /// `GET /articles/{article_id}`
     ///
-    /// operationId `retrieveArticle`: Retrieve an article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/retrievearticle)
-    pub async fn get(&self, article_id: impl std::fmt::Display) -> Result<models::Article, Error> {
-        let request = ApiRequest::new(Method::GET, "/articles/{article_id}")
-            .path(format!(
-                "/articles/{}",
-                encode_path_segment(&article_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveArticle`
+    /// * Required (the arguments): path `article_id` (`article_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Article`](models::Article) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/retrievearticle)
+    pub fn get(
+        &self,
+        article_id: impl std::fmt::Display,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Article>> {
+        self.call(
+            get_request(article_id),
+            <crate::call::Json<models::Article>>::default(),
+        )
     }
 
     /// `GET /articles/{id}/draft`
     ///
-    /// operationId `retrieveArticleDraft`: Retrieve an article draft
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/retrievearticledraft)
-    pub async fn get_draft(&self, id: impl std::fmt::Display) -> Result<models::Article, Error> {
-        let request = ApiRequest::new(Method::GET, "/articles/{id}/draft")
-            .path(format!(
-                "/articles/{}/draft",
-                encode_path_segment(&id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveArticleDraft`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Article`](models::Article) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/retrievearticledraft)
+    pub fn get_draft(
+        &self,
+        id: impl std::fmt::Display,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Article>> {
+        self.call(
+            get_draft_request(id),
+            <crate::call::Json<models::Article>>::default(),
+        )
     }
 
     /// `GET /articles/{article_id}/versions/{id}`
     ///
-    /// operationId `retrieveArticleVersion`: Retrieve an article version
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/retrievearticleversion)
-    ///
-    /// To pass query parameters, use [`Self::get_version_with`].
-    pub async fn get_version(
+    /// * operationId: `retrieveArticleVersion`
+    /// * Required (the arguments): path `article_id` (`article_id`), path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): `locale` as `.locale(..)`, text
+    /// * Pagination: none
+    /// * Returns: [`ArticleVersion`](models::ArticleVersion) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/retrievearticleversion)
+    pub fn get_version(
         &self,
         article_id: impl std::fmt::Display,
         id: &str,
-    ) -> Result<models::ArticleVersion, Error> {
-        self.get_version_with(article_id, id, &Default::default())
-            .await
-    }
-
-    /// [`Self::get_version`] with query parameters (`GET /articles/{article_id}/versions/{id}`).
-    pub async fn get_version_with(
-        &self,
-        article_id: impl std::fmt::Display,
-        id: &str,
-        params: &GetVersionParams,
-    ) -> Result<models::ArticleVersion, Error> {
-        let request = ApiRequest::new(Method::GET, "/articles/{article_id}/versions/{id}")
-            .path(format!(
-                "/articles/{}/versions/{}",
-                encode_path_segment(&article_id.to_string()),
-                encode_path_segment(id)
-            ))
-            .query_opt("locale", params.locale.as_ref())
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, GetVersionParams> {
+        self.call(
+            get_version_request(article_id, id),
+            GetVersionParams::default(),
+        )
     }
 
     /// `GET /articles`
     ///
-    /// operationId `listArticles`: List all articles
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/listarticles)
-    pub async fn list(&self, params: &ListParams) -> Result<models::ArticleList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listArticles`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`ArticleList`](models::ArticleList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/listarticles)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::ArticleList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_request(&options, &params)
-        })
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -235,33 +391,31 @@ impl<A: Authenticated> Articles<'_, A> {
 
     /// `GET /articles/{article_id}/versions`
     ///
-    /// operationId `listArticleVersions`: List article versions
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/listarticleversions)
-    pub async fn list_versions(
+    /// * operationId: `listArticleVersions`
+    /// * Required (the arguments): path `article_id` (`article_id`)
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`; `locale` as `.locale(..)`, text
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_versions_pages`] streams every page, [`Self::list_versions_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`ArticleVersionList`](models::ArticleVersionList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/listarticleversions)
+    pub fn list_versions(
         &self,
         article_id: impl std::fmt::Display,
-        params: &ListVersionsParams,
-    ) -> Result<models::ArticleVersionList, Error> {
-        let request = list_versions_request(&self.options, &article_id.to_string(), params);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, ListVersionsParams> {
+        self.call(
+            list_versions_request(article_id),
+            ListVersionsParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_versions`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_versions`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_versions_pages(
         &self,
         article_id: impl std::fmt::Display,
         params: &ListVersionsParams,
     ) -> crate::pagination::PageStream<models::ArticleVersionList> {
-        let options = self.options.clone();
-        let article_id = article_id.to_string();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_versions_request(&options, &article_id, &params)
-        })
+        let mut call = self.list_versions(article_id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_versions`], across pages (see [`Self::list_versions_pages`]).
@@ -275,123 +429,233 @@ impl<A: Authenticated> Articles<'_, A> {
 
     /// `POST /articles/{id}/draft/publish`
     ///
-    /// operationId `publishArticleDraft`: Publish an article draft
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/publisharticledraft)
-    pub async fn publish_draft(
+    /// * operationId: `publishArticleDraft`
+    /// * Required (the arguments): path `id` (`id`), JSON body [`PublishArticleDraftRequest`](models::PublishArticleDraftRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Article`](models::Article) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/publisharticledraft)
+    pub fn publish_draft(
         &self,
         id: impl std::fmt::Display,
         body: &models::PublishArticleDraftRequest,
-    ) -> Result<models::Article, Error> {
-        let request = ApiRequest::new(Method::POST, "/articles/{id}/draft/publish")
-            .path(format!(
-                "/articles/{}/draft/publish",
-                encode_path_segment(&id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Article>> {
+        self.call(
+            publish_draft_request(id, body),
+            <crate::call::Json<models::Article>>::default(),
+        )
     }
 
     /// `GET /articles/search`
     ///
-    /// operationId `searchArticles`: Search for articles
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/searcharticles)
-    pub async fn search(
-        &self,
-        params: &SearchParams,
-    ) -> Result<models::ArticleSearchResponse, Error> {
-        let request = search_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `searchArticles`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `phrase` as `.phrase(..)`, text; `state` as `.state(..)`, text; `help_center_id` as `.help_center_id(..)`, `i64`; `highlight` as `.highlight(..)`, `bool`; `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::search_pages`] streams every page (or `.pages()` on the returned call)
+    /// * Returns: [`ArticleSearchResponse`](models::ArticleSearchResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/searcharticles)
+    pub fn search(&self) -> crate::call::Call<'a, A, SearchParams> {
+        self.call(search_request(), SearchParams::default())
     }
 
-    /// Every page of [`Self::search`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::search`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn search_pages(
         &self,
         params: &SearchParams,
     ) -> crate::pagination::PageStream<models::ArticleSearchResponse> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), None, first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            search_request(&options, &params)
-        })
+        let mut call = self.search();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// `PUT /articles/{id}/draft`
     ///
-    /// operationId `stageArticleDraft`: Stage an article draft
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/stagearticledraft)
-    pub async fn stage_draft(
+    /// * operationId: `stageArticleDraft`
+    /// * Required (the arguments): path `id` (`id`), JSON body [`UpdateArticleRequest`](models::UpdateArticleRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Article`](models::Article) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/stagearticledraft)
+    pub fn stage_draft(
         &self,
         id: impl std::fmt::Display,
         body: &models::UpdateArticleRequest,
-    ) -> Result<models::Article, Error> {
-        let request = ApiRequest::new(Method::PUT, "/articles/{id}/draft")
-            .path(format!(
-                "/articles/{}/draft",
-                encode_path_segment(&id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Article>> {
+        self.call(
+            stage_draft_request(id, body),
+            <crate::call::Json<models::Article>>::default(),
+        )
     }
 
     /// `PUT /articles/{article_id}`
     ///
-    /// operationId `updateArticle`: Update an article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/updatearticle)
-    pub async fn update(
+    /// * operationId: `updateArticle`
+    /// * Required (the arguments): path `article_id` (`article_id`), JSON body [`UpdateArticleRequest`](models::UpdateArticleRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Article`](models::Article) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/articles/updatearticle)
+    pub fn update(
         &self,
         article_id: impl std::fmt::Display,
         body: &models::UpdateArticleRequest,
-    ) -> Result<models::Article, Error> {
-        let request = ApiRequest::new(Method::PUT, "/articles/{article_id}")
-            .path(format!(
-                "/articles/{}",
-                encode_path_segment(&article_id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Article>> {
+        self.call(
+            update_request(article_id, body),
+            <crate::call::Json<models::Article>>::default(),
+        )
     }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/articles")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ArticleList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::ArticleListItem> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn list_versions_request(
-    options: &RequestOptions,
-    article_id: &str,
-    params: &ListVersionsParams,
+impl<A: Authenticated> crate::call::Call<'_, A, ListVersionsParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ArticleVersionList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::ArticleVersionSummary> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, SearchParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ArticleSearchResponse> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, None, first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+}
+
+fn attach_tag_request(
+    article_id: impl std::fmt::Display,
+    body: &models::AttachTagBody,
 ) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/articles/{article_id}/versions")
+    ApiRequest::new(Method::POST, "/articles/{article_id}/tags")
         .path(format!(
-            "/articles/{}/versions",
-            encode_path_segment(article_id)
+            "/articles/{}/tags",
+            encode_path_segment(&article_id.to_string())
         ))
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .query_opt("locale", params.locale.as_ref())
-        .options(options.clone())
+        .json(body)
 }
 
-fn search_request(options: &RequestOptions, params: &SearchParams) -> ApiRequest {
+fn create_request(body: &models::CreateArticleRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/articles").json(body)
+}
+
+fn delete_request(article_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/articles/{article_id}").path(format!(
+        "/articles/{}",
+        encode_path_segment(&article_id.to_string())
+    ))
+}
+
+fn detach_tag_request(article_id: impl std::fmt::Display, id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/articles/{article_id}/tags/{id}").path(format!(
+        "/articles/{}/tags/{}",
+        encode_path_segment(&article_id.to_string()),
+        encode_path_segment(id)
+    ))
+}
+
+fn get_request(article_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/articles/{article_id}").path(format!(
+        "/articles/{}",
+        encode_path_segment(&article_id.to_string())
+    ))
+}
+
+fn get_draft_request(id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/articles/{id}/draft").path(format!(
+        "/articles/{}/draft",
+        encode_path_segment(&id.to_string())
+    ))
+}
+
+fn get_version_request(article_id: impl std::fmt::Display, id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/articles/{article_id}/versions/{id}").path(format!(
+        "/articles/{}/versions/{}",
+        encode_path_segment(&article_id.to_string()),
+        encode_path_segment(id)
+    ))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/articles")
+}
+
+fn list_versions_request(article_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/articles/{article_id}/versions").path(format!(
+        "/articles/{}/versions",
+        encode_path_segment(&article_id.to_string())
+    ))
+}
+
+fn publish_draft_request(
+    id: impl std::fmt::Display,
+    body: &models::PublishArticleDraftRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/articles/{id}/draft/publish")
+        .path(format!(
+            "/articles/{}/draft/publish",
+            encode_path_segment(&id.to_string())
+        ))
+        .json(body)
+}
+
+fn search_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/articles/search")
-        .query_opt("phrase", params.phrase.as_ref())
-        .query_opt("state", params.state.as_ref())
-        .query_opt("help_center_id", params.help_center_id.as_ref())
-        .query_opt("highlight", params.highlight.as_ref())
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+}
+
+fn stage_draft_request(
+    id: impl std::fmt::Display,
+    body: &models::UpdateArticleRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/articles/{id}/draft")
+        .path(format!(
+            "/articles/{}/draft",
+            encode_path_segment(&id.to_string())
+        ))
+        .json(body)
+}
+
+fn update_request(
+    article_id: impl std::fmt::Display,
+    body: &models::UpdateArticleRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/articles/{article_id}")
+        .path(format!(
+            "/articles/{}",
+            encode_path_segment(&article_id.to_string())
+        ))
+        .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 Audiences
 }
 
-/// Query parameters of [`Audiences::list`].
+/// Query parameters of [`Audiences::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `page` query parameter.
@@ -27,69 +27,107 @@ pub struct ListParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> Audiences<'_, A> {
+impl crate::call::Operation for ListParams {
+    type Output = models::AudienceList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::AudienceList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::AudienceList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::AudienceList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Audiences<'a, A> {
     /// `POST /audiences`
     ///
-    /// operationId `createAudience`: Create an audience
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/audiences/createaudience)
-    pub async fn create(
+    /// * operationId: `createAudience`
+    /// * Required (the arguments): JSON body [`CreateAudienceRequest`](models::CreateAudienceRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Audience`](models::Audience) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/audiences/createaudience)
+    pub fn create(
         &self,
         body: &models::CreateAudienceRequest,
-    ) -> Result<models::Audience, Error> {
-        let request = ApiRequest::new(Method::POST, "/audiences")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Audience>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::Audience>>::default(),
+        )
     }
 
     /// `DELETE /audiences/{id}`
     ///
-    /// operationId `deleteAudience`: Delete an audience
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/audiences/deleteaudience)
-    pub async fn delete(&self, id: &str) -> Result<(), Error> {
-        let request = ApiRequest::new(Method::DELETE, "/audiences/{id}")
-            .path(format!("/audiences/{}", encode_path_segment(id)))
-            .options(self.options.clone());
-        self.client.execute(request).await.map(drop)
+    /// * operationId: `deleteAudience`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: `()` (the answer has no body to read) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/audiences/deleteaudience)
+    pub fn delete(&self, id: &str) -> crate::call::Call<'a, A, crate::call::Empty> {
+        self.call(delete_request(id), <crate::call::Empty>::default())
     }
 
     /// `GET /audiences/{id}`
     ///
-    /// operationId `retrieveAudience`: Retrieve an audience
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/audiences/retrieveaudience)
-    pub async fn get(&self, id: &str) -> Result<models::Audience, Error> {
-        let request = ApiRequest::new(Method::GET, "/audiences/{id}")
-            .path(format!("/audiences/{}", encode_path_segment(id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveAudience`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Audience`](models::Audience) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/audiences/retrieveaudience)
+    pub fn get(&self, id: &str) -> crate::call::Call<'a, A, crate::call::Json<models::Audience>> {
+        self.call(
+            get_request(id),
+            <crate::call::Json<models::Audience>>::default(),
+        )
     }
 
     /// `GET /audiences`
     ///
-    /// operationId `listAudiences`: List all audiences
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/audiences/listaudiences)
-    pub async fn list(&self, params: &ListParams) -> Result<models::AudienceList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listAudiences`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`AudienceList`](models::AudienceList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/audiences/listaudiences)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::AudienceList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_request(&options, &params)
-        })
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -99,25 +137,62 @@ impl<A: Authenticated> Audiences<'_, A> {
 
     /// `PUT /audiences/{id}`
     ///
-    /// operationId `updateAudience`: Update an audience
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/audiences/updateaudience)
-    pub async fn update(
+    /// * operationId: `updateAudience`
+    /// * Required (the arguments): path `id` (`id`), JSON body [`UpdateAudienceRequest`](models::UpdateAudienceRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Audience`](models::Audience) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/audiences/updateaudience)
+    pub fn update(
         &self,
         id: &str,
         body: &models::UpdateAudienceRequest,
-    ) -> Result<models::Audience, Error> {
-        let request = ApiRequest::new(Method::PUT, "/audiences/{id}")
-            .path(format!("/audiences/{}", encode_path_segment(id)))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Audience>> {
+        self.call(
+            update_request(id, body),
+            <crate::call::Json<models::Audience>>::default(),
+        )
     }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::AudienceList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Audience> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn create_request(body: &models::CreateAudienceRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/audiences").json(body)
+}
+
+fn delete_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/audiences/{id}")
+        .path(format!("/audiences/{}", encode_path_segment(id)))
+}
+
+fn get_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/audiences/{id}")
+        .path(format!("/audiences/{}", encode_path_segment(id)))
+}
+
+fn list_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/audiences")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+}
+
+fn update_request(id: &str, body: &models::UpdateAudienceRequest) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/audiences/{id}")
+        .path(format!("/audiences/{}", encode_path_segment(id)))
+        .json(body)
 }

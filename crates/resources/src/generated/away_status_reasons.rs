@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{ApiRequest, Error};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -18,15 +18,25 @@ crate::group::resource_group! {
 AwayStatusReasons
 }
 
-impl<A: Authenticated> AwayStatusReasons<'_, A> {
+impl<'a, A: Authenticated> AwayStatusReasons<'a, A> {
     /// `GET /away_status_reasons`
     ///
-    /// operationId `listAwayStatusReasons`: List all away status reasons
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/away-status-reasons/listawaystatusreasons)
-    pub async fn list(&self) -> Result<models::AwayStatusReasonList, Error> {
-        let request =
-            ApiRequest::new(Method::GET, "/away_status_reasons").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listAwayStatusReasons`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`AwayStatusReasonList`](models::AwayStatusReasonList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/away-status-reasons/listawaystatusreasons)
+    pub fn list(
+        &self,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::AwayStatusReasonList>> {
+        self.call(
+            list_request(),
+            <crate::call::Json<models::AwayStatusReasonList>>::default(),
+        )
     }
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/away_status_reasons")
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,36 +18,54 @@ crate::group::resource_group! {
 Banners
 }
 
-impl<A: Authenticated> Banners<'_, A> {
+impl<'a, A: Authenticated> Banners<'a, A> {
     /// `POST /contacts/{id}/banners/{view_id}/dismiss`
     ///
-    /// operationId `dismissContactBanner`: Dismiss a banner for a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/banners/dismisscontactbanner)
-    pub async fn dismiss_contact_banner(
+    /// * operationId: `dismissContactBanner`
+    /// * Required (the arguments): path `id` (`id`), path `view_id` (`view_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`BannerDismiss`](models::BannerDismiss) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/banners/dismisscontactbanner)
+    pub fn dismiss_contact_banner(
         &self,
         id: &str,
         view_id: &str,
-    ) -> Result<models::BannerDismiss, Error> {
-        let request = ApiRequest::new(Method::POST, "/contacts/{id}/banners/{view_id}/dismiss")
-            .path(format!(
-                "/contacts/{}/banners/{}/dismiss",
-                encode_path_segment(id),
-                encode_path_segment(view_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::BannerDismiss>> {
+        self.call(
+            dismiss_contact_banner_request(id, view_id),
+            <crate::call::Json<models::BannerDismiss>>::default(),
+        )
     }
 
     /// `GET /contacts/{id}/banners`
     ///
-    /// operationId `listContactBanners`: List banners for a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/banners/listcontactbanners)
-    pub async fn list_contact_banners(&self, id: &str) -> Result<models::BannerList, Error> {
-        let request = ApiRequest::new(Method::GET, "/contacts/{id}/banners")
-            .path(format!("/contacts/{}/banners", encode_path_segment(id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listContactBanners`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`BannerList`](models::BannerList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/banners/listcontactbanners)
+    pub fn list_contact_banners(
+        &self,
+        id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::BannerList>> {
+        self.call(
+            list_contact_banners_request(id),
+            <crate::call::Json<models::BannerList>>::default(),
+        )
     }
+}
+
+fn dismiss_contact_banner_request(id: &str, view_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/contacts/{id}/banners/{view_id}/dismiss").path(format!(
+        "/contacts/{}/banners/{}/dismiss",
+        encode_path_segment(id),
+        encode_path_segment(view_id)
+    ))
+}
+
+fn list_contact_banners_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/contacts/{id}/banners")
+        .path(format!("/contacts/{}/banners", encode_path_segment(id)))
 }

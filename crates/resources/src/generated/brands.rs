@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,26 +18,43 @@ crate::group::resource_group! {
 Brands
 }
 
-impl<A: Authenticated> Brands<'_, A> {
+impl<'a, A: Authenticated> Brands<'a, A> {
     /// `GET /brands/{id}`
     ///
-    /// operationId `retrieveBrand`: Retrieve a brand
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/brands/retrievebrand)
-    pub async fn get(&self, id: &str) -> Result<models::Brand, Error> {
-        let request = ApiRequest::new(Method::GET, "/brands/{id}")
-            .path(format!("/brands/{}", encode_path_segment(id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveBrand`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Brand`](models::Brand) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/brands/retrievebrand)
+    pub fn get(&self, id: &str) -> crate::call::Call<'a, A, crate::call::Json<models::Brand>> {
+        self.call(
+            get_request(id),
+            <crate::call::Json<models::Brand>>::default(),
+        )
     }
 
     /// `GET /brands`
     ///
-    /// operationId `listBrands`: List all brands
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/brands/listbrands)
-    pub async fn list(&self) -> Result<models::BrandList, Error> {
-        let request = ApiRequest::new(Method::GET, "/brands").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listBrands`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`BrandList`](models::BrandList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/brands/listbrands)
+    pub fn list(&self) -> crate::call::Call<'a, A, crate::call::Json<models::BrandList>> {
+        self.call(
+            list_request(),
+            <crate::call::Json<models::BrandList>>::default(),
+        )
     }
+}
+
+fn get_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/brands/{id}")
+        .path(format!("/brands/{}", encode_path_segment(id)))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/brands")
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 Calls
 }
 
-/// Query parameters of [`Calls::list`].
+/// Query parameters of [`Calls::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `page` query parameter.
@@ -27,143 +27,182 @@ pub struct ListParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> Calls<'_, A> {
+impl crate::call::Operation for ListParams {
+    type Output = models::CallList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::CallList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CallList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CallList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Calls<'a, A> {
     /// `GET /fin_voice/external_id/{external_id}`
     ///
-    /// operationId `collectFinVoiceCallByExternalId`: Collect Fin Voice call by external ID
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/collectfinvoicecallbyexternalid)
-    pub async fn collect_fin_voice_call_by_external_id(
+    /// * operationId: `collectFinVoiceCallByExternalId`
+    /// * Required (the arguments): path `external_id` (`external_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`AiCallResponse`](models::AiCallResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/collectfinvoicecallbyexternalid)
+    pub fn collect_fin_voice_call_by_external_id(
         &self,
         external_id: &str,
-    ) -> Result<models::AiCallResponse, Error> {
-        let request = ApiRequest::new(Method::GET, "/fin_voice/external_id/{external_id}")
-            .path(format!(
-                "/fin_voice/external_id/{}",
-                encode_path_segment(external_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::AiCallResponse>> {
+        self.call(
+            collect_fin_voice_call_by_external_id_request(external_id),
+            <crate::call::Json<models::AiCallResponse>>::default(),
+        )
     }
 
     /// `GET /fin_voice/collect/{id}`
     ///
-    /// operationId `collectFinVoiceCallById`: Collect Fin Voice call by ID
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/collectfinvoicecallbyid)
-    pub async fn collect_fin_voice_call_by_id(
+    /// * operationId: `collectFinVoiceCallById`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`AiCallResponse`](models::AiCallResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/collectfinvoicecallbyid)
+    pub fn collect_fin_voice_call_by_id(
         &self,
         id: impl std::fmt::Display,
-    ) -> Result<models::AiCallResponse, Error> {
-        let request = ApiRequest::new(Method::GET, "/fin_voice/collect/{id}")
-            .path(format!(
-                "/fin_voice/collect/{}",
-                encode_path_segment(&id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::AiCallResponse>> {
+        self.call(
+            collect_fin_voice_call_by_id_request(id),
+            <crate::call::Json<models::AiCallResponse>>::default(),
+        )
     }
 
     /// `GET /fin_voice/phone_number/{phone_number}`
     ///
-    /// operationId `collectFinVoiceCallByPhoneNumber`: Collect Fin Voice call by phone number
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/collectfinvoicecallbyphonenumber)
-    pub async fn collect_fin_voice_call_by_phone_number(
+    /// * operationId: `collectFinVoiceCallByPhoneNumber`
+    /// * Required (the arguments): path `phone_number` (`phone_number`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Error`](models::Error) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/collectfinvoicecallbyphonenumber)
+    pub fn collect_fin_voice_call_by_phone_number(
         &self,
         phone_number: &str,
-    ) -> Result<models::Error, Error> {
-        let request = ApiRequest::new(Method::GET, "/fin_voice/phone_number/{phone_number}")
-            .path(format!(
-                "/fin_voice/phone_number/{}",
-                encode_path_segment(phone_number)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Error>> {
+        self.call(
+            collect_fin_voice_call_by_phone_number_request(phone_number),
+            <crate::call::Json<models::Error>>::default(),
+        )
     }
 
     /// `GET /fin_voice/conversation/{conversation_id}`
     ///
-    /// operationId `collectFinVoiceCallsByConversationId`: Collect Fin Voice calls by conversation ID
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/collectfinvoicecallsbyconversationid)
-    pub async fn collect_fin_voice_calls_by_conversation_id(
+    /// * operationId: `collectFinVoiceCallsByConversationId`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: `Vec<AiCallResponse>` on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/collectfinvoicecallsbyconversationid)
+    pub fn collect_fin_voice_calls_by_conversation_id(
         &self,
         conversation_id: &str,
-    ) -> Result<Vec<models::AiCallResponse>, Error> {
-        let request = ApiRequest::new(Method::GET, "/fin_voice/conversation/{conversation_id}")
-            .path(format!(
-                "/fin_voice/conversation/{}",
-                encode_path_segment(conversation_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<Vec<models::AiCallResponse>>> {
+        self.call(
+            collect_fin_voice_calls_by_conversation_id_request(conversation_id),
+            <crate::call::Json<Vec<models::AiCallResponse>>>::default(),
+        )
     }
 
     /// `GET /calls/{call_id}`
     ///
-    /// operationId `showCall`: Get a call
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/showcall)
-    pub async fn get(&self, call_id: &str) -> Result<models::Call, Error> {
-        let request = ApiRequest::new(Method::GET, "/calls/{call_id}")
-            .path(format!("/calls/{}", encode_path_segment(call_id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `showCall`
+    /// * Required (the arguments): path `call_id` (`call_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Call`](models::Call) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/showcall)
+    pub fn get(&self, call_id: &str) -> crate::call::Call<'a, A, crate::call::Json<models::Call>> {
+        self.call(
+            get_request(call_id),
+            <crate::call::Json<models::Call>>::default(),
+        )
     }
 
     /// `GET /calls/{call_id}/recording`
     ///
-    /// operationId `showCallRecording`: Get call recording by call id
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/showcallrecording)
-    pub async fn get_recording(&self, call_id: &str) -> Result<crate::Redirect, Error> {
-        let request = ApiRequest::new(Method::GET, "/calls/{call_id}/recording")
-            .path(format!("/calls/{}/recording", encode_path_segment(call_id)))
-            .options(self.options.clone());
-        crate::redirect::fetch(self.client, request).await
+    /// * operationId: `showCallRecording`
+    /// * Required (the arguments): path `call_id` (`call_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Redirect`](crate::Redirect) (the redirect itself; it is not followed) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/showcallrecording)
+    pub fn get_recording(
+        &self,
+        call_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Redirected> {
+        self.call(
+            get_recording_request(call_id),
+            <crate::call::Redirected>::default(),
+        )
     }
 
     /// `GET /calls/{call_id}/transcript`
     ///
-    /// operationId `showCallTranscript`: Get call transcript by call id
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/showcalltranscript)
-    pub async fn get_transcript(&self, call_id: &str) -> Result<String, Error> {
-        let request = ApiRequest::new(Method::GET, "/calls/{call_id}/transcript")
-            .path(format!(
-                "/calls/{}/transcript",
-                encode_path_segment(call_id)
-            ))
-            .accept("text/plain")
-            .options(self.options.clone());
-        let raw = self.client.execute(request).await?;
-        Ok(raw.text())
+    /// * operationId: `showCallTranscript`
+    /// * Required (the arguments): path `call_id` (`call_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: `String` (a `text/plain` answer) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/showcalltranscript)
+    pub fn get_transcript(&self, call_id: &str) -> crate::call::Call<'a, A, crate::call::Text> {
+        self.call(
+            get_transcript_request(call_id),
+            <crate::call::Text>::default(),
+        )
     }
 
     /// `GET /calls`
     ///
-    /// operationId `listCalls`: List all calls
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/listcalls)
-    pub async fn list(&self, params: &ListParams) -> Result<models::CallList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listCalls`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`CallList`](models::CallList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/listcalls)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::CallList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_request(&options, &params)
-        })
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -173,38 +212,112 @@ impl<A: Authenticated> Calls<'_, A> {
 
     /// `POST /calls/search`
     ///
-    /// operationId `listCallsWithTranscripts`: List calls with transcripts
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/listcallswithtranscripts)
-    pub async fn list_with_transcripts(
+    /// * operationId: `listCallsWithTranscripts`
+    /// * Required (the arguments): JSON body [`ListCallsWithTranscriptsBody`](models::ListCallsWithTranscriptsBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ListCallsWithTranscriptsResponse`](models::ListCallsWithTranscriptsResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/listcallswithtranscripts)
+    pub fn list_with_transcripts(
         &self,
         body: &models::ListCallsWithTranscriptsBody,
-    ) -> Result<models::ListCallsWithTranscriptsResponse, Error> {
-        let request = ApiRequest::new(Method::POST, "/calls/search")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ListCallsWithTranscriptsResponse>> {
+        self.call(
+            list_with_transcripts_request(body),
+            <crate::call::Json<models::ListCallsWithTranscriptsResponse>>::default(),
+        )
     }
 
     /// `POST /fin_voice/register`
     ///
-    /// operationId `registerFinVoiceCall`: Register a Fin Voice call
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/registerfinvoicecall)
-    pub async fn register_fin_voice_call(
+    /// * operationId: `registerFinVoiceCall`
+    /// * Required (the arguments): JSON body [`RegisterFinVoiceCallRequest`](models::RegisterFinVoiceCallRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`AiCallResponse`](models::AiCallResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/calls/registerfinvoicecall)
+    pub fn register_fin_voice_call(
         &self,
         body: &models::RegisterFinVoiceCallRequest,
-    ) -> Result<models::AiCallResponse, Error> {
-        let request = ApiRequest::new(Method::POST, "/fin_voice/register")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::AiCallResponse>> {
+        self.call(
+            register_fin_voice_call_request(body),
+            <crate::call::Json<models::AiCallResponse>>::default(),
+        )
     }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::CallList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Call> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn collect_fin_voice_call_by_external_id_request(external_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/fin_voice/external_id/{external_id}").path(format!(
+        "/fin_voice/external_id/{}",
+        encode_path_segment(external_id)
+    ))
+}
+
+fn collect_fin_voice_call_by_id_request(id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/fin_voice/collect/{id}").path(format!(
+        "/fin_voice/collect/{}",
+        encode_path_segment(&id.to_string())
+    ))
+}
+
+fn collect_fin_voice_call_by_phone_number_request(phone_number: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/fin_voice/phone_number/{phone_number}").path(format!(
+        "/fin_voice/phone_number/{}",
+        encode_path_segment(phone_number)
+    ))
+}
+
+fn collect_fin_voice_calls_by_conversation_id_request(conversation_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/fin_voice/conversation/{conversation_id}").path(format!(
+        "/fin_voice/conversation/{}",
+        encode_path_segment(conversation_id)
+    ))
+}
+
+fn get_request(call_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/calls/{call_id}")
+        .path(format!("/calls/{}", encode_path_segment(call_id)))
+}
+
+fn get_recording_request(call_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/calls/{call_id}/recording")
+        .path(format!("/calls/{}/recording", encode_path_segment(call_id)))
+}
+
+fn get_transcript_request(call_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/calls/{call_id}/transcript").path(format!(
+        "/calls/{}/transcript",
+        encode_path_segment(call_id)
+    ))
+}
+
+fn list_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/calls")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+}
+
+fn list_with_transcripts_request(body: &models::ListCallsWithTranscriptsBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/calls/search").json(body)
+}
+
+fn register_fin_voice_call_request(body: &models::RegisterFinVoiceCallRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/fin_voice/register").json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 Companies
 }
 
-/// Query parameters of [`Companies::find`].
+/// Query parameters of [`Companies::find`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FindParams {
     /// The `name` query parameter.
@@ -35,7 +35,70 @@ pub struct FindParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`Companies::list`].
+impl crate::call::Operation for FindParams {
+    type Output = models::CompanyList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::CompanyList>>::default(),
+            request,
+        );
+        request
+            .query_opt("name", self.name.as_ref())
+            .query_opt("company_id", self.company_id.as_ref())
+            .query_opt("tag_id", self.tag_id.as_ref())
+            .query_opt("segment_id", self.segment_id.as_ref())
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CompanyList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CompanyList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, FindParams> {
+    /// Sets the `name` query parameter.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.op.name = Some(value.into());
+        self
+    }
+
+    /// Sets the `company_id` query parameter.
+    pub fn company_id(mut self, value: impl Into<String>) -> Self {
+        self.op.company_id = Some(value.into());
+        self
+    }
+
+    /// Sets the `tag_id` query parameter.
+    pub fn tag_id(mut self, value: impl Into<String>) -> Self {
+        self.op.tag_id = Some(value.into());
+        self
+    }
+
+    /// Sets the `segment_id` query parameter.
+    pub fn segment_id(mut self, value: impl Into<String>) -> Self {
+        self.op.segment_id = Some(value.into());
+        self
+    }
+
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Companies::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `page` query parameter.
@@ -46,7 +109,49 @@ pub struct ListParams {
     pub order: Option<String>,
 }
 
-/// Query parameters of [`Companies::list_contacts`].
+impl crate::call::Operation for ListParams {
+    type Output = models::CompanyList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::CompanyList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("order", self.order.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CompanyList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CompanyList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `order` query parameter.
+    pub fn order(mut self, value: impl Into<String>) -> Self {
+        self.op.order = Some(value.into());
+        self
+    }
+}
+
+/// Query parameters of [`Companies::list_contacts`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListContactsParams {
     /// The `page` query parameter.
@@ -55,107 +160,172 @@ pub struct ListContactsParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`Companies::scroll`].
+impl crate::call::Operation for ListContactsParams {
+    type Output = models::CompanyAttachedContacts;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::CompanyAttachedContacts>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CompanyAttachedContacts> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CompanyAttachedContacts> as crate::call::Operation>::recover(
+            error,
+        )
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListContactsParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Companies::scroll`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScrollParams {
     /// The `scroll_param` query parameter.
     pub scroll_param: Option<String>,
 }
 
-impl<A: Authenticated> Companies<'_, A> {
+impl crate::call::Operation for ScrollParams {
+    type Output = models::CompanyScroll;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::CompanyScroll>>::default(),
+            request,
+        );
+        request.query_opt("scroll_param", self.scroll_param.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CompanyScroll> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CompanyScroll> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ScrollParams> {
+    /// Sets the `scroll_param` query parameter.
+    pub fn scroll_param(mut self, value: impl Into<String>) -> Self {
+        self.op.scroll_param = Some(value.into());
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Companies<'a, A> {
     /// `POST /contacts/{contact_id}/companies`
     ///
-    /// operationId `attachContactToACompany`: Attach a Contact to a Company
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/attachcontacttoacompany)
-    pub async fn attach_contact(
+    /// * operationId: `attachContactToACompany`
+    /// * Required (the arguments): path `contact_id` (`contact_id`), JSON body [`AttachContactToACompanyBody`](models::AttachContactToACompanyBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Company`](models::Company) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/attachcontacttoacompany)
+    pub fn attach_contact(
         &self,
         contact_id: &str,
         body: &models::AttachContactToACompanyBody,
-    ) -> Result<models::Company, Error> {
-        let request = ApiRequest::new(Method::POST, "/contacts/{contact_id}/companies")
-            .path(format!(
-                "/contacts/{}/companies",
-                encode_path_segment(contact_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Company>> {
+        self.call(
+            attach_contact_request(contact_id, body),
+            <crate::call::Json<models::Company>>::default(),
+        )
     }
 
     /// `POST /companies`
     ///
-    /// operationId `createOrUpdateCompany`: Create or Update a company
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/createorupdatecompany)
-    pub async fn create_or_update(
+    /// * operationId: `createOrUpdateCompany`
+    /// * Required (the arguments): JSON body [`CreateOrUpdateCompanyRequest`](models::CreateOrUpdateCompanyRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Company`](models::Company) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/createorupdatecompany)
+    pub fn create_or_update(
         &self,
         body: &models::CreateOrUpdateCompanyRequest,
-    ) -> Result<models::Company, Error> {
-        let request = ApiRequest::new(Method::POST, "/companies")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Company>> {
+        self.call(
+            create_or_update_request(body),
+            <crate::call::Json<models::Company>>::default(),
+        )
     }
 
     /// `DELETE /companies/{company_id}`
     ///
-    /// operationId `deleteCompany`: Delete a company
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/deletecompany)
-    pub async fn delete(&self, company_id: &str) -> Result<models::DeletedCompanyObject, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/companies/{company_id}")
-            .path(format!("/companies/{}", encode_path_segment(company_id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `deleteCompany`
+    /// * Required (the arguments): path `company_id` (`company_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DeletedCompanyObject`](models::DeletedCompanyObject) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/deletecompany)
+    pub fn delete(
+        &self,
+        company_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DeletedCompanyObject>> {
+        self.call(
+            delete_request(company_id),
+            <crate::call::Json<models::DeletedCompanyObject>>::default(),
+        )
     }
 
     /// `DELETE /contacts/{contact_id}/companies/{company_id}`
     ///
-    /// operationId `detachContactFromACompany`: Detach a contact from a company
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/detachcontactfromacompany)
-    pub async fn detach_contact(
+    /// * operationId: `detachContactFromACompany`
+    /// * Required (the arguments): path `contact_id` (`contact_id`), path `company_id` (`company_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Company`](models::Company) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/detachcontactfromacompany)
+    pub fn detach_contact(
         &self,
         contact_id: &str,
         company_id: &str,
-    ) -> Result<models::Company, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/contacts/{contact_id}/companies/{company_id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Company>> {
+        self.call(
+            detach_contact_request(contact_id, company_id),
+            <crate::call::Json<models::Company>>::default(),
         )
-        .path(format!(
-            "/contacts/{}/companies/{}",
-            encode_path_segment(contact_id),
-            encode_path_segment(company_id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /companies`
     ///
-    /// operationId `retrieveCompany`: Retrieve companies
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/retrievecompany)
-    pub async fn find(&self, params: &FindParams) -> Result<models::CompanyList, Error> {
-        let request = find_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `retrieveCompany`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `name` as `.name(..)`, text; `company_id` as `.company_id(..)`, text; `tag_id` as `.tag_id(..)`, text; `segment_id` as `.segment_id(..)`, text; `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::find_pages`] streams every page, [`Self::find_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`CompanyList`](models::CompanyList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/retrievecompany)
+    pub fn find(&self) -> crate::call::Call<'a, A, FindParams> {
+        self.call(find_request(), FindParams::default())
     }
 
-    /// Every page of [`Self::find`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::find`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn find_pages(
         &self,
         params: &FindParams,
     ) -> crate::pagination::PageStream<models::CompanyList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            find_request(&options, &params)
-        })
+        let mut call = self.find();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::find`], across pages (see [`Self::find_pages`]).
@@ -165,39 +335,42 @@ impl<A: Authenticated> Companies<'_, A> {
 
     /// `GET /companies/{company_id}`
     ///
-    /// operationId `RetrieveACompanyById`: Retrieve a company by ID
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/retrieveacompanybyid)
-    pub async fn get(&self, company_id: &str) -> Result<models::Company, Error> {
-        let request = ApiRequest::new(Method::GET, "/companies/{company_id}")
-            .path(format!("/companies/{}", encode_path_segment(company_id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `RetrieveACompanyById`
+    /// * Required (the arguments): path `company_id` (`company_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Company`](models::Company) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/retrieveacompanybyid)
+    pub fn get(
+        &self,
+        company_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Company>> {
+        self.call(
+            get_request(company_id),
+            <crate::call::Json<models::Company>>::default(),
+        )
     }
 
     /// `POST /companies/list`
     ///
-    /// operationId `listAllCompanies`: List all companies
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/listallcompanies)
-    pub async fn list(&self, params: &ListParams) -> Result<models::CompanyList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listAllCompanies`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`; `order` as `.order(..)`, text
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`CompanyList`](models::CompanyList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/listallcompanies)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::CompanyList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_request(&options, &params)
-        })
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -207,33 +380,28 @@ impl<A: Authenticated> Companies<'_, A> {
 
     /// `GET /companies/{company_id}/contacts`
     ///
-    /// operationId `ListAttachedContacts`: List attached contacts
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/listattachedcontacts)
-    pub async fn list_contacts(
-        &self,
-        company_id: &str,
-        params: &ListContactsParams,
-    ) -> Result<models::CompanyAttachedContacts, Error> {
-        let request = list_contacts_request(&self.options, company_id, params);
-        self.client.send(request).await
+    /// * operationId: `ListAttachedContacts`
+    /// * Required (the arguments): path `company_id` (`company_id`)
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_contacts_pages`] streams every page, [`Self::list_contacts_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`CompanyAttachedContacts`](models::CompanyAttachedContacts) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/listattachedcontacts)
+    pub fn list_contacts(&self, company_id: &str) -> crate::call::Call<'a, A, ListContactsParams> {
+        self.call(
+            list_contacts_request(company_id),
+            ListContactsParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_contacts`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_contacts`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_contacts_pages(
         &self,
         company_id: &str,
         params: &ListContactsParams,
     ) -> crate::pagination::PageStream<models::CompanyAttachedContacts> {
-        let options = self.options.clone();
-        let company_id = company_id.to_string();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_contacts_request(&options, &company_id, &params)
-        })
+        let mut call = self.list_contacts(company_id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_contacts`], across pages (see [`Self::list_contacts_pages`]).
@@ -247,50 +415,42 @@ impl<A: Authenticated> Companies<'_, A> {
 
     /// `GET /companies/{company_id}/segments`
     ///
-    /// operationId `ListAttachedSegmentsForCompanies`: List attached segments for companies
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/listattachedsegmentsforcompanies)
-    pub async fn list_segments(
+    /// * operationId: `ListAttachedSegmentsForCompanies`
+    /// * Required (the arguments): path `company_id` (`company_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`CompanyAttachedSegments`](models::CompanyAttachedSegments) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/listattachedsegmentsforcompanies)
+    pub fn list_segments(
         &self,
         company_id: &str,
-    ) -> Result<models::CompanyAttachedSegments, Error> {
-        let request = ApiRequest::new(Method::GET, "/companies/{company_id}/segments")
-            .path(format!(
-                "/companies/{}/segments",
-                encode_path_segment(company_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::CompanyAttachedSegments>> {
+        self.call(
+            list_segments_request(company_id),
+            <crate::call::Json<models::CompanyAttachedSegments>>::default(),
+        )
     }
 
     /// `GET /companies/scroll`
     ///
-    /// operationId `scrollOverAllCompanies`: Scroll over all companies
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/scrolloverallcompanies)
-    pub async fn scroll(&self, params: &ScrollParams) -> Result<models::CompanyScroll, Error> {
-        let request = scroll_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `scrollOverAllCompanies`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `scroll_param` as `.scroll_param(..)`, text
+    /// * Pagination: scroll: query `scroll_param`, until a page comes back empty; [`Self::scroll_pages`] streams every page, [`Self::scroll_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`CompanyScroll`](models::CompanyScroll) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/scrolloverallcompanies)
+    pub fn scroll(&self) -> crate::call::Call<'a, A, ScrollParams> {
+        self.call(scroll_request(), ScrollParams::default())
     }
 
-    /// Every page of [`Self::scroll`], following `scroll_param` until a page comes back empty; `per_page` is kept.
+    /// Every page of [`Self::scroll`], following `scroll_param` until a page comes back empty; `per_page` and the other parameters are kept.
     pub fn scroll_pages(
         &self,
         params: &ScrollParams,
     ) -> crate::pagination::PageStream<models::CompanyScroll> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: Option<String> = params.scroll_param.clone();
-        crate::pagination::scroll(
-            self.client.clone(),
-            Some("data"),
-            first,
-            move |scroll_param| {
-                let mut params = params.clone();
-                params.scroll_param = scroll_param;
-                scroll_request(&options, &params)
-            },
-        )
+        let mut call = self.scroll();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::scroll`], across pages (see [`Self::scroll_pages`]).
@@ -303,58 +463,162 @@ impl<A: Authenticated> Companies<'_, A> {
 
     /// `PUT /companies/{company_id}`
     ///
-    /// operationId `UpdateCompany`: Update a company
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/updatecompany)
-    pub async fn update(
+    /// * operationId: `UpdateCompany`
+    /// * Required (the arguments): path `company_id` (`company_id`), JSON body [`UpdateCompanyRequest`](models::UpdateCompanyRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Company`](models::Company) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/companies/updatecompany)
+    pub fn update(
         &self,
         company_id: &str,
         body: &models::UpdateCompanyRequest,
-    ) -> Result<models::Company, Error> {
-        let request = ApiRequest::new(Method::PUT, "/companies/{company_id}")
-            .path(format!("/companies/{}", encode_path_segment(company_id)))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Company>> {
+        self.call(
+            update_request(company_id, body),
+            <crate::call::Json<models::Company>>::default(),
+        )
     }
 }
 
-fn find_request(options: &RequestOptions, params: &FindParams) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/companies")
-        .query_opt("name", params.name.as_ref())
-        .query_opt("company_id", params.company_id.as_ref())
-        .query_opt("tag_id", params.tag_id.as_ref())
-        .query_opt("segment_id", params.segment_id.as_ref())
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, FindParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::CompanyList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Company> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
-    ApiRequest::new(Method::POST, "/companies/list")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .query_opt("order", params.order.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, ListContactsParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::CompanyAttachedContacts> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Contact> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn list_contacts_request(
-    options: &RequestOptions,
-    company_id: &str,
-    params: &ListContactsParams,
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::CompanyList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Company> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ScrollParams> {
+    /// Every page of this call's results, following `scroll_param` until a page comes back empty; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::CompanyScroll> {
+        let first: Option<String> = self.op.scroll_param.clone();
+        let (client, base, params) = self.into_parts();
+        crate::pagination::scroll(client, Some("data"), first, move |scroll_param| {
+            let mut params = params.clone();
+            params.scroll_param = scroll_param;
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Company> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn attach_contact_request(
+    contact_id: &str,
+    body: &models::AttachContactToACompanyBody,
 ) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/companies/{company_id}/contacts")
+    ApiRequest::new(Method::POST, "/contacts/{contact_id}/companies")
         .path(format!(
-            "/companies/{}/contacts",
-            encode_path_segment(company_id)
+            "/contacts/{}/companies",
+            encode_path_segment(contact_id)
         ))
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+        .json(body)
 }
 
-fn scroll_request(options: &RequestOptions, params: &ScrollParams) -> ApiRequest {
+fn create_or_update_request(body: &models::CreateOrUpdateCompanyRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/companies").json(body)
+}
+
+fn delete_request(company_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/companies/{company_id}")
+        .path(format!("/companies/{}", encode_path_segment(company_id)))
+}
+
+fn detach_contact_request(contact_id: &str, company_id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/contacts/{contact_id}/companies/{company_id}",
+    )
+    .path(format!(
+        "/contacts/{}/companies/{}",
+        encode_path_segment(contact_id),
+        encode_path_segment(company_id)
+    ))
+}
+
+fn find_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/companies")
+}
+
+fn get_request(company_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/companies/{company_id}")
+        .path(format!("/companies/{}", encode_path_segment(company_id)))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::POST, "/companies/list")
+}
+
+fn list_contacts_request(company_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/companies/{company_id}/contacts").path(format!(
+        "/companies/{}/contacts",
+        encode_path_segment(company_id)
+    ))
+}
+
+fn list_segments_request(company_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/companies/{company_id}/segments").path(format!(
+        "/companies/{}/segments",
+        encode_path_segment(company_id)
+    ))
+}
+
+fn scroll_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/companies/scroll")
-        .query_opt("scroll_param", params.scroll_param.as_ref())
-        .options(options.clone())
+}
+
+fn update_request(company_id: &str, body: &models::UpdateCompanyRequest) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/companies/{company_id}")
+        .path(format!("/companies/{}", encode_path_segment(company_id)))
+        .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,21 +18,75 @@ crate::group::resource_group! {
 Contacts
 }
 
-/// Query parameters of [`Contacts::get`].
+/// Query parameters of [`Contacts::get`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetParams {
     /// The `include_merge_history` query parameter.
     pub include_merge_history: Option<bool>,
 }
 
-/// Query parameters of [`Contacts::get_by_external_id`].
+impl crate::call::Operation for GetParams {
+    type Output = models::ContactResponse;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ContactResponse>>::default(),
+            request,
+        );
+        request.query_opt("include_merge_history", self.include_merge_history.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactResponse> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactResponse> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, GetParams> {
+    /// Sets the `include_merge_history` query parameter.
+    pub fn include_merge_history(mut self, value: bool) -> Self {
+        self.op.include_merge_history = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Contacts::get_by_external_id`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetByExternalIdParams {
     /// The `include_merge_history` query parameter.
     pub include_merge_history: Option<bool>,
 }
 
-/// Query parameters of [`Contacts::list`].
+impl crate::call::Operation for GetByExternalIdParams {
+    type Output = models::ContactResponse;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ContactResponse>>::default(),
+            request,
+        );
+        request.query_opt("include_merge_history", self.include_merge_history.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactResponse> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactResponse> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, GetByExternalIdParams> {
+    /// Sets the `include_merge_history` query parameter.
+    pub fn include_merge_history(mut self, value: bool) -> Self {
+        self.op.include_merge_history = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Contacts::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `include_merge_history` query parameter.
@@ -43,7 +97,49 @@ pub struct ListParams {
     pub starting_after: Option<String>,
 }
 
-/// Query parameters of [`Contacts::list_companies`].
+impl crate::call::Operation for ListParams {
+    type Output = models::ContactList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ContactList>>::default(),
+            request,
+        );
+        request
+            .query_opt("include_merge_history", self.include_merge_history.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("starting_after", self.starting_after.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `include_merge_history` query parameter.
+    pub fn include_merge_history(mut self, value: bool) -> Self {
+        self.op.include_merge_history = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `starting_after` query parameter.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.op.starting_after = Some(value.into());
+        self
+    }
+}
+
+/// Query parameters of [`Contacts::list_companies`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCompaniesParams {
     /// The `page` query parameter.
@@ -52,7 +148,44 @@ pub struct ListCompaniesParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`Contacts::list_merge_history`].
+impl crate::call::Operation for ListCompaniesParams {
+    type Output = models::ContactAttachedCompanies;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ContactAttachedCompanies>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactAttachedCompanies> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactAttachedCompanies> as crate::call::Operation>::recover(
+            error,
+        )
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListCompaniesParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Contacts::list_merge_history`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListMergeHistoryParams {
     /// The `cursor` query parameter.
@@ -63,174 +196,273 @@ pub struct ListMergeHistoryParams {
     pub order: Option<models::ListContactMergeHistoryOrder>,
 }
 
-/// Query parameters of [`Contacts::merge`].
+impl crate::call::Operation for ListMergeHistoryParams {
+    type Output = models::MergeHistoryList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::MergeHistoryList>>::default(),
+            request,
+        );
+        request
+            .query_opt("cursor", self.cursor.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("order", self.order.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::MergeHistoryList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::MergeHistoryList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListMergeHistoryParams> {
+    /// Sets the `cursor` query parameter.
+    pub fn cursor(mut self, value: impl Into<String>) -> Self {
+        self.op.cursor = Some(value.into());
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `order` query parameter.
+    pub fn order(mut self, value: models::ListContactMergeHistoryOrder) -> Self {
+        self.op.order = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Contacts::merge`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MergeParams {
     /// The `include_merge_history` query parameter.
     pub include_merge_history: Option<bool>,
 }
 
-/// Query parameters of [`Contacts::search`].
+impl crate::call::Operation for MergeParams {
+    type Output = models::ContactResponse;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ContactResponse>>::default(),
+            request,
+        );
+        request.query_opt("include_merge_history", self.include_merge_history.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactResponse> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactResponse> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, MergeParams> {
+    /// Sets the `include_merge_history` query parameter.
+    pub fn include_merge_history(mut self, value: bool) -> Self {
+        self.op.include_merge_history = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Contacts::search`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchParams {
     /// The `include_merge_history` query parameter.
     pub include_merge_history: Option<bool>,
 }
 
-/// Query parameters of [`Contacts::update`].
+impl crate::call::Operation for SearchParams {
+    type Output = models::ContactList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ContactList>>::default(),
+            request,
+        );
+        request.query_opt("include_merge_history", self.include_merge_history.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, SearchParams> {
+    /// Sets the `include_merge_history` query parameter.
+    pub fn include_merge_history(mut self, value: bool) -> Self {
+        self.op.include_merge_history = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Contacts::update`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateParams {
     /// The `include_merge_history` query parameter.
     pub include_merge_history: Option<bool>,
 }
 
-impl<A: Authenticated> Contacts<'_, A> {
+impl crate::call::Operation for UpdateParams {
+    type Output = models::ContactResponse;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ContactResponse>>::default(),
+            request,
+        );
+        request.query_opt("include_merge_history", self.include_merge_history.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactResponse> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContactResponse> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, UpdateParams> {
+    /// Sets the `include_merge_history` query parameter.
+    pub fn include_merge_history(mut self, value: bool) -> Self {
+        self.op.include_merge_history = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Contacts<'a, A> {
     /// `POST /contacts/{contact_id}/archive`
     ///
-    /// operationId `ArchiveContact`: Archive contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/archivecontact)
-    pub async fn archive(&self, contact_id: &str) -> Result<models::ContactArchived, Error> {
-        let request = ApiRequest::new(Method::POST, "/contacts/{contact_id}/archive")
-            .path(format!(
-                "/contacts/{}/archive",
-                encode_path_segment(contact_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `ArchiveContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContactArchived`](models::ContactArchived) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/archivecontact)
+    pub fn archive(
+        &self,
+        contact_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContactArchived>> {
+        self.call(
+            archive_request(contact_id),
+            <crate::call::Json<models::ContactArchived>>::default(),
+        )
     }
 
     /// `POST /contacts/{contact_id}/block`
     ///
-    /// operationId `BlockContact`: Block contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/blockcontact)
-    pub async fn block(&self, contact_id: &str) -> Result<models::ContactBlocked, Error> {
-        let request = ApiRequest::new(Method::POST, "/contacts/{contact_id}/block")
-            .path(format!(
-                "/contacts/{}/block",
-                encode_path_segment(contact_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `BlockContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContactBlocked`](models::ContactBlocked) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/blockcontact)
+    pub fn block(
+        &self,
+        contact_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContactBlocked>> {
+        self.call(
+            block_request(contact_id),
+            <crate::call::Json<models::ContactBlocked>>::default(),
+        )
     }
 
     /// `POST /contacts`
     ///
-    /// operationId `CreateContact`: Create contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/createcontact)
-    pub async fn create(
+    /// * operationId: `CreateContact`
+    /// * Required (the arguments): JSON body [`CreateContactRequest`](models::CreateContactRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContactResponse`](models::ContactResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/createcontact)
+    pub fn create(
         &self,
         body: &models::CreateContactRequest,
-    ) -> Result<models::ContactResponse, Error> {
-        let request = ApiRequest::new(Method::POST, "/contacts")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContactResponse>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::ContactResponse>>::default(),
+        )
     }
 
     /// `DELETE /contacts/{contact_id}`
     ///
-    /// operationId `DeleteContact`: Delete a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/deletecontact)
-    pub async fn delete(&self, contact_id: &str) -> Result<models::ContactDeleted, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/contacts/{contact_id}")
-            .path(format!("/contacts/{}", encode_path_segment(contact_id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `DeleteContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContactDeleted`](models::ContactDeleted) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/deletecontact)
+    pub fn delete(
+        &self,
+        contact_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContactDeleted>> {
+        self.call(
+            delete_request(contact_id),
+            <crate::call::Json<models::ContactDeleted>>::default(),
+        )
     }
 
     /// `GET /contacts/{contact_id}`
     ///
-    /// operationId `ShowContact`: Get a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/showcontact)
-    ///
-    /// To pass query parameters, use [`Self::get_with`].
-    pub async fn get(&self, contact_id: &str) -> Result<models::ContactResponse, Error> {
-        self.get_with(contact_id, &Default::default()).await
-    }
-
-    /// [`Self::get`] with query parameters (`GET /contacts/{contact_id}`).
-    pub async fn get_with(
-        &self,
-        contact_id: &str,
-        params: &GetParams,
-    ) -> Result<models::ContactResponse, Error> {
-        let request = ApiRequest::new(Method::GET, "/contacts/{contact_id}")
-            .path(format!("/contacts/{}", encode_path_segment(contact_id)))
-            .query_opt(
-                "include_merge_history",
-                params.include_merge_history.as_ref(),
-            )
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `ShowContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`)
+    /// * Optional query parameters (setters of the returned call): `include_merge_history` as `.include_merge_history(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`ContactResponse`](models::ContactResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/showcontact)
+    pub fn get(&self, contact_id: &str) -> crate::call::Call<'a, A, GetParams> {
+        self.call(get_request(contact_id), GetParams::default())
     }
 
     /// `GET /contacts/find_by_external_id/{external_id}`
     ///
-    /// operationId `ShowContactByExternalId`: Get a contact by External ID
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/showcontactbyexternalid)
-    ///
-    /// To pass query parameters, use [`Self::get_by_external_id_with`].
-    pub async fn get_by_external_id(
+    /// * operationId: `ShowContactByExternalId`
+    /// * Required (the arguments): path `external_id` (`external_id`)
+    /// * Optional query parameters (setters of the returned call): `include_merge_history` as `.include_merge_history(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`ContactResponse`](models::ContactResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/showcontactbyexternalid)
+    pub fn get_by_external_id(
         &self,
         external_id: &str,
-    ) -> Result<models::ContactResponse, Error> {
-        self.get_by_external_id_with(external_id, &Default::default())
-            .await
-    }
-
-    /// [`Self::get_by_external_id`] with query parameters (`GET /contacts/find_by_external_id/{external_id}`).
-    pub async fn get_by_external_id_with(
-        &self,
-        external_id: &str,
-        params: &GetByExternalIdParams,
-    ) -> Result<models::ContactResponse, Error> {
-        let request = ApiRequest::new(Method::GET, "/contacts/find_by_external_id/{external_id}")
-            .path(format!(
-                "/contacts/find_by_external_id/{}",
-                encode_path_segment(external_id)
-            ))
-            .query_opt(
-                "include_merge_history",
-                params.include_merge_history.as_ref(),
-            )
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, GetByExternalIdParams> {
+        self.call(
+            get_by_external_id_request(external_id),
+            GetByExternalIdParams::default(),
+        )
     }
 
     /// `GET /contacts`
     ///
-    /// operationId `ListContacts`: List all contacts
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listcontacts)
-    pub async fn list(&self, params: &ListParams) -> Result<models::ContactList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `ListContacts`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `include_merge_history` as `.include_merge_history(..)`, `bool`; `per_page` as `.per_page(..)`, `i64`; `starting_after` as `.starting_after(..)`, text
+    /// * Pagination: cursor: query `starting_after`, the next one read from `pages.next.starting_after`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`ContactList`](models::ContactList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listcontacts)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], following `pages.next.starting_after`; `per_page` is kept.
+    /// Every page of [`Self::list`], following `pages.next.starting_after`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::ContactList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: Option<String> = params.starting_after.clone();
-        crate::pagination::cursor(
-            self.client.clone(),
-            Some("data"),
-            first,
-            move |starting_after| {
-                let mut params = params.clone();
-                params.starting_after = starting_after;
-                list_request(&options, &params)
-            },
-        )
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -240,33 +472,31 @@ impl<A: Authenticated> Contacts<'_, A> {
 
     /// `GET /contacts/{contact_id}/companies`
     ///
-    /// operationId `listCompaniesForAContact`: List attached companies for contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listcompaniesforacontact)
-    pub async fn list_companies(
+    /// * operationId: `listCompaniesForAContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`)
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_companies_pages`] streams every page, [`Self::list_companies_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`ContactAttachedCompanies`](models::ContactAttachedCompanies) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listcompaniesforacontact)
+    pub fn list_companies(
         &self,
         contact_id: &str,
-        params: &ListCompaniesParams,
-    ) -> Result<models::ContactAttachedCompanies, Error> {
-        let request = list_companies_request(&self.options, contact_id, params);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, ListCompaniesParams> {
+        self.call(
+            list_companies_request(contact_id),
+            ListCompaniesParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_companies`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_companies`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_companies_pages(
         &self,
         contact_id: &str,
         params: &ListCompaniesParams,
     ) -> crate::pagination::PageStream<models::ContactAttachedCompanies> {
-        let options = self.options.clone();
-        let contact_id = contact_id.to_string();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("companies"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_companies_request(&options, &contact_id, &params)
-        })
+        let mut call = self.list_companies(contact_id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_companies`], across pages (see [`Self::list_companies_pages`]).
@@ -280,33 +510,28 @@ impl<A: Authenticated> Contacts<'_, A> {
 
     /// `GET /contacts/{id}/merge_history`
     ///
-    /// operationId `ListContactMergeHistory`: Get contact merge history
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listcontactmergehistory)
-    pub async fn list_merge_history(
-        &self,
-        id: &str,
-        params: &ListMergeHistoryParams,
-    ) -> Result<models::MergeHistoryList, Error> {
-        let request = list_merge_history_request(&self.options, id, params);
-        self.client.send(request).await
+    /// * operationId: `ListContactMergeHistory`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): `cursor` as `.cursor(..)`, text; `per_page` as `.per_page(..)`, `i64`; `order` as `.order(..)`, [`ListContactMergeHistoryOrder`](models::ListContactMergeHistoryOrder)
+    /// * Pagination: cursor: query `cursor`, the next one read from `next_cursor` while `has_more`; [`Self::list_merge_history_pages`] streams every page, [`Self::list_merge_history_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`MergeHistoryList`](models::MergeHistoryList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listcontactmergehistory)
+    pub fn list_merge_history(&self, id: &str) -> crate::call::Call<'a, A, ListMergeHistoryParams> {
+        self.call(
+            list_merge_history_request(id),
+            ListMergeHistoryParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_merge_history`], following `next_cursor` while `has_more`; `per_page` is kept.
+    /// Every page of [`Self::list_merge_history`], following `next_cursor` while `has_more`; `per_page` and the other parameters are kept.
     pub fn list_merge_history_pages(
         &self,
         id: &str,
         params: &ListMergeHistoryParams,
     ) -> crate::pagination::PageStream<models::MergeHistoryList> {
-        let options = self.options.clone();
-        let id = id.to_string();
-        let params = params.clone();
-        let first: Option<String> = params.cursor.clone();
-        crate::pagination::next_cursor(self.client.clone(), Some("data"), first, move |cursor| {
-            let mut params = params.clone();
-            params.cursor = cursor;
-            list_merge_history_request(&options, &id, &params)
-        })
+        let mut call = self.list_merge_history(id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_merge_history`], across pages (see [`Self::list_merge_history_pages`]).
@@ -320,103 +545,95 @@ impl<A: Authenticated> Contacts<'_, A> {
 
     /// `GET /contacts/{contact_id}/segments`
     ///
-    /// operationId `listSegmentsForAContact`: List attached segments for contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listsegmentsforacontact)
-    pub async fn list_segments(&self, contact_id: &str) -> Result<models::ContactSegments, Error> {
-        let request = ApiRequest::new(Method::GET, "/contacts/{contact_id}/segments")
-            .path(format!(
-                "/contacts/{}/segments",
-                encode_path_segment(contact_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listSegmentsForAContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContactSegments`](models::ContactSegments) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listsegmentsforacontact)
+    pub fn list_segments(
+        &self,
+        contact_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContactSegments>> {
+        self.call(
+            list_segments_request(contact_id),
+            <crate::call::Json<models::ContactSegments>>::default(),
+        )
     }
 
     /// `GET /contacts/{contact_id}/subscriptions`
     ///
-    /// operationId `listSubscriptionsForAContact`: List subscriptions for a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listsubscriptionsforacontact)
-    pub async fn list_subscriptions(
+    /// * operationId: `listSubscriptionsForAContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`SubscriptionTypeList`](models::SubscriptionTypeList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listsubscriptionsforacontact)
+    pub fn list_subscriptions(
         &self,
         contact_id: &str,
-    ) -> Result<models::SubscriptionTypeList, Error> {
-        let request = ApiRequest::new(Method::GET, "/contacts/{contact_id}/subscriptions")
-            .path(format!(
-                "/contacts/{}/subscriptions",
-                encode_path_segment(contact_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::SubscriptionTypeList>> {
+        self.call(
+            list_subscriptions_request(contact_id),
+            <crate::call::Json<models::SubscriptionTypeList>>::default(),
+        )
     }
 
     /// `GET /contacts/{contact_id}/tags`
     ///
-    /// operationId `listTagsForAContact`: List tags attached to a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listtagsforacontact)
-    pub async fn list_tags(&self, contact_id: &str) -> Result<models::TagList, Error> {
-        let request = ApiRequest::new(Method::GET, "/contacts/{contact_id}/tags")
-            .path(format!(
-                "/contacts/{}/tags",
-                encode_path_segment(contact_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listTagsForAContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TagList`](models::TagList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/listtagsforacontact)
+    pub fn list_tags(
+        &self,
+        contact_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TagList>> {
+        self.call(
+            list_tags_request(contact_id),
+            <crate::call::Json<models::TagList>>::default(),
+        )
     }
 
     /// `POST /contacts/merge`
     ///
-    /// operationId `MergeContact`: Merge a lead and a user
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/mergecontact)
-    ///
-    /// To pass query parameters, use [`Self::merge_with`].
-    pub async fn merge(
+    /// * operationId: `MergeContact`
+    /// * Required (the arguments): JSON body [`MergeContactsRequest`](models::MergeContactsRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): `include_merge_history` as `.include_merge_history(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`ContactResponse`](models::ContactResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/mergecontact)
+    pub fn merge(
         &self,
         body: &models::MergeContactsRequest,
-    ) -> Result<models::ContactResponse, Error> {
-        self.merge_with(body, &Default::default()).await
-    }
-
-    /// [`Self::merge`] with query parameters (`POST /contacts/merge`).
-    pub async fn merge_with(
-        &self,
-        body: &models::MergeContactsRequest,
-        params: &MergeParams,
-    ) -> Result<models::ContactResponse, Error> {
-        let request = ApiRequest::new(Method::POST, "/contacts/merge")
-            .query_opt(
-                "include_merge_history",
-                params.include_merge_history.as_ref(),
-            )
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, MergeParams> {
+        self.call(merge_request(body), MergeParams::default())
     }
 
     /// `POST /contacts/search`
     ///
-    /// operationId `SearchContacts`: Search contacts
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/searchcontacts)
-    pub async fn search(
+    /// * operationId: `SearchContacts`
+    /// * Required (the arguments): JSON body [`ContactSearchRequest`](models::ContactSearchRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): `include_merge_history` as `.include_merge_history(..)`, `bool`
+    /// * Pagination: cursor in the body: `pagination.starting_after`, the next one read from `pages.next.starting_after`; [`Self::search_pages`] streams every page, [`Self::search_all`] every item
+    /// * Returns: [`ContactList`](models::ContactList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/searchcontacts)
+    pub fn search(
         &self,
         body: &models::ContactSearchRequest,
-        params: &SearchParams,
-    ) -> Result<models::ContactList, Error> {
-        let request = search_request(&self.options, params, body);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, SearchParams> {
+        self.call(search_request(body), SearchParams::default())
     }
 
-    /// Every page of [`Self::search`], following `pages.next.starting_after` in the body's `pagination`; `per_page` is kept.
+    /// Every page of [`Self::search`], following `pages.next.starting_after` in the body's `pagination`; `per_page` and the other parameters are kept.
     pub fn search_pages(
         &self,
         body: &models::ContactSearchRequest,
         params: &SearchParams,
     ) -> crate::pagination::PageStream<models::ContactList> {
-        let options = self.options.clone();
+        let defaults = self.options.clone();
         let body = body.clone();
         let params = params.clone();
         let first: Option<String> = body
@@ -428,7 +645,8 @@ impl<A: Authenticated> Contacts<'_, A> {
             let mut pagination = body.pagination.take().unwrap_or_default();
             pagination.starting_after = cursor;
             body.pagination = Some(pagination);
-            search_request(&options, &params, &body)
+            let request = crate::call::with_defaults(search_request(&body), defaults.as_deref());
+            crate::call::Operation::apply(params.clone(), request)
         })
     }
 
@@ -443,106 +661,184 @@ impl<A: Authenticated> Contacts<'_, A> {
 
     /// `POST /contacts/{contact_id}/unarchive`
     ///
-    /// operationId `UnarchiveContact`: Unarchive contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/unarchivecontact)
-    pub async fn unarchive(&self, contact_id: &str) -> Result<models::ContactUnarchived, Error> {
-        let request = ApiRequest::new(Method::POST, "/contacts/{contact_id}/unarchive")
-            .path(format!(
-                "/contacts/{}/unarchive",
-                encode_path_segment(contact_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `UnarchiveContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContactUnarchived`](models::ContactUnarchived) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/unarchivecontact)
+    pub fn unarchive(
+        &self,
+        contact_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContactUnarchived>> {
+        self.call(
+            unarchive_request(contact_id),
+            <crate::call::Json<models::ContactUnarchived>>::default(),
+        )
     }
 
     /// `PUT /contacts/{contact_id}`
     ///
-    /// operationId `UpdateContact`: Update a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/updatecontact)
-    ///
-    /// To pass query parameters, use [`Self::update_with`].
-    pub async fn update(
+    /// * operationId: `UpdateContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`), JSON body [`UpdateContactRequest`](models::UpdateContactRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): `include_merge_history` as `.include_merge_history(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`ContactResponse`](models::ContactResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/contacts/updatecontact)
+    pub fn update(
         &self,
         contact_id: &str,
         body: &models::UpdateContactRequest,
-    ) -> Result<models::ContactResponse, Error> {
-        self.update_with(contact_id, body, &Default::default())
-            .await
-    }
-
-    /// [`Self::update`] with query parameters (`PUT /contacts/{contact_id}`).
-    pub async fn update_with(
-        &self,
-        contact_id: &str,
-        body: &models::UpdateContactRequest,
-        params: &UpdateParams,
-    ) -> Result<models::ContactResponse, Error> {
-        let request = ApiRequest::new(Method::PUT, "/contacts/{contact_id}")
-            .path(format!("/contacts/{}", encode_path_segment(contact_id)))
-            .query_opt(
-                "include_merge_history",
-                params.include_merge_history.as_ref(),
-            )
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, UpdateParams> {
+        self.call(update_request(contact_id, body), UpdateParams::default())
     }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, ListCompaniesParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ContactAttachedCompanies> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("companies"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Company> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListMergeHistoryParams> {
+    /// Every page of this call's results, following `next_cursor` while `has_more`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::MergeHistoryList> {
+        let first: Option<String> = self.op.cursor.clone();
+        let (client, base, params) = self.into_parts();
+        crate::pagination::next_cursor(client, Some("data"), first, move |cursor| {
+            let mut params = params.clone();
+            params.cursor = cursor;
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::MergeHistoryItem> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, following `pages.next.starting_after`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ContactList> {
+        let first: Option<String> = self.op.starting_after.clone();
+        let (client, base, params) = self.into_parts();
+        crate::pagination::cursor(client, Some("data"), first, move |starting_after| {
+            let mut params = params.clone();
+            params.starting_after = starting_after;
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Contact> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn archive_request(contact_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/contacts/{contact_id}/archive").path(format!(
+        "/contacts/{}/archive",
+        encode_path_segment(contact_id)
+    ))
+}
+
+fn block_request(contact_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/contacts/{contact_id}/block").path(format!(
+        "/contacts/{}/block",
+        encode_path_segment(contact_id)
+    ))
+}
+
+fn create_request(body: &models::CreateContactRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/contacts").json(body)
+}
+
+fn delete_request(contact_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/contacts/{contact_id}")
+        .path(format!("/contacts/{}", encode_path_segment(contact_id)))
+}
+
+fn get_request(contact_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}")
+        .path(format!("/contacts/{}", encode_path_segment(contact_id)))
+}
+
+fn get_by_external_id_request(external_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/contacts/find_by_external_id/{external_id}").path(format!(
+        "/contacts/find_by_external_id/{}",
+        encode_path_segment(external_id)
+    ))
+}
+
+fn list_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/contacts")
-        .query_opt(
-            "include_merge_history",
-            params.include_merge_history.as_ref(),
-        )
-        .query_opt("per_page", params.per_page.as_ref())
-        .query_opt("starting_after", params.starting_after.as_ref())
-        .options(options.clone())
 }
 
-fn list_companies_request(
-    options: &RequestOptions,
-    contact_id: &str,
-    params: &ListCompaniesParams,
-) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{contact_id}/companies")
-        .path(format!(
-            "/contacts/{}/companies",
-            encode_path_segment(contact_id)
-        ))
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+fn list_companies_request(contact_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}/companies").path(format!(
+        "/contacts/{}/companies",
+        encode_path_segment(contact_id)
+    ))
 }
 
-fn list_merge_history_request(
-    options: &RequestOptions,
-    id: &str,
-    params: &ListMergeHistoryParams,
-) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{id}/merge_history")
-        .path(format!(
-            "/contacts/{}/merge_history",
-            encode_path_segment(id)
-        ))
-        .query_opt("cursor", params.cursor.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .query_opt("order", params.order.as_ref())
-        .options(options.clone())
+fn list_merge_history_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/contacts/{id}/merge_history").path(format!(
+        "/contacts/{}/merge_history",
+        encode_path_segment(id)
+    ))
 }
 
-fn search_request(
-    options: &RequestOptions,
-    params: &SearchParams,
-    body: &models::ContactSearchRequest,
-) -> ApiRequest {
-    ApiRequest::new(Method::POST, "/contacts/search")
-        .query_opt(
-            "include_merge_history",
-            params.include_merge_history.as_ref(),
-        )
+fn list_segments_request(contact_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}/segments").path(format!(
+        "/contacts/{}/segments",
+        encode_path_segment(contact_id)
+    ))
+}
+
+fn list_subscriptions_request(contact_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}/subscriptions").path(format!(
+        "/contacts/{}/subscriptions",
+        encode_path_segment(contact_id)
+    ))
+}
+
+fn list_tags_request(contact_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}/tags").path(format!(
+        "/contacts/{}/tags",
+        encode_path_segment(contact_id)
+    ))
+}
+
+fn merge_request(body: &models::MergeContactsRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/contacts/merge").json(body)
+}
+
+fn search_request(body: &models::ContactSearchRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/contacts/search").json(body)
+}
+
+fn unarchive_request(contact_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/contacts/{contact_id}/unarchive").path(format!(
+        "/contacts/{}/unarchive",
+        encode_path_segment(contact_id)
+    ))
+}
+
+fn update_request(contact_id: &str, body: &models::UpdateContactRequest) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/contacts/{contact_id}")
+        .path(format!("/contacts/{}", encode_path_segment(contact_id)))
         .json(body)
-        .options(options.clone())
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{ApiRequest, Error, RequestOptions};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 Content
 }
 
-/// Query parameters of [`Content::search`].
+/// Query parameters of [`Content::search`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchParams {
     /// The `query` query parameter.
@@ -63,48 +63,221 @@ pub struct SearchParams {
     pub updated_at_before: Option<i64>,
 }
 
-impl<A: Authenticated> Content<'_, A> {
+impl crate::call::Operation for SearchParams {
+    type Output = models::ContentSearchResponse;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ContentSearchResponse>>::default(),
+            request,
+        );
+        request
+            .query_opt("query", self.query.as_ref())
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("states", self.states.as_deref().map(crate::query::csv))
+            .query_opt("locales", self.locales.as_deref().map(crate::query::csv))
+            .query_opt("tag_ids", self.tag_ids.as_deref().map(crate::query::csv))
+            .query_opt("tag_operator", self.tag_operator.as_ref())
+            .query_opt(
+                "any_tag_ids",
+                self.any_tag_ids.as_deref().map(crate::query::csv),
+            )
+            .query_opt(
+                "folder_ids",
+                self.folder_ids.as_deref().map(crate::query::csv),
+            )
+            .query_opt("folder_entity_type", self.folder_entity_type.as_ref())
+            .query_opt(
+                "content_types",
+                self.content_types.as_deref().map(crate::query::csv),
+            )
+            .query_opt("copilot_state", self.copilot_state.as_ref())
+            .query_opt("fin_service_state", self.fin_service_state.as_ref())
+            .query_opt("fin_sales_state", self.fin_sales_state.as_ref())
+            .query_opt(
+                "created_by_ids",
+                self.created_by_ids.as_deref().map(crate::query::csv),
+            )
+            .query_opt(
+                "last_updated_by_ids",
+                self.last_updated_by_ids.as_deref().map(crate::query::csv),
+            )
+            .query_opt("created_at_after", self.created_at_after.as_ref())
+            .query_opt("created_at_before", self.created_at_before.as_ref())
+            .query_opt("updated_at_after", self.updated_at_after.as_ref())
+            .query_opt("updated_at_before", self.updated_at_before.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContentSearchResponse> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContentSearchResponse> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, SearchParams> {
+    /// Sets the `query` query parameter.
+    pub fn query(mut self, value: impl Into<String>) -> Self {
+        self.op.query = Some(value.into());
+        self
+    }
+
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `states` query parameter.
+    pub fn states(mut self, value: Vec<models::SearchContentStatesItem>) -> Self {
+        self.op.states = Some(value);
+        self
+    }
+
+    /// Sets the `locales` query parameter.
+    pub fn locales(mut self, value: Vec<String>) -> Self {
+        self.op.locales = Some(value);
+        self
+    }
+
+    /// Sets the `tag_ids` query parameter.
+    pub fn tag_ids(mut self, value: Vec<i64>) -> Self {
+        self.op.tag_ids = Some(value);
+        self
+    }
+
+    /// Sets the `tag_operator` query parameter.
+    pub fn tag_operator(mut self, value: models::SearchContentTagOperator) -> Self {
+        self.op.tag_operator = Some(value);
+        self
+    }
+
+    /// Sets the `any_tag_ids` query parameter.
+    pub fn any_tag_ids(mut self, value: Vec<i64>) -> Self {
+        self.op.any_tag_ids = Some(value);
+        self
+    }
+
+    /// Sets the `folder_ids` query parameter.
+    pub fn folder_ids(mut self, value: Vec<i64>) -> Self {
+        self.op.folder_ids = Some(value);
+        self
+    }
+
+    /// Sets the `folder_entity_type` query parameter.
+    pub fn folder_entity_type(mut self, value: models::SearchContentFolderEntityType) -> Self {
+        self.op.folder_entity_type = Some(value);
+        self
+    }
+
+    /// Sets the `content_types` query parameter.
+    pub fn content_types(mut self, value: Vec<models::SearchContentContentTypesItem>) -> Self {
+        self.op.content_types = Some(value);
+        self
+    }
+
+    /// Sets the `copilot_state` query parameter.
+    pub fn copilot_state(mut self, value: models::SearchContentCopilotState) -> Self {
+        self.op.copilot_state = Some(value);
+        self
+    }
+
+    /// Sets the `fin_service_state` query parameter.
+    pub fn fin_service_state(mut self, value: models::SearchContentCopilotState) -> Self {
+        self.op.fin_service_state = Some(value);
+        self
+    }
+
+    /// Sets the `fin_sales_state` query parameter.
+    pub fn fin_sales_state(mut self, value: models::SearchContentCopilotState) -> Self {
+        self.op.fin_sales_state = Some(value);
+        self
+    }
+
+    /// Sets the `created_by_ids` query parameter.
+    pub fn created_by_ids(mut self, value: Vec<i64>) -> Self {
+        self.op.created_by_ids = Some(value);
+        self
+    }
+
+    /// Sets the `last_updated_by_ids` query parameter.
+    pub fn last_updated_by_ids(mut self, value: Vec<i64>) -> Self {
+        self.op.last_updated_by_ids = Some(value);
+        self
+    }
+
+    /// Sets the `created_at_after` query parameter.
+    pub fn created_at_after(mut self, value: i64) -> Self {
+        self.op.created_at_after = Some(value);
+        self
+    }
+
+    /// Sets the `created_at_before` query parameter.
+    pub fn created_at_before(mut self, value: i64) -> Self {
+        self.op.created_at_before = Some(value);
+        self
+    }
+
+    /// Sets the `updated_at_after` query parameter.
+    pub fn updated_at_after(mut self, value: i64) -> Self {
+        self.op.updated_at_after = Some(value);
+        self
+    }
+
+    /// Sets the `updated_at_before` query parameter.
+    pub fn updated_at_before(mut self, value: i64) -> Self {
+        self.op.updated_at_before = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Content<'a, A> {
     /// `POST /content/bulk_actions`
     ///
-    /// operationId `bulkContentActions`: Run a bulk action on Knowledge Hub content
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content/bulkcontentactions)
-    pub async fn bulk_actions(
+    /// * operationId: `bulkContentActions`
+    /// * Required (the arguments): JSON body [`ContentBulkActionRequest`](models::ContentBulkActionRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContentBulkActionResponse`](models::ContentBulkActionResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content/bulkcontentactions)
+    pub fn bulk_actions(
         &self,
         body: &models::ContentBulkActionRequest,
-    ) -> Result<models::ContentBulkActionResponse, Error> {
-        let request = ApiRequest::new(Method::POST, "/content/bulk_actions")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContentBulkActionResponse>> {
+        self.call(
+            bulk_actions_request(body),
+            <crate::call::Json<models::ContentBulkActionResponse>>::default(),
+        )
     }
 
     /// `GET /content/search`
     ///
-    /// operationId `searchContent`: Search knowledge base contents
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content/searchcontent)
-    pub async fn search(
-        &self,
-        params: &SearchParams,
-    ) -> Result<models::ContentSearchResponse, Error> {
-        let request = search_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `searchContent`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `query` as `.query(..)`, text; `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`; `states` as `.states(..)`, list `Vec<models::SearchContentStatesItem>` (sent comma-separated); `locales` as `.locales(..)`, list `Vec<String>` (sent comma-separated); `tag_ids` as `.tag_ids(..)`, list `Vec<i64>` (sent comma-separated); `tag_operator` as `.tag_operator(..)`, [`SearchContentTagOperator`](models::SearchContentTagOperator); `any_tag_ids` as `.any_tag_ids(..)`, list `Vec<i64>` (sent comma-separated); `folder_ids` as `.folder_ids(..)`, list `Vec<i64>` (sent comma-separated); `folder_entity_type` as `.folder_entity_type(..)`, [`SearchContentFolderEntityType`](models::SearchContentFolderEntityType); `content_types` as `.content_types(..)`, list `Vec<models::SearchContentContentTypesItem>` (sent comma-separated); `copilot_state` as `.copilot_state(..)`, [`SearchContentCopilotState`](models::SearchContentCopilotState); `fin_service_state` as `.fin_service_state(..)`, [`SearchContentCopilotState`](models::SearchContentCopilotState); `fin_sales_state` as `.fin_sales_state(..)`, [`SearchContentCopilotState`](models::SearchContentCopilotState); `created_by_ids` as `.created_by_ids(..)`, list `Vec<i64>` (sent comma-separated); `last_updated_by_ids` as `.last_updated_by_ids(..)`, list `Vec<i64>` (sent comma-separated); `created_at_after` as `.created_at_after(..)`, `i64`; `created_at_before` as `.created_at_before(..)`, `i64`; `updated_at_after` as `.updated_at_after(..)`, `i64`; `updated_at_before` as `.updated_at_before(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::search_pages`] streams every page, [`Self::search_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`ContentSearchResponse`](models::ContentSearchResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content/searchcontent)
+    pub fn search(&self) -> crate::call::Call<'a, A, SearchParams> {
+        self.call(search_request(), SearchParams::default())
     }
 
-    /// Every page of [`Self::search`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::search`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn search_pages(
         &self,
         params: &SearchParams,
     ) -> crate::pagination::PageStream<models::ContentSearchResponse> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            search_request(&options, &params)
-        })
+        let mut call = self.search();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::search`], across pages (see [`Self::search_pages`]).
@@ -116,42 +289,28 @@ impl<A: Authenticated> Content<'_, A> {
     }
 }
 
-fn search_request(options: &RequestOptions, params: &SearchParams) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, SearchParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ContentSearchResponse> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::ContentSearchResult> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn bulk_actions_request(body: &models::ContentBulkActionRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/content/bulk_actions").json(body)
+}
+
+fn search_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/content/search")
-        .query_opt("query", params.query.as_ref())
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .query_opt("states", params.states.as_deref().map(crate::query::csv))
-        .query_opt("locales", params.locales.as_deref().map(crate::query::csv))
-        .query_opt("tag_ids", params.tag_ids.as_deref().map(crate::query::csv))
-        .query_opt("tag_operator", params.tag_operator.as_ref())
-        .query_opt(
-            "any_tag_ids",
-            params.any_tag_ids.as_deref().map(crate::query::csv),
-        )
-        .query_opt(
-            "folder_ids",
-            params.folder_ids.as_deref().map(crate::query::csv),
-        )
-        .query_opt("folder_entity_type", params.folder_entity_type.as_ref())
-        .query_opt(
-            "content_types",
-            params.content_types.as_deref().map(crate::query::csv),
-        )
-        .query_opt("copilot_state", params.copilot_state.as_ref())
-        .query_opt("fin_service_state", params.fin_service_state.as_ref())
-        .query_opt("fin_sales_state", params.fin_sales_state.as_ref())
-        .query_opt(
-            "created_by_ids",
-            params.created_by_ids.as_deref().map(crate::query::csv),
-        )
-        .query_opt(
-            "last_updated_by_ids",
-            params.last_updated_by_ids.as_deref().map(crate::query::csv),
-        )
-        .query_opt("created_at_after", params.created_at_after.as_ref())
-        .query_opt("created_at_before", params.created_at_before.as_ref())
-        .query_opt("updated_at_after", params.updated_at_after.as_ref())
-        .query_opt("updated_at_before", params.updated_at_before.as_ref())
-        .options(options.clone())
 }

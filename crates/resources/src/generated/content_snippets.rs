@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 ContentSnippets
 }
 
-/// Query parameters of [`ContentSnippets::list`].
+/// Query parameters of [`ContentSnippets::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `page` query parameter.
@@ -27,112 +27,148 @@ pub struct ListParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> ContentSnippets<'_, A> {
+impl crate::call::Operation for ListParams {
+    type Output = models::ContentSnippetList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ContentSnippetList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContentSnippetList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ContentSnippetList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> ContentSnippets<'a, A> {
     /// `POST /content_snippets/{content_snippet_id}/tags`
     ///
-    /// operationId `attachTagToContentSnippet`: Add a tag to a content snippet
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/attachtagtocontentsnippet)
-    pub async fn attach_tag(
+    /// * operationId: `attachTagToContentSnippet`
+    /// * Required (the arguments): path `content_snippet_id` (`content_snippet_id`), JSON body [`AttachTagBody`](models::AttachTagBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/attachtagtocontentsnippet)
+    pub fn attach_tag(
         &self,
         content_snippet_id: &str,
         body: &models::AttachTagBody,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(Method::POST, "/content_snippets/{content_snippet_id}/tags")
-            .path(format!(
-                "/content_snippets/{}/tags",
-                encode_path_segment(content_snippet_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            attach_tag_request(content_snippet_id, body),
+            <crate::call::Json<models::Tag>>::default(),
+        )
     }
 
     /// `POST /content_snippets`
     ///
-    /// operationId `createContentSnippet`: Create a content snippet
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/createcontentsnippet)
-    pub async fn create(
+    /// * operationId: `createContentSnippet`
+    /// * Required (the arguments): JSON body [`ContentSnippetCreateRequest`](models::ContentSnippetCreateRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContentSnippet`](models::ContentSnippet) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/createcontentsnippet)
+    pub fn create(
         &self,
         body: &models::ContentSnippetCreateRequest,
-    ) -> Result<models::ContentSnippet, Error> {
-        let request = ApiRequest::new(Method::POST, "/content_snippets")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContentSnippet>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::ContentSnippet>>::default(),
+        )
     }
 
     /// `DELETE /content_snippets/{id}`
     ///
-    /// operationId `deleteContentSnippet`: Delete a content snippet
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/deletecontentsnippet)
-    pub async fn delete(&self, id: &str) -> Result<(), Error> {
-        let request = ApiRequest::new(Method::DELETE, "/content_snippets/{id}")
-            .path(format!("/content_snippets/{}", encode_path_segment(id)))
-            .options(self.options.clone());
-        self.client.execute(request).await.map(drop)
+    /// * operationId: `deleteContentSnippet`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: `()` (the answer has no body to read) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/deletecontentsnippet)
+    pub fn delete(&self, id: &str) -> crate::call::Call<'a, A, crate::call::Empty> {
+        self.call(delete_request(id), <crate::call::Empty>::default())
     }
 
     /// `DELETE /content_snippets/{content_snippet_id}/tags/{id}`
     ///
-    /// operationId `detachTagFromContentSnippet`: Remove a tag from a content snippet
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/detachtagfromcontentsnippet)
-    pub async fn detach_tag(
+    /// * operationId: `detachTagFromContentSnippet`
+    /// * Required (the arguments): path `content_snippet_id` (`content_snippet_id`), path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/detachtagfromcontentsnippet)
+    pub fn detach_tag(
         &self,
         content_snippet_id: &str,
         id: &str,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/content_snippets/{content_snippet_id}/tags/{id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            detach_tag_request(content_snippet_id, id),
+            <crate::call::Json<models::Tag>>::default(),
         )
-        .path(format!(
-            "/content_snippets/{}/tags/{}",
-            encode_path_segment(content_snippet_id),
-            encode_path_segment(id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /content_snippets/{id}`
     ///
-    /// operationId `getContentSnippet`: Retrieve a content snippet
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/getcontentsnippet)
-    pub async fn get(&self, id: &str) -> Result<models::ContentSnippet, Error> {
-        let request = ApiRequest::new(Method::GET, "/content_snippets/{id}")
-            .path(format!("/content_snippets/{}", encode_path_segment(id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `getContentSnippet`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContentSnippet`](models::ContentSnippet) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/getcontentsnippet)
+    pub fn get(
+        &self,
+        id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContentSnippet>> {
+        self.call(
+            get_request(id),
+            <crate::call::Json<models::ContentSnippet>>::default(),
+        )
     }
 
     /// `GET /content_snippets`
     ///
-    /// operationId `listContentSnippets`: List all content snippets
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/listcontentsnippets)
-    pub async fn list(&self, params: &ListParams) -> Result<models::ContentSnippetList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listContentSnippets`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`ContentSnippetList`](models::ContentSnippetList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/listcontentsnippets)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::ContentSnippetList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_request(&options, &params)
-        })
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -145,25 +181,83 @@ impl<A: Authenticated> ContentSnippets<'_, A> {
 
     /// `PUT /content_snippets/{id}`
     ///
-    /// operationId `updateContentSnippet`: Update a content snippet
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/updatecontentsnippet)
-    pub async fn update(
+    /// * operationId: `updateContentSnippet`
+    /// * Required (the arguments): path `id` (`id`), JSON body [`ContentSnippetUpdateRequest`](models::ContentSnippetUpdateRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ContentSnippet`](models::ContentSnippet) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/content-snippets/updatecontentsnippet)
+    pub fn update(
         &self,
         id: &str,
         body: &models::ContentSnippetUpdateRequest,
-    ) -> Result<models::ContentSnippet, Error> {
-        let request = ApiRequest::new(Method::PUT, "/content_snippets/{id}")
-            .path(format!("/content_snippets/{}", encode_path_segment(id)))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ContentSnippet>> {
+        self.call(
+            update_request(id, body),
+            <crate::call::Json<models::ContentSnippet>>::default(),
+        )
     }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ContentSnippetList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::ContentSnippet> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn attach_tag_request(content_snippet_id: &str, body: &models::AttachTagBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/content_snippets/{content_snippet_id}/tags")
+        .path(format!(
+            "/content_snippets/{}/tags",
+            encode_path_segment(content_snippet_id)
+        ))
+        .json(body)
+}
+
+fn create_request(body: &models::ContentSnippetCreateRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/content_snippets").json(body)
+}
+
+fn delete_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/content_snippets/{id}")
+        .path(format!("/content_snippets/{}", encode_path_segment(id)))
+}
+
+fn detach_tag_request(content_snippet_id: &str, id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/content_snippets/{content_snippet_id}/tags/{id}",
+    )
+    .path(format!(
+        "/content_snippets/{}/tags/{}",
+        encode_path_segment(content_snippet_id),
+        encode_path_segment(id)
+    ))
+}
+
+fn get_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/content_snippets/{id}")
+        .path(format!("/content_snippets/{}", encode_path_segment(id)))
+}
+
+fn list_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/content_snippets")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+}
+
+fn update_request(id: &str, body: &models::ContentSnippetUpdateRequest) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/content_snippets/{id}")
+        .path(format!("/content_snippets/{}", encode_path_segment(id)))
+        .json(body)
 }

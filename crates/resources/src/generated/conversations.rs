@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,14 +18,41 @@ crate::group::resource_group! {
 Conversations
 }
 
-/// Query parameters of [`Conversations::delete`].
+/// Query parameters of [`Conversations::delete`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteParams {
     /// The `retain_metrics` query parameter.
     pub retain_metrics: Option<bool>,
 }
 
-/// Query parameters of [`Conversations::get`].
+impl crate::call::Operation for DeleteParams {
+    type Output = models::ConversationDeleted;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ConversationDeleted>>::default(),
+            request,
+        );
+        request.query_opt("retain_metrics", self.retain_metrics.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ConversationDeleted> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ConversationDeleted> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, DeleteParams> {
+    /// Sets the `retain_metrics` query parameter.
+    pub fn retain_metrics(mut self, value: bool) -> Self {
+        self.op.retain_metrics = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Conversations::get`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetParams {
     /// The `display_as` query parameter.
@@ -34,7 +61,42 @@ pub struct GetParams {
     pub include_translations: Option<bool>,
 }
 
-/// Query parameters of [`Conversations::list`].
+impl crate::call::Operation for GetParams {
+    type Output = models::Conversation;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::Conversation>>::default(),
+            request,
+        );
+        request
+            .query_opt("display_as", self.display_as.as_ref())
+            .query_opt("include_translations", self.include_translations.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::Conversation> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::Conversation> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, GetParams> {
+    /// Sets the `display_as` query parameter.
+    pub fn display_as(mut self, value: impl Into<String>) -> Self {
+        self.op.display_as = Some(value.into());
+        self
+    }
+
+    /// Sets the `include_translations` query parameter.
+    pub fn include_translations(mut self, value: bool) -> Self {
+        self.op.include_translations = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Conversations::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `per_page` query parameter.
@@ -43,7 +105,42 @@ pub struct ListParams {
     pub starting_after: Option<String>,
 }
 
-/// Query parameters of [`Conversations::list_deleted_conversation_ids`].
+impl crate::call::Operation for ListParams {
+    type Output = models::ConversationList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ConversationList>>::default(),
+            request,
+        );
+        request
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("starting_after", self.starting_after.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ConversationList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ConversationList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `starting_after` query parameter.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.op.starting_after = Some(value.into());
+        self
+    }
+}
+
+/// Query parameters of [`Conversations::list_deleted_conversation_ids`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListDeletedConversationIdsParams {
     /// The `page` query parameter.
@@ -54,7 +151,51 @@ pub struct ListDeletedConversationIdsParams {
     pub order: Option<String>,
 }
 
-/// Query parameters of [`Conversations::list_side_conversations`].
+impl crate::call::Operation for ListDeletedConversationIdsParams {
+    type Output = models::DeletedConversationList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::DeletedConversationList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("order", self.order.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DeletedConversationList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DeletedConversationList> as crate::call::Operation>::recover(
+            error,
+        )
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListDeletedConversationIdsParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `order` query parameter.
+    pub fn order(mut self, value: impl Into<String>) -> Self {
+        self.op.order = Some(value.into());
+        self
+    }
+}
+
+/// Query parameters of [`Conversations::list_side_conversations`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListSideConversationsParams {
     /// The `page` query parameter.
@@ -63,7 +204,42 @@ pub struct ListSideConversationsParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`Conversations::search`].
+impl crate::call::Operation for ListSideConversationsParams {
+    type Output = models::SideConversationList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::SideConversationList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::SideConversationList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::SideConversationList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListSideConversationsParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Conversations::search`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchParams {
     /// The `include_monitors` query parameter.
@@ -72,183 +248,202 @@ pub struct SearchParams {
     pub include_scorecards: Option<bool>,
 }
 
-/// Query parameters of [`Conversations::update`].
+impl crate::call::Operation for SearchParams {
+    type Output = models::ConversationList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ConversationList>>::default(),
+            request,
+        );
+        request
+            .query_opt("include_monitors", self.include_monitors.as_ref())
+            .query_opt("include_scorecards", self.include_scorecards.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ConversationList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ConversationList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, SearchParams> {
+    /// Sets the `include_monitors` query parameter.
+    pub fn include_monitors(mut self, value: bool) -> Self {
+        self.op.include_monitors = Some(value);
+        self
+    }
+
+    /// Sets the `include_scorecards` query parameter.
+    pub fn include_scorecards(mut self, value: bool) -> Self {
+        self.op.include_scorecards = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Conversations::update`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UpdateParams {
     /// The `display_as` query parameter.
     pub display_as: Option<String>,
 }
 
-impl<A: Authenticated> Conversations<'_, A> {
+impl crate::call::Operation for UpdateParams {
+    type Output = models::Conversation;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::Conversation>>::default(),
+            request,
+        );
+        request.query_opt("display_as", self.display_as.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::Conversation> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::Conversation> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, UpdateParams> {
+    /// Sets the `display_as` query parameter.
+    pub fn display_as(mut self, value: impl Into<String>) -> Self {
+        self.op.display_as = Some(value.into());
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Conversations<'a, A> {
     /// `POST /conversations/{conversation_id}/customers`
     ///
-    /// operationId `attachContactToConversation`: Attach a contact to a conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/attachcontacttoconversation)
-    pub async fn attach_contact(
+    /// * operationId: `attachContactToConversation`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`), JSON body [`AttachContactToConversationRequest`](models::AttachContactToConversationRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Conversation`](models::Conversation) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/attachcontacttoconversation)
+    pub fn attach_contact(
         &self,
         conversation_id: &str,
         body: &models::AttachContactToConversationRequest,
-    ) -> Result<models::Conversation, Error> {
-        let request = ApiRequest::new(Method::POST, "/conversations/{conversation_id}/customers")
-            .path(format!(
-                "/conversations/{}/customers",
-                encode_path_segment(conversation_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Conversation>> {
+        self.call(
+            attach_contact_request(conversation_id, body),
+            <crate::call::Json<models::Conversation>>::default(),
+        )
     }
 
     /// `POST /conversations/{conversation_id}/convert`
     ///
-    /// operationId `convertConversationToTicket`: Convert a conversation to a ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/convertconversationtoticket)
-    pub async fn convert_to_ticket(
+    /// * operationId: `convertConversationToTicket`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`), JSON body [`ConvertConversationToTicketRequest`](models::ConvertConversationToTicketRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Ticket`](models::Ticket) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/convertconversationtoticket)
+    pub fn convert_to_ticket(
         &self,
         conversation_id: impl std::fmt::Display,
         body: &models::ConvertConversationToTicketRequest,
-    ) -> Result<models::Ticket, Error> {
-        let request = ApiRequest::new(Method::POST, "/conversations/{conversation_id}/convert")
-            .path(format!(
-                "/conversations/{}/convert",
-                encode_path_segment(&conversation_id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Ticket>> {
+        self.call(
+            convert_to_ticket_request(conversation_id, body),
+            <crate::call::Json<models::Ticket>>::default(),
+        )
     }
 
     /// `POST /conversations`
     ///
-    /// operationId `createConversation`: Creates a conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/createconversation)
-    pub async fn create(
+    /// * operationId: `createConversation`
+    /// * Required (the arguments): JSON body [`CreateConversationRequest`](models::CreateConversationRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Message`](models::Message) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/createconversation)
+    pub fn create(
         &self,
         body: &models::CreateConversationRequest,
-    ) -> Result<models::Message, Error> {
-        let request = ApiRequest::new(Method::POST, "/conversations")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Message>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::Message>>::default(),
+        )
     }
 
     /// `DELETE /conversations/{conversation_id}`
     ///
-    /// operationId `deleteConversation`: Delete a conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/deleteconversation)
-    ///
-    /// To pass query parameters, use [`Self::delete_with`].
-    pub async fn delete(
+    /// * operationId: `deleteConversation`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`)
+    /// * Optional query parameters (setters of the returned call): `retain_metrics` as `.retain_metrics(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`ConversationDeleted`](models::ConversationDeleted) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/deleteconversation)
+    pub fn delete(
         &self,
         conversation_id: impl std::fmt::Display,
-    ) -> Result<models::ConversationDeleted, Error> {
-        self.delete_with(conversation_id, &Default::default()).await
-    }
-
-    /// [`Self::delete`] with query parameters (`DELETE /conversations/{conversation_id}`).
-    pub async fn delete_with(
-        &self,
-        conversation_id: impl std::fmt::Display,
-        params: &DeleteParams,
-    ) -> Result<models::ConversationDeleted, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/conversations/{conversation_id}")
-            .path(format!(
-                "/conversations/{}",
-                encode_path_segment(&conversation_id.to_string())
-            ))
-            .query_opt("retain_metrics", params.retain_metrics.as_ref())
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, DeleteParams> {
+        self.call(delete_request(conversation_id), DeleteParams::default())
     }
 
     /// `DELETE /conversations/{conversation_id}/customers/{contact_id}`
     ///
-    /// operationId `detachContactFromConversation`: Detach a contact from a group conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/detachcontactfromconversation)
-    pub async fn detach_contact(
+    /// * operationId: `detachContactFromConversation`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`), path `contact_id` (`contact_id`), JSON body [`DetachContactFromConversationRequest`](models::DetachContactFromConversationRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Conversation`](models::Conversation) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/detachcontactfromconversation)
+    pub fn detach_contact(
         &self,
         conversation_id: &str,
         contact_id: &str,
         body: &models::DetachContactFromConversationRequest,
-    ) -> Result<models::Conversation, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/conversations/{conversation_id}/customers/{contact_id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Conversation>> {
+        self.call(
+            detach_contact_request(conversation_id, contact_id, body),
+            <crate::call::Json<models::Conversation>>::default(),
         )
-        .path(format!(
-            "/conversations/{}/customers/{}",
-            encode_path_segment(conversation_id),
-            encode_path_segment(contact_id)
-        ))
-        .json(body)
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /conversations/{conversation_id}`
     ///
-    /// operationId `retrieveConversation`: Retrieve a conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/retrieveconversation)
-    ///
-    /// To pass query parameters, use [`Self::get_with`].
-    pub async fn get(
+    /// * operationId: `retrieveConversation`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`)
+    /// * Optional query parameters (setters of the returned call): `display_as` as `.display_as(..)`, text; `include_translations` as `.include_translations(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`Conversation`](models::Conversation) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/retrieveconversation)
+    pub fn get(
         &self,
         conversation_id: impl std::fmt::Display,
-    ) -> Result<models::Conversation, Error> {
-        self.get_with(conversation_id, &Default::default()).await
-    }
-
-    /// [`Self::get`] with query parameters (`GET /conversations/{conversation_id}`).
-    pub async fn get_with(
-        &self,
-        conversation_id: impl std::fmt::Display,
-        params: &GetParams,
-    ) -> Result<models::Conversation, Error> {
-        let request = ApiRequest::new(Method::GET, "/conversations/{conversation_id}")
-            .path(format!(
-                "/conversations/{}",
-                encode_path_segment(&conversation_id.to_string())
-            ))
-            .query_opt("display_as", params.display_as.as_ref())
-            .query_opt("include_translations", params.include_translations.as_ref())
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, GetParams> {
+        self.call(get_request(conversation_id), GetParams::default())
     }
 
     /// `GET /conversations`
     ///
-    /// operationId `listConversations`: List all conversations
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/listconversations)
-    pub async fn list(&self, params: &ListParams) -> Result<models::ConversationList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listConversations`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `per_page` as `.per_page(..)`, `i64`; `starting_after` as `.starting_after(..)`, text
+    /// * Pagination: cursor: query `starting_after`, the next one read from `pages.next.starting_after`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`ConversationList`](models::ConversationList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/listconversations)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], following `pages.next.starting_after`; `per_page` is kept.
+    /// Every page of [`Self::list`], following `pages.next.starting_after`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::ConversationList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: Option<String> = params.starting_after.clone();
-        crate::pagination::cursor(
-            self.client.clone(),
-            Some("conversations"),
-            first,
-            move |starting_after| {
-                let mut params = params.clone();
-                params.starting_after = starting_after;
-                list_request(&options, &params)
-            },
-        )
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -261,35 +456,29 @@ impl<A: Authenticated> Conversations<'_, A> {
 
     /// `GET /conversations/deleted`
     ///
-    /// operationId `listDeletedConversationIds`: List all deleted conversation IDs
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/listdeletedconversationids)
-    pub async fn list_deleted_conversation_ids(
+    /// * operationId: `listDeletedConversationIds`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`; `order` as `.order(..)`, text
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_deleted_conversation_ids_pages`] streams every page, [`Self::list_deleted_conversation_ids_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`DeletedConversationList`](models::DeletedConversationList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/listdeletedconversationids)
+    pub fn list_deleted_conversation_ids(
         &self,
-        params: &ListDeletedConversationIdsParams,
-    ) -> Result<models::DeletedConversationList, Error> {
-        let request = list_deleted_conversation_ids_request(&self.options, params);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, ListDeletedConversationIdsParams> {
+        self.call(
+            list_deleted_conversation_ids_request(),
+            ListDeletedConversationIdsParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_deleted_conversation_ids`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_deleted_conversation_ids`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_deleted_conversation_ids_pages(
         &self,
         params: &ListDeletedConversationIdsParams,
     ) -> crate::pagination::PageStream<models::DeletedConversationList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(
-            self.client.clone(),
-            Some("conversations"),
-            first,
-            move |page| {
-                let mut params = params.clone();
-                params.page = Some(page);
-                list_deleted_conversation_ids_request(&options, &params)
-            },
-        )
+        let mut call = self.list_deleted_conversation_ids();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_deleted_conversation_ids`], across pages (see [`Self::list_deleted_conversation_ids_pages`]).
@@ -302,53 +491,49 @@ impl<A: Authenticated> Conversations<'_, A> {
 
     /// `GET /conversations/{id}/handling_events`
     ///
-    /// operationId `listHandlingEvents`: List handling events
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/listhandlingevents)
-    pub async fn list_handling_events(&self, id: &str) -> Result<models::HandlingEventList, Error> {
-        let request = ApiRequest::new(Method::GET, "/conversations/{id}/handling_events")
-            .path(format!(
-                "/conversations/{}/handling_events",
-                encode_path_segment(id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listHandlingEvents`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`HandlingEventList`](models::HandlingEventList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/listhandlingevents)
+    pub fn list_handling_events(
+        &self,
+        id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::HandlingEventList>> {
+        self.call(
+            list_handling_events_request(id),
+            <crate::call::Json<models::HandlingEventList>>::default(),
+        )
     }
 
     /// `GET /conversations/{id}/side_conversations`
     ///
-    /// operationId `listSideConversations`: List side conversations
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/listsideconversations)
-    pub async fn list_side_conversations(
+    /// * operationId: `listSideConversations`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_side_conversations_pages`] streams every page, [`Self::list_side_conversations_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`SideConversationList`](models::SideConversationList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/listsideconversations)
+    pub fn list_side_conversations(
         &self,
         id: &str,
-        params: &ListSideConversationsParams,
-    ) -> Result<models::SideConversationList, Error> {
-        let request = list_side_conversations_request(&self.options, id, params);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, ListSideConversationsParams> {
+        self.call(
+            list_side_conversations_request(id),
+            ListSideConversationsParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_side_conversations`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_side_conversations`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_side_conversations_pages(
         &self,
         id: &str,
         params: &ListSideConversationsParams,
     ) -> crate::pagination::PageStream<models::SideConversationList> {
-        let options = self.options.clone();
-        let id = id.to_string();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(
-            self.client.clone(),
-            Some("side_conversations"),
-            first,
-            move |page| {
-                let mut params = params.clone();
-                params.page = Some(page);
-                list_side_conversations_request(&options, &id, &params)
-            },
-        )
+        let mut call = self.list_side_conversations(id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_side_conversations`], across pages (see [`Self::list_side_conversations_pages`]).
@@ -362,97 +547,98 @@ impl<A: Authenticated> Conversations<'_, A> {
 
     /// `POST /conversations/{conversation_id}/parts`
     ///
-    /// operationId `manageConversation`: Manage a conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/manageconversation)
-    pub async fn manage(
+    /// * operationId: `manageConversation`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`), JSON body [`ManageConversationBody`](models::ManageConversationBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Conversation`](models::Conversation) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/manageconversation)
+    pub fn manage(
         &self,
         conversation_id: &str,
         body: &models::ManageConversationBody,
-    ) -> Result<models::Conversation, Error> {
-        let request = ApiRequest::new(Method::POST, "/conversations/{conversation_id}/parts")
-            .path(format!(
-                "/conversations/{}/parts",
-                encode_path_segment(conversation_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Conversation>> {
+        self.call(
+            manage_request(conversation_id, body),
+            <crate::call::Json<models::Conversation>>::default(),
+        )
     }
 
     /// `POST /conversations/{id}/merge`
     ///
-    /// operationId `mergeConversation`: Merge a conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/mergeconversation)
-    pub async fn merge(
+    /// * operationId: `mergeConversation`
+    /// * Required (the arguments): path `id` (`id`), JSON body [`MergeConversationsRequest`](models::MergeConversationsRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Conversation`](models::Conversation) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/mergeconversation)
+    pub fn merge(
         &self,
         id: &str,
         body: &models::MergeConversationsRequest,
-    ) -> Result<models::Conversation, Error> {
-        let request = ApiRequest::new(Method::POST, "/conversations/{id}/merge")
-            .path(format!("/conversations/{}/merge", encode_path_segment(id)))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Conversation>> {
+        self.call(
+            merge_request(id, body),
+            <crate::call::Json<models::Conversation>>::default(),
+        )
     }
 
     /// `POST /conversations/redact`
     ///
-    /// operationId `redactConversation`: Redact a conversation part
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/redactconversation)
-    pub async fn redact(
+    /// * operationId: `redactConversation`
+    /// * Required (the arguments): JSON body [`RedactConversationRequest`](models::RedactConversationRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Conversation`](models::Conversation) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/redactconversation)
+    pub fn redact(
         &self,
         body: &models::RedactConversationRequest,
-    ) -> Result<models::Conversation, Error> {
-        let request = ApiRequest::new(Method::POST, "/conversations/redact")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Conversation>> {
+        self.call(
+            redact_request(body),
+            <crate::call::Json<models::Conversation>>::default(),
+        )
     }
 
     /// `POST /conversations/{conversation_id}/reply`
     ///
-    /// operationId `replyConversation`: Reply to a conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/replyconversation)
-    pub async fn reply(
+    /// * operationId: `replyConversation`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`), JSON body [`ReplyConversationRequest`](models::ReplyConversationRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Conversation`](models::Conversation) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/replyconversation)
+    pub fn reply(
         &self,
         conversation_id: &str,
         body: &models::ReplyConversationRequest,
-    ) -> Result<models::Conversation, Error> {
-        let request = ApiRequest::new(Method::POST, "/conversations/{conversation_id}/reply")
-            .path(format!(
-                "/conversations/{}/reply",
-                encode_path_segment(conversation_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Conversation>> {
+        self.call(
+            reply_request(conversation_id, body),
+            <crate::call::Json<models::Conversation>>::default(),
+        )
     }
 
     /// `POST /conversations/search`
     ///
-    /// operationId `searchConversations`: Search conversations
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/searchconversations)
-    pub async fn search(
-        &self,
-        body: &models::SearchRequest,
-        params: &SearchParams,
-    ) -> Result<models::ConversationList, Error> {
-        let request = search_request(&self.options, params, body);
-        self.client.send(request).await
+    /// * operationId: `searchConversations`
+    /// * Required (the arguments): JSON body [`SearchRequest`](models::SearchRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): `include_monitors` as `.include_monitors(..)`, `bool`; `include_scorecards` as `.include_scorecards(..)`, `bool`
+    /// * Pagination: cursor in the body: `pagination.starting_after`, the next one read from `pages.next.starting_after`; [`Self::search_pages`] streams every page, [`Self::search_all`] every item
+    /// * Returns: [`ConversationList`](models::ConversationList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/searchconversations)
+    pub fn search(&self, body: &models::SearchRequest) -> crate::call::Call<'a, A, SearchParams> {
+        self.call(search_request(body), SearchParams::default())
     }
 
-    /// Every page of [`Self::search`], following `pages.next.starting_after` in the body's `pagination`; `per_page` is kept.
+    /// Every page of [`Self::search`], following `pages.next.starting_after` in the body's `pagination`; `per_page` and the other parameters are kept.
     pub fn search_pages(
         &self,
         body: &models::SearchRequest,
         params: &SearchParams,
     ) -> crate::pagination::PageStream<models::ConversationList> {
-        let options = self.options.clone();
+        let defaults = self.options.clone();
         let body = body.clone();
         let params = params.clone();
         let first: Option<String> = body
@@ -468,7 +654,9 @@ impl<A: Authenticated> Conversations<'_, A> {
                 let mut pagination = body.pagination.take().unwrap_or_default();
                 pagination.starting_after = cursor;
                 body.pagination = Some(pagination);
-                search_request(&options, &params, &body)
+                let request =
+                    crate::call::with_defaults(search_request(&body), defaults.as_deref());
+                crate::call::Operation::apply(params.clone(), request)
             },
         )
     }
@@ -484,80 +672,204 @@ impl<A: Authenticated> Conversations<'_, A> {
 
     /// `PUT /conversations/{conversation_id}`
     ///
-    /// operationId `updateConversation`: Update a conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/updateconversation)
-    ///
-    /// To pass query parameters, use [`Self::update_with`].
-    pub async fn update(
+    /// * operationId: `updateConversation`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`), JSON body [`UpdateConversationRequest`](models::UpdateConversationRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): `display_as` as `.display_as(..)`, text
+    /// * Pagination: none
+    /// * Returns: [`Conversation`](models::Conversation) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations/updateconversation)
+    pub fn update(
         &self,
         conversation_id: impl std::fmt::Display,
         body: &models::UpdateConversationRequest,
-    ) -> Result<models::Conversation, Error> {
-        self.update_with(conversation_id, body, &Default::default())
-            .await
-    }
-
-    /// [`Self::update`] with query parameters (`PUT /conversations/{conversation_id}`).
-    pub async fn update_with(
-        &self,
-        conversation_id: impl std::fmt::Display,
-        body: &models::UpdateConversationRequest,
-        params: &UpdateParams,
-    ) -> Result<models::Conversation, Error> {
-        let request = ApiRequest::new(Method::PUT, "/conversations/{conversation_id}")
-            .path(format!(
-                "/conversations/{}",
-                encode_path_segment(&conversation_id.to_string())
-            ))
-            .query_opt("display_as", params.display_as.as_ref())
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, UpdateParams> {
+        self.call(
+            update_request(conversation_id, body),
+            UpdateParams::default(),
+        )
     }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/conversations")
-        .query_opt("per_page", params.per_page.as_ref())
-        .query_opt("starting_after", params.starting_after.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, ListDeletedConversationIdsParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::DeletedConversationList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("conversations"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::DeletedConversationItem> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn list_deleted_conversation_ids_request(
-    options: &RequestOptions,
-    params: &ListDeletedConversationIdsParams,
-) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/conversations/deleted")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .query_opt("order", params.order.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, following `pages.next.starting_after`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::ConversationList> {
+        let first: Option<String> = self.op.starting_after.clone();
+        let (client, base, params) = self.into_parts();
+        crate::pagination::cursor(
+            client,
+            Some("conversations"),
+            first,
+            move |starting_after| {
+                let mut params = params.clone();
+                params.starting_after = starting_after;
+                crate::call::Operation::apply(params, base.clone())
+            },
+        )
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::ConversationListItem> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn list_side_conversations_request(
-    options: &RequestOptions,
-    id: &str,
-    params: &ListSideConversationsParams,
+impl<A: Authenticated> crate::call::Call<'_, A, ListSideConversationsParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::SideConversationList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("side_conversations"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::SideConversationSummary> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn attach_contact_request(
+    conversation_id: &str,
+    body: &models::AttachContactToConversationRequest,
 ) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/conversations/{id}/side_conversations")
+    ApiRequest::new(Method::POST, "/conversations/{conversation_id}/customers")
         .path(format!(
-            "/conversations/{}/side_conversations",
-            encode_path_segment(id)
+            "/conversations/{}/customers",
+            encode_path_segment(conversation_id)
         ))
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+        .json(body)
 }
 
-fn search_request(
-    options: &RequestOptions,
-    params: &SearchParams,
-    body: &models::SearchRequest,
+fn convert_to_ticket_request(
+    conversation_id: impl std::fmt::Display,
+    body: &models::ConvertConversationToTicketRequest,
 ) -> ApiRequest {
-    ApiRequest::new(Method::POST, "/conversations/search")
-        .query_opt("include_monitors", params.include_monitors.as_ref())
-        .query_opt("include_scorecards", params.include_scorecards.as_ref())
+    ApiRequest::new(Method::POST, "/conversations/{conversation_id}/convert")
+        .path(format!(
+            "/conversations/{}/convert",
+            encode_path_segment(&conversation_id.to_string())
+        ))
         .json(body)
-        .options(options.clone())
+}
+
+fn create_request(body: &models::CreateConversationRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/conversations").json(body)
+}
+
+fn delete_request(conversation_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/conversations/{conversation_id}").path(format!(
+        "/conversations/{}",
+        encode_path_segment(&conversation_id.to_string())
+    ))
+}
+
+fn detach_contact_request(
+    conversation_id: &str,
+    contact_id: &str,
+    body: &models::DetachContactFromConversationRequest,
+) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/conversations/{conversation_id}/customers/{contact_id}",
+    )
+    .path(format!(
+        "/conversations/{}/customers/{}",
+        encode_path_segment(conversation_id),
+        encode_path_segment(contact_id)
+    ))
+    .json(body)
+}
+
+fn get_request(conversation_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/conversations/{conversation_id}").path(format!(
+        "/conversations/{}",
+        encode_path_segment(&conversation_id.to_string())
+    ))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/conversations")
+}
+
+fn list_deleted_conversation_ids_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/conversations/deleted")
+}
+
+fn list_handling_events_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/conversations/{id}/handling_events").path(format!(
+        "/conversations/{}/handling_events",
+        encode_path_segment(id)
+    ))
+}
+
+fn list_side_conversations_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/conversations/{id}/side_conversations").path(format!(
+        "/conversations/{}/side_conversations",
+        encode_path_segment(id)
+    ))
+}
+
+fn manage_request(conversation_id: &str, body: &models::ManageConversationBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/conversations/{conversation_id}/parts")
+        .path(format!(
+            "/conversations/{}/parts",
+            encode_path_segment(conversation_id)
+        ))
+        .json(body)
+}
+
+fn merge_request(id: &str, body: &models::MergeConversationsRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/conversations/{id}/merge")
+        .path(format!("/conversations/{}/merge", encode_path_segment(id)))
+        .json(body)
+}
+
+fn redact_request(body: &models::RedactConversationRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/conversations/redact").json(body)
+}
+
+fn reply_request(conversation_id: &str, body: &models::ReplyConversationRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/conversations/{conversation_id}/reply")
+        .path(format!(
+            "/conversations/{}/reply",
+            encode_path_segment(conversation_id)
+        ))
+        .json(body)
+}
+
+fn search_request(body: &models::SearchRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/conversations/search").json(body)
+}
+
+fn update_request(
+    conversation_id: impl std::fmt::Display,
+    body: &models::UpdateConversationRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/conversations/{conversation_id}")
+        .path(format!(
+            "/conversations/{}",
+            encode_path_segment(&conversation_id.to_string())
+        ))
+        .json(body)
 }

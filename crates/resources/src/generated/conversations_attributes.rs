@@ -18,172 +18,260 @@ crate::group::resource_group! {
 ConversationsAttributes
 }
 
-/// Query parameters of [`ConversationsAttributes::list`].
+/// Query parameters of [`ConversationsAttributes::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `include_archived` query parameter.
     pub include_archived: Option<bool>,
 }
 
-impl<A: Authenticated> ConversationsAttributes<'_, A> {
+impl crate::call::Operation for ListParams {
+    type Output = models::ConversationAttributeList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::ConversationAttributeList>>::default(),
+            request,
+        );
+        request.query_opt("include_archived", self.include_archived.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ConversationAttributeList> as crate::call::Operation>::decode(
+            raw,
+        )
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::ConversationAttributeList> as crate::call::Operation>::recover(
+            error,
+        )
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `include_archived` query parameter.
+    pub fn include_archived(mut self, value: bool) -> Self {
+        self.op.include_archived = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> ConversationsAttributes<'a, A> {
     /// `POST /conversations/attributes`
     ///
-    /// operationId `createConversationAttribute`: Create a conversation attribute
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/createconversationattribute)
-    pub async fn create(
+    /// * operationId: `createConversationAttribute`
+    /// * Required (the arguments): JSON body [`CreateConversationAttributeRequest`](models::CreateConversationAttributeRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ConversationAttribute`](models::ConversationAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/createconversationattribute)
+    pub fn create(
         &self,
         body: &models::CreateConversationAttributeRequest,
-    ) -> Result<models::ConversationAttribute, Error> {
-        let request = ApiRequest::new(Method::POST, "/conversations/attributes")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ConversationAttribute>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::ConversationAttribute>>::default(),
+        )
     }
 
     /// `POST /conversations/attributes/{id}/options`
     ///
-    /// operationId `createConversationAttributeOption`: Add an option to a list conversation attribute
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/createconversationattributeoption)
-    pub async fn create_option(
+    /// * operationId: `createConversationAttributeOption`
+    /// * Required (the arguments): path `id` (`id`), JSON body [`CreateConversationAttributeOptionRequest`](models::CreateConversationAttributeOptionRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ConversationAttribute`](models::ConversationAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/createconversationattributeoption)
+    pub fn create_option(
         &self,
         id: impl std::fmt::Display,
         body: &models::CreateConversationAttributeOptionRequest,
-    ) -> Result<models::ConversationAttribute, Error> {
-        let request = ApiRequest::new(Method::POST, "/conversations/attributes/{id}/options")
-            .path(format!(
-                "/conversations/attributes/{}/options",
-                encode_path_segment(&id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ConversationAttribute>> {
+        self.call(
+            create_option_request(id, body),
+            <crate::call::Json<models::ConversationAttribute>>::default(),
+        )
     }
 
     /// `DELETE /conversations/attributes/{id}`
     ///
-    /// operationId `deleteConversationAttribute`: Delete (archive) a conversation attribute
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/deleteconversationattribute)
-    pub async fn delete(
+    /// * operationId: `deleteConversationAttribute`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ConversationAttribute`](models::ConversationAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/deleteconversationattribute)
+    pub fn delete(
         &self,
         id: impl std::fmt::Display,
-    ) -> Result<models::ConversationAttribute, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/conversations/attributes/{id}")
-            .path(format!(
-                "/conversations/attributes/{}",
-                encode_path_segment(&id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ConversationAttribute>> {
+        self.call(
+            delete_request(id),
+            <crate::call::Json<models::ConversationAttribute>>::default(),
+        )
     }
 
     /// `DELETE /conversations/attributes/{id}/options/{option_id}`
     ///
-    /// operationId `deleteConversationAttributeOption`: Archive an option on a list conversation attribute
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/deleteconversationattributeoption)
-    pub async fn delete_option(
+    /// * operationId: `deleteConversationAttributeOption`
+    /// * Required (the arguments): path `id` (`id`), path `option_id` (`option_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ConversationAttribute`](models::ConversationAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/deleteconversationattributeoption)
+    pub fn delete_option(
         &self,
         id: impl std::fmt::Display,
         option_id: &str,
-    ) -> Result<models::ConversationAttribute, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/conversations/attributes/{id}/options/{option_id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ConversationAttribute>> {
+        self.call(
+            delete_option_request(id, option_id),
+            <crate::call::Json<models::ConversationAttribute>>::default(),
         )
-        .path(format!(
-            "/conversations/attributes/{}/options/{}",
-            encode_path_segment(&id.to_string()),
-            encode_path_segment(option_id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /conversations/attributes/{id}`
     ///
-    /// operationId `getConversationAttribute`: Get a conversation attribute
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/getconversationattribute)
-    pub async fn get(
+    /// * operationId: `getConversationAttribute`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ConversationAttribute`](models::ConversationAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/getconversationattribute)
+    pub fn get(
         &self,
         id: impl std::fmt::Display,
-    ) -> Result<models::ConversationAttribute, Error> {
-        let request = ApiRequest::new(Method::GET, "/conversations/attributes/{id}")
-            .path(format!(
-                "/conversations/attributes/{}",
-                encode_path_segment(&id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ConversationAttribute>> {
+        self.call(
+            get_request(id),
+            <crate::call::Json<models::ConversationAttribute>>::default(),
+        )
     }
 
     /// `GET /conversations/attributes`
     ///
-    /// operationId `listConversationAttributes`: List all conversation attributes
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/listconversationattributes)
-    ///
-    /// To pass query parameters, use [`Self::list_with`].
-    pub async fn list(&self) -> Result<models::ConversationAttributeList, Error> {
-        self.list_with(&Default::default()).await
-    }
-
-    /// [`Self::list`] with query parameters (`GET /conversations/attributes`).
-    pub async fn list_with(
-        &self,
-        params: &ListParams,
-    ) -> Result<models::ConversationAttributeList, Error> {
-        let request = ApiRequest::new(Method::GET, "/conversations/attributes")
-            .query_opt("include_archived", params.include_archived.as_ref())
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listConversationAttributes`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `include_archived` as `.include_archived(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`ConversationAttributeList`](models::ConversationAttributeList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/listconversationattributes)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
     /// `PUT /conversations/attributes/{id}`
     ///
-    /// operationId `updateConversationAttribute`: Update a conversation attribute
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/updateconversationattribute)
-    pub async fn update(
+    /// * operationId: `updateConversationAttribute`
+    /// * Required (the arguments): path `id` (`id`), JSON body [`UpdateConversationAttributeRequest`](models::UpdateConversationAttributeRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ConversationAttribute`](models::ConversationAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/updateconversationattribute)
+    pub fn update(
         &self,
         id: impl std::fmt::Display,
         body: &models::UpdateConversationAttributeRequest,
-    ) -> Result<models::ConversationAttribute, Error> {
-        let request = ApiRequest::new(Method::PUT, "/conversations/attributes/{id}")
-            .path(format!(
-                "/conversations/attributes/{}",
-                encode_path_segment(&id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ConversationAttribute>> {
+        self.call(
+            update_request(id, body),
+            <crate::call::Json<models::ConversationAttribute>>::default(),
+        )
     }
 
     /// `PUT /conversations/attributes/{id}/options/{option_id}`
     ///
-    /// operationId `updateConversationAttributeOption`: Update an option on a list conversation attribute
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/updateconversationattributeoption)
-    pub async fn update_option(
+    /// * operationId: `updateConversationAttributeOption`
+    /// * Required (the arguments): path `id` (`id`), path `option_id` (`option_id`), JSON body [`UpdateConversationAttributeOptionRequest`](models::UpdateConversationAttributeOptionRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ConversationAttribute`](models::ConversationAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/conversations-attributes/updateconversationattributeoption)
+    pub fn update_option(
         &self,
         id: impl std::fmt::Display,
         option_id: &str,
         body: &models::UpdateConversationAttributeOptionRequest,
-    ) -> Result<models::ConversationAttribute, Error> {
-        let request = ApiRequest::new(
-            Method::PUT,
-            "/conversations/attributes/{id}/options/{option_id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ConversationAttribute>> {
+        self.call(
+            update_option_request(id, option_id, body),
+            <crate::call::Json<models::ConversationAttribute>>::default(),
         )
+    }
+}
+
+fn create_request(body: &models::CreateConversationAttributeRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/conversations/attributes").json(body)
+}
+
+fn create_option_request(
+    id: impl std::fmt::Display,
+    body: &models::CreateConversationAttributeOptionRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/conversations/attributes/{id}/options")
         .path(format!(
-            "/conversations/attributes/{}/options/{}",
-            encode_path_segment(&id.to_string()),
-            encode_path_segment(option_id)
+            "/conversations/attributes/{}/options",
+            encode_path_segment(&id.to_string())
         ))
         .json(body)
-        .options(self.options.clone());
-        self.client.send(request).await
-    }
+}
+
+fn delete_request(id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/conversations/attributes/{id}").path(format!(
+        "/conversations/attributes/{}",
+        encode_path_segment(&id.to_string())
+    ))
+}
+
+fn delete_option_request(id: impl std::fmt::Display, option_id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/conversations/attributes/{id}/options/{option_id}",
+    )
+    .path(format!(
+        "/conversations/attributes/{}/options/{}",
+        encode_path_segment(&id.to_string()),
+        encode_path_segment(option_id)
+    ))
+}
+
+fn get_request(id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/conversations/attributes/{id}").path(format!(
+        "/conversations/attributes/{}",
+        encode_path_segment(&id.to_string())
+    ))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/conversations/attributes")
+}
+
+fn update_request(
+    id: impl std::fmt::Display,
+    body: &models::UpdateConversationAttributeRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/conversations/attributes/{id}")
+        .path(format!(
+            "/conversations/attributes/{}",
+            encode_path_segment(&id.to_string())
+        ))
+        .json(body)
+}
+
+fn update_option_request(
+    id: impl std::fmt::Display,
+    option_id: &str,
+    body: &models::UpdateConversationAttributeOptionRequest,
+) -> ApiRequest {
+    ApiRequest::new(
+        Method::PUT,
+        "/conversations/attributes/{id}/options/{option_id}",
+    )
+    .path(format!(
+        "/conversations/attributes/{}/options/{}",
+        encode_path_segment(&id.to_string()),
+        encode_path_segment(option_id)
+    ))
+    .json(body)
 }

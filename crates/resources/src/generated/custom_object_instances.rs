@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 CustomObjectInstances
 }
 
-/// Query parameters of [`CustomObjectInstances::list`].
+/// Query parameters of [`CustomObjectInstances::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `references_contact_id` query parameter.
@@ -33,128 +33,169 @@ pub struct ListParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> CustomObjectInstances<'_, A> {
+impl crate::call::Operation for ListParams {
+    type Output = models::CustomObjectInstancesPaginatedList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::CustomObjectInstancesPaginatedList>>::default(),
+            request,
+        );
+        request
+            .query_opt("references_contact_id", self.references_contact_id.as_ref())
+            .query_opt(
+                "references_conversation_id",
+                self.references_conversation_id.as_ref(),
+            )
+            .query_opt("external_id", self.external_id.as_ref())
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CustomObjectInstancesPaginatedList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CustomObjectInstancesPaginatedList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `references_contact_id` query parameter.
+    pub fn references_contact_id(mut self, value: impl Into<String>) -> Self {
+        self.op.references_contact_id = Some(value.into());
+        self
+    }
+
+    /// Sets the `references_conversation_id` query parameter.
+    pub fn references_conversation_id(mut self, value: impl Into<String>) -> Self {
+        self.op.references_conversation_id = Some(value.into());
+        self
+    }
+
+    /// Sets the `external_id` query parameter.
+    pub fn external_id(mut self, value: impl Into<String>) -> Self {
+        self.op.external_id = Some(value.into());
+        self
+    }
+
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> CustomObjectInstances<'a, A> {
     /// `POST /custom_object_instances/{custom_object_type_identifier}`
     ///
-    /// operationId `createCustomObjectInstances`: Create or Update a Custom Object Instance
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/custom-object-instances/createcustomobjectinstances)
-    pub async fn create(
+    /// * operationId: `createCustomObjectInstances`
+    /// * Required (the arguments): path `custom_object_type_identifier` (`custom_object_type_identifier`), JSON body [`CreateOrUpdateCustomObjectInstanceRequest`](models::CreateOrUpdateCustomObjectInstanceRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`CustomObjectInstance`](models::CustomObjectInstance) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/custom-object-instances/createcustomobjectinstances)
+    pub fn create(
         &self,
         custom_object_type_identifier: &str,
         body: &models::CreateOrUpdateCustomObjectInstanceRequest,
-    ) -> Result<models::CustomObjectInstance, Error> {
-        let request = ApiRequest::new(
-            Method::POST,
-            "/custom_object_instances/{custom_object_type_identifier}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::CustomObjectInstance>> {
+        self.call(
+            create_request(custom_object_type_identifier, body),
+            <crate::call::Json<models::CustomObjectInstance>>::default(),
         )
-        .path(format!(
-            "/custom_object_instances/{}",
-            encode_path_segment(custom_object_type_identifier)
-        ))
-        .json(body)
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `DELETE /custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}`
     ///
-    /// operationId `deleteCustomObjectInstancesByExternalId`: Delete a Custom Object Instance by ID
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/custom-object-instances/deletecustomobjectinstancesbyexternalid)
-    pub async fn delete_by_external_id(
+    /// * operationId: `deleteCustomObjectInstancesByExternalId`
+    /// * Required (the arguments): path `custom_object_type_identifier` (`custom_object_type_identifier`), path `custom_object_instance_id` (`custom_object_instance_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`CustomObjectInstanceDeleted`](models::CustomObjectInstanceDeleted) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/custom-object-instances/deletecustomobjectinstancesbyexternalid)
+    pub fn delete_by_external_id(
         &self,
         custom_object_type_identifier: &str,
         custom_object_instance_id: &str,
-    ) -> Result<models::CustomObjectInstanceDeleted, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::CustomObjectInstanceDeleted>> {
+        self.call(
+            delete_by_external_id_request(custom_object_type_identifier, custom_object_instance_id),
+            <crate::call::Json<models::CustomObjectInstanceDeleted>>::default(),
         )
-        .path(format!(
-            "/custom_object_instances/{}/{}",
-            encode_path_segment(custom_object_type_identifier),
-            encode_path_segment(custom_object_instance_id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `DELETE /custom_object_instances/{custom_object_type_identifier}`
     ///
-    /// operationId `deleteCustomObjectInstancesById`: Delete a Custom Object Instance by External ID
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/custom-object-instances/deletecustomobjectinstancesbyid)
-    pub async fn delete_by_id(
+    /// * operationId: `deleteCustomObjectInstancesById`
+    /// * Required (the arguments): path `custom_object_type_identifier` (`custom_object_type_identifier`), query `external_id` (text)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`CustomObjectInstanceDeleted`](models::CustomObjectInstanceDeleted) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/custom-object-instances/deletecustomobjectinstancesbyid)
+    pub fn delete_by_id(
         &self,
         custom_object_type_identifier: &str,
         external_id: &str,
-    ) -> Result<models::CustomObjectInstanceDeleted, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/custom_object_instances/{custom_object_type_identifier}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::CustomObjectInstanceDeleted>> {
+        self.call(
+            delete_by_id_request(custom_object_type_identifier, external_id),
+            <crate::call::Json<models::CustomObjectInstanceDeleted>>::default(),
         )
-        .path(format!(
-            "/custom_object_instances/{}",
-            encode_path_segment(custom_object_type_identifier)
-        ))
-        .query("external_id", external_id)
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}`
     ///
-    /// operationId `getCustomObjectInstancesById`: Get Custom Object Instance by ID
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/custom-object-instances/getcustomobjectinstancesbyid)
-    pub async fn get_by_id(
+    /// * operationId: `getCustomObjectInstancesById`
+    /// * Required (the arguments): path `custom_object_type_identifier` (`custom_object_type_identifier`), path `custom_object_instance_id` (`custom_object_instance_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`CustomObjectInstance`](models::CustomObjectInstance) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/custom-object-instances/getcustomobjectinstancesbyid)
+    pub fn get_by_id(
         &self,
         custom_object_type_identifier: &str,
         custom_object_instance_id: &str,
-    ) -> Result<models::CustomObjectInstance, Error> {
-        let request = ApiRequest::new(
-            Method::GET,
-            "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::CustomObjectInstance>> {
+        self.call(
+            get_by_id_request(custom_object_type_identifier, custom_object_instance_id),
+            <crate::call::Json<models::CustomObjectInstance>>::default(),
         )
-        .path(format!(
-            "/custom_object_instances/{}/{}",
-            encode_path_segment(custom_object_type_identifier),
-            encode_path_segment(custom_object_instance_id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /custom_object_instances/{custom_object_type_identifier}`
     ///
-    /// operationId `listCustomObjectInstances`: List Custom Object Instances
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/custom-object-instances/listcustomobjectinstances)
-    pub async fn list(
+    /// * operationId: `listCustomObjectInstances`
+    /// * Required (the arguments): path `custom_object_type_identifier` (`custom_object_type_identifier`)
+    /// * Optional query parameters (setters of the returned call): `references_contact_id` as `.references_contact_id(..)`, text; `references_conversation_id` as `.references_conversation_id(..)`, text; `external_id` as `.external_id(..)`, text; `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`CustomObjectInstancesPaginatedList`](models::CustomObjectInstancesPaginatedList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/custom-object-instances/listcustomobjectinstances)
+    pub fn list(
         &self,
         custom_object_type_identifier: &str,
-        params: &ListParams,
-    ) -> Result<models::CustomObjectInstancesPaginatedList, Error> {
-        let request = list_request(&self.options, custom_object_type_identifier, params);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, ListParams> {
+        self.call(
+            list_request(custom_object_type_identifier),
+            ListParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         custom_object_type_identifier: &str,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::CustomObjectInstancesPaginatedList> {
-        let options = self.options.clone();
-        let custom_object_type_identifier = custom_object_type_identifier.to_string();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_request(&options, &custom_object_type_identifier, &params)
-        })
+        let mut call = self.list(custom_object_type_identifier);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -167,11 +208,84 @@ impl<A: Authenticated> CustomObjectInstances<'_, A> {
     }
 }
 
-fn list_request(
-    options: &RequestOptions,
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(
+        self,
+    ) -> crate::pagination::PageStream<models::CustomObjectInstancesPaginatedList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::CustomObjectInstance> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn create_request(
     custom_object_type_identifier: &str,
-    params: &ListParams,
+    body: &models::CreateOrUpdateCustomObjectInstanceRequest,
 ) -> ApiRequest {
+    ApiRequest::new(
+        Method::POST,
+        "/custom_object_instances/{custom_object_type_identifier}",
+    )
+    .path(format!(
+        "/custom_object_instances/{}",
+        encode_path_segment(custom_object_type_identifier)
+    ))
+    .json(body)
+}
+
+fn delete_by_external_id_request(
+    custom_object_type_identifier: &str,
+    custom_object_instance_id: &str,
+) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
+    )
+    .path(format!(
+        "/custom_object_instances/{}/{}",
+        encode_path_segment(custom_object_type_identifier),
+        encode_path_segment(custom_object_instance_id)
+    ))
+}
+
+fn delete_by_id_request(custom_object_type_identifier: &str, external_id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/custom_object_instances/{custom_object_type_identifier}",
+    )
+    .path(format!(
+        "/custom_object_instances/{}",
+        encode_path_segment(custom_object_type_identifier)
+    ))
+    .query("external_id", external_id)
+}
+
+fn get_by_id_request(
+    custom_object_type_identifier: &str,
+    custom_object_instance_id: &str,
+) -> ApiRequest {
+    ApiRequest::new(
+        Method::GET,
+        "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
+    )
+    .path(format!(
+        "/custom_object_instances/{}/{}",
+        encode_path_segment(custom_object_type_identifier),
+        encode_path_segment(custom_object_instance_id)
+    ))
+}
+
+fn list_request(custom_object_type_identifier: &str) -> ApiRequest {
     ApiRequest::new(
         Method::GET,
         "/custom_object_instances/{custom_object_type_identifier}",
@@ -180,16 +294,4 @@ fn list_request(
         "/custom_object_instances/{}",
         encode_path_segment(custom_object_type_identifier)
     ))
-    .query_opt(
-        "references_contact_id",
-        params.references_contact_id.as_ref(),
-    )
-    .query_opt(
-        "references_conversation_id",
-        params.references_conversation_id.as_ref(),
-    )
-    .query_opt("external_id", params.external_id.as_ref())
-    .query_opt("page", params.page.as_ref())
-    .query_opt("per_page", params.per_page.as_ref())
-    .options(options.clone())
 }

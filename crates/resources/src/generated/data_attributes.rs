@@ -18,7 +18,7 @@ crate::group::resource_group! {
 DataAttributes
 }
 
-/// Query parameters of [`DataAttributes::list`].
+/// Query parameters of [`DataAttributes::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `model` query parameter.
@@ -27,59 +27,108 @@ pub struct ListParams {
     pub include_archived: Option<bool>,
 }
 
-impl<A: Authenticated> DataAttributes<'_, A> {
+impl crate::call::Operation for ListParams {
+    type Output = models::DataAttributeList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::DataAttributeList>>::default(),
+            request,
+        );
+        request
+            .query_opt("model", self.model.as_ref())
+            .query_opt("include_archived", self.include_archived.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DataAttributeList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DataAttributeList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `model` query parameter.
+    pub fn model(mut self, value: models::LisDataAttributesModel) -> Self {
+        self.op.model = Some(value);
+        self
+    }
+
+    /// Sets the `include_archived` query parameter.
+    pub fn include_archived(mut self, value: bool) -> Self {
+        self.op.include_archived = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> DataAttributes<'a, A> {
     /// `POST /data_attributes`
     ///
-    /// operationId `createDataAttribute`: Create a data attribute
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-attributes/createdataattribute)
-    pub async fn create(
+    /// * operationId: `createDataAttribute`
+    /// * Required (the arguments): JSON body [`CreateDataAttributeRequest`](models::CreateDataAttributeRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DataAttribute`](models::DataAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-attributes/createdataattribute)
+    pub fn create(
         &self,
         body: &models::CreateDataAttributeRequest,
-    ) -> Result<models::DataAttribute, Error> {
-        let request = ApiRequest::new(Method::POST, "/data_attributes")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DataAttribute>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::DataAttribute>>::default(),
+        )
     }
 
     /// `GET /data_attributes`
     ///
-    /// operationId `lisDataAttributes`: List all data attributes
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-attributes/lisdataattributes)
-    ///
-    /// To pass query parameters, use [`Self::list_with`].
-    pub async fn list(&self) -> Result<models::DataAttributeList, Error> {
-        self.list_with(&Default::default()).await
-    }
-
-    /// [`Self::list`] with query parameters (`GET /data_attributes`).
-    pub async fn list_with(&self, params: &ListParams) -> Result<models::DataAttributeList, Error> {
-        let request = ApiRequest::new(Method::GET, "/data_attributes")
-            .query_opt("model", params.model.as_ref())
-            .query_opt("include_archived", params.include_archived.as_ref())
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `lisDataAttributes`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `model` as `.model(..)`, [`LisDataAttributesModel`](models::LisDataAttributesModel); `include_archived` as `.include_archived(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`DataAttributeList`](models::DataAttributeList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-attributes/lisdataattributes)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
     /// `PUT /data_attributes/{data_attribute_id}`
     ///
-    /// operationId `updateDataAttribute`: Update a data attribute
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-attributes/updatedataattribute)
-    pub async fn update(
+    /// * operationId: `updateDataAttribute`
+    /// * Required (the arguments): path `data_attribute_id` (`data_attribute_id`), JSON body [`UpdateDataAttributeRequest`](models::UpdateDataAttributeRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DataAttribute`](models::DataAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-attributes/updatedataattribute)
+    pub fn update(
         &self,
         data_attribute_id: impl std::fmt::Display,
         body: &models::UpdateDataAttributeRequest,
-    ) -> Result<models::DataAttribute, Error> {
-        let request = ApiRequest::new(Method::PUT, "/data_attributes/{data_attribute_id}")
-            .path(format!(
-                "/data_attributes/{}",
-                encode_path_segment(&data_attribute_id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DataAttribute>> {
+        self.call(
+            update_request(data_attribute_id, body),
+            <crate::call::Json<models::DataAttribute>>::default(),
+        )
     }
+}
+
+fn create_request(body: &models::CreateDataAttributeRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/data_attributes").json(body)
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/data_attributes")
+}
+
+fn update_request(
+    data_attribute_id: impl std::fmt::Display,
+    body: &models::UpdateDataAttributeRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/data_attributes/{data_attribute_id}")
+        .path(format!(
+            "/data_attributes/{}",
+            encode_path_segment(&data_attribute_id.to_string())
+        ))
+        .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,14 +18,41 @@ crate::group::resource_group! {
 DataConnectors
 }
 
-/// Query parameters of [`DataConnectors::get`].
+/// Query parameters of [`DataConnectors::get`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetParams {
     /// The `state_version` query parameter.
     pub state_version: Option<models::RetrieveDataConnectorStateVersion>,
 }
 
-/// Query parameters of [`DataConnectors::list`].
+impl crate::call::Operation for GetParams {
+    type Output = models::DataConnectorDetail;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::DataConnectorDetail>>::default(),
+            request,
+        );
+        request.query_opt("state_version", self.state_version.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DataConnectorDetail> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DataConnectorDetail> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, GetParams> {
+    /// Sets the `state_version` query parameter.
+    pub fn state_version(mut self, value: models::RetrieveDataConnectorStateVersion) -> Self {
+        self.op.state_version = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`DataConnectors::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `per_page` query parameter.
@@ -34,7 +61,42 @@ pub struct ListParams {
     pub starting_after: Option<String>,
 }
 
-/// Query parameters of [`DataConnectors::list_execution_results`].
+impl crate::call::Operation for ListParams {
+    type Output = models::DataConnectorList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::DataConnectorList>>::default(),
+            request,
+        );
+        request
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("starting_after", self.starting_after.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DataConnectorList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DataConnectorList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `starting_after` query parameter.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.op.starting_after = Some(value.into());
+        self
+    }
+}
+
+/// Query parameters of [`DataConnectors::list_execution_results`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListExecutionResultsParams {
     /// The `per_page` query parameter.
@@ -53,109 +115,167 @@ pub struct ListExecutionResultsParams {
     pub include_bodies: Option<models::ListDataConnectorExecutionResultsSuccess>,
 }
 
-impl<A: Authenticated> DataConnectors<'_, A> {
+impl crate::call::Operation for ListExecutionResultsParams {
+    type Output = models::DataConnectorExecutionResultList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::DataConnectorExecutionResultList>>::default(),
+            request,
+        );
+        request
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("starting_after", self.starting_after.as_ref())
+            .query_opt("success", self.success.as_ref())
+            .query_opt("error_type", self.error_type.as_ref())
+            .query_opt("start_ts", self.start_ts.as_ref())
+            .query_opt("end_ts", self.end_ts.as_ref())
+            .query_opt("include_bodies", self.include_bodies.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DataConnectorExecutionResultList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DataConnectorExecutionResultList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListExecutionResultsParams> {
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `starting_after` query parameter.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.op.starting_after = Some(value.into());
+        self
+    }
+
+    /// Sets the `success` query parameter.
+    pub fn success(mut self, value: models::ListDataConnectorExecutionResultsSuccess) -> Self {
+        self.op.success = Some(value);
+        self
+    }
+
+    /// Sets the `error_type` query parameter.
+    pub fn error_type(mut self, value: models::ListDataConnectorExecutionResultsErrorType) -> Self {
+        self.op.error_type = Some(value);
+        self
+    }
+
+    /// Sets the `start_ts` query parameter.
+    pub fn start_ts(mut self, value: i64) -> Self {
+        self.op.start_ts = Some(value);
+        self
+    }
+
+    /// Sets the `end_ts` query parameter.
+    pub fn end_ts(mut self, value: i64) -> Self {
+        self.op.end_ts = Some(value);
+        self
+    }
+
+    /// Sets the `include_bodies` query parameter.
+    pub fn include_bodies(
+        mut self,
+        value: models::ListDataConnectorExecutionResultsSuccess,
+    ) -> Self {
+        self.op.include_bodies = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> DataConnectors<'a, A> {
     /// `POST /data_connectors`
     ///
-    /// operationId `createDataConnector`: Create a data connector
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/createdataconnector)
-    pub async fn create(
+    /// * operationId: `createDataConnector`
+    /// * Required (the arguments): JSON body [`CreateDataConnectorRequest`](models::CreateDataConnectorRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DataConnectorDetail`](models::DataConnectorDetail) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/createdataconnector)
+    pub fn create(
         &self,
         body: &models::CreateDataConnectorRequest,
-    ) -> Result<models::DataConnectorDetail, Error> {
-        let request = ApiRequest::new(Method::POST, "/data_connectors")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DataConnectorDetail>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::DataConnectorDetail>>::default(),
+        )
     }
 
     /// `DELETE /data_connectors/{id}`
     ///
-    /// operationId `deleteDataConnector`: Delete a data connector
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/deletedataconnector)
-    pub async fn delete(&self, id: &str) -> Result<models::DeletedDataConnectorObject, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/data_connectors/{id}")
-            .path(format!("/data_connectors/{}", encode_path_segment(id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `deleteDataConnector`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DeletedDataConnectorObject`](models::DeletedDataConnectorObject) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/deletedataconnector)
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DeletedDataConnectorObject>> {
+        self.call(
+            delete_request(id),
+            <crate::call::Json<models::DeletedDataConnectorObject>>::default(),
+        )
     }
 
     /// `GET /data_connectors/{id}`
     ///
-    /// operationId `RetrieveDataConnector`: Retrieve a data connector
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/retrievedataconnector)
-    ///
-    /// To pass query parameters, use [`Self::get_with`].
-    pub async fn get(&self, id: &str) -> Result<models::DataConnectorDetail, Error> {
-        self.get_with(id, &Default::default()).await
-    }
-
-    /// [`Self::get`] with query parameters (`GET /data_connectors/{id}`).
-    pub async fn get_with(
-        &self,
-        id: &str,
-        params: &GetParams,
-    ) -> Result<models::DataConnectorDetail, Error> {
-        let request = ApiRequest::new(Method::GET, "/data_connectors/{id}")
-            .path(format!("/data_connectors/{}", encode_path_segment(id)))
-            .query_opt("state_version", params.state_version.as_ref())
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `RetrieveDataConnector`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): `state_version` as `.state_version(..)`, [`RetrieveDataConnectorStateVersion`](models::RetrieveDataConnectorStateVersion)
+    /// * Pagination: none
+    /// * Returns: [`DataConnectorDetail`](models::DataConnectorDetail) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/retrievedataconnector)
+    pub fn get(&self, id: &str) -> crate::call::Call<'a, A, GetParams> {
+        self.call(get_request(id), GetParams::default())
     }
 
     /// `GET /data_connectors/{data_connector_id}/execution_results/{id}`
     ///
-    /// operationId `showDataConnectorExecutionResult`: Retrieve an execution result
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/showdataconnectorexecutionresult)
-    pub async fn get_execution_result(
+    /// * operationId: `showDataConnectorExecutionResult`
+    /// * Required (the arguments): path `data_connector_id` (`data_connector_id`), path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DataConnectorExecutionResult`](models::DataConnectorExecutionResult) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/showdataconnectorexecutionresult)
+    pub fn get_execution_result(
         &self,
         data_connector_id: &str,
         id: &str,
-    ) -> Result<models::DataConnectorExecutionResult, Error> {
-        let request = ApiRequest::new(
-            Method::GET,
-            "/data_connectors/{data_connector_id}/execution_results/{id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DataConnectorExecutionResult>> {
+        self.call(
+            get_execution_result_request(data_connector_id, id),
+            <crate::call::Json<models::DataConnectorExecutionResult>>::default(),
         )
-        .path(format!(
-            "/data_connectors/{}/execution_results/{}",
-            encode_path_segment(data_connector_id),
-            encode_path_segment(id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /data_connectors`
     ///
-    /// operationId `listDataConnectors`: List all data connectors
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/listdataconnectors)
-    pub async fn list(&self, params: &ListParams) -> Result<models::DataConnectorList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listDataConnectors`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `per_page` as `.per_page(..)`, `i64`; `starting_after` as `.starting_after(..)`, text
+    /// * Pagination: cursor: query `starting_after`, the next one read from `pages.next.starting_after`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`DataConnectorList`](models::DataConnectorList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/listdataconnectors)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], following `pages.next.starting_after`; `per_page` is kept.
+    /// Every page of [`Self::list`], following `pages.next.starting_after`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::DataConnectorList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: Option<String> = params.starting_after.clone();
-        crate::pagination::cursor(
-            self.client.clone(),
-            Some("data"),
-            first,
-            move |starting_after| {
-                let mut params = params.clone();
-                params.starting_after = starting_after;
-                list_request(&options, &params)
-            },
-        )
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -168,38 +288,31 @@ impl<A: Authenticated> DataConnectors<'_, A> {
 
     /// `GET /data_connectors/{data_connector_id}/execution_results`
     ///
-    /// operationId `listDataConnectorExecutionResults`: List execution results for a data connector
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/listdataconnectorexecutionresults)
-    pub async fn list_execution_results(
+    /// * operationId: `listDataConnectorExecutionResults`
+    /// * Required (the arguments): path `data_connector_id` (`data_connector_id`)
+    /// * Optional query parameters (setters of the returned call): `per_page` as `.per_page(..)`, `i64`; `starting_after` as `.starting_after(..)`, text; `success` as `.success(..)`, [`ListDataConnectorExecutionResultsSuccess`](models::ListDataConnectorExecutionResultsSuccess); `error_type` as `.error_type(..)`, [`ListDataConnectorExecutionResultsErrorType`](models::ListDataConnectorExecutionResultsErrorType); `start_ts` as `.start_ts(..)`, `i64`; `end_ts` as `.end_ts(..)`, `i64`; `include_bodies` as `.include_bodies(..)`, [`ListDataConnectorExecutionResultsSuccess`](models::ListDataConnectorExecutionResultsSuccess)
+    /// * Pagination: cursor: query `starting_after`, the next one read from `pages.next.starting_after`; [`Self::list_execution_results_pages`] streams every page, [`Self::list_execution_results_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`DataConnectorExecutionResultList`](models::DataConnectorExecutionResultList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/listdataconnectorexecutionresults)
+    pub fn list_execution_results(
         &self,
         data_connector_id: &str,
-        params: &ListExecutionResultsParams,
-    ) -> Result<models::DataConnectorExecutionResultList, Error> {
-        let request = list_execution_results_request(&self.options, data_connector_id, params);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, ListExecutionResultsParams> {
+        self.call(
+            list_execution_results_request(data_connector_id),
+            ListExecutionResultsParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_execution_results`], following `pages.next.starting_after`; `per_page` is kept.
+    /// Every page of [`Self::list_execution_results`], following `pages.next.starting_after`; `per_page` and the other parameters are kept.
     pub fn list_execution_results_pages(
         &self,
         data_connector_id: &str,
         params: &ListExecutionResultsParams,
     ) -> crate::pagination::PageStream<models::DataConnectorExecutionResultList> {
-        let options = self.options.clone();
-        let data_connector_id = data_connector_id.to_string();
-        let params = params.clone();
-        let first: Option<String> = params.starting_after.clone();
-        crate::pagination::cursor(
-            self.client.clone(),
-            Some("data"),
-            first,
-            move |starting_after| {
-                let mut params = params.clone();
-                params.starting_after = starting_after;
-                list_execution_results_request(&options, &data_connector_id, &params)
-            },
-        )
+        let mut call = self.list_execution_results(data_connector_id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_execution_results`], across pages (see [`Self::list_execution_results_pages`]).
@@ -213,34 +326,91 @@ impl<A: Authenticated> DataConnectors<'_, A> {
 
     /// `PATCH /data_connectors/{id}`
     ///
-    /// operationId `updateDataConnector`: Update a data connector
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/updatedataconnector)
-    pub async fn update(
+    /// * operationId: `updateDataConnector`
+    /// * Required (the arguments): path `id` (`id`), JSON body [`UpdateDataConnectorRequest`](models::UpdateDataConnectorRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DataConnectorDetail`](models::DataConnectorDetail) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-connectors/updatedataconnector)
+    pub fn update(
         &self,
         id: &str,
         body: &models::UpdateDataConnectorRequest,
-    ) -> Result<models::DataConnectorDetail, Error> {
-        let request = ApiRequest::new(Method::PATCH, "/data_connectors/{id}")
-            .path(format!("/data_connectors/{}", encode_path_segment(id)))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DataConnectorDetail>> {
+        self.call(
+            update_request(id, body),
+            <crate::call::Json<models::DataConnectorDetail>>::default(),
+        )
     }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/data_connectors")
-        .query_opt("per_page", params.per_page.as_ref())
-        .query_opt("starting_after", params.starting_after.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, ListExecutionResultsParams> {
+    /// Every page of this call's results, following `pages.next.starting_after`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::DataConnectorExecutionResultList> {
+        let first: Option<String> = self.op.starting_after.clone();
+        let (client, base, params) = self.into_parts();
+        crate::pagination::cursor(client, Some("data"), first, move |starting_after| {
+            let mut params = params.clone();
+            params.starting_after = starting_after;
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::DataConnectorExecutionResult> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn list_execution_results_request(
-    options: &RequestOptions,
-    data_connector_id: &str,
-    params: &ListExecutionResultsParams,
-) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, following `pages.next.starting_after`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::DataConnectorList> {
+        let first: Option<String> = self.op.starting_after.clone();
+        let (client, base, params) = self.into_parts();
+        crate::pagination::cursor(client, Some("data"), first, move |starting_after| {
+            let mut params = params.clone();
+            params.starting_after = starting_after;
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::DataConnector> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn create_request(body: &models::CreateDataConnectorRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/data_connectors").json(body)
+}
+
+fn delete_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/data_connectors/{id}")
+        .path(format!("/data_connectors/{}", encode_path_segment(id)))
+}
+
+fn get_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/data_connectors/{id}")
+        .path(format!("/data_connectors/{}", encode_path_segment(id)))
+}
+
+fn get_execution_result_request(data_connector_id: &str, id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::GET,
+        "/data_connectors/{data_connector_id}/execution_results/{id}",
+    )
+    .path(format!(
+        "/data_connectors/{}/execution_results/{}",
+        encode_path_segment(data_connector_id),
+        encode_path_segment(id)
+    ))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/data_connectors")
+}
+
+fn list_execution_results_request(data_connector_id: &str) -> ApiRequest {
     ApiRequest::new(
         Method::GET,
         "/data_connectors/{data_connector_id}/execution_results",
@@ -249,12 +419,10 @@ fn list_execution_results_request(
         "/data_connectors/{}/execution_results",
         encode_path_segment(data_connector_id)
     ))
-    .query_opt("per_page", params.per_page.as_ref())
-    .query_opt("starting_after", params.starting_after.as_ref())
-    .query_opt("success", params.success.as_ref())
-    .query_opt("error_type", params.error_type.as_ref())
-    .query_opt("start_ts", params.start_ts.as_ref())
-    .query_opt("end_ts", params.end_ts.as_ref())
-    .query_opt("include_bodies", params.include_bodies.as_ref())
-    .options(options.clone())
+}
+
+fn update_request(id: &str, body: &models::UpdateDataConnectorRequest) -> ApiRequest {
+    ApiRequest::new(Method::PATCH, "/data_connectors/{id}")
+        .path(format!("/data_connectors/{}", encode_path_segment(id)))
+        .json(body)
 }

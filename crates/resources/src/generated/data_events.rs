@@ -18,7 +18,7 @@ crate::group::resource_group! {
 DataEvents
 }
 
-/// Query parameters of [`DataEvents::list`].
+/// Query parameters of [`DataEvents::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `email` query parameter (one of the `filter` alternatives).
@@ -27,53 +27,123 @@ pub struct ListParams {
     pub filter_intercom_user_id: Option<String>,
     /// The `user_id` query parameter (one of the `filter` alternatives).
     pub filter_user_id: Option<String>,
-    /// The `type` query parameter (required).
+    /// The `type` query parameter (required: an argument of the method).
     pub type_: String,
     /// The `summary` query parameter.
     pub summary: Option<bool>,
 }
 
-impl<A: Authenticated> DataEvents<'_, A> {
+impl crate::call::Operation for ListParams {
+    type Output = models::DataEventSummary;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::DataEventSummary>>::default(),
+            request,
+        );
+        request
+            .query_opt("email", self.filter_email.as_ref())
+            .query_opt("intercom_user_id", self.filter_intercom_user_id.as_ref())
+            .query_opt("user_id", self.filter_user_id.as_ref())
+            .query("type", &self.type_)
+            .query_opt("summary", self.summary.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DataEventSummary> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::DataEventSummary> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `email` query parameter (one of the `filter` alternatives).
+    pub fn filter_email(mut self, value: impl Into<String>) -> Self {
+        self.op.filter_email = Some(value.into());
+        self
+    }
+
+    /// Sets the `intercom_user_id` query parameter (one of the `filter` alternatives).
+    pub fn filter_intercom_user_id(mut self, value: impl Into<String>) -> Self {
+        self.op.filter_intercom_user_id = Some(value.into());
+        self
+    }
+
+    /// Sets the `user_id` query parameter (one of the `filter` alternatives).
+    pub fn filter_user_id(mut self, value: impl Into<String>) -> Self {
+        self.op.filter_user_id = Some(value.into());
+        self
+    }
+
+    /// Sets the `summary` query parameter.
+    pub fn summary(mut self, value: bool) -> Self {
+        self.op.summary = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> DataEvents<'a, A> {
     /// `POST /events`
     ///
-    /// operationId `createDataEvent`: Submit a data event
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-events/createdataevent)
-    pub async fn create(&self, body: &models::CreateDataEventRequest) -> Result<(), Error> {
-        let request = ApiRequest::new(Method::POST, "/events")
-            .json(body)
-            .options(self.options.clone());
-        self.client.execute(request).await.map(drop)
+    /// * operationId: `createDataEvent`
+    /// * Required (the arguments): JSON body [`CreateDataEventRequest`](models::CreateDataEventRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: `()` (the answer has no body to read) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-events/createdataevent)
+    pub fn create(
+        &self,
+        body: &models::CreateDataEventRequest,
+    ) -> crate::call::Call<'a, A, crate::call::Empty> {
+        self.call(create_request(body), <crate::call::Empty>::default())
     }
 
     /// `POST /events/summaries`
     ///
-    /// operationId `dataEventSummaries`: Create event summaries
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-events/dataeventsummaries)
-    pub async fn create_summaries(
+    /// * operationId: `dataEventSummaries`
+    /// * Required (the arguments): JSON body [`CreateDataEventSummariesRequest`](models::CreateDataEventSummariesRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: `()` (the answer has no body to read) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-events/dataeventsummaries)
+    pub fn create_summaries(
         &self,
         body: &models::CreateDataEventSummariesRequest,
-    ) -> Result<(), Error> {
-        let request = ApiRequest::new(Method::POST, "/events/summaries")
-            .json(body)
-            .options(self.options.clone());
-        self.client.execute(request).await.map(drop)
+    ) -> crate::call::Call<'a, A, crate::call::Empty> {
+        self.call(
+            create_summaries_request(body),
+            <crate::call::Empty>::default(),
+        )
     }
 
     /// `GET /events`
     ///
-    /// operationId `lisDataEvents`: List all data events
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-events/lisdataevents)
-    pub async fn list(&self, params: &ListParams) -> Result<models::DataEventSummary, Error> {
-        let request = ApiRequest::new(Method::GET, "/events")
-            .query_opt("email", params.filter_email.as_ref())
-            .query_opt("intercom_user_id", params.filter_intercom_user_id.as_ref())
-            .query_opt("user_id", params.filter_user_id.as_ref())
-            .query("type", &params.type_)
-            .query_opt("summary", params.summary.as_ref())
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `lisDataEvents`
+    /// * Required (the arguments): query `type` (text)
+    /// * Optional query parameters (setters of the returned call): `email` as `.filter_email(..)` (one of the `filter` alternatives); `intercom_user_id` as `.filter_intercom_user_id(..)` (one of the `filter` alternatives); `user_id` as `.filter_user_id(..)` (one of the `filter` alternatives); `summary` as `.summary(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`DataEventSummary`](models::DataEventSummary) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-events/lisdataevents)
+    pub fn list(&self, type_: &str) -> crate::call::Call<'a, A, ListParams> {
+        self.call(
+            list_request(),
+            ListParams {
+                type_: type_.to_owned(),
+                ..Default::default()
+            },
+        )
     }
+}
+
+fn create_request(body: &models::CreateDataEventRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/events").json(body)
+}
+
+fn create_summaries_request(body: &models::CreateDataEventSummariesRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/events/summaries").json(body)
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/events")
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,65 +18,98 @@ crate::group::resource_group! {
 DataExport
 }
 
-impl<A: Authenticated> DataExport<'_, A> {
+impl<'a, A: Authenticated> DataExport<'a, A> {
     /// `POST /export/cancel/{job_identifier}`
     ///
-    /// operationId `cancelDataExport`: Cancel content data export
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-export/canceldataexport)
-    pub async fn cancel(&self, job_identifier: &str) -> Result<models::DataExport, Error> {
-        let request = ApiRequest::new(Method::POST, "/export/cancel/{job_identifier}")
-            .path(format!(
-                "/export/cancel/{}",
-                encode_path_segment(job_identifier)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `cancelDataExport`
+    /// * Required (the arguments): path `job_identifier` (`job_identifier`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DataExport`](models::DataExport) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-export/canceldataexport)
+    pub fn cancel(
+        &self,
+        job_identifier: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DataExport>> {
+        self.call(
+            cancel_request(job_identifier),
+            <crate::call::Json<models::DataExport>>::default(),
+        )
     }
 
     /// `POST /export/content/data`
     ///
-    /// operationId `createDataExport`: Create content data export
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-export/createdataexport)
-    pub async fn create(
+    /// * operationId: `createDataExport`
+    /// * Required (the arguments): JSON body [`CreateDataExportsRequest`](models::CreateDataExportsRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DataExport`](models::DataExport) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-export/createdataexport)
+    pub fn create(
         &self,
         body: &models::CreateDataExportsRequest,
-    ) -> Result<models::DataExport, Error> {
-        let request = ApiRequest::new(Method::POST, "/export/content/data")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DataExport>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::DataExport>>::default(),
+        )
     }
 
     /// `GET /download/content/data/{job_identifier}`
     ///
-    /// operationId `downloadDataExport`: Download content data export
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-export/downloaddataexport)
-    pub async fn download(&self, job_identifier: &str) -> Result<bytes::Bytes, Error> {
-        let request = ApiRequest::new(Method::GET, "/download/content/data/{job_identifier}")
-            .path(format!(
-                "/download/content/data/{}",
-                encode_path_segment(job_identifier)
-            ))
-            .accept("application/octet-stream")
-            .options(self.options.clone());
-        Ok(self.client.execute(request).await?.body)
+    /// * operationId: `downloadDataExport`
+    /// * Required (the arguments): path `job_identifier` (`job_identifier`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: `bytes::Bytes` (the raw download) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-export/downloaddataexport)
+    pub fn download(&self, job_identifier: &str) -> crate::call::Call<'a, A, crate::call::Binary> {
+        self.call(
+            download_request(job_identifier),
+            <crate::call::Binary>::default(),
+        )
     }
 
     /// `GET /export/content/data/{job_identifier}`
     ///
-    /// operationId `getDataExport`: Show content data export
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-export/getdataexport)
-    pub async fn get(&self, job_identifier: &str) -> Result<models::DataExport, Error> {
-        let request = ApiRequest::new(Method::GET, "/export/content/data/{job_identifier}")
-            .path(format!(
-                "/export/content/data/{}",
-                encode_path_segment(job_identifier)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `getDataExport`
+    /// * Required (the arguments): path `job_identifier` (`job_identifier`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DataExport`](models::DataExport) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/data-export/getdataexport)
+    pub fn get(
+        &self,
+        job_identifier: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DataExport>> {
+        self.call(
+            get_request(job_identifier),
+            <crate::call::Json<models::DataExport>>::default(),
+        )
     }
+}
+
+fn cancel_request(job_identifier: &str) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/export/cancel/{job_identifier}").path(format!(
+        "/export/cancel/{}",
+        encode_path_segment(job_identifier)
+    ))
+}
+
+fn create_request(body: &models::CreateDataExportsRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/export/content/data").json(body)
+}
+
+fn download_request(job_identifier: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/download/content/data/{job_identifier}").path(format!(
+        "/download/content/data/{}",
+        encode_path_segment(job_identifier)
+    ))
+}
+
+fn get_request(job_identifier: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/export/content/data/{job_identifier}").path(format!(
+        "/export/content/data/{}",
+        encode_path_segment(job_identifier)
+    ))
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,26 +18,46 @@ crate::group::resource_group! {
 Emails
 }
 
-impl<A: Authenticated> Emails<'_, A> {
+impl<'a, A: Authenticated> Emails<'a, A> {
     /// `GET /emails/{id}`
     ///
-    /// operationId `retrieveEmail`: Retrieve an email setting
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/emails/retrieveemail)
-    pub async fn get(&self, id: &str) -> Result<models::EmailSetting, Error> {
-        let request = ApiRequest::new(Method::GET, "/emails/{id}")
-            .path(format!("/emails/{}", encode_path_segment(id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveEmail`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`EmailSetting`](models::EmailSetting) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/emails/retrieveemail)
+    pub fn get(
+        &self,
+        id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::EmailSetting>> {
+        self.call(
+            get_request(id),
+            <crate::call::Json<models::EmailSetting>>::default(),
+        )
     }
 
     /// `GET /emails`
     ///
-    /// operationId `listEmails`: List all email settings
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/emails/listemails)
-    pub async fn list(&self) -> Result<models::EmailList, Error> {
-        let request = ApiRequest::new(Method::GET, "/emails").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listEmails`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`EmailList`](models::EmailList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/emails/listemails)
+    pub fn list(&self) -> crate::call::Call<'a, A, crate::call::Json<models::EmailList>> {
+        self.call(
+            list_request(),
+            <crate::call::Json<models::EmailList>>::default(),
+        )
     }
+}
+
+fn get_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/emails/{id}")
+        .path(format!("/emails/{}", encode_path_segment(id)))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/emails")
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{ApiRequest, Error};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -18,49 +18,70 @@ crate::group::resource_group! {
 FinAgent
 }
 
-impl<A: Authenticated> FinAgent<'_, A> {
+impl<'a, A: Authenticated> FinAgent<'a, A> {
     /// `POST /fin/reply`
     ///
-    /// operationId `replyToFin`: Reply to Fin
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/fin-agent/replytofin)
-    pub async fn reply_to_fin(
+    /// * operationId: `replyToFin`
+    /// * Required (the arguments): JSON body [`ReplyToFinBody`](models::ReplyToFinBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ReplyToFinResponse`](models::ReplyToFinResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/fin-agent/replytofin)
+    pub fn reply_to_fin(
         &self,
         body: &models::ReplyToFinBody,
-    ) -> Result<models::ReplyToFinResponse, Error> {
-        let request = ApiRequest::new(Method::POST, "/fin/reply")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ReplyToFinResponse>> {
+        self.call(
+            reply_to_fin_request(body),
+            <crate::call::Json<models::ReplyToFinResponse>>::default(),
+        )
     }
 
     /// `POST /fin/start`
     ///
-    /// operationId `startFinConversation`: Start a conversation with Fin
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/fin-agent/startfinconversation)
-    pub async fn start_fin_conversation(
+    /// * operationId: `startFinConversation`
+    /// * Required (the arguments): JSON body [`StartFinConversationBody`](models::StartFinConversationBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`StartFinConversationResponse`](models::StartFinConversationResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/fin-agent/startfinconversation)
+    pub fn start_fin_conversation(
         &self,
         body: &models::StartFinConversationBody,
-    ) -> Result<models::StartFinConversationResponse, Error> {
-        let request = ApiRequest::new(Method::POST, "/fin/start")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::StartFinConversationResponse>> {
+        self.call(
+            start_fin_conversation_request(body),
+            <crate::call::Json<models::StartFinConversationResponse>>::default(),
+        )
     }
 
     /// `POST /fin/csat`
     ///
-    /// operationId `submitFinCsat`: Submit a CSAT rating
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/fin-agent/submitfincsat)
-    pub async fn submit_fin_csat(
+    /// * operationId: `submitFinCsat`
+    /// * Required (the arguments): JSON body [`SubmitFinCsatBody`](models::SubmitFinCsatBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`SubmitFinCsatResponse`](models::SubmitFinCsatResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/fin-agent/submitfincsat)
+    pub fn submit_fin_csat(
         &self,
         body: &models::SubmitFinCsatBody,
-    ) -> Result<models::SubmitFinCsatResponse, Error> {
-        let request = ApiRequest::new(Method::POST, "/fin/csat")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::SubmitFinCsatResponse>> {
+        self.call(
+            submit_fin_csat_request(body),
+            <crate::call::Json<models::SubmitFinCsatResponse>>::default(),
+        )
     }
+}
+
+fn reply_to_fin_request(body: &models::ReplyToFinBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/fin/reply").json(body)
+}
+
+fn start_fin_conversation_request(body: &models::StartFinConversationBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/fin/start").json(body)
+}
+
+fn submit_fin_csat_request(body: &models::SubmitFinCsatBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/fin/csat").json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 HelpCenter
 }
 
-/// Query parameters of [`HelpCenter::list`].
+/// Query parameters of [`HelpCenter::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `page` query parameter.
@@ -27,7 +27,42 @@ pub struct ListParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`HelpCenter::list_collections`].
+impl crate::call::Operation for ListParams {
+    type Output = models::HelpCenterList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::HelpCenterList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::HelpCenterList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::HelpCenterList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`HelpCenter::list_collections`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCollectionsParams {
     /// The `page` query parameter.
@@ -36,7 +71,42 @@ pub struct ListCollectionsParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`HelpCenter::list_redirects`].
+impl crate::call::Operation for ListCollectionsParams {
+    type Output = models::CollectionList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::CollectionList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CollectionList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::CollectionList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListCollectionsParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`HelpCenter::list_redirects`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRedirectsParams {
     /// The `page` query parameter.
@@ -45,168 +115,193 @@ pub struct ListRedirectsParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> HelpCenter<'_, A> {
+impl crate::call::Operation for ListRedirectsParams {
+    type Output = models::HelpCenterRedirectList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::HelpCenterRedirectList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::HelpCenterRedirectList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::HelpCenterRedirectList> as crate::call::Operation>::recover(
+            error,
+        )
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListRedirectsParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> HelpCenter<'a, A> {
     /// `POST /help_center/collections`
     ///
-    /// operationId `createCollection`: Create a collection
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/createcollection)
-    pub async fn create_collection(
+    /// * operationId: `createCollection`
+    /// * Required (the arguments): JSON body [`CreateCollectionRequest`](models::CreateCollectionRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Collection`](models::Collection) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/createcollection)
+    pub fn create_collection(
         &self,
         body: &models::CreateCollectionRequest,
-    ) -> Result<models::Collection, Error> {
-        let request = ApiRequest::new(Method::POST, "/help_center/collections")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Collection>> {
+        self.call(
+            create_collection_request(body),
+            <crate::call::Json<models::Collection>>::default(),
+        )
     }
 
     /// `POST /help_center/help_centers/{help_center_id}/redirects`
     ///
-    /// operationId `createHelpCenterRedirect`: Create a redirect
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/createhelpcenterredirect)
-    pub async fn create_redirect(
+    /// * operationId: `createHelpCenterRedirect`
+    /// * Required (the arguments): path `help_center_id` (`help_center_id`), JSON body [`CreateHelpCenterRedirectRequest`](models::CreateHelpCenterRedirectRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`HelpCenterRedirect`](models::HelpCenterRedirect) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/createhelpcenterredirect)
+    pub fn create_redirect(
         &self,
         help_center_id: &str,
         body: &models::CreateHelpCenterRedirectRequest,
-    ) -> Result<models::HelpCenterRedirect, Error> {
-        let request = ApiRequest::new(
-            Method::POST,
-            "/help_center/help_centers/{help_center_id}/redirects",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::HelpCenterRedirect>> {
+        self.call(
+            create_redirect_request(help_center_id, body),
+            <crate::call::Json<models::HelpCenterRedirect>>::default(),
         )
-        .path(format!(
-            "/help_center/help_centers/{}/redirects",
-            encode_path_segment(help_center_id)
-        ))
-        .json(body)
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `DELETE /help_center/collections/{collection_id}`
     ///
-    /// operationId `deleteCollection`: Delete a collection
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/deletecollection)
-    pub async fn delete_collection(
+    /// * operationId: `deleteCollection`
+    /// * Required (the arguments): path `collection_id` (`collection_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DeletedCollectionObject`](models::DeletedCollectionObject) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/deletecollection)
+    pub fn delete_collection(
         &self,
         collection_id: impl std::fmt::Display,
-    ) -> Result<models::DeletedCollectionObject, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/help_center/collections/{collection_id}")
-            .path(format!(
-                "/help_center/collections/{}",
-                encode_path_segment(&collection_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DeletedCollectionObject>> {
+        self.call(
+            delete_collection_request(collection_id),
+            <crate::call::Json<models::DeletedCollectionObject>>::default(),
+        )
     }
 
     /// `DELETE /help_center/help_centers/{help_center_id}/redirects/{id}`
     ///
-    /// operationId `deleteHelpCenterRedirect`: Delete a redirect
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/deletehelpcenterredirect)
-    pub async fn delete_redirect(
+    /// * operationId: `deleteHelpCenterRedirect`
+    /// * Required (the arguments): path `help_center_id` (`help_center_id`), path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DeletedHelpCenterRedirectObject`](models::DeletedHelpCenterRedirectObject) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/deletehelpcenterredirect)
+    pub fn delete_redirect(
         &self,
         help_center_id: &str,
         id: &str,
-    ) -> Result<models::DeletedHelpCenterRedirectObject, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/help_center/help_centers/{help_center_id}/redirects/{id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DeletedHelpCenterRedirectObject>> {
+        self.call(
+            delete_redirect_request(help_center_id, id),
+            <crate::call::Json<models::DeletedHelpCenterRedirectObject>>::default(),
         )
-        .path(format!(
-            "/help_center/help_centers/{}/redirects/{}",
-            encode_path_segment(help_center_id),
-            encode_path_segment(id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /help_center/help_centers/{help_center_id}`
     ///
-    /// operationId `retrieveHelpCenter`: Retrieve a Help Center
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/retrievehelpcenter)
-    pub async fn get(
+    /// * operationId: `retrieveHelpCenter`
+    /// * Required (the arguments): path `help_center_id` (`help_center_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`HelpCenter`](models::HelpCenter) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/retrievehelpcenter)
+    pub fn get(
         &self,
         help_center_id: impl std::fmt::Display,
-    ) -> Result<models::HelpCenter, Error> {
-        let request = ApiRequest::new(Method::GET, "/help_center/help_centers/{help_center_id}")
-            .path(format!(
-                "/help_center/help_centers/{}",
-                encode_path_segment(&help_center_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::HelpCenter>> {
+        self.call(
+            get_request(help_center_id),
+            <crate::call::Json<models::HelpCenter>>::default(),
+        )
     }
 
     /// `GET /help_center/collections/{collection_id}`
     ///
-    /// operationId `retrieveCollection`: Retrieve a collection
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/retrievecollection)
-    pub async fn get_collection(
+    /// * operationId: `retrieveCollection`
+    /// * Required (the arguments): path `collection_id` (`collection_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Collection`](models::Collection) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/retrievecollection)
+    pub fn get_collection(
         &self,
         collection_id: impl std::fmt::Display,
-    ) -> Result<models::Collection, Error> {
-        let request = ApiRequest::new(Method::GET, "/help_center/collections/{collection_id}")
-            .path(format!(
-                "/help_center/collections/{}",
-                encode_path_segment(&collection_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Collection>> {
+        self.call(
+            get_collection_request(collection_id),
+            <crate::call::Json<models::Collection>>::default(),
+        )
     }
 
     /// `GET /help_center/help_centers/{help_center_id}/redirects/{id}`
     ///
-    /// operationId `retrieveHelpCenterRedirect`: Retrieve a redirect
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/retrievehelpcenterredirect)
-    pub async fn get_redirect(
+    /// * operationId: `retrieveHelpCenterRedirect`
+    /// * Required (the arguments): path `help_center_id` (`help_center_id`), path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`HelpCenterRedirect`](models::HelpCenterRedirect) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/retrievehelpcenterredirect)
+    pub fn get_redirect(
         &self,
         help_center_id: &str,
         id: &str,
-    ) -> Result<models::HelpCenterRedirect, Error> {
-        let request = ApiRequest::new(
-            Method::GET,
-            "/help_center/help_centers/{help_center_id}/redirects/{id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::HelpCenterRedirect>> {
+        self.call(
+            get_redirect_request(help_center_id, id),
+            <crate::call::Json<models::HelpCenterRedirect>>::default(),
         )
-        .path(format!(
-            "/help_center/help_centers/{}/redirects/{}",
-            encode_path_segment(help_center_id),
-            encode_path_segment(id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /help_center/help_centers`
     ///
-    /// operationId `listHelpCenters`: List all Help Centers
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/listhelpcenters)
-    pub async fn list(&self, params: &ListParams) -> Result<models::HelpCenterList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listHelpCenters`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`HelpCenterList`](models::HelpCenterList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/listhelpcenters)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::HelpCenterList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_request(&options, &params)
-        })
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -219,30 +314,24 @@ impl<A: Authenticated> HelpCenter<'_, A> {
 
     /// `GET /help_center/collections`
     ///
-    /// operationId `listAllCollections`: List all collections
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/listallcollections)
-    pub async fn list_collections(
-        &self,
-        params: &ListCollectionsParams,
-    ) -> Result<models::CollectionList, Error> {
-        let request = list_collections_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listAllCollections`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_collections_pages`] streams every page, [`Self::list_collections_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`CollectionList`](models::CollectionList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/listallcollections)
+    pub fn list_collections(&self) -> crate::call::Call<'a, A, ListCollectionsParams> {
+        self.call(list_collections_request(), ListCollectionsParams::default())
     }
 
-    /// Every page of [`Self::list_collections`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_collections`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_collections_pages(
         &self,
         params: &ListCollectionsParams,
     ) -> crate::pagination::PageStream<models::CollectionList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_collections_request(&options, &params)
-        })
+        let mut call = self.list_collections();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_collections`], across pages (see [`Self::list_collections_pages`]).
@@ -255,33 +344,31 @@ impl<A: Authenticated> HelpCenter<'_, A> {
 
     /// `GET /help_center/help_centers/{help_center_id}/redirects`
     ///
-    /// operationId `listHelpCenterRedirects`: List all redirects for a help center
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/listhelpcenterredirects)
-    pub async fn list_redirects(
+    /// * operationId: `listHelpCenterRedirects`
+    /// * Required (the arguments): path `help_center_id` (`help_center_id`)
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_redirects_pages`] streams every page, [`Self::list_redirects_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`HelpCenterRedirectList`](models::HelpCenterRedirectList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/listhelpcenterredirects)
+    pub fn list_redirects(
         &self,
         help_center_id: &str,
-        params: &ListRedirectsParams,
-    ) -> Result<models::HelpCenterRedirectList, Error> {
-        let request = list_redirects_request(&self.options, help_center_id, params);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, ListRedirectsParams> {
+        self.call(
+            list_redirects_request(help_center_id),
+            ListRedirectsParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_redirects`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_redirects`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_redirects_pages(
         &self,
         help_center_id: &str,
         params: &ListRedirectsParams,
     ) -> crate::pagination::PageStream<models::HelpCenterRedirectList> {
-        let options = self.options.clone();
-        let help_center_id = help_center_id.to_string();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_redirects_request(&options, &help_center_id, &params)
-        })
+        let mut call = self.list_redirects(help_center_id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_redirects`], across pages (see [`Self::list_redirects_pages`]).
@@ -295,47 +382,151 @@ impl<A: Authenticated> HelpCenter<'_, A> {
 
     /// `PUT /help_center/collections/{collection_id}`
     ///
-    /// operationId `updateCollection`: Update a collection
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/updatecollection)
-    pub async fn update_collection(
+    /// * operationId: `updateCollection`
+    /// * Required (the arguments): path `collection_id` (`collection_id`), JSON body [`UpdateCollectionRequest`](models::UpdateCollectionRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Collection`](models::Collection) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/help-center/updatecollection)
+    pub fn update_collection(
         &self,
         collection_id: impl std::fmt::Display,
         body: &models::UpdateCollectionRequest,
-    ) -> Result<models::Collection, Error> {
-        let request = ApiRequest::new(Method::PUT, "/help_center/collections/{collection_id}")
-            .path(format!(
-                "/help_center/collections/{}",
-                encode_path_segment(&collection_id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Collection>> {
+        self.call(
+            update_collection_request(collection_id, body),
+            <crate::call::Json<models::Collection>>::default(),
+        )
     }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/help_center/help_centers")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, ListCollectionsParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::CollectionList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Collection> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn list_collections_request(
-    options: &RequestOptions,
-    params: &ListCollectionsParams,
-) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/help_center/collections")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::HelpCenterList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::HelpCenter> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn list_redirects_request(
-    options: &RequestOptions,
+impl<A: Authenticated> crate::call::Call<'_, A, ListRedirectsParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::HelpCenterRedirectList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::HelpCenterRedirect> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn create_collection_request(body: &models::CreateCollectionRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/help_center/collections").json(body)
+}
+
+fn create_redirect_request(
     help_center_id: &str,
-    params: &ListRedirectsParams,
+    body: &models::CreateHelpCenterRedirectRequest,
 ) -> ApiRequest {
+    ApiRequest::new(
+        Method::POST,
+        "/help_center/help_centers/{help_center_id}/redirects",
+    )
+    .path(format!(
+        "/help_center/help_centers/{}/redirects",
+        encode_path_segment(help_center_id)
+    ))
+    .json(body)
+}
+
+fn delete_collection_request(collection_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/help_center/collections/{collection_id}").path(format!(
+        "/help_center/collections/{}",
+        encode_path_segment(&collection_id.to_string())
+    ))
+}
+
+fn delete_redirect_request(help_center_id: &str, id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/help_center/help_centers/{help_center_id}/redirects/{id}",
+    )
+    .path(format!(
+        "/help_center/help_centers/{}/redirects/{}",
+        encode_path_segment(help_center_id),
+        encode_path_segment(id)
+    ))
+}
+
+fn get_request(help_center_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/help_center/help_centers/{help_center_id}").path(format!(
+        "/help_center/help_centers/{}",
+        encode_path_segment(&help_center_id.to_string())
+    ))
+}
+
+fn get_collection_request(collection_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/help_center/collections/{collection_id}").path(format!(
+        "/help_center/collections/{}",
+        encode_path_segment(&collection_id.to_string())
+    ))
+}
+
+fn get_redirect_request(help_center_id: &str, id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::GET,
+        "/help_center/help_centers/{help_center_id}/redirects/{id}",
+    )
+    .path(format!(
+        "/help_center/help_centers/{}/redirects/{}",
+        encode_path_segment(help_center_id),
+        encode_path_segment(id)
+    ))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/help_center/help_centers")
+}
+
+fn list_collections_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/help_center/collections")
+}
+
+fn list_redirects_request(help_center_id: &str) -> ApiRequest {
     ApiRequest::new(
         Method::GET,
         "/help_center/help_centers/{help_center_id}/redirects",
@@ -344,7 +535,16 @@ fn list_redirects_request(
         "/help_center/help_centers/{}/redirects",
         encode_path_segment(help_center_id)
     ))
-    .query_opt("page", params.page.as_ref())
-    .query_opt("per_page", params.per_page.as_ref())
-    .options(options.clone())
+}
+
+fn update_collection_request(
+    collection_id: impl std::fmt::Display,
+    body: &models::UpdateCollectionRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/help_center/collections/{collection_id}")
+        .path(format!(
+            "/help_center/collections/{}",
+            encode_path_segment(&collection_id.to_string())
+        ))
+        .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 InternalArticles
 }
 
-/// Query parameters of [`InternalArticles::list`].
+/// Query parameters of [`InternalArticles::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `page` query parameter.
@@ -27,7 +27,42 @@ pub struct ListParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`InternalArticles::search`].
+impl crate::call::Operation for ListParams {
+    type Output = models::InternalArticleList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::InternalArticleList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::InternalArticleList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::InternalArticleList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`InternalArticles::search`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SearchParams {
     /// The `folder_id` query parameter.
@@ -38,127 +73,163 @@ pub struct SearchParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> InternalArticles<'_, A> {
+impl crate::call::Operation for SearchParams {
+    type Output = models::InternalArticleSearchResponse;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::InternalArticleSearchResponse>>::default(),
+            request,
+        );
+        request
+            .query_opt("folder_id", self.folder_id.as_ref())
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::InternalArticleSearchResponse> as crate::call::Operation>::decode(
+            raw,
+        )
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::InternalArticleSearchResponse> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, SearchParams> {
+    /// Sets the `folder_id` query parameter.
+    pub fn folder_id(mut self, value: impl Into<String>) -> Self {
+        self.op.folder_id = Some(value.into());
+        self
+    }
+
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> InternalArticles<'a, A> {
     /// `POST /internal_articles/{internal_article_id}/tags`
     ///
-    /// operationId `attachTagToInternalArticle`: Add a tag to an internal article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/attachtagtointernalarticle)
-    pub async fn attach_tag(
+    /// * operationId: `attachTagToInternalArticle`
+    /// * Required (the arguments): path `internal_article_id` (`internal_article_id`), JSON body [`AttachTagBody`](models::AttachTagBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/attachtagtointernalarticle)
+    pub fn attach_tag(
         &self,
         internal_article_id: impl std::fmt::Display,
         body: &models::AttachTagBody,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(
-            Method::POST,
-            "/internal_articles/{internal_article_id}/tags",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            attach_tag_request(internal_article_id, body),
+            <crate::call::Json<models::Tag>>::default(),
         )
-        .path(format!(
-            "/internal_articles/{}/tags",
-            encode_path_segment(&internal_article_id.to_string())
-        ))
-        .json(body)
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `POST /internal_articles`
     ///
-    /// operationId `createInternalArticle`: Create an internal article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/createinternalarticle)
-    pub async fn create(
+    /// * operationId: `createInternalArticle`
+    /// * Required (the arguments): JSON body [`CreateInternalArticleRequest`](models::CreateInternalArticleRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`InternalArticle`](models::InternalArticle) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/createinternalarticle)
+    pub fn create(
         &self,
         body: &models::CreateInternalArticleRequest,
-    ) -> Result<models::InternalArticle, Error> {
-        let request = ApiRequest::new(Method::POST, "/internal_articles")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::InternalArticle>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::InternalArticle>>::default(),
+        )
     }
 
     /// `DELETE /internal_articles/{internal_article_id}`
     ///
-    /// operationId `deleteInternalArticle`: Delete an internal article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/deleteinternalarticle)
-    pub async fn delete(
+    /// * operationId: `deleteInternalArticle`
+    /// * Required (the arguments): path `internal_article_id` (`internal_article_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DeletedInternalArticleObject`](models::DeletedInternalArticleObject) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/deleteinternalarticle)
+    pub fn delete(
         &self,
         internal_article_id: impl std::fmt::Display,
-    ) -> Result<models::DeletedInternalArticleObject, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/internal_articles/{internal_article_id}")
-            .path(format!(
-                "/internal_articles/{}",
-                encode_path_segment(&internal_article_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DeletedInternalArticleObject>> {
+        self.call(
+            delete_request(internal_article_id),
+            <crate::call::Json<models::DeletedInternalArticleObject>>::default(),
+        )
     }
 
     /// `DELETE /internal_articles/{internal_article_id}/tags/{id}`
     ///
-    /// operationId `detachTagFromInternalArticle`: Remove a tag from an internal article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/detachtagfrominternalarticle)
-    pub async fn detach_tag(
+    /// * operationId: `detachTagFromInternalArticle`
+    /// * Required (the arguments): path `internal_article_id` (`internal_article_id`), path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/detachtagfrominternalarticle)
+    pub fn detach_tag(
         &self,
         internal_article_id: impl std::fmt::Display,
         id: &str,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/internal_articles/{internal_article_id}/tags/{id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            detach_tag_request(internal_article_id, id),
+            <crate::call::Json<models::Tag>>::default(),
         )
-        .path(format!(
-            "/internal_articles/{}/tags/{}",
-            encode_path_segment(&internal_article_id.to_string()),
-            encode_path_segment(id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /internal_articles/{internal_article_id}`
     ///
-    /// operationId `retrieveInternalArticle`: Retrieve an internal article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/retrieveinternalarticle)
-    pub async fn get(
+    /// * operationId: `retrieveInternalArticle`
+    /// * Required (the arguments): path `internal_article_id` (`internal_article_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`InternalArticle`](models::InternalArticle) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/retrieveinternalarticle)
+    pub fn get(
         &self,
         internal_article_id: impl std::fmt::Display,
-    ) -> Result<models::InternalArticle, Error> {
-        let request = ApiRequest::new(Method::GET, "/internal_articles/{internal_article_id}")
-            .path(format!(
-                "/internal_articles/{}",
-                encode_path_segment(&internal_article_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::InternalArticle>> {
+        self.call(
+            get_request(internal_article_id),
+            <crate::call::Json<models::InternalArticle>>::default(),
+        )
     }
 
     /// `GET /internal_articles`
     ///
-    /// operationId `listInternalArticles`: List all articles
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/listinternalarticles)
-    pub async fn list(&self, params: &ListParams) -> Result<models::InternalArticleList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listInternalArticles`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`InternalArticleList`](models::InternalArticleList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/listinternalarticles)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::InternalArticleList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_request(&options, &params)
-        })
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -171,64 +242,138 @@ impl<A: Authenticated> InternalArticles<'_, A> {
 
     /// `GET /internal_articles/search`
     ///
-    /// operationId `searchInternalArticles`: Search for internal articles
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/searchinternalarticles)
-    pub async fn search(
-        &self,
-        params: &SearchParams,
-    ) -> Result<models::InternalArticleSearchResponse, Error> {
-        let request = search_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `searchInternalArticles`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `folder_id` as `.folder_id(..)`, text; `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::search_pages`] streams every page (or `.pages()` on the returned call)
+    /// * Returns: [`InternalArticleSearchResponse`](models::InternalArticleSearchResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/searchinternalarticles)
+    pub fn search(&self) -> crate::call::Call<'a, A, SearchParams> {
+        self.call(search_request(), SearchParams::default())
     }
 
-    /// Every page of [`Self::search`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::search`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn search_pages(
         &self,
         params: &SearchParams,
     ) -> crate::pagination::PageStream<models::InternalArticleSearchResponse> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), None, first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            search_request(&options, &params)
-        })
+        let mut call = self.search();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// `PUT /internal_articles/{internal_article_id}`
     ///
-    /// operationId `updateInternalArticle`: Update an internal article
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/updateinternalarticle)
-    pub async fn update(
+    /// * operationId: `updateInternalArticle`
+    /// * Required (the arguments): path `internal_article_id` (`internal_article_id`), JSON body [`UpdateInternalArticleRequest`](models::UpdateInternalArticleRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`InternalArticle`](models::InternalArticle) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/internal-articles/updateinternalarticle)
+    pub fn update(
         &self,
         internal_article_id: impl std::fmt::Display,
         body: &models::UpdateInternalArticleRequest,
-    ) -> Result<models::InternalArticle, Error> {
-        let request = ApiRequest::new(Method::PUT, "/internal_articles/{internal_article_id}")
-            .path(format!(
-                "/internal_articles/{}",
-                encode_path_segment(&internal_article_id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::InternalArticle>> {
+        self.call(
+            update_request(internal_article_id, body),
+            <crate::call::Json<models::InternalArticle>>::default(),
+        )
     }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/internal_articles")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::InternalArticleList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::InternalArticleListItem> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn search_request(options: &RequestOptions, params: &SearchParams) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, SearchParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::InternalArticleSearchResponse> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, None, first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+}
+
+fn attach_tag_request(
+    internal_article_id: impl std::fmt::Display,
+    body: &models::AttachTagBody,
+) -> ApiRequest {
+    ApiRequest::new(
+        Method::POST,
+        "/internal_articles/{internal_article_id}/tags",
+    )
+    .path(format!(
+        "/internal_articles/{}/tags",
+        encode_path_segment(&internal_article_id.to_string())
+    ))
+    .json(body)
+}
+
+fn create_request(body: &models::CreateInternalArticleRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/internal_articles").json(body)
+}
+
+fn delete_request(internal_article_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/internal_articles/{internal_article_id}").path(format!(
+        "/internal_articles/{}",
+        encode_path_segment(&internal_article_id.to_string())
+    ))
+}
+
+fn detach_tag_request(internal_article_id: impl std::fmt::Display, id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/internal_articles/{internal_article_id}/tags/{id}",
+    )
+    .path(format!(
+        "/internal_articles/{}/tags/{}",
+        encode_path_segment(&internal_article_id.to_string()),
+        encode_path_segment(id)
+    ))
+}
+
+fn get_request(internal_article_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/internal_articles/{internal_article_id}").path(format!(
+        "/internal_articles/{}",
+        encode_path_segment(&internal_article_id.to_string())
+    ))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/internal_articles")
+}
+
+fn search_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/internal_articles/search")
-        .query_opt("folder_id", params.folder_id.as_ref())
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+}
+
+fn update_request(
+    internal_article_id: impl std::fmt::Display,
+    body: &models::UpdateInternalArticleRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/internal_articles/{internal_article_id}")
+        .path(format!(
+            "/internal_articles/{}",
+            encode_path_segment(&internal_article_id.to_string())
+        ))
+        .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{ApiRequest, Error};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -18,26 +18,45 @@ crate::group::resource_group! {
 IpAllowlist
 }
 
-impl<A: Authenticated> IpAllowlist<'_, A> {
+impl<'a, A: Authenticated> IpAllowlist<'a, A> {
     /// `GET /ip_allowlist`
     ///
-    /// operationId `getIpAllowlist`: Get IP allowlist settings
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ip-allowlist/getipallowlist)
-    pub async fn get(&self) -> Result<models::IpAllowlist, Error> {
-        let request = ApiRequest::new(Method::GET, "/ip_allowlist").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `getIpAllowlist`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`IpAllowlist`](models::IpAllowlist) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ip-allowlist/getipallowlist)
+    pub fn get(&self) -> crate::call::Call<'a, A, crate::call::Json<models::IpAllowlist>> {
+        self.call(
+            get_request(),
+            <crate::call::Json<models::IpAllowlist>>::default(),
+        )
     }
 
     /// `PUT /ip_allowlist`
     ///
-    /// operationId `updateIpAllowlist`: Update IP allowlist settings
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ip-allowlist/updateipallowlist)
-    pub async fn update(&self, body: &models::IpAllowlist) -> Result<models::IpAllowlist, Error> {
-        let request = ApiRequest::new(Method::PUT, "/ip_allowlist")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `updateIpAllowlist`
+    /// * Required (the arguments): JSON body [`IpAllowlist`](models::IpAllowlist) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`IpAllowlist`](models::IpAllowlist) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ip-allowlist/updateipallowlist)
+    pub fn update(
+        &self,
+        body: &models::IpAllowlist,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::IpAllowlist>> {
+        self.call(
+            update_request(body),
+            <crate::call::Json<models::IpAllowlist>>::default(),
+        )
     }
+}
+
+fn get_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/ip_allowlist")
+}
+
+fn update_request(body: &models::IpAllowlist) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/ip_allowlist").json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,16 +18,27 @@ crate::group::resource_group! {
 Jobs
 }
 
-impl<A: Authenticated> Jobs<'_, A> {
+impl<'a, A: Authenticated> Jobs<'a, A> {
     /// `GET /jobs/status/{job_id}`
     ///
-    /// operationId `jobsStatus`: Retrieve job status
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/jobs/jobsstatus)
-    pub async fn get_status(&self, job_id: &str) -> Result<models::Jobs, Error> {
-        let request = ApiRequest::new(Method::GET, "/jobs/status/{job_id}")
-            .path(format!("/jobs/status/{}", encode_path_segment(job_id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `jobsStatus`
+    /// * Required (the arguments): path `job_id` (`job_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Jobs`](models::Jobs) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/jobs/jobsstatus)
+    pub fn get_status(
+        &self,
+        job_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Jobs>> {
+        self.call(
+            get_status_request(job_id),
+            <crate::call::Json<models::Jobs>>::default(),
+        )
     }
+}
+
+fn get_status_request(job_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/jobs/status/{job_id}")
+        .path(format!("/jobs/status/{}", encode_path_segment(job_id)))
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 Macros
 }
 
-/// Query parameters of [`Macros::list`].
+/// Query parameters of [`Macros::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `per_page` query parameter.
@@ -29,47 +29,84 @@ pub struct ListParams {
     pub updated_since: Option<i64>,
 }
 
-impl<A: Authenticated> Macros<'_, A> {
+impl crate::call::Operation for ListParams {
+    type Output = models::MacroList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::MacroList>>::default(),
+            request,
+        );
+        request
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("starting_after", self.starting_after.as_ref())
+            .query_opt("updated_since", self.updated_since.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::MacroList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::MacroList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `starting_after` query parameter.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.op.starting_after = Some(value.into());
+        self
+    }
+
+    /// Sets the `updated_since` query parameter.
+    pub fn updated_since(mut self, value: i64) -> Self {
+        self.op.updated_since = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Macros<'a, A> {
     /// `GET /macros/{id}`
     ///
-    /// operationId `getMacro`: Retrieve a macro
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/macros/getmacro)
-    pub async fn get(&self, id: &str) -> Result<models::Macro, Error> {
-        let request = ApiRequest::new(Method::GET, "/macros/{id}")
-            .path(format!("/macros/{}", encode_path_segment(id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `getMacro`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Macro`](models::Macro) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/macros/getmacro)
+    pub fn get(&self, id: &str) -> crate::call::Call<'a, A, crate::call::Json<models::Macro>> {
+        self.call(
+            get_request(id),
+            <crate::call::Json<models::Macro>>::default(),
+        )
     }
 
     /// `GET /macros`
     ///
-    /// operationId `listMacros`: List all macros
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/macros/listmacros)
-    pub async fn list(&self, params: &ListParams) -> Result<models::MacroList, Error> {
-        let request = list_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listMacros`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `per_page` as `.per_page(..)`, `i64`; `starting_after` as `.starting_after(..)`, text; `updated_since` as `.updated_since(..)`, `i64`
+    /// * Pagination: cursor: query `starting_after`, the next one read from `pages.next.starting_after`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`MacroList`](models::MacroList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/macros/listmacros)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], following `pages.next.starting_after`; `per_page` is kept.
+    /// Every page of [`Self::list`], following `pages.next.starting_after`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::MacroList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: Option<String> = params.starting_after.clone();
-        crate::pagination::cursor(
-            self.client.clone(),
-            Some("data"),
-            first,
-            move |starting_after| {
-                let mut params = params.clone();
-                params.starting_after = starting_after;
-                list_request(&options, &params)
-            },
-        )
+        let mut call = self.list();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -78,10 +115,29 @@ impl<A: Authenticated> Macros<'_, A> {
     }
 }
 
-fn list_request(options: &RequestOptions, params: &ListParams) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, following `pages.next.starting_after`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::MacroList> {
+        let first: Option<String> = self.op.starting_after.clone();
+        let (client, base, params) = self.into_parts();
+        crate::pagination::cursor(client, Some("data"), first, move |starting_after| {
+            let mut params = params.clone();
+            params.starting_after = starting_after;
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Macro> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn get_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/macros/{id}")
+        .path(format!("/macros/{}", encode_path_segment(id)))
+}
+
+fn list_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/macros")
-        .query_opt("per_page", params.per_page.as_ref())
-        .query_opt("starting_after", params.starting_after.as_ref())
-        .query_opt("updated_since", params.updated_since.as_ref())
-        .options(options.clone())
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{ApiRequest, Error, RequestOptions};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -18,10 +18,10 @@ crate::group::resource_group! {
 Messages
 }
 
-/// Query parameters of [`Messages::list_whatsapp_statuses`].
+/// Query parameters of [`Messages::list_whatsapp_statuses`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListWhatsappStatusesParams {
-    /// The `ruleset_id` query parameter (required).
+    /// The `ruleset_id` query parameter (required: an argument of the method).
     pub ruleset_id: String,
     /// The `per_page` query parameter.
     pub per_page: Option<i64>,
@@ -29,68 +29,112 @@ pub struct ListWhatsappStatusesParams {
     pub starting_after: Option<String>,
 }
 
-impl<A: Authenticated> Messages<'_, A> {
+impl crate::call::Operation for ListWhatsappStatusesParams {
+    type Output = models::WhatsappMessageStatusList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::WhatsappMessageStatusList>>::default(),
+            request,
+        );
+        request
+            .query("ruleset_id", &self.ruleset_id)
+            .query_opt("per_page", self.per_page.as_ref())
+            .query_opt("starting_after", self.starting_after.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::WhatsappMessageStatusList> as crate::call::Operation>::decode(
+            raw,
+        )
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::WhatsappMessageStatusList> as crate::call::Operation>::recover(
+            error,
+        )
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListWhatsappStatusesParams> {
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+
+    /// Sets the `starting_after` query parameter.
+    pub fn starting_after(mut self, value: impl Into<String>) -> Self {
+        self.op.starting_after = Some(value.into());
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Messages<'a, A> {
     /// `POST /messages`
     ///
-    /// operationId `createMessage`: Create a message
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/messages/createmessage)
-    pub async fn create(
+    /// * operationId: `createMessage`
+    /// * Required (the arguments): JSON body [`CreateMessageRequest`](models::CreateMessageRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Message`](models::Message) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/messages/createmessage)
+    pub fn create(
         &self,
         body: &models::CreateMessageRequest,
-    ) -> Result<models::Message, Error> {
-        let request = ApiRequest::new(Method::POST, "/messages")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Message>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::Message>>::default(),
+        )
     }
 
     /// `GET /messages/whatsapp/status`
     ///
-    /// operationId `RetrieveWhatsAppMessageStatus`: Retrieve WhatsApp message delivery status
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/messages/retrievewhatsappmessagestatus)
-    pub async fn get_whatsapp_status(
+    /// * operationId: `RetrieveWhatsAppMessageStatus`
+    /// * Required (the arguments): query `message_id` (text)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`WhatsappMessageStatus`](models::WhatsappMessageStatus) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/messages/retrievewhatsappmessagestatus)
+    pub fn get_whatsapp_status(
         &self,
         message_id: &str,
-    ) -> Result<models::WhatsappMessageStatus, Error> {
-        let request = ApiRequest::new(Method::GET, "/messages/whatsapp/status")
-            .query("message_id", message_id)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::WhatsappMessageStatus>> {
+        self.call(
+            get_whatsapp_status_request(message_id),
+            <crate::call::Json<models::WhatsappMessageStatus>>::default(),
+        )
     }
 
     /// `GET /messages/status`
     ///
-    /// operationId `getWhatsAppMessageStatus`: Get statuses of all messages sent based on the specified ruleset_id
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/messages/getwhatsappmessagestatus)
-    pub async fn list_whatsapp_statuses(
+    /// * operationId: `getWhatsAppMessageStatus`
+    /// * Required (the arguments): query `ruleset_id` (text)
+    /// * Optional query parameters (setters of the returned call): `per_page` as `.per_page(..)`, `i64`; `starting_after` as `.starting_after(..)`, text
+    /// * Pagination: cursor: query `starting_after`, the next one read from `pages.next.starting_after`; [`Self::list_whatsapp_statuses_pages`] streams every page, [`Self::list_whatsapp_statuses_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`WhatsappMessageStatusList`](models::WhatsappMessageStatusList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/messages/getwhatsappmessagestatus)
+    pub fn list_whatsapp_statuses(
         &self,
-        params: &ListWhatsappStatusesParams,
-    ) -> Result<models::WhatsappMessageStatusList, Error> {
-        let request = list_whatsapp_statuses_request(&self.options, params);
-        self.client.send(request).await
+        ruleset_id: &str,
+    ) -> crate::call::Call<'a, A, ListWhatsappStatusesParams> {
+        self.call(
+            list_whatsapp_statuses_request(),
+            ListWhatsappStatusesParams {
+                ruleset_id: ruleset_id.to_owned(),
+                ..Default::default()
+            },
+        )
     }
 
-    /// Every page of [`Self::list_whatsapp_statuses`], following `pages.next.starting_after`; `per_page` is kept.
+    /// Every page of [`Self::list_whatsapp_statuses`], following `pages.next.starting_after`; `per_page` and the other parameters are kept.
     pub fn list_whatsapp_statuses_pages(
         &self,
         params: &ListWhatsappStatusesParams,
     ) -> crate::pagination::PageStream<models::WhatsappMessageStatusList> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: Option<String> = params.starting_after.clone();
-        crate::pagination::cursor(
-            self.client.clone(),
-            Some("events"),
-            first,
-            move |starting_after| {
-                let mut params = params.clone();
-                params.starting_after = starting_after;
-                list_whatsapp_statuses_request(&options, &params)
-            },
-        )
+        let mut call = self.list_whatsapp_statuses(&params.ruleset_id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_whatsapp_statuses`], across pages (see [`Self::list_whatsapp_statuses_pages`]).
@@ -102,13 +146,32 @@ impl<A: Authenticated> Messages<'_, A> {
     }
 }
 
-fn list_whatsapp_statuses_request(
-    options: &RequestOptions,
-    params: &ListWhatsappStatusesParams,
-) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, ListWhatsappStatusesParams> {
+    /// Every page of this call's results, following `pages.next.starting_after`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::WhatsappMessageStatusList> {
+        let first: Option<String> = self.op.starting_after.clone();
+        let (client, base, params) = self.into_parts();
+        crate::pagination::cursor(client, Some("events"), first, move |starting_after| {
+            let mut params = params.clone();
+            params.starting_after = starting_after;
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::WhatsappMessageStatusListEventsItem> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn create_request(body: &models::CreateMessageRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/messages").json(body)
+}
+
+fn get_whatsapp_status_request(message_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/messages/whatsapp/status").query("message_id", message_id)
+}
+
+fn list_whatsapp_statuses_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/messages/status")
-        .query("ruleset_id", &params.ruleset_id)
-        .query_opt("per_page", params.per_page.as_ref())
-        .query_opt("starting_after", params.starting_after.as_ref())
-        .options(options.clone())
 }

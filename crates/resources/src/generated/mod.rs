@@ -100,7 +100,7 @@ pub mod workflows;
 /// Every operation of the API, grouped by tag, on any authenticated [`Client`].
 ///
 /// Bring it into scope with `use intercom_resources::IntercomApi;`, then call
-/// `client.contacts().get(id)`, `client.tickets().create(&body)` and so on.
+/// `client.contacts().get(id).await`, `client.tickets().create(&body).await` and so on.
 pub trait IntercomApi<A: Authenticated> {
     /// Operations tagged `AI Content` (10 operations; cargo feature `ai_content`).
     #[cfg(feature = "ai_content")]

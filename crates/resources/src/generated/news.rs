@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 News
 }
 
-/// Query parameters of [`News::list_items`].
+/// Query parameters of [`News::list_items`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListItemsParams {
     /// The `page` query parameter.
@@ -27,7 +27,42 @@ pub struct ListItemsParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`News::list_live_newsfeed_items`].
+impl crate::call::Operation for ListItemsParams {
+    type Output = models::PaginatedResponse;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::PaginatedResponse>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::PaginatedResponse> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::PaginatedResponse> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListItemsParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`News::list_live_newsfeed_items`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListLiveNewsfeedItemsParams {
     /// The `page` query parameter.
@@ -36,7 +71,42 @@ pub struct ListLiveNewsfeedItemsParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`News::list_newsfeeds`].
+impl crate::call::Operation for ListLiveNewsfeedItemsParams {
+    type Output = models::PaginatedResponse;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::PaginatedResponse>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::PaginatedResponse> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::PaginatedResponse> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListLiveNewsfeedItemsParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`News::list_newsfeeds`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListNewsfeedsParams {
     /// The `page` query parameter.
@@ -45,99 +115,134 @@ pub struct ListNewsfeedsParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> News<'_, A> {
+impl crate::call::Operation for ListNewsfeedsParams {
+    type Output = models::PaginatedResponse;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::PaginatedResponse>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::PaginatedResponse> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::PaginatedResponse> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListNewsfeedsParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> News<'a, A> {
     /// `POST /news/news_items`
     ///
-    /// operationId `createNewsItem`: Create a news item
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/createnewsitem)
-    pub async fn create_item(
+    /// * operationId: `createNewsItem`
+    /// * Required (the arguments): JSON body [`NewsItemRequest`](models::NewsItemRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`NewsItem`](models::NewsItem) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/createnewsitem)
+    pub fn create_item(
         &self,
         body: &models::NewsItemRequest,
-    ) -> Result<models::NewsItem, Error> {
-        let request = ApiRequest::new(Method::POST, "/news/news_items")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::NewsItem>> {
+        self.call(
+            create_item_request(body),
+            <crate::call::Json<models::NewsItem>>::default(),
+        )
     }
 
     /// `DELETE /news/news_items/{news_item_id}`
     ///
-    /// operationId `deleteNewsItem`: Delete a news item
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/deletenewsitem)
-    pub async fn delete_item(
+    /// * operationId: `deleteNewsItem`
+    /// * Required (the arguments): path `news_item_id` (`news_item_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DeletedObject`](models::DeletedObject) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/deletenewsitem)
+    pub fn delete_item(
         &self,
         news_item_id: impl std::fmt::Display,
-    ) -> Result<models::DeletedObject, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/news/news_items/{news_item_id}")
-            .path(format!(
-                "/news/news_items/{}",
-                encode_path_segment(&news_item_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DeletedObject>> {
+        self.call(
+            delete_item_request(news_item_id),
+            <crate::call::Json<models::DeletedObject>>::default(),
+        )
     }
 
     /// `GET /news/news_items/{news_item_id}`
     ///
-    /// operationId `retrieveNewsItem`: Retrieve a news item
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/retrievenewsitem)
-    pub async fn get_item(
+    /// * operationId: `retrieveNewsItem`
+    /// * Required (the arguments): path `news_item_id` (`news_item_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`NewsItem`](models::NewsItem) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/retrievenewsitem)
+    pub fn get_item(
         &self,
         news_item_id: impl std::fmt::Display,
-    ) -> Result<models::NewsItem, Error> {
-        let request = ApiRequest::new(Method::GET, "/news/news_items/{news_item_id}")
-            .path(format!(
-                "/news/news_items/{}",
-                encode_path_segment(&news_item_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::NewsItem>> {
+        self.call(
+            get_item_request(news_item_id),
+            <crate::call::Json<models::NewsItem>>::default(),
+        )
     }
 
     /// `GET /news/newsfeeds/{newsfeed_id}`
     ///
-    /// operationId `retrieveNewsfeed`: Retrieve a newsfeed
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/retrievenewsfeed)
-    pub async fn get_newsfeed(&self, newsfeed_id: &str) -> Result<models::Newsfeed, Error> {
-        let request = ApiRequest::new(Method::GET, "/news/newsfeeds/{newsfeed_id}")
-            .path(format!(
-                "/news/newsfeeds/{}",
-                encode_path_segment(newsfeed_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveNewsfeed`
+    /// * Required (the arguments): path `newsfeed_id` (`newsfeed_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Newsfeed`](models::Newsfeed) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/retrievenewsfeed)
+    pub fn get_newsfeed(
+        &self,
+        newsfeed_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Newsfeed>> {
+        self.call(
+            get_newsfeed_request(newsfeed_id),
+            <crate::call::Json<models::Newsfeed>>::default(),
+        )
     }
 
     /// `GET /news/news_items`
     ///
-    /// operationId `listNewsItems`: List all news items
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/listnewsitems)
-    pub async fn list_items(
-        &self,
-        params: &ListItemsParams,
-    ) -> Result<models::PaginatedResponse, Error> {
-        let request = list_items_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listNewsItems`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_items_pages`] streams every page, [`Self::list_items_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`PaginatedResponse`](models::PaginatedResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/listnewsitems)
+    pub fn list_items(&self) -> crate::call::Call<'a, A, ListItemsParams> {
+        self.call(list_items_request(), ListItemsParams::default())
     }
 
-    /// Every page of [`Self::list_items`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_items`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_items_pages(
         &self,
         params: &ListItemsParams,
     ) -> crate::pagination::PageStream<models::PaginatedResponse> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_items_request(&options, &params)
-        })
+        let mut call = self.list_items();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_items`], across pages (see [`Self::list_items_pages`]).
@@ -150,33 +255,31 @@ impl<A: Authenticated> News<'_, A> {
 
     /// `GET /news/newsfeeds/{newsfeed_id}/items`
     ///
-    /// operationId `listLiveNewsfeedItems`: List all live newsfeed items
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/listlivenewsfeeditems)
-    pub async fn list_live_newsfeed_items(
+    /// * operationId: `listLiveNewsfeedItems`
+    /// * Required (the arguments): path `newsfeed_id` (`newsfeed_id`)
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_live_newsfeed_items_pages`] streams every page, [`Self::list_live_newsfeed_items_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`PaginatedResponse`](models::PaginatedResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/listlivenewsfeeditems)
+    pub fn list_live_newsfeed_items(
         &self,
         newsfeed_id: &str,
-        params: &ListLiveNewsfeedItemsParams,
-    ) -> Result<models::PaginatedResponse, Error> {
-        let request = list_live_newsfeed_items_request(&self.options, newsfeed_id, params);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, ListLiveNewsfeedItemsParams> {
+        self.call(
+            list_live_newsfeed_items_request(newsfeed_id),
+            ListLiveNewsfeedItemsParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_live_newsfeed_items`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_live_newsfeed_items`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_live_newsfeed_items_pages(
         &self,
         newsfeed_id: &str,
         params: &ListLiveNewsfeedItemsParams,
     ) -> crate::pagination::PageStream<models::PaginatedResponse> {
-        let options = self.options.clone();
-        let newsfeed_id = newsfeed_id.to_string();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_live_newsfeed_items_request(&options, &newsfeed_id, &params)
-        })
+        let mut call = self.list_live_newsfeed_items(newsfeed_id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_live_newsfeed_items`], across pages (see [`Self::list_live_newsfeed_items_pages`]).
@@ -190,30 +293,24 @@ impl<A: Authenticated> News<'_, A> {
 
     /// `GET /news/newsfeeds`
     ///
-    /// operationId `listNewsfeeds`: List all newsfeeds
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/listnewsfeeds)
-    pub async fn list_newsfeeds(
-        &self,
-        params: &ListNewsfeedsParams,
-    ) -> Result<models::PaginatedResponse, Error> {
-        let request = list_newsfeeds_request(&self.options, params);
-        self.client.send(request).await
+    /// * operationId: `listNewsfeeds`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_newsfeeds_pages`] streams every page, [`Self::list_newsfeeds_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`PaginatedResponse`](models::PaginatedResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/listnewsfeeds)
+    pub fn list_newsfeeds(&self) -> crate::call::Call<'a, A, ListNewsfeedsParams> {
+        self.call(list_newsfeeds_request(), ListNewsfeedsParams::default())
     }
 
-    /// Every page of [`Self::list_newsfeeds`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_newsfeeds`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_newsfeeds_pages(
         &self,
         params: &ListNewsfeedsParams,
     ) -> crate::pagination::PageStream<models::PaginatedResponse> {
-        let options = self.options.clone();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_newsfeeds_request(&options, &params)
-        })
+        let mut call = self.list_newsfeeds();
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_newsfeeds`], across pages (see [`Self::list_newsfeeds_pages`]).
@@ -226,50 +323,126 @@ impl<A: Authenticated> News<'_, A> {
 
     /// `PUT /news/news_items/{news_item_id}`
     ///
-    /// operationId `updateNewsItem`: Update a news item
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/updatenewsitem)
-    pub async fn update_item(
+    /// * operationId: `updateNewsItem`
+    /// * Required (the arguments): path `news_item_id` (`news_item_id`), JSON body [`NewsItemRequest`](models::NewsItemRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`NewsItem`](models::NewsItem) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/news/updatenewsitem)
+    pub fn update_item(
         &self,
         news_item_id: impl std::fmt::Display,
         body: &models::NewsItemRequest,
-    ) -> Result<models::NewsItem, Error> {
-        let request = ApiRequest::new(Method::PUT, "/news/news_items/{news_item_id}")
-            .path(format!(
-                "/news/news_items/{}",
-                encode_path_segment(&news_item_id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::NewsItem>> {
+        self.call(
+            update_item_request(news_item_id, body),
+            <crate::call::Json<models::NewsItem>>::default(),
+        )
     }
 }
 
-fn list_items_request(options: &RequestOptions, params: &ListItemsParams) -> ApiRequest {
+impl<A: Authenticated> crate::call::Call<'_, A, ListItemsParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::PaginatedResponse> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::PaginatedResponseDataItem> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListLiveNewsfeedItemsParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::PaginatedResponse> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::PaginatedResponseDataItem> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListNewsfeedsParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::PaginatedResponse> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::PaginatedResponseDataItem> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn create_item_request(body: &models::NewsItemRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/news/news_items").json(body)
+}
+
+fn delete_item_request(news_item_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/news/news_items/{news_item_id}").path(format!(
+        "/news/news_items/{}",
+        encode_path_segment(&news_item_id.to_string())
+    ))
+}
+
+fn get_item_request(news_item_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/news/news_items/{news_item_id}").path(format!(
+        "/news/news_items/{}",
+        encode_path_segment(&news_item_id.to_string())
+    ))
+}
+
+fn get_newsfeed_request(newsfeed_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/news/newsfeeds/{newsfeed_id}").path(format!(
+        "/news/newsfeeds/{}",
+        encode_path_segment(newsfeed_id)
+    ))
+}
+
+fn list_items_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/news/news_items")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
 }
 
-fn list_live_newsfeed_items_request(
-    options: &RequestOptions,
-    newsfeed_id: &str,
-    params: &ListLiveNewsfeedItemsParams,
-) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/news/newsfeeds/{newsfeed_id}/items")
-        .path(format!(
-            "/news/newsfeeds/{}/items",
-            encode_path_segment(newsfeed_id)
-        ))
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+fn list_live_newsfeed_items_request(newsfeed_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/news/newsfeeds/{newsfeed_id}/items").path(format!(
+        "/news/newsfeeds/{}/items",
+        encode_path_segment(newsfeed_id)
+    ))
 }
 
-fn list_newsfeeds_request(options: &RequestOptions, params: &ListNewsfeedsParams) -> ApiRequest {
+fn list_newsfeeds_request() -> ApiRequest {
     ApiRequest::new(Method::GET, "/news/newsfeeds")
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+}
+
+fn update_item_request(
+    news_item_id: impl std::fmt::Display,
+    body: &models::NewsItemRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/news/news_items/{news_item_id}")
+        .path(format!(
+            "/news/news_items/{}",
+            encode_path_segment(&news_item_id.to_string())
+        ))
+        .json(body)
 }

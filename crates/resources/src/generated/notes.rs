@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest, Error};
 
 use crate::models;
 
@@ -18,7 +18,7 @@ crate::group::resource_group! {
 Notes
 }
 
-/// Query parameters of [`Notes::list`].
+/// Query parameters of [`Notes::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `page` query parameter.
@@ -27,7 +27,42 @@ pub struct ListParams {
     pub per_page: Option<i64>,
 }
 
-/// Query parameters of [`Notes::list_company_notes`].
+impl crate::call::Operation for ListParams {
+    type Output = models::NoteList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::NoteList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::NoteList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::NoteList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+/// Query parameters of [`Notes::list_company_notes`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListCompanyNotesParams {
     /// The `page` query parameter.
@@ -36,91 +71,119 @@ pub struct ListCompanyNotesParams {
     pub per_page: Option<i64>,
 }
 
-impl<A: Authenticated> Notes<'_, A> {
+impl crate::call::Operation for ListCompanyNotesParams {
+    type Output = models::NoteList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::NoteList>>::default(),
+            request,
+        );
+        request
+            .query_opt("page", self.page.as_ref())
+            .query_opt("per_page", self.per_page.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::NoteList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::NoteList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListCompanyNotesParams> {
+    /// Sets the `page` query parameter.
+    pub fn page(mut self, value: i64) -> Self {
+        self.op.page = Some(value);
+        self
+    }
+
+    /// Sets the `per_page` query parameter.
+    pub fn per_page(mut self, value: i64) -> Self {
+        self.op.per_page = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Notes<'a, A> {
     /// `POST /contacts/{contact_id}/notes`
     ///
-    /// operationId `createNote`: Create a note
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/notes/createnote)
-    pub async fn create(
+    /// * operationId: `createNote`
+    /// * Required (the arguments): path `contact_id` (`contact_id`), JSON body [`CreateNoteBody`](models::CreateNoteBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Note`](models::Note) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/notes/createnote)
+    pub fn create(
         &self,
         contact_id: impl std::fmt::Display,
         body: &models::CreateNoteBody,
-    ) -> Result<models::Note, Error> {
-        let request = ApiRequest::new(Method::POST, "/contacts/{contact_id}/notes")
-            .path(format!(
-                "/contacts/{}/notes",
-                encode_path_segment(&contact_id.to_string())
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Note>> {
+        self.call(
+            create_request(contact_id, body),
+            <crate::call::Json<models::Note>>::default(),
+        )
     }
 
     /// `POST /companies/{company_id}/notes`
     ///
-    /// operationId `createCompanyNote`: Create a company note
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/notes/createcompanynote)
-    pub async fn create_company_note(
+    /// * operationId: `createCompanyNote`
+    /// * Required (the arguments): path `company_id` (`company_id`), JSON body [`CreateCompanyNoteBody`](models::CreateCompanyNoteBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Note`](models::Note) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/notes/createcompanynote)
+    pub fn create_company_note(
         &self,
         company_id: &str,
         body: &models::CreateCompanyNoteBody,
-    ) -> Result<models::Note, Error> {
-        let request = ApiRequest::new(Method::POST, "/companies/{company_id}/notes")
-            .path(format!(
-                "/companies/{}/notes",
-                encode_path_segment(company_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Note>> {
+        self.call(
+            create_company_note_request(company_id, body),
+            <crate::call::Json<models::Note>>::default(),
+        )
     }
 
     /// `GET /notes/{note_id}`
     ///
-    /// operationId `retrieveNote`: Retrieve a note
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/notes/retrievenote)
-    pub async fn get(&self, note_id: impl std::fmt::Display) -> Result<models::Note, Error> {
-        let request = ApiRequest::new(Method::GET, "/notes/{note_id}")
-            .path(format!(
-                "/notes/{}",
-                encode_path_segment(&note_id.to_string())
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveNote`
+    /// * Required (the arguments): path `note_id` (`note_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Note`](models::Note) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/notes/retrievenote)
+    pub fn get(
+        &self,
+        note_id: impl std::fmt::Display,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Note>> {
+        self.call(
+            get_request(note_id),
+            <crate::call::Json<models::Note>>::default(),
+        )
     }
 
     /// `GET /contacts/{contact_id}/notes`
     ///
-    /// operationId `listNotes`: List all notes
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/notes/listnotes)
-    pub async fn list(
-        &self,
-        contact_id: &str,
-        params: &ListParams,
-    ) -> Result<models::NoteList, Error> {
-        let request = list_request(&self.options, contact_id, params);
-        self.client.send(request).await
+    /// * operationId: `listNotes`
+    /// * Required (the arguments): path `contact_id` (`contact_id`)
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_pages`] streams every page, [`Self::list_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`NoteList`](models::NoteList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/notes/listnotes)
+    pub fn list(&self, contact_id: &str) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(contact_id), ListParams::default())
     }
 
-    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_pages(
         &self,
         contact_id: &str,
         params: &ListParams,
     ) -> crate::pagination::PageStream<models::NoteList> {
-        let options = self.options.clone();
-        let contact_id = contact_id.to_string();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_request(&options, &contact_id, &params)
-        })
+        let mut call = self.list(contact_id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list`], across pages (see [`Self::list_pages`]).
@@ -134,33 +197,31 @@ impl<A: Authenticated> Notes<'_, A> {
 
     /// `GET /companies/{company_id}/notes`
     ///
-    /// operationId `listCompanyNotes`: List all company notes
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/notes/listcompanynotes)
-    pub async fn list_company_notes(
+    /// * operationId: `listCompanyNotes`
+    /// * Required (the arguments): path `company_id` (`company_id`)
+    /// * Optional query parameters (setters of the returned call): `page` as `.page(..)`, `i64`; `per_page` as `.per_page(..)`, `i64`
+    /// * Pagination: page numbers: query `page` from 1 up to `total_pages`; [`Self::list_company_notes_pages`] streams every page, [`Self::list_company_notes_all`] every item (or `.pages()` and `.all()` on the returned call)
+    /// * Returns: [`NoteList`](models::NoteList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/notes/listcompanynotes)
+    pub fn list_company_notes(
         &self,
         company_id: &str,
-        params: &ListCompanyNotesParams,
-    ) -> Result<models::NoteList, Error> {
-        let request = list_company_notes_request(&self.options, company_id, params);
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, ListCompanyNotesParams> {
+        self.call(
+            list_company_notes_request(company_id),
+            ListCompanyNotesParams::default(),
+        )
     }
 
-    /// Every page of [`Self::list_company_notes`], requesting `page` 1, 2, … until `total_pages`; `per_page` is kept.
+    /// Every page of [`Self::list_company_notes`], requesting `page` 1, 2, … until `total_pages`; `per_page` and the other parameters are kept.
     pub fn list_company_notes_pages(
         &self,
         company_id: &str,
         params: &ListCompanyNotesParams,
     ) -> crate::pagination::PageStream<models::NoteList> {
-        let options = self.options.clone();
-        let company_id = company_id.to_string();
-        let params = params.clone();
-        let first: i64 = params.page.unwrap_or(1);
-        crate::pagination::pages(self.client.clone(), Some("data"), first, move |page| {
-            let mut params = params.clone();
-            params.page = Some(page);
-            list_company_notes_request(&options, &company_id, &params)
-        })
+        let mut call = self.list_company_notes(company_id);
+        call.op = params.clone();
+        call.pages()
     }
 
     /// Every item of [`Self::list_company_notes`], across pages (see [`Self::list_company_notes_pages`]).
@@ -173,28 +234,80 @@ impl<A: Authenticated> Notes<'_, A> {
     }
 }
 
-fn list_request(options: &RequestOptions, contact_id: &str, params: &ListParams) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{contact_id}/notes")
-        .path(format!(
-            "/contacts/{}/notes",
-            encode_path_segment(contact_id)
-        ))
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+impl<A: Authenticated> crate::call::Call<'_, A, ListCompanyNotesParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::NoteList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Note> {
+        crate::pagination::items(self.pages())
+    }
 }
 
-fn list_company_notes_request(
-    options: &RequestOptions,
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Every page of this call's results, requesting `page` 1, 2, … until `total_pages`; the other parameters are kept.
+    pub fn pages(self) -> crate::pagination::PageStream<models::NoteList> {
+        let first: i64 = self.op.page.unwrap_or(1);
+        let (client, base, params) = self.into_parts();
+        crate::pagination::pages(client, Some("data"), first, move |page| {
+            let mut params = params.clone();
+            params.page = Some(page);
+            crate::call::Operation::apply(params, base.clone())
+        })
+    }
+
+    /// Every item of this call's results, across pages (see [`Self::pages`]).
+    pub fn all(self) -> crate::pagination::ItemStream<models::Note> {
+        crate::pagination::items(self.pages())
+    }
+}
+
+fn create_request(contact_id: impl std::fmt::Display, body: &models::CreateNoteBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/contacts/{contact_id}/notes")
+        .path(format!(
+            "/contacts/{}/notes",
+            encode_path_segment(&contact_id.to_string())
+        ))
+        .json(body)
+}
+
+fn create_company_note_request(
     company_id: &str,
-    params: &ListCompanyNotesParams,
+    body: &models::CreateCompanyNoteBody,
 ) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/companies/{company_id}/notes")
+    ApiRequest::new(Method::POST, "/companies/{company_id}/notes")
         .path(format!(
             "/companies/{}/notes",
             encode_path_segment(company_id)
         ))
-        .query_opt("page", params.page.as_ref())
-        .query_opt("per_page", params.per_page.as_ref())
-        .options(options.clone())
+        .json(body)
+}
+
+fn get_request(note_id: impl std::fmt::Display) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/notes/{note_id}").path(format!(
+        "/notes/{}",
+        encode_path_segment(&note_id.to_string())
+    ))
+}
+
+fn list_request(contact_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}/notes").path(format!(
+        "/contacts/{}/notes",
+        encode_path_segment(contact_id)
+    ))
+}
+
+fn list_company_notes_request(company_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/companies/{company_id}/notes").path(format!(
+        "/companies/{}/notes",
+        encode_path_segment(company_id)
+    ))
 }

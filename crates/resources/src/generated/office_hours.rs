@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,198 +18,292 @@ crate::group::resource_group! {
 OfficeHours
 }
 
-impl<A: Authenticated> OfficeHours<'_, A> {
+impl<'a, A: Authenticated> OfficeHours<'a, A> {
     /// `POST /office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions`
     ///
-    /// operationId `createOfficeHoursException`: Create an office hours exception
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/createofficehoursexception)
-    pub async fn create_exception(
+    /// * operationId: `createOfficeHoursException`
+    /// * Required (the arguments): path `office_hours_schedule_id` (`office_hours_schedule_id`), JSON body [`CreateOfficeHoursExceptionRequest`](models::CreateOfficeHoursExceptionRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`OfficeHoursException`](models::OfficeHoursException) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/createofficehoursexception)
+    pub fn create_exception(
         &self,
         office_hours_schedule_id: &str,
         body: &models::CreateOfficeHoursExceptionRequest,
-    ) -> Result<models::OfficeHoursException, Error> {
-        let request = ApiRequest::new(
-            Method::POST,
-            "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::OfficeHoursException>> {
+        self.call(
+            create_exception_request(office_hours_schedule_id, body),
+            <crate::call::Json<models::OfficeHoursException>>::default(),
         )
-        .path(format!(
-            "/office_hours_schedules/{}/office_hours_exceptions",
-            encode_path_segment(office_hours_schedule_id)
-        ))
-        .json(body)
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `POST /office_hours_schedules`
     ///
-    /// operationId `createOfficeHoursSchedule`: Create an office hours schedule
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/createofficehoursschedule)
-    pub async fn create_schedule(
+    /// * operationId: `createOfficeHoursSchedule`
+    /// * Required (the arguments): JSON body [`CreateOfficeHoursScheduleRequest`](models::CreateOfficeHoursScheduleRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`OfficeHoursSchedule`](models::OfficeHoursSchedule) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/createofficehoursschedule)
+    pub fn create_schedule(
         &self,
         body: &models::CreateOfficeHoursScheduleRequest,
-    ) -> Result<models::OfficeHoursSchedule, Error> {
-        let request = ApiRequest::new(Method::POST, "/office_hours_schedules")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::OfficeHoursSchedule>> {
+        self.call(
+            create_schedule_request(body),
+            <crate::call::Json<models::OfficeHoursSchedule>>::default(),
+        )
     }
 
     /// `DELETE /office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}`
     ///
-    /// operationId `deleteOfficeHoursException`: Delete an office hours exception
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/deleteofficehoursexception)
-    pub async fn delete_exception(
+    /// * operationId: `deleteOfficeHoursException`
+    /// * Required (the arguments): path `office_hours_schedule_id` (`office_hours_schedule_id`), path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DeleteOfficeHoursExceptionResponse`](models::DeleteOfficeHoursExceptionResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/deleteofficehoursexception)
+    pub fn delete_exception(
         &self,
         office_hours_schedule_id: &str,
         id: &str,
-    ) -> Result<models::DeleteOfficeHoursExceptionResponse, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DeleteOfficeHoursExceptionResponse>>
+    {
+        self.call(
+            delete_exception_request(office_hours_schedule_id, id),
+            <crate::call::Json<models::DeleteOfficeHoursExceptionResponse>>::default(),
         )
-        .path(format!(
-            "/office_hours_schedules/{}/office_hours_exceptions/{}",
-            encode_path_segment(office_hours_schedule_id),
-            encode_path_segment(id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `DELETE /office_hours_schedules/{id}`
     ///
-    /// operationId `deleteOfficeHoursSchedule`: Delete an office hours schedule
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/deleteofficehoursschedule)
-    pub async fn delete_schedule(
+    /// * operationId: `deleteOfficeHoursSchedule`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`DeleteOfficeHoursScheduleResponse`](models::DeleteOfficeHoursScheduleResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/deleteofficehoursschedule)
+    pub fn delete_schedule(
         &self,
         id: &str,
-    ) -> Result<models::DeleteOfficeHoursScheduleResponse, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/office_hours_schedules/{id}")
-            .path(format!(
-                "/office_hours_schedules/{}",
-                encode_path_segment(id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::DeleteOfficeHoursScheduleResponse>>
+    {
+        self.call(
+            delete_schedule_request(id),
+            <crate::call::Json<models::DeleteOfficeHoursScheduleResponse>>::default(),
+        )
     }
 
     /// `GET /office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}`
     ///
-    /// operationId `getOfficeHoursException`: Retrieve an office hours exception
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/getofficehoursexception)
-    pub async fn get_exception(
+    /// * operationId: `getOfficeHoursException`
+    /// * Required (the arguments): path `office_hours_schedule_id` (`office_hours_schedule_id`), path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`OfficeHoursException`](models::OfficeHoursException) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/getofficehoursexception)
+    pub fn get_exception(
         &self,
         office_hours_schedule_id: &str,
         id: &str,
-    ) -> Result<models::OfficeHoursException, Error> {
-        let request = ApiRequest::new(
-            Method::GET,
-            "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::OfficeHoursException>> {
+        self.call(
+            get_exception_request(office_hours_schedule_id, id),
+            <crate::call::Json<models::OfficeHoursException>>::default(),
         )
-        .path(format!(
-            "/office_hours_schedules/{}/office_hours_exceptions/{}",
-            encode_path_segment(office_hours_schedule_id),
-            encode_path_segment(id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /office_hours_schedules/{id}`
     ///
-    /// operationId `getOfficeHoursSchedule`: Retrieve an office hours schedule
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/getofficehoursschedule)
-    pub async fn get_schedule(&self, id: &str) -> Result<models::OfficeHoursSchedule, Error> {
-        let request = ApiRequest::new(Method::GET, "/office_hours_schedules/{id}")
-            .path(format!(
-                "/office_hours_schedules/{}",
-                encode_path_segment(id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `getOfficeHoursSchedule`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`OfficeHoursSchedule`](models::OfficeHoursSchedule) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/getofficehoursschedule)
+    pub fn get_schedule(
+        &self,
+        id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::OfficeHoursSchedule>> {
+        self.call(
+            get_schedule_request(id),
+            <crate::call::Json<models::OfficeHoursSchedule>>::default(),
+        )
     }
 
     /// `GET /office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions`
     ///
-    /// operationId `listOfficeHoursExceptions`: List all office hours exceptions
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/listofficehoursexceptions)
-    pub async fn list_exceptions(
+    /// * operationId: `listOfficeHoursExceptions`
+    /// * Required (the arguments): path `office_hours_schedule_id` (`office_hours_schedule_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`OfficeHoursExceptionList`](models::OfficeHoursExceptionList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/listofficehoursexceptions)
+    pub fn list_exceptions(
         &self,
         office_hours_schedule_id: &str,
-    ) -> Result<models::OfficeHoursExceptionList, Error> {
-        let request = ApiRequest::new(
-            Method::GET,
-            "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::OfficeHoursExceptionList>> {
+        self.call(
+            list_exceptions_request(office_hours_schedule_id),
+            <crate::call::Json<models::OfficeHoursExceptionList>>::default(),
         )
-        .path(format!(
-            "/office_hours_schedules/{}/office_hours_exceptions",
-            encode_path_segment(office_hours_schedule_id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /office_hours_schedules`
     ///
-    /// operationId `listOfficeHoursSchedules`: List all office hours schedules
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/listofficehoursschedules)
-    pub async fn list_schedules(&self) -> Result<models::OfficeHoursScheduleList, Error> {
-        let request =
-            ApiRequest::new(Method::GET, "/office_hours_schedules").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listOfficeHoursSchedules`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`OfficeHoursScheduleList`](models::OfficeHoursScheduleList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/listofficehoursschedules)
+    pub fn list_schedules(
+        &self,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::OfficeHoursScheduleList>> {
+        self.call(
+            list_schedules_request(),
+            <crate::call::Json<models::OfficeHoursScheduleList>>::default(),
+        )
     }
 
     /// `PUT /office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}`
     ///
-    /// operationId `updateOfficeHoursException`: Update an office hours exception
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/updateofficehoursexception)
-    pub async fn update_exception(
+    /// * operationId: `updateOfficeHoursException`
+    /// * Required (the arguments): path `office_hours_schedule_id` (`office_hours_schedule_id`), path `id` (`id`), JSON body [`UpdateOfficeHoursExceptionRequest`](models::UpdateOfficeHoursExceptionRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`OfficeHoursException`](models::OfficeHoursException) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/updateofficehoursexception)
+    pub fn update_exception(
         &self,
         office_hours_schedule_id: &str,
         id: &str,
         body: &models::UpdateOfficeHoursExceptionRequest,
-    ) -> Result<models::OfficeHoursException, Error> {
-        let request = ApiRequest::new(
-            Method::PUT,
-            "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::OfficeHoursException>> {
+        self.call(
+            update_exception_request(office_hours_schedule_id, id, body),
+            <crate::call::Json<models::OfficeHoursException>>::default(),
         )
-        .path(format!(
-            "/office_hours_schedules/{}/office_hours_exceptions/{}",
-            encode_path_segment(office_hours_schedule_id),
-            encode_path_segment(id)
-        ))
-        .json(body)
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `PUT /office_hours_schedules/{id}`
     ///
-    /// operationId `updateOfficeHoursSchedule`: Update an office hours schedule
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/updateofficehoursschedule)
-    pub async fn update_schedule(
+    /// * operationId: `updateOfficeHoursSchedule`
+    /// * Required (the arguments): path `id` (`id`), JSON body [`UpdateOfficeHoursScheduleRequest`](models::UpdateOfficeHoursScheduleRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`OfficeHoursSchedule`](models::OfficeHoursSchedule) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/office-hours/updateofficehoursschedule)
+    pub fn update_schedule(
         &self,
         id: &str,
         body: &models::UpdateOfficeHoursScheduleRequest,
-    ) -> Result<models::OfficeHoursSchedule, Error> {
-        let request = ApiRequest::new(Method::PUT, "/office_hours_schedules/{id}")
-            .path(format!(
-                "/office_hours_schedules/{}",
-                encode_path_segment(id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::OfficeHoursSchedule>> {
+        self.call(
+            update_schedule_request(id, body),
+            <crate::call::Json<models::OfficeHoursSchedule>>::default(),
+        )
     }
+}
+
+fn create_exception_request(
+    office_hours_schedule_id: &str,
+    body: &models::CreateOfficeHoursExceptionRequest,
+) -> ApiRequest {
+    ApiRequest::new(
+        Method::POST,
+        "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
+    )
+    .path(format!(
+        "/office_hours_schedules/{}/office_hours_exceptions",
+        encode_path_segment(office_hours_schedule_id)
+    ))
+    .json(body)
+}
+
+fn create_schedule_request(body: &models::CreateOfficeHoursScheduleRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/office_hours_schedules").json(body)
+}
+
+fn delete_exception_request(office_hours_schedule_id: &str, id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
+    )
+    .path(format!(
+        "/office_hours_schedules/{}/office_hours_exceptions/{}",
+        encode_path_segment(office_hours_schedule_id),
+        encode_path_segment(id)
+    ))
+}
+
+fn delete_schedule_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/office_hours_schedules/{id}").path(format!(
+        "/office_hours_schedules/{}",
+        encode_path_segment(id)
+    ))
+}
+
+fn get_exception_request(office_hours_schedule_id: &str, id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::GET,
+        "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
+    )
+    .path(format!(
+        "/office_hours_schedules/{}/office_hours_exceptions/{}",
+        encode_path_segment(office_hours_schedule_id),
+        encode_path_segment(id)
+    ))
+}
+
+fn get_schedule_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/office_hours_schedules/{id}").path(format!(
+        "/office_hours_schedules/{}",
+        encode_path_segment(id)
+    ))
+}
+
+fn list_exceptions_request(office_hours_schedule_id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::GET,
+        "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
+    )
+    .path(format!(
+        "/office_hours_schedules/{}/office_hours_exceptions",
+        encode_path_segment(office_hours_schedule_id)
+    ))
+}
+
+fn list_schedules_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/office_hours_schedules")
+}
+
+fn update_exception_request(
+    office_hours_schedule_id: &str,
+    id: &str,
+    body: &models::UpdateOfficeHoursExceptionRequest,
+) -> ApiRequest {
+    ApiRequest::new(
+        Method::PUT,
+        "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
+    )
+    .path(format!(
+        "/office_hours_schedules/{}/office_hours_exceptions/{}",
+        encode_path_segment(office_hours_schedule_id),
+        encode_path_segment(id)
+    ))
+    .json(body)
+}
+
+fn update_schedule_request(
+    id: &str,
+    body: &models::UpdateOfficeHoursScheduleRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/office_hours_schedules/{id}")
+        .path(format!(
+            "/office_hours_schedules/{}",
+            encode_path_segment(id)
+        ))
+        .json(body)
 }

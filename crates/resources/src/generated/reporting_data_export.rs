@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,75 +18,109 @@ crate::group::resource_group! {
 ReportingDataExport
 }
 
-impl<A: Authenticated> ReportingDataExport<'_, A> {
+impl<'a, A: Authenticated> ReportingDataExport<'a, A> {
     /// `GET /download/reporting_data/{job_identifier}`
     ///
-    /// No operationId in the spec (named `downloadReportingDataExport` here): Download completed export job data
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/reporting-data-export)
-    pub async fn download(
+    /// * operationId: none in the spec (called `downloadReportingDataExport` here)
+    /// * Required (the arguments): path `job_identifier` (`job_identifier`), query `app_id` (text)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: `bytes::Bytes` (the raw download) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/reporting-data-export)
+    pub fn download(
         &self,
         job_identifier: &str,
         app_id: &str,
-    ) -> Result<bytes::Bytes, Error> {
-        let request = ApiRequest::new(Method::GET, "/download/reporting_data/{job_identifier}")
-            .path(format!(
-                "/download/reporting_data/{}",
-                encode_path_segment(job_identifier)
-            ))
-            .query("app_id", app_id)
-            .query("job_identifier", job_identifier)
-            .accept("application/octet-stream")
-            .options(self.options.clone());
-        Ok(self.client.execute(request).await?.body)
+    ) -> crate::call::Call<'a, A, crate::call::Binary> {
+        self.call(
+            download_request(job_identifier, app_id),
+            <crate::call::Binary>::default(),
+        )
     }
 
     /// `POST /export/reporting_data/enqueue`
     ///
-    /// No operationId in the spec (named `enqueueReportingDataExport` here): Enqueue a new reporting data export job
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/reporting-data-export)
-    pub async fn enqueue(
+    /// * operationId: none in the spec (called `enqueueReportingDataExport` here)
+    /// * Required (the arguments): JSON body [`EnqueueReportingDataExportBody`](models::EnqueueReportingDataExportBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`EnqueueReportingDataExportResponse`](models::EnqueueReportingDataExportResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/reporting-data-export)
+    pub fn enqueue(
         &self,
         body: &models::EnqueueReportingDataExportBody,
-    ) -> Result<models::EnqueueReportingDataExportResponse, Error> {
-        let request = ApiRequest::new(Method::POST, "/export/reporting_data/enqueue")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::EnqueueReportingDataExportResponse>>
+    {
+        self.call(
+            enqueue_request(body),
+            <crate::call::Json<models::EnqueueReportingDataExportResponse>>::default(),
+        )
     }
 
     /// `GET /export/reporting_data/{job_identifier}`
     ///
-    /// No operationId in the spec (named `getReportingDataExportJob` here): Get export job status
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/reporting-data-export)
-    pub async fn get_job(
+    /// * operationId: none in the spec (called `getReportingDataExportJob` here)
+    /// * Required (the arguments): path `job_identifier` (`job_identifier`), query `app_id` (text), query `client_id` (text)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`GetReportingDataExportJobResponse`](models::GetReportingDataExportJobResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/reporting-data-export)
+    pub fn get_job(
         &self,
         job_identifier: &str,
         app_id: &str,
         client_id: &str,
-    ) -> Result<models::GetReportingDataExportJobResponse, Error> {
-        let request = ApiRequest::new(Method::GET, "/export/reporting_data/{job_identifier}")
-            .path(format!(
-                "/export/reporting_data/{}",
-                encode_path_segment(job_identifier)
-            ))
-            .query("app_id", app_id)
-            .query("client_id", client_id)
-            .query("job_identifier", job_identifier)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::GetReportingDataExportJobResponse>>
+    {
+        self.call(
+            get_job_request(job_identifier, app_id, client_id),
+            <crate::call::Json<models::GetReportingDataExportJobResponse>>::default(),
+        )
     }
 
     /// `GET /export/reporting_data/get_datasets`
     ///
-    /// No operationId in the spec (named `listReportingDatasets` here): List available datasets and attributes
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/reporting-data-export)
-    pub async fn list_datasets(&self) -> Result<models::ListReportingDatasetsResponse, Error> {
-        let request = ApiRequest::new(Method::GET, "/export/reporting_data/get_datasets")
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: none in the spec (called `listReportingDatasets` here)
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`ListReportingDatasetsResponse`](models::ListReportingDatasetsResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/reporting-data-export)
+    pub fn list_datasets(
+        &self,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::ListReportingDatasetsResponse>> {
+        self.call(
+            list_datasets_request(),
+            <crate::call::Json<models::ListReportingDatasetsResponse>>::default(),
+        )
     }
+}
+
+fn download_request(job_identifier: &str, app_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/download/reporting_data/{job_identifier}")
+        .path(format!(
+            "/download/reporting_data/{}",
+            encode_path_segment(job_identifier)
+        ))
+        .query("app_id", app_id)
+        .query("job_identifier", job_identifier)
+}
+
+fn enqueue_request(body: &models::EnqueueReportingDataExportBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/export/reporting_data/enqueue").json(body)
+}
+
+fn get_job_request(job_identifier: &str, app_id: &str, client_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/export/reporting_data/{job_identifier}")
+        .path(format!(
+            "/export/reporting_data/{}",
+            encode_path_segment(job_identifier)
+        ))
+        .query("app_id", app_id)
+        .query("client_id", client_id)
+        .query("job_identifier", job_identifier)
+}
+
+fn list_datasets_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/export/reporting_data/get_datasets")
 }

@@ -18,42 +18,77 @@ crate::group::resource_group! {
 Segments
 }
 
-/// Query parameters of [`Segments::list`].
+/// Query parameters of [`Segments::list`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
     /// The `include_count` query parameter.
     pub include_count: Option<bool>,
 }
 
-impl<A: Authenticated> Segments<'_, A> {
+impl crate::call::Operation for ListParams {
+    type Output = models::SegmentList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::SegmentList>>::default(),
+            request,
+        );
+        request.query_opt("include_count", self.include_count.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::SegmentList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::SegmentList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
+    /// Sets the `include_count` query parameter.
+    pub fn include_count(mut self, value: bool) -> Self {
+        self.op.include_count = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Segments<'a, A> {
     /// `GET /segments/{segment_id}`
     ///
-    /// operationId `retrieveSegment`: Retrieve a segment
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/segments/retrievesegment)
-    pub async fn get(&self, segment_id: &str) -> Result<models::Segment, Error> {
-        let request = ApiRequest::new(Method::GET, "/segments/{segment_id}")
-            .path(format!("/segments/{}", encode_path_segment(segment_id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveSegment`
+    /// * Required (the arguments): path `segment_id` (`segment_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Segment`](models::Segment) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/segments/retrievesegment)
+    pub fn get(
+        &self,
+        segment_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Segment>> {
+        self.call(
+            get_request(segment_id),
+            <crate::call::Json<models::Segment>>::default(),
+        )
     }
 
     /// `GET /segments`
     ///
-    /// operationId `listSegments`: List all segments
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/segments/listsegments)
-    ///
-    /// To pass query parameters, use [`Self::list_with`].
-    pub async fn list(&self) -> Result<models::SegmentList, Error> {
-        self.list_with(&Default::default()).await
+    /// * operationId: `listSegments`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): `include_count` as `.include_count(..)`, `bool`
+    /// * Pagination: none
+    /// * Returns: [`SegmentList`](models::SegmentList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/segments/listsegments)
+    pub fn list(&self) -> crate::call::Call<'a, A, ListParams> {
+        self.call(list_request(), ListParams::default())
     }
+}
 
-    /// [`Self::list`] with query parameters (`GET /segments`).
-    pub async fn list_with(&self, params: &ListParams) -> Result<models::SegmentList, Error> {
-        let request = ApiRequest::new(Method::GET, "/segments")
-            .query_opt("include_count", params.include_count.as_ref())
-            .options(self.options.clone());
-        self.client.send(request).await
-    }
+fn get_request(segment_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/segments/{segment_id}")
+        .path(format!("/segments/{}", encode_path_segment(segment_id)))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/segments")
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,58 +18,87 @@ crate::group::resource_group! {
 SubscriptionTypes
 }
 
-impl<A: Authenticated> SubscriptionTypes<'_, A> {
+impl<'a, A: Authenticated> SubscriptionTypes<'a, A> {
     /// `POST /contacts/{contact_id}/subscriptions`
     ///
-    /// operationId `attachSubscriptionTypeToContact`: Add subscription to a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/subscription-types/attachsubscriptiontypetocontact)
-    pub async fn attach_to_contact(
+    /// * operationId: `attachSubscriptionTypeToContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`), JSON body [`AttachSubscriptionTypeToContactBody`](models::AttachSubscriptionTypeToContactBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`SubscriptionType`](models::SubscriptionType) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/subscription-types/attachsubscriptiontypetocontact)
+    pub fn attach_to_contact(
         &self,
         contact_id: &str,
         body: &models::AttachSubscriptionTypeToContactBody,
-    ) -> Result<models::SubscriptionType, Error> {
-        let request = ApiRequest::new(Method::POST, "/contacts/{contact_id}/subscriptions")
-            .path(format!(
-                "/contacts/{}/subscriptions",
-                encode_path_segment(contact_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::SubscriptionType>> {
+        self.call(
+            attach_to_contact_request(contact_id, body),
+            <crate::call::Json<models::SubscriptionType>>::default(),
+        )
     }
 
     /// `DELETE /contacts/{contact_id}/subscriptions/{subscription_id}`
     ///
-    /// operationId `detachSubscriptionTypeToContact`: Remove subscription from a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/subscription-types/detachsubscriptiontypetocontact)
-    pub async fn detach_from_contact(
+    /// * operationId: `detachSubscriptionTypeToContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`), path `subscription_id` (`subscription_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`SubscriptionType`](models::SubscriptionType) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/subscription-types/detachsubscriptiontypetocontact)
+    pub fn detach_from_contact(
         &self,
         contact_id: &str,
         subscription_id: &str,
-    ) -> Result<models::SubscriptionType, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/contacts/{contact_id}/subscriptions/{subscription_id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::SubscriptionType>> {
+        self.call(
+            detach_from_contact_request(contact_id, subscription_id),
+            <crate::call::Json<models::SubscriptionType>>::default(),
         )
-        .path(format!(
-            "/contacts/{}/subscriptions/{}",
-            encode_path_segment(contact_id),
-            encode_path_segment(subscription_id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `GET /subscription_types`
     ///
-    /// operationId `listSubscriptionTypes`: List subscription types
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/subscription-types/listsubscriptiontypes)
-    pub async fn list(&self) -> Result<models::SubscriptionTypeList, Error> {
-        let request =
-            ApiRequest::new(Method::GET, "/subscription_types").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listSubscriptionTypes`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`SubscriptionTypeList`](models::SubscriptionTypeList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/subscription-types/listsubscriptiontypes)
+    pub fn list(
+        &self,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::SubscriptionTypeList>> {
+        self.call(
+            list_request(),
+            <crate::call::Json<models::SubscriptionTypeList>>::default(),
+        )
     }
+}
+
+fn attach_to_contact_request(
+    contact_id: &str,
+    body: &models::AttachSubscriptionTypeToContactBody,
+) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/contacts/{contact_id}/subscriptions")
+        .path(format!(
+            "/contacts/{}/subscriptions",
+            encode_path_segment(contact_id)
+        ))
+        .json(body)
+}
+
+fn detach_from_contact_request(contact_id: &str, subscription_id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/contacts/{contact_id}/subscriptions/{subscription_id}",
+    )
+    .path(format!(
+        "/contacts/{}/subscriptions/{}",
+        encode_path_segment(contact_id),
+        encode_path_segment(subscription_id)
+    ))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/subscription_types")
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{ApiRequest, Error};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -18,19 +18,26 @@ crate::group::resource_group! {
 Switch
 }
 
-impl<A: Authenticated> Switch<'_, A> {
+impl<'a, A: Authenticated> Switch<'a, A> {
     /// `POST /phone_call_redirects`
     ///
-    /// operationId `createPhoneSwitch`: Create a phone Switch
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/switch/createphoneswitch)
-    pub async fn create_phone_switch(
+    /// * operationId: `createPhoneSwitch`
+    /// * Required (the arguments): JSON body [`CreatePhoneSwitchRequest`](models::CreatePhoneSwitchRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`PhoneSwitch`](models::PhoneSwitch) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/switch/createphoneswitch)
+    pub fn create_phone_switch(
         &self,
         body: &models::CreatePhoneSwitchRequest,
-    ) -> Result<models::PhoneSwitch, Error> {
-        let request = ApiRequest::new(Method::POST, "/phone_call_redirects")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::PhoneSwitch>> {
+        self.call(
+            create_phone_switch_request(body),
+            <crate::call::Json<models::PhoneSwitch>>::default(),
+        )
     }
+}
+
+fn create_phone_switch_request(body: &models::CreatePhoneSwitchRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/phone_call_redirects").json(body)
 }

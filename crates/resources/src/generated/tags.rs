@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,177 +18,273 @@ crate::group::resource_group! {
 Tags
 }
 
-impl<A: Authenticated> Tags<'_, A> {
+impl<'a, A: Authenticated> Tags<'a, A> {
     /// `POST /contacts/{contact_id}/tags`
     ///
-    /// operationId `attachTagToContact`: Add tag to a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/attachtagtocontact)
-    pub async fn attach_to_contact(
+    /// * operationId: `attachTagToContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`), JSON body [`AttachTagToContactBody`](models::AttachTagToContactBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/attachtagtocontact)
+    pub fn attach_to_contact(
         &self,
         contact_id: &str,
         body: &models::AttachTagToContactBody,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(Method::POST, "/contacts/{contact_id}/tags")
-            .path(format!(
-                "/contacts/{}/tags",
-                encode_path_segment(contact_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            attach_to_contact_request(contact_id, body),
+            <crate::call::Json<models::Tag>>::default(),
+        )
     }
 
     /// `POST /conversations/{conversation_id}/tags`
     ///
-    /// operationId `attachTagToConversation`: Add tag to a conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/attachtagtoconversation)
-    pub async fn attach_to_conversation(
+    /// * operationId: `attachTagToConversation`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`), JSON body [`AttachTagToConversationBody`](models::AttachTagToConversationBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/attachtagtoconversation)
+    pub fn attach_to_conversation(
         &self,
         conversation_id: &str,
         body: &models::AttachTagToConversationBody,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(Method::POST, "/conversations/{conversation_id}/tags")
-            .path(format!(
-                "/conversations/{}/tags",
-                encode_path_segment(conversation_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            attach_to_conversation_request(conversation_id, body),
+            <crate::call::Json<models::Tag>>::default(),
+        )
     }
 
     /// `POST /tickets/{ticket_id}/tags`
     ///
-    /// operationId `attachTagToTicket`: Add tag to a ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/attachtagtoticket)
-    pub async fn attach_to_ticket(
+    /// * operationId: `attachTagToTicket`
+    /// * Required (the arguments): path `ticket_id` (`ticket_id`), JSON body [`AttachTagToConversationBody`](models::AttachTagToConversationBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/attachtagtoticket)
+    pub fn attach_to_ticket(
         &self,
         ticket_id: &str,
         body: &models::AttachTagToConversationBody,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(Method::POST, "/tickets/{ticket_id}/tags")
-            .path(format!("/tickets/{}/tags", encode_path_segment(ticket_id)))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            attach_to_ticket_request(ticket_id, body),
+            <crate::call::Json<models::Tag>>::default(),
+        )
     }
 
     /// `POST /tags`
     ///
-    /// operationId `createTag`: Create or update a tag, Tag or untag companies, Tag contacts
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/createtag)
-    pub async fn create(
+    /// * operationId: `createTag`
+    /// * Required (the arguments): JSON body [`CreateTagBody`](models::CreateTagBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TagCreateResponse`](models::TagCreateResponse) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/createtag)
+    pub fn create(
         &self,
         body: &models::CreateTagBody,
-    ) -> Result<models::TagCreateResponse, Error> {
-        let request = ApiRequest::new(Method::POST, "/tags")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TagCreateResponse>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::TagCreateResponse>>::default(),
+        )
     }
 
     /// `DELETE /tags/{tag_id}`
     ///
-    /// operationId `deleteTag`: Delete tag
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/deletetag)
-    pub async fn delete(&self, tag_id: &str) -> Result<(), Error> {
-        let request = ApiRequest::new(Method::DELETE, "/tags/{tag_id}")
-            .path(format!("/tags/{}", encode_path_segment(tag_id)))
-            .options(self.options.clone());
-        self.client.execute(request).await.map(drop)
+    /// * operationId: `deleteTag`
+    /// * Required (the arguments): path `tag_id` (`tag_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: `()` (the answer has no body to read) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/deletetag)
+    pub fn delete(&self, tag_id: &str) -> crate::call::Call<'a, A, crate::call::Empty> {
+        self.call(delete_request(tag_id), <crate::call::Empty>::default())
     }
 
     /// `DELETE /contacts/{contact_id}/tags/{tag_id}`
     ///
-    /// operationId `detachTagFromContact`: Remove tag from a contact
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/detachtagfromcontact)
-    pub async fn detach_from_contact(
+    /// * operationId: `detachTagFromContact`
+    /// * Required (the arguments): path `contact_id` (`contact_id`), path `tag_id` (`tag_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/detachtagfromcontact)
+    pub fn detach_from_contact(
         &self,
         contact_id: &str,
         tag_id: &str,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/contacts/{contact_id}/tags/{tag_id}")
-            .path(format!(
-                "/contacts/{}/tags/{}",
-                encode_path_segment(contact_id),
-                encode_path_segment(tag_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            detach_from_contact_request(contact_id, tag_id),
+            <crate::call::Json<models::Tag>>::default(),
+        )
     }
 
     /// `DELETE /conversations/{conversation_id}/tags/{tag_id}`
     ///
-    /// operationId `detachTagFromConversation`: Remove tag from a conversation
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/detachtagfromconversation)
-    pub async fn detach_from_conversation(
+    /// * operationId: `detachTagFromConversation`
+    /// * Required (the arguments): path `conversation_id` (`conversation_id`), path `tag_id` (`tag_id`), JSON body [`DetachTagFromConversationBody`](models::DetachTagFromConversationBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/detachtagfromconversation)
+    pub fn detach_from_conversation(
         &self,
         conversation_id: &str,
         tag_id: &str,
         body: &models::DetachTagFromConversationBody,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/conversations/{conversation_id}/tags/{tag_id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            detach_from_conversation_request(conversation_id, tag_id, body),
+            <crate::call::Json<models::Tag>>::default(),
         )
-        .path(format!(
-            "/conversations/{}/tags/{}",
-            encode_path_segment(conversation_id),
-            encode_path_segment(tag_id)
-        ))
-        .json(body)
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `DELETE /tickets/{ticket_id}/tags/{tag_id}`
     ///
-    /// operationId `detachTagFromTicket`: Remove tag from a ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/detachtagfromticket)
-    pub async fn detach_from_ticket(
+    /// * operationId: `detachTagFromTicket`
+    /// * Required (the arguments): path `ticket_id` (`ticket_id`), path `tag_id` (`tag_id`), JSON body [`DetachTagFromConversationBody`](models::DetachTagFromConversationBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Tag`](models::Tag) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/detachtagfromticket)
+    pub fn detach_from_ticket(
         &self,
         ticket_id: &str,
         tag_id: &str,
         body: &models::DetachTagFromConversationBody,
-    ) -> Result<models::Tag, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/tickets/{ticket_id}/tags/{tag_id}")
-            .path(format!(
-                "/tickets/{}/tags/{}",
-                encode_path_segment(ticket_id),
-                encode_path_segment(tag_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Tag>> {
+        self.call(
+            detach_from_ticket_request(ticket_id, tag_id, body),
+            <crate::call::Json<models::Tag>>::default(),
+        )
     }
 
     /// `GET /tags/{tag_id}`
     ///
-    /// operationId `findTag`: Find a specific tag
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/findtag)
-    pub async fn get(&self, tag_id: &str) -> Result<models::TagBasic, Error> {
-        let request = ApiRequest::new(Method::GET, "/tags/{tag_id}")
-            .path(format!("/tags/{}", encode_path_segment(tag_id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `findTag`
+    /// * Required (the arguments): path `tag_id` (`tag_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TagBasic`](models::TagBasic) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/findtag)
+    pub fn get(
+        &self,
+        tag_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TagBasic>> {
+        self.call(
+            get_request(tag_id),
+            <crate::call::Json<models::TagBasic>>::default(),
+        )
     }
 
     /// `GET /tags`
     ///
-    /// operationId `listTags`: List all tags
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/listtags)
-    pub async fn list(&self) -> Result<models::TagList, Error> {
-        let request = ApiRequest::new(Method::GET, "/tags").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listTags`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TagList`](models::TagList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tags/listtags)
+    pub fn list(&self) -> crate::call::Call<'a, A, crate::call::Json<models::TagList>> {
+        self.call(
+            list_request(),
+            <crate::call::Json<models::TagList>>::default(),
+        )
     }
+}
+
+fn attach_to_contact_request(
+    contact_id: &str,
+    body: &models::AttachTagToContactBody,
+) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/contacts/{contact_id}/tags")
+        .path(format!(
+            "/contacts/{}/tags",
+            encode_path_segment(contact_id)
+        ))
+        .json(body)
+}
+
+fn attach_to_conversation_request(
+    conversation_id: &str,
+    body: &models::AttachTagToConversationBody,
+) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/conversations/{conversation_id}/tags")
+        .path(format!(
+            "/conversations/{}/tags",
+            encode_path_segment(conversation_id)
+        ))
+        .json(body)
+}
+
+fn attach_to_ticket_request(
+    ticket_id: &str,
+    body: &models::AttachTagToConversationBody,
+) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/tickets/{ticket_id}/tags")
+        .path(format!("/tickets/{}/tags", encode_path_segment(ticket_id)))
+        .json(body)
+}
+
+fn create_request(body: &models::CreateTagBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/tags").json(body)
+}
+
+fn delete_request(tag_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/tags/{tag_id}")
+        .path(format!("/tags/{}", encode_path_segment(tag_id)))
+}
+
+fn detach_from_contact_request(contact_id: &str, tag_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/contacts/{contact_id}/tags/{tag_id}").path(format!(
+        "/contacts/{}/tags/{}",
+        encode_path_segment(contact_id),
+        encode_path_segment(tag_id)
+    ))
+}
+
+fn detach_from_conversation_request(
+    conversation_id: &str,
+    tag_id: &str,
+    body: &models::DetachTagFromConversationBody,
+) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/conversations/{conversation_id}/tags/{tag_id}",
+    )
+    .path(format!(
+        "/conversations/{}/tags/{}",
+        encode_path_segment(conversation_id),
+        encode_path_segment(tag_id)
+    ))
+    .json(body)
+}
+
+fn detach_from_ticket_request(
+    ticket_id: &str,
+    tag_id: &str,
+    body: &models::DetachTagFromConversationBody,
+) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/tickets/{ticket_id}/tags/{tag_id}")
+        .path(format!(
+            "/tickets/{}/tags/{}",
+            encode_path_segment(ticket_id),
+            encode_path_segment(tag_id)
+        ))
+        .json(body)
+}
+
+fn get_request(tag_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/tags/{tag_id}")
+        .path(format!("/tags/{}", encode_path_segment(tag_id)))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/tags")
 }

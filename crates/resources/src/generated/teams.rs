@@ -18,57 +18,94 @@ crate::group::resource_group! {
 Teams
 }
 
-/// Query parameters of [`Teams::get_metrics`].
+/// Query parameters of [`Teams::get_metrics`]: set them with the setters of the call it returns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetMetricsParams {
     /// The `idle_threshold` query parameter.
     pub idle_threshold: Option<i64>,
 }
 
-impl<A: Authenticated> Teams<'_, A> {
+impl crate::call::Operation for GetMetricsParams {
+    type Output = models::TeamMetricList;
+    fn apply(self, request: ApiRequest) -> ApiRequest {
+        let request = crate::call::Operation::apply(
+            <crate::call::Json<models::TeamMetricList>>::default(),
+            request,
+        );
+        request.query_opt("idle_threshold", self.idle_threshold.as_ref())
+    }
+    #[inline]
+    fn decode(raw: &intercom_transport::RawResponse) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::TeamMetricList> as crate::call::Operation>::decode(raw)
+    }
+    #[inline]
+    fn recover(error: Error) -> Result<Self::Output, Error> {
+        <crate::call::Json<models::TeamMetricList> as crate::call::Operation>::recover(error)
+    }
+}
+
+impl<A: Authenticated> crate::call::Call<'_, A, GetMetricsParams> {
+    /// Sets the `idle_threshold` query parameter.
+    pub fn idle_threshold(mut self, value: i64) -> Self {
+        self.op.idle_threshold = Some(value);
+        self
+    }
+}
+
+impl<'a, A: Authenticated> Teams<'a, A> {
     /// `GET /teams/{team_id}`
     ///
-    /// operationId `retrieveTeam`: Retrieve a team
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/teams/retrieveteam)
-    pub async fn get(&self, team_id: &str) -> Result<models::Team, Error> {
-        let request = ApiRequest::new(Method::GET, "/teams/{team_id}")
-            .path(format!("/teams/{}", encode_path_segment(team_id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveTeam`
+    /// * Required (the arguments): path `team_id` (`team_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Team`](models::Team) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/teams/retrieveteam)
+    pub fn get(&self, team_id: &str) -> crate::call::Call<'a, A, crate::call::Json<models::Team>> {
+        self.call(
+            get_request(team_id),
+            <crate::call::Json<models::Team>>::default(),
+        )
     }
 
     /// `GET /teams/{team_id}/metrics`
     ///
-    /// operationId `getTeamMetrics`: Retrieve team metrics
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/teams/getteammetrics)
-    ///
-    /// To pass query parameters, use [`Self::get_metrics_with`].
-    pub async fn get_metrics(&self, team_id: &str) -> Result<models::TeamMetricList, Error> {
-        self.get_metrics_with(team_id, &Default::default()).await
-    }
-
-    /// [`Self::get_metrics`] with query parameters (`GET /teams/{team_id}/metrics`).
-    pub async fn get_metrics_with(
-        &self,
-        team_id: &str,
-        params: &GetMetricsParams,
-    ) -> Result<models::TeamMetricList, Error> {
-        let request = ApiRequest::new(Method::GET, "/teams/{team_id}/metrics")
-            .path(format!("/teams/{}/metrics", encode_path_segment(team_id)))
-            .query_opt("idle_threshold", params.idle_threshold.as_ref())
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `getTeamMetrics`
+    /// * Required (the arguments): path `team_id` (`team_id`)
+    /// * Optional query parameters (setters of the returned call): `idle_threshold` as `.idle_threshold(..)`, `i64`
+    /// * Pagination: none
+    /// * Returns: [`TeamMetricList`](models::TeamMetricList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/teams/getteammetrics)
+    pub fn get_metrics(&self, team_id: &str) -> crate::call::Call<'a, A, GetMetricsParams> {
+        self.call(get_metrics_request(team_id), GetMetricsParams::default())
     }
 
     /// `GET /teams`
     ///
-    /// operationId `listTeams`: List all teams
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/teams/listteams)
-    pub async fn list(&self) -> Result<models::TeamList, Error> {
-        let request = ApiRequest::new(Method::GET, "/teams").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listTeams`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TeamList`](models::TeamList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/teams/listteams)
+    pub fn list(&self) -> crate::call::Call<'a, A, crate::call::Json<models::TeamList>> {
+        self.call(
+            list_request(),
+            <crate::call::Json<models::TeamList>>::default(),
+        )
     }
+}
+
+fn get_request(team_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/teams/{team_id}")
+        .path(format!("/teams/{}", encode_path_segment(team_id)))
+}
+
+fn get_metrics_request(team_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/teams/{team_id}/metrics")
+        .path(format!("/teams/{}/metrics", encode_path_segment(team_id)))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/teams")
 }

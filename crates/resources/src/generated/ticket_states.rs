@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{ApiRequest, Error};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -18,14 +18,23 @@ crate::group::resource_group! {
 TicketStates
 }
 
-impl<A: Authenticated> TicketStates<'_, A> {
+impl<'a, A: Authenticated> TicketStates<'a, A> {
     /// `GET /ticket_states`
     ///
-    /// operationId `listTicketStates`: List all ticket states
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-states/listticketstates)
-    pub async fn list(&self) -> Result<models::TicketStateList, Error> {
-        let request = ApiRequest::new(Method::GET, "/ticket_states").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listTicketStates`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TicketStateList`](models::TicketStateList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-states/listticketstates)
+    pub fn list(&self) -> crate::call::Call<'a, A, crate::call::Json<models::TicketStateList>> {
+        self.call(
+            list_request(),
+            <crate::call::Json<models::TicketStateList>>::default(),
+        )
     }
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/ticket_states")
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,49 +18,72 @@ crate::group::resource_group! {
 TicketTypeAttributes
 }
 
-impl<A: Authenticated> TicketTypeAttributes<'_, A> {
+impl<'a, A: Authenticated> TicketTypeAttributes<'a, A> {
     /// `POST /ticket_types/{ticket_type_id}/attributes`
     ///
-    /// operationId `createTicketTypeAttribute`: Create a new attribute for a ticket type
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-type-attributes/createtickettypeattribute)
-    pub async fn create(
+    /// * operationId: `createTicketTypeAttribute`
+    /// * Required (the arguments): path `ticket_type_id` (`ticket_type_id`), JSON body [`CreateTicketTypeAttributeRequest`](models::CreateTicketTypeAttributeRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TicketTypeAttribute`](models::TicketTypeAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-type-attributes/createtickettypeattribute)
+    pub fn create(
         &self,
         ticket_type_id: &str,
         body: &models::CreateTicketTypeAttributeRequest,
-    ) -> Result<models::TicketTypeAttribute, Error> {
-        let request = ApiRequest::new(Method::POST, "/ticket_types/{ticket_type_id}/attributes")
-            .path(format!(
-                "/ticket_types/{}/attributes",
-                encode_path_segment(ticket_type_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TicketTypeAttribute>> {
+        self.call(
+            create_request(ticket_type_id, body),
+            <crate::call::Json<models::TicketTypeAttribute>>::default(),
+        )
     }
 
     /// `PUT /ticket_types/{ticket_type_id}/attributes/{attribute_id}`
     ///
-    /// operationId `updateTicketTypeAttribute`: Update an existing attribute for a ticket type
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-type-attributes/updatetickettypeattribute)
-    pub async fn update(
+    /// * operationId: `updateTicketTypeAttribute`
+    /// * Required (the arguments): path `ticket_type_id` (`ticket_type_id`), path `attribute_id` (`attribute_id`), JSON body [`UpdateTicketTypeAttributeRequest`](models::UpdateTicketTypeAttributeRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TicketTypeAttribute`](models::TicketTypeAttribute) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-type-attributes/updatetickettypeattribute)
+    pub fn update(
         &self,
         ticket_type_id: &str,
         attribute_id: &str,
         body: &models::UpdateTicketTypeAttributeRequest,
-    ) -> Result<models::TicketTypeAttribute, Error> {
-        let request = ApiRequest::new(
-            Method::PUT,
-            "/ticket_types/{ticket_type_id}/attributes/{attribute_id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TicketTypeAttribute>> {
+        self.call(
+            update_request(ticket_type_id, attribute_id, body),
+            <crate::call::Json<models::TicketTypeAttribute>>::default(),
         )
+    }
+}
+
+fn create_request(
+    ticket_type_id: &str,
+    body: &models::CreateTicketTypeAttributeRequest,
+) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/ticket_types/{ticket_type_id}/attributes")
         .path(format!(
-            "/ticket_types/{}/attributes/{}",
-            encode_path_segment(ticket_type_id),
-            encode_path_segment(attribute_id)
+            "/ticket_types/{}/attributes",
+            encode_path_segment(ticket_type_id)
         ))
         .json(body)
-        .options(self.options.clone());
-        self.client.send(request).await
-    }
+}
+
+fn update_request(
+    ticket_type_id: &str,
+    attribute_id: &str,
+    body: &models::UpdateTicketTypeAttributeRequest,
+) -> ApiRequest {
+    ApiRequest::new(
+        Method::PUT,
+        "/ticket_types/{ticket_type_id}/attributes/{attribute_id}",
+    )
+    .path(format!(
+        "/ticket_types/{}/attributes/{}",
+        encode_path_segment(ticket_type_id),
+        encode_path_segment(attribute_id)
+    ))
+    .json(body)
 }

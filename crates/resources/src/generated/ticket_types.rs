@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,64 +18,98 @@ crate::group::resource_group! {
 TicketTypes
 }
 
-impl<A: Authenticated> TicketTypes<'_, A> {
+impl<'a, A: Authenticated> TicketTypes<'a, A> {
     /// `POST /ticket_types`
     ///
-    /// operationId `createTicketType`: Create a ticket type
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-types/createtickettype)
-    pub async fn create(
+    /// * operationId: `createTicketType`
+    /// * Required (the arguments): JSON body [`CreateTicketTypeRequest`](models::CreateTicketTypeRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TicketType`](models::TicketType) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-types/createtickettype)
+    pub fn create(
         &self,
         body: &models::CreateTicketTypeRequest,
-    ) -> Result<models::TicketType, Error> {
-        let request = ApiRequest::new(Method::POST, "/ticket_types")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TicketType>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::TicketType>>::default(),
+        )
     }
 
     /// `GET /ticket_types/{ticket_type_id}`
     ///
-    /// operationId `getTicketType`: Retrieve a ticket type
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-types/gettickettype)
-    pub async fn get(&self, ticket_type_id: &str) -> Result<models::TicketType, Error> {
-        let request = ApiRequest::new(Method::GET, "/ticket_types/{ticket_type_id}")
-            .path(format!(
-                "/ticket_types/{}",
-                encode_path_segment(ticket_type_id)
-            ))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `getTicketType`
+    /// * Required (the arguments): path `ticket_type_id` (`ticket_type_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TicketType`](models::TicketType) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-types/gettickettype)
+    pub fn get(
+        &self,
+        ticket_type_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TicketType>> {
+        self.call(
+            get_request(ticket_type_id),
+            <crate::call::Json<models::TicketType>>::default(),
+        )
     }
 
     /// `GET /ticket_types`
     ///
-    /// operationId `listTicketTypes`: List all ticket types
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-types/listtickettypes)
-    pub async fn list(&self) -> Result<models::TicketTypeList, Error> {
-        let request = ApiRequest::new(Method::GET, "/ticket_types").options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `listTicketTypes`
+    /// * Required (the arguments): nothing
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TicketTypeList`](models::TicketTypeList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-types/listtickettypes)
+    pub fn list(&self) -> crate::call::Call<'a, A, crate::call::Json<models::TicketTypeList>> {
+        self.call(
+            list_request(),
+            <crate::call::Json<models::TicketTypeList>>::default(),
+        )
     }
 
     /// `PUT /ticket_types/{ticket_type_id}`
     ///
-    /// operationId `updateTicketType`: Update a ticket type
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-types/updatetickettype)
-    pub async fn update(
+    /// * operationId: `updateTicketType`
+    /// * Required (the arguments): path `ticket_type_id` (`ticket_type_id`), JSON body [`UpdateTicketTypeRequest`](models::UpdateTicketTypeRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TicketType`](models::TicketType) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/ticket-types/updatetickettype)
+    pub fn update(
         &self,
         ticket_type_id: &str,
         body: &models::UpdateTicketTypeRequest,
-    ) -> Result<models::TicketType, Error> {
-        let request = ApiRequest::new(Method::PUT, "/ticket_types/{ticket_type_id}")
-            .path(format!(
-                "/ticket_types/{}",
-                encode_path_segment(ticket_type_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TicketType>> {
+        self.call(
+            update_request(ticket_type_id, body),
+            <crate::call::Json<models::TicketType>>::default(),
+        )
     }
+}
+
+fn create_request(body: &models::CreateTicketTypeRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/ticket_types").json(body)
+}
+
+fn get_request(ticket_type_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/ticket_types/{ticket_type_id}").path(format!(
+        "/ticket_types/{}",
+        encode_path_segment(ticket_type_id)
+    ))
+}
+
+fn list_request() -> ApiRequest {
+    ApiRequest::new(Method::GET, "/ticket_types")
+}
+
+fn update_request(ticket_type_id: &str, body: &models::UpdateTicketTypeRequest) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/ticket_types/{ticket_type_id}")
+        .path(format!(
+            "/ticket_types/{}",
+            encode_path_segment(ticket_type_id)
+        ))
+        .json(body)
 }

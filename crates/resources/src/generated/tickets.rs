@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error, RequestOptions};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,131 +18,160 @@ crate::group::resource_group! {
 Tickets
 }
 
-impl<A: Authenticated> Tickets<'_, A> {
+impl<'a, A: Authenticated> Tickets<'a, A> {
     /// `POST /tickets/{ticket_id}/change_type`
     ///
-    /// operationId `changeTicketType`: Change ticket type
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/changetickettype)
-    pub async fn change_type(
+    /// * operationId: `changeTicketType`
+    /// * Required (the arguments): path `ticket_id` (`ticket_id`), JSON body [`ChangeTicketTypeRequest`](models::ChangeTicketTypeRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Ticket`](models::Ticket) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/changetickettype)
+    pub fn change_type(
         &self,
         ticket_id: &str,
         body: &models::ChangeTicketTypeRequest,
-    ) -> Result<models::Ticket, Error> {
-        let request = ApiRequest::new(Method::POST, "/tickets/{ticket_id}/change_type")
-            .path(format!(
-                "/tickets/{}/change_type",
-                encode_path_segment(ticket_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Ticket>> {
+        self.call(
+            change_type_request(ticket_id, body),
+            <crate::call::Json<models::Ticket>>::default(),
+        )
     }
 
     /// `POST /tickets`
     ///
-    /// operationId `createTicket`: Create a ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/createticket)
-    pub async fn create(&self, body: &models::CreateTicketBody) -> Result<models::Ticket, Error> {
-        let request = ApiRequest::new(Method::POST, "/tickets")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `createTicket`
+    /// * Required (the arguments): JSON body [`CreateTicketBody`](models::CreateTicketBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Ticket`](models::Ticket) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/createticket)
+    pub fn create(
+        &self,
+        body: &models::CreateTicketBody,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Ticket>> {
+        self.call(
+            create_request(body),
+            <crate::call::Json<models::Ticket>>::default(),
+        )
     }
 
     /// `DELETE /tickets/{ticket_id}`
     ///
-    /// operationId `deleteTicket`: Delete a ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/deleteticket)
-    pub async fn delete(&self, ticket_id: &str) -> Result<models::TicketDeleted, Error> {
-        let request = ApiRequest::new(Method::DELETE, "/tickets/{ticket_id}")
-            .path(format!("/tickets/{}", encode_path_segment(ticket_id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `deleteTicket`
+    /// * Required (the arguments): path `ticket_id` (`ticket_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TicketDeleted`](models::TicketDeleted) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/deleteticket)
+    pub fn delete(
+        &self,
+        ticket_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TicketDeleted>> {
+        self.call(
+            delete_request(ticket_id),
+            <crate::call::Json<models::TicketDeleted>>::default(),
+        )
     }
 
     /// `POST /tickets/enqueue`
     ///
-    /// operationId `enqueueCreateTicket`: Enqueue create ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/enqueuecreateticket)
-    pub async fn enqueue_create(
+    /// * operationId: `enqueueCreateTicket`
+    /// * Required (the arguments): JSON body [`CreateTicketBody`](models::CreateTicketBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Jobs`](models::Jobs) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/enqueuecreateticket)
+    pub fn enqueue_create(
         &self,
         body: &models::CreateTicketBody,
-    ) -> Result<models::Jobs, Error> {
-        let request = ApiRequest::new(Method::POST, "/tickets/enqueue")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Jobs>> {
+        self.call(
+            enqueue_create_request(body),
+            <crate::call::Json<models::Jobs>>::default(),
+        )
     }
 
     /// `GET /tickets/{ticket_id}`
     ///
-    /// operationId `getTicket`: Retrieve a ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/getticket)
-    pub async fn get(&self, ticket_id: &str) -> Result<models::Ticket, Error> {
-        let request = ApiRequest::new(Method::GET, "/tickets/{ticket_id}")
-            .path(format!("/tickets/{}", encode_path_segment(ticket_id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `getTicket`
+    /// * Required (the arguments): path `ticket_id` (`ticket_id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Ticket`](models::Ticket) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/getticket)
+    pub fn get(
+        &self,
+        ticket_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Ticket>> {
+        self.call(
+            get_request(ticket_id),
+            <crate::call::Json<models::Ticket>>::default(),
+        )
     }
 
     /// `POST /tickets/{ticket_id}/linked_conversations`
     ///
-    /// operationId `linkConversationToTicket`: Link a conversation to a ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/linkconversationtoticket)
-    pub async fn link_conversation(
+    /// * operationId: `linkConversationToTicket`
+    /// * Required (the arguments): path `ticket_id` (`ticket_id`), JSON body [`LinkConversationToTicketBody`](models::LinkConversationToTicketBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Conversation`](models::Conversation) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/linkconversationtoticket)
+    pub fn link_conversation(
         &self,
         ticket_id: &str,
         body: &models::LinkConversationToTicketBody,
-    ) -> Result<models::Conversation, Error> {
-        let request = ApiRequest::new(Method::POST, "/tickets/{ticket_id}/linked_conversations")
-            .path(format!(
-                "/tickets/{}/linked_conversations",
-                encode_path_segment(ticket_id)
-            ))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Conversation>> {
+        self.call(
+            link_conversation_request(ticket_id, body),
+            <crate::call::Json<models::Conversation>>::default(),
+        )
     }
 
     /// `POST /tickets/{ticket_id}/reply`
     ///
-    /// operationId `replyTicket`: Reply to a ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/replyticket)
-    pub async fn reply(
+    /// * operationId: `replyTicket`
+    /// * Required (the arguments): path `ticket_id` (`ticket_id`), JSON body [`ReplyTicketBody`](models::ReplyTicketBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`TicketReply`](models::TicketReply) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/replyticket)
+    pub fn reply(
         &self,
         ticket_id: &str,
         body: &models::ReplyTicketBody,
-    ) -> Result<models::TicketReply, Error> {
-        let request = ApiRequest::new(Method::POST, "/tickets/{ticket_id}/reply")
-            .path(format!("/tickets/{}/reply", encode_path_segment(ticket_id)))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TicketReply>> {
+        self.call(
+            reply_request(ticket_id, body),
+            <crate::call::Json<models::TicketReply>>::default(),
+        )
     }
 
     /// `POST /tickets/search`
     ///
-    /// operationId `searchTickets`: Search tickets
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/searchtickets)
-    pub async fn search(&self, body: &models::SearchRequest) -> Result<models::TicketList, Error> {
-        let request = search_request(&self.options, body);
-        self.client.send(request).await
+    /// * operationId: `searchTickets`
+    /// * Required (the arguments): JSON body [`SearchRequest`](models::SearchRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: cursor in the body: `pagination.starting_after`, the next one read from `pages.next.starting_after`; [`Self::search_pages`] streams every page, [`Self::search_all`] every item
+    /// * Returns: [`TicketList`](models::TicketList) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/searchtickets)
+    pub fn search(
+        &self,
+        body: &models::SearchRequest,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::TicketList>> {
+        self.call(
+            search_request(body),
+            <crate::call::Json<models::TicketList>>::default(),
+        )
     }
 
-    /// Every page of [`Self::search`], following `pages.next.starting_after` in the body's `pagination`; `per_page` is kept.
+    /// Every page of [`Self::search`], following `pages.next.starting_after` in the body's `pagination`; `per_page` and the other parameters are kept.
     pub fn search_pages(
         &self,
         body: &models::SearchRequest,
     ) -> crate::pagination::PageStream<models::TicketList> {
-        let options = self.options.clone();
+        let defaults = self.options.clone();
         let body = body.clone();
         let first: Option<String> = body
             .pagination
@@ -153,7 +182,8 @@ impl<A: Authenticated> Tickets<'_, A> {
             let mut pagination = body.pagination.take().unwrap_or_default();
             pagination.starting_after = cursor;
             body.pagination = Some(pagination);
-            search_request(&options, &body)
+            let request = crate::call::with_defaults(search_request(&body), defaults.as_deref());
+            request
         })
     }
 
@@ -167,47 +197,106 @@ impl<A: Authenticated> Tickets<'_, A> {
 
     /// `DELETE /tickets/{ticket_id}/linked_conversations/{id}`
     ///
-    /// operationId `unlinkConversationFromTicket`: Unlink a conversation from a ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/unlinkconversationfromticket)
-    pub async fn unlink_conversation(
+    /// * operationId: `unlinkConversationFromTicket`
+    /// * Required (the arguments): path `ticket_id` (`ticket_id`), path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Conversation`](models::Conversation) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/unlinkconversationfromticket)
+    pub fn unlink_conversation(
         &self,
         ticket_id: &str,
         id: &str,
-    ) -> Result<models::Conversation, Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            "/tickets/{ticket_id}/linked_conversations/{id}",
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Conversation>> {
+        self.call(
+            unlink_conversation_request(ticket_id, id),
+            <crate::call::Json<models::Conversation>>::default(),
         )
-        .path(format!(
-            "/tickets/{}/linked_conversations/{}",
-            encode_path_segment(ticket_id),
-            encode_path_segment(id)
-        ))
-        .options(self.options.clone());
-        self.client.send(request).await
     }
 
     /// `PUT /tickets/{ticket_id}`
     ///
-    /// operationId `updateTicket`: Update a ticket
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/updateticket)
-    pub async fn update(
+    /// * operationId: `updateTicket`
+    /// * Required (the arguments): path `ticket_id` (`ticket_id`), JSON body [`UpdateTicketBody`](models::UpdateTicketBody) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Ticket`](models::Ticket) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/tickets/updateticket)
+    pub fn update(
         &self,
         ticket_id: &str,
         body: &models::UpdateTicketBody,
-    ) -> Result<models::Ticket, Error> {
-        let request = ApiRequest::new(Method::PUT, "/tickets/{ticket_id}")
-            .path(format!("/tickets/{}", encode_path_segment(ticket_id)))
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Ticket>> {
+        self.call(
+            update_request(ticket_id, body),
+            <crate::call::Json<models::Ticket>>::default(),
+        )
     }
 }
 
-fn search_request(options: &RequestOptions, body: &models::SearchRequest) -> ApiRequest {
-    ApiRequest::new(Method::POST, "/tickets/search")
+fn change_type_request(ticket_id: &str, body: &models::ChangeTicketTypeRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/tickets/{ticket_id}/change_type")
+        .path(format!(
+            "/tickets/{}/change_type",
+            encode_path_segment(ticket_id)
+        ))
         .json(body)
-        .options(options.clone())
+}
+
+fn create_request(body: &models::CreateTicketBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/tickets").json(body)
+}
+
+fn delete_request(ticket_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::DELETE, "/tickets/{ticket_id}")
+        .path(format!("/tickets/{}", encode_path_segment(ticket_id)))
+}
+
+fn enqueue_create_request(body: &models::CreateTicketBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/tickets/enqueue").json(body)
+}
+
+fn get_request(ticket_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/tickets/{ticket_id}")
+        .path(format!("/tickets/{}", encode_path_segment(ticket_id)))
+}
+
+fn link_conversation_request(
+    ticket_id: &str,
+    body: &models::LinkConversationToTicketBody,
+) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/tickets/{ticket_id}/linked_conversations")
+        .path(format!(
+            "/tickets/{}/linked_conversations",
+            encode_path_segment(ticket_id)
+        ))
+        .json(body)
+}
+
+fn reply_request(ticket_id: &str, body: &models::ReplyTicketBody) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/tickets/{ticket_id}/reply")
+        .path(format!("/tickets/{}/reply", encode_path_segment(ticket_id)))
+        .json(body)
+}
+
+fn search_request(body: &models::SearchRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/tickets/search").json(body)
+}
+
+fn unlink_conversation_request(ticket_id: &str, id: &str) -> ApiRequest {
+    ApiRequest::new(
+        Method::DELETE,
+        "/tickets/{ticket_id}/linked_conversations/{id}",
+    )
+    .path(format!(
+        "/tickets/{}/linked_conversations/{}",
+        encode_path_segment(ticket_id),
+        encode_path_segment(id)
+    ))
+}
+
+fn update_request(ticket_id: &str, body: &models::UpdateTicketBody) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/tickets/{ticket_id}")
+        .path(format!("/tickets/{}", encode_path_segment(ticket_id)))
+        .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{ApiRequest, Error};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -18,46 +18,70 @@ crate::group::resource_group! {
 Visitors
 }
 
-impl<A: Authenticated> Visitors<'_, A> {
+impl<'a, A: Authenticated> Visitors<'a, A> {
     /// `POST /visitors/convert`
     ///
-    /// operationId `convertVisitor`: Convert a visitor
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/visitors/convertvisitor)
-    pub async fn convert(
+    /// * operationId: `convertVisitor`
+    /// * Required (the arguments): JSON body [`ConvertVisitorRequest`](models::ConvertVisitorRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Contact`](models::Contact) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/visitors/convertvisitor)
+    pub fn convert(
         &self,
         body: &models::ConvertVisitorRequest,
-    ) -> Result<models::Contact, Error> {
-        let request = ApiRequest::new(Method::POST, "/visitors/convert")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Contact>> {
+        self.call(
+            convert_request(body),
+            <crate::call::Json<models::Contact>>::default(),
+        )
     }
 
     /// `GET /visitors`
     ///
-    /// operationId `retrieveVisitorWithUserId`: Retrieve a visitor with User ID
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/visitors/retrievevisitorwithuserid)
-    pub async fn get_with_user_id(&self, user_id: &str) -> Result<models::Visitor, Error> {
-        let request = ApiRequest::new(Method::GET, "/visitors")
-            .query("user_id", user_id)
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `retrieveVisitorWithUserId`
+    /// * Required (the arguments): query `user_id` (text)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Visitor`](models::Visitor) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/visitors/retrievevisitorwithuserid)
+    pub fn get_with_user_id(
+        &self,
+        user_id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Visitor>> {
+        self.call(
+            get_with_user_id_request(user_id),
+            <crate::call::Json<models::Visitor>>::default(),
+        )
     }
 
     /// `PUT /visitors`
     ///
-    /// operationId `updateVisitor`: Update a visitor
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/visitors/updatevisitor)
-    pub async fn update(
+    /// * operationId: `updateVisitor`
+    /// * Required (the arguments): JSON body [`UpdateVisitorRequest`](models::UpdateVisitorRequest) (`body`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`Visitor`](models::Visitor) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/visitors/updatevisitor)
+    pub fn update(
         &self,
         body: &models::UpdateVisitorRequest,
-    ) -> Result<models::Visitor, Error> {
-        let request = ApiRequest::new(Method::PUT, "/visitors")
-            .json(body)
-            .options(self.options.clone());
-        self.client.send(request).await
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::Visitor>> {
+        self.call(
+            update_request(body),
+            <crate::call::Json<models::Visitor>>::default(),
+        )
     }
+}
+
+fn convert_request(body: &models::ConvertVisitorRequest) -> ApiRequest {
+    ApiRequest::new(Method::POST, "/visitors/convert").json(body)
+}
+
+fn get_with_user_id_request(user_id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/visitors").query("user_id", user_id)
+}
+
+fn update_request(body: &models::UpdateVisitorRequest) -> ApiRequest {
+    ApiRequest::new(Method::PUT, "/visitors").json(body)
 }

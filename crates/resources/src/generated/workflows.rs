@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{encode_path_segment, ApiRequest};
 
 use crate::models;
 
@@ -18,16 +18,27 @@ crate::group::resource_group! {
 Workflows
 }
 
-impl<A: Authenticated> Workflows<'_, A> {
+impl<'a, A: Authenticated> Workflows<'a, A> {
     /// `GET /export/workflows/{id}`
     ///
-    /// operationId `exportWorkflow`: Export a workflow
-    ///
-    /// [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/workflows/exportworkflow)
-    pub async fn export(&self, id: &str) -> Result<models::WorkflowExport, Error> {
-        let request = ApiRequest::new(Method::GET, "/export/workflows/{id}")
-            .path(format!("/export/workflows/{}", encode_path_segment(id)))
-            .options(self.options.clone());
-        self.client.send(request).await
+    /// * operationId: `exportWorkflow`
+    /// * Required (the arguments): path `id` (`id`)
+    /// * Optional query parameters (setters of the returned call): none
+    /// * Pagination: none
+    /// * Returns: [`WorkflowExport`](models::WorkflowExport) on `.await`; `.with_response().await` adds status, headers and rate limit
+    /// * [API reference](https://developers.intercom.com/docs/references/2.16/rest-api/api.intercom.io/workflows/exportworkflow)
+    pub fn export(
+        &self,
+        id: &str,
+    ) -> crate::call::Call<'a, A, crate::call::Json<models::WorkflowExport>> {
+        self.call(
+            export_request(id),
+            <crate::call::Json<models::WorkflowExport>>::default(),
+        )
     }
+}
+
+fn export_request(id: &str) -> ApiRequest {
+    ApiRequest::new(Method::GET, "/export/workflows/{id}")
+        .path(format!("/export/workflows/{}", encode_path_segment(id)))
 }
