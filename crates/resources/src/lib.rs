@@ -7,9 +7,10 @@
 //! handle whose methods are the tag's operations, named after their `operationId`
 //! (`client.contacts().get(id)`, `client.conversations().reply(id, &body)`).
 //!
-//! * [`models`]: one type per component schema. Decoding is lenient: unknown fields are
-//!   ignored, enums are open (`Other(String)`), ids accept strings and numbers, timestamps
-//!   accept Unix seconds and ISO 8601 ([`lenient::Timestamp`]).
+//! * [`models`]: one type per component schema. Decoding is lenient: response models keep
+//!   fields they do not declare in `extra` (written back when serialized), enums are open
+//!   (`Other(String)`), ids accept strings and numbers, timestamps accept Unix seconds and
+//!   ISO 8601 ([`lenient::Timestamp`]).
 //! * [`pagination`]: page and item streams for every paginated operation (`list_pages`,
 //!   `list_all`, `search_all`, …).
 //! * [`search`]: a validated query builder for the contact, conversation and ticket searches.

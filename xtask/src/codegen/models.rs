@@ -141,6 +141,17 @@ pub struct StructModel {
     pub role: Role,
     pub default: bool,
     pub fields: Vec<FieldModel>,
+    /// The field that keeps JSON fields the type does not declare (response structs only).
+    pub extra: Option<String>,
+}
+
+/// The name of the field keeping unknown JSON fields: `extra`, unless a property has that name.
+fn extra_ident(fields: &[FieldModel]) -> String {
+    let mut ident = "extra".to_string();
+    while fields.iter().any(|f| f.ident == ident) {
+        ident.push('_');
+    }
+    ident
 }
 
 /// The doc lines of a field: facts from the spec, never its description.
@@ -224,11 +235,13 @@ impl StructModel {
             Role::Response => true,
             Role::Request => !roles.no_default.contains(name),
         };
+        let extra = (role == Role::Response).then(|| extra_ident(&out));
         StructModel {
             name: name.to_string(),
             role,
             default,
             fields: out,
+            extra,
         }
     }
 
@@ -279,6 +292,16 @@ impl StructModel {
                 let _ = writeln!(out, "#[serde({})]", f.serde.join(", "));
             }
             let _ = writeln!(out, "pub {}: {},", f.ident, f.rust);
+        }
+        if let Some(extra) = &self.extra {
+            out.push_str(
+                "/// JSON fields the spec does not declare here, kept as received and written back \
+                 when serialized.\n#[serde(flatten)]\n",
+            );
+            let _ = writeln!(
+                out,
+                "pub {extra}: serde_json::Map<String, serde_json::Value>,"
+            );
         }
         out.push_str("}\n\n");
         if self.role == Role::Request {
@@ -334,6 +357,60 @@ impl StructModel {
         }
         out.push_str("}\n\n");
     }
+}
+
+/// `declared_fields(type)`: the JSON names a response struct declares. Such a struct
+/// deserializes through `deserialize_map` (its unknown fields are flattened into `extra`), so
+/// serde no longer hands a deserializer its field list; tools that build values from the
+/// types alone (the sandbox's sampler) read it here.
+fn declared_fields(models: &Models, roles: &Roles) -> String {
+    let mut out = String::from(
+        "\n/// The JSON field names a response model declares, by its Rust name (`\"Contact\"`).\n\
+         #[doc(hidden)]\npub fn declared_fields(type_name: &str) -> Option<&'static [&'static str]> {\n\
+         Some(match type_name {\n",
+    );
+    for (name, td) in &models.types {
+        if let Def::Struct(fields) = &td.def {
+            if roles.role(name) == Role::Response {
+                let names: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
+                let _ = writeln!(out, "{name:?} => &[{}],", names.join(", "));
+            }
+        }
+    }
+    out.push_str("_ => return None,\n})\n}\n");
+    out
+}
+
+/// For the examples test: a closure taking a decoded value of `ty` and clearing the fields
+/// that keep unknown JSON (so what remains is what matched the declared fields).
+pub fn strip_unknown(models: &Models, roles: &Roles, ty: &Ty, prefix: &str) -> String {
+    let mut cur = ty;
+    for _ in 0..8 {
+        match cur {
+            Ty::Named(n) => match models.types.get(n).map(|t| &t.def) {
+                Some(Def::Alias(t)) => cur = t,
+                Some(Def::Struct(_)) if roles.role(n) == Role::Response => {
+                    return format!("|mut v: {}| {{ v.extra.clear(); v }}", ty.rust(prefix));
+                }
+                _ => break,
+            },
+            Ty::Vec(inner) => {
+                if let Ty::Named(n) = inner.as_ref() {
+                    if matches!(models.types.get(n).map(|t| &t.def), Some(Def::Struct(_)))
+                        && roles.role(n) == Role::Response
+                    {
+                        return format!(
+                            "|mut v: {}| {{ v.iter_mut().for_each(|x| x.extra.clear()); v }}",
+                            ty.rust(prefix)
+                        );
+                    }
+                }
+                break;
+            }
+            _ => break,
+        }
+    }
+    format!("|v: {}| v", ty.rust(prefix))
 }
 
 /// `#[cfg(...)]` for an item used by the tags (features) in `tags`; empty when always on.
@@ -452,13 +529,15 @@ pub fn render(
     }
     let mut modrs = format!(
         "{HEADER}//! One type per component schema of the spec, plus the inline objects and enums they\n\
-         //! contain. Structs decode leniently (unknown fields ignored, missing fields defaulted);\n\
-         //! enums are open (unknown values kept in `Other`).\n\n"
+         //! contain. Response structs decode leniently (missing fields defaulted, unknown fields kept\n\
+         //! in `extra` and written back when serialized); enums are open (unknown values kept in\n\
+         //! `Other`).\n\n"
     );
     for f in files.keys() {
         let m = f.trim_end_matches(".rs");
         let _ = writeln!(modrs, "mod {m};\npub use {m}::*;");
     }
+    modrs.push_str(&declared_fields(models, roles));
     let mut out = vec![("mod.rs".to_string(), modrs)];
     out.extend(files);
     out

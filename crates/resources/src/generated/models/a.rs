@@ -45,6 +45,9 @@ pub struct ActivityLog {
     /// JSON `performed_by`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub performed_by: Option<ActivityLogPerformedBy>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "admins")]
@@ -182,6 +185,9 @@ pub struct ActivityLogEventTypeList {
     /// Example: `"activity_log_event_type.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `activity_log_list` schema.
@@ -200,6 +206,9 @@ pub struct ActivityLogList {
     /// Example: `"activity_log.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `activity_log_metadata` schema.
@@ -337,6 +346,9 @@ pub struct ActivityLogMetadata {
     /// Example: `"Joe Example"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_by_name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `activity_log_metadata.changes{}`.
@@ -351,6 +363,9 @@ pub struct ActivityLogMetadataChangesValue {
     /// JSON `before`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<serde_json::Value>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `activity_log_metadata.team`.
@@ -371,6 +386,9 @@ pub struct ActivityLogMetadataTeam {
     /// Example: `"Support Team"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `activity_log.performed_by`.
@@ -398,6 +416,9 @@ pub struct ActivityLogPerformedBy {
     /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `addressable_list` schema.
@@ -420,6 +441,9 @@ pub struct AddressableList {
     /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/notes"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `admin` schema.
@@ -497,6 +521,9 @@ pub struct Admin {
     /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `admin_list` schema.
@@ -512,6 +539,9 @@ pub struct AdminList {
     /// Example: `"admin.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `admin_priority_level` schema.
@@ -536,6 +566,9 @@ pub struct AdminPriorityLevel {
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub secondary_admin_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `admin_reply_conversation_request` schema.
@@ -580,6 +613,9 @@ pub struct AdminReplyConversationRequest {
     /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -633,6 +669,9 @@ pub struct AdminReplyTicketRequest {
     /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `admin_reply_ticket_request.reply_options[]`.
@@ -644,6 +683,9 @@ pub struct AdminReplyTicketRequestReplyOptionsItem {
     pub text: String,
     /// JSON `uuid`: type string (uuid), required.
     pub uuid: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `admin.role`.
@@ -675,6 +717,9 @@ pub struct AdminRole {
     /// Example: `"role"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `admin_with_app` schema.
@@ -736,6 +781,9 @@ pub struct AdminWithApp {
     /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `admin_with_app.avatar`.
@@ -752,6 +800,9 @@ pub struct AdminWithAppAvatar {
     /// Example: `"avatar"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ai_agent` schema.
@@ -807,6 +858,9 @@ pub struct AiAgent {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]
@@ -905,6 +959,9 @@ pub struct AiCallResponse {
     /// Example: `"+1234567890"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_phone_number: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `app` schema.
@@ -944,6 +1001,9 @@ pub struct App {
     /// Example: `"app"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article` schema.
@@ -1101,6 +1161,9 @@ pub struct Article {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub workspace_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_content` schema.
@@ -1380,6 +1443,9 @@ pub struct ArticleList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_list_item` schema.
@@ -1534,6 +1600,9 @@ pub struct ArticleListItem {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub workspace_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_search_highlights` schema.
@@ -1555,6 +1624,9 @@ pub struct ArticleSearchHighlights {
     /// JSON `highlighted_title`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlighted_title: Option<Vec<ArticleSearchHighlightsHighlightedTitleItem>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `article_search_highlights.highlighted_summary[][]`.
@@ -1572,6 +1644,9 @@ pub struct ArticleSearchHighlightsHighlightedSummaryItemItem {
     /// Example: `"How to highlight "`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `article_search_highlights.highlighted_title[]`.
@@ -1589,6 +1664,9 @@ pub struct ArticleSearchHighlightsHighlightedTitleItem {
     /// Example: `"The highlight is "`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_search_response` schema.
@@ -1615,6 +1693,9 @@ pub struct ArticleSearchResponse {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `article_search_response.data`.
@@ -1629,6 +1710,9 @@ pub struct ArticleSearchResponseData {
     /// JSON `highlights`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlights: Option<Vec<ArticleSearchHighlights>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "articles")]
@@ -1713,6 +1797,9 @@ pub struct ArticleStatistics {
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub views: Option<i64>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_translated_content` schema.
@@ -2162,6 +2249,9 @@ pub struct ArticleVersion {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_version_list` schema.
@@ -2188,6 +2278,9 @@ pub struct ArticleVersionList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "articles")]
@@ -2269,6 +2362,9 @@ pub struct ArticleVersionSummary {
     /// Example: `"article_version"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `assign_conversation_request` schema.
@@ -2297,6 +2393,9 @@ pub struct AssignConversationRequest {
     /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -2602,6 +2701,9 @@ pub struct Audience {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `audience_list` schema.
@@ -2646,6 +2748,9 @@ pub struct AudienceList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `away_status_reason` schema.
@@ -2697,6 +2802,9 @@ pub struct AwayStatusReason {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `away_status_reason_list` schema.
@@ -2713,4 +2821,7 @@ pub struct AwayStatusReasonList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

@@ -597,6 +597,9 @@ pub struct CreateConversationAttributeBooleanRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_datetime_request` schema.
@@ -625,6 +628,9 @@ pub struct CreateConversationAttributeDatetimeRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_decimal_request` schema.
@@ -653,6 +659,9 @@ pub struct CreateConversationAttributeDecimalRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_files_request` schema.
@@ -681,6 +690,9 @@ pub struct CreateConversationAttributeFilesRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_integer_request` schema.
@@ -709,6 +721,9 @@ pub struct CreateConversationAttributeIntegerRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_list_request` schema.
@@ -740,6 +755,9 @@ pub struct CreateConversationAttributeListRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_option_request` schema.
@@ -792,6 +810,9 @@ pub struct CreateConversationAttributeRelationshipRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `create_conversation_attribute_relationship_request.reference`.
@@ -961,6 +982,9 @@ pub struct CreateConversationAttributeRequestBase {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_string_request` schema.
@@ -993,6 +1017,9 @@ pub struct CreateConversationAttributeStringRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_request` schema.
@@ -2532,6 +2559,9 @@ pub struct CreateOrUpdateTagRequest {
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
     pub name: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_phone_switch_request` schema.
@@ -2788,6 +2818,9 @@ pub struct CreateTicketReplyWithCommentRequest {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -2838,6 +2871,9 @@ pub struct CreateTicketRequest {
     /// Example: `"1234"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub ticket_type_id: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `create_ticket_request.assignment`.

@@ -28,6 +28,9 @@ pub struct GetReportingDataExportJobResponse {
     /// JSON `status`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `group_content` schema.

@@ -24,6 +24,9 @@ pub struct Recipient {
     /// Example: `"user"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `redact_conversation_request` schema.
@@ -122,6 +125,9 @@ pub struct Reference {
     /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `register_fin_voice_call_request` schema.
@@ -579,6 +585,9 @@ pub struct ReplyToFinResponse {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "fin_agent")]

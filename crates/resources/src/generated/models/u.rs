@@ -20,6 +20,9 @@ pub struct UntagCompanyRequest {
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
     pub name: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `untag_company_request.companies[]`.
@@ -45,6 +48,9 @@ pub struct UntagCompanyRequestCompaniesItem {
     /// Example: `"true"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub untag: Option<bool>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `update_article_request` schema.
@@ -1714,6 +1720,9 @@ pub struct UpdateTicketRequest {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub ticket_state_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `update_ticket_type_attribute_request` schema.
