@@ -108,6 +108,8 @@ pub mod pagination;
 pub mod search;
 
 mod generated;
+mod patch;
 
 pub use generated::*;
+pub use patch::Patch;
 pub use redirect::Redirect;

@@ -1,4 +1,7 @@
 //! Renders the `models` module: one file per initial letter of the type names.
+//!
+//! Over 600 lines because about 200 are the unit tests of the schema-to-struct rendering;
+//! the rendering itself (roles, struct model, files) is one concern.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -132,6 +135,8 @@ pub struct FieldModel {
     pub ctor_pos: Option<usize>,
     /// The field is an `Option` (a constructor argument passes it as is).
     pub option: bool,
+    /// The field is a [`Patch`](crate::Patch) (absent, null or a value).
+    pub patch: bool,
 }
 
 /// A generated struct.
@@ -199,6 +204,31 @@ impl StructModel {
             if f.ident != f.json {
                 serde.push(format!("rename = {:?}", f.json));
             }
+            // An optional request field the spec lets be null: absent, null or a value.
+            // (Fields written through a serde helper keep `Option`.)
+            if role == Role::Request
+                && f.nullable
+                && !f.required
+                && ser.is_none()
+                && !f.boxed
+                && !super::overrides::NOT_PATCH.contains(&f.json.as_str())
+            {
+                serde.push("default".into());
+                serde.push("skip_serializing_if = \"crate::Patch::is_absent\"".into());
+                let value = f.ty.rust("");
+                out.push(FieldModel {
+                    doc: field_doc(f, role),
+                    serde,
+                    ident: f.ident.clone(),
+                    rust: format!("crate::Patch<{value}>"),
+                    value,
+                    boxed: false,
+                    ctor_pos: None,
+                    option: false,
+                    patch: true,
+                });
+                continue;
+            }
             if role == Role::Request && (option || roles.has_default(models, &f.ty)) {
                 serde.push("default".into());
             }
@@ -229,6 +259,7 @@ impl StructModel {
                 boxed: f.boxed,
                 ctor_pos: if send_always { f.required_pos } else { None },
                 option,
+                patch: false,
             });
         }
         let default = match role {
@@ -327,6 +358,7 @@ impl StructModel {
         let _ = writeln!(out, "pub fn new({}) -> Self {{\nSelf {{", params.join(", "));
         for f in &self.fields {
             let v = match (f.ctor_pos.is_some(), f.option, f.boxed) {
+                (false, _, _) if f.patch => "crate::Patch::Absent".to_string(),
                 (false, _, _) => "None".to_string(),
                 (true, true, _) => f.ident.clone(),
                 (true, false, true) => format!("Box::new({}.into())", f.ident),
@@ -344,7 +376,9 @@ impl StructModel {
                 "with_{}",
                 f.ident.trim_start_matches("r#").trim_end_matches('_')
             );
-            let wrapped = if f.boxed {
+            let wrapped = if f.patch {
+                "crate::Patch::Value(value.into())"
+            } else if f.boxed {
                 "Some(Box::new(value.into()))"
             } else {
                 "Some(value.into())"
@@ -354,6 +388,15 @@ impl StructModel {
                 "/// Sets `{}`.\npub fn {setter}(mut self, value: impl Into<{}>) -> Self {{\nself.{} = {wrapped};\nself\n}}",
                 f.ident, f.value, f.ident
             );
+            if f.patch {
+                let _ = writeln!(
+                    out,
+                    "/// Sends `{}` as `null`, clearing it.\npub fn clear_{}(mut self) -> Self {{\nself.{} = crate::Patch::Null;\nself\n}}",
+                    f.ident,
+                    f.ident.trim_start_matches("r#").trim_end_matches('_'),
+                    f.ident
+                );
+            }
         }
         out.push_str("}\n\n");
     }

@@ -143,8 +143,8 @@ pub struct RegisterFinVoiceCallRequest {
     pub call_id: String,
     /// JSON `data`: type object, optional, nullable.
     /// Example: `{"key":"value"}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub data: crate::Patch<serde_json::Value>,
     /// JSON `phone_number`: type string, required.
     /// Example: `"+1234567890"`.
     #[serde(default)]
@@ -162,14 +162,19 @@ impl RegisterFinVoiceCallRequest {
     pub fn new(phone_number: impl Into<String>, call_id: impl Into<String>) -> Self {
         Self {
             call_id: call_id.into(),
-            data: None,
+            data: crate::Patch::Absent,
             phone_number: phone_number.into(),
             source: None,
         }
     }
     /// Sets `data`.
     pub fn with_data(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.data = Some(value.into());
+        self.data = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `data` as `null`, clearing it.
+    pub fn clear_data(mut self) -> Self {
+        self.data = crate::Patch::Null;
         self
     }
     /// Sets `source`.
