@@ -12,9 +12,10 @@
 //! gives the value and `.with_response().await` the value with status, headers, request id
 //! and rate limit: `client.contacts().get(id).include_merge_history(true).await?`.
 //!
-//! * [`models`]: one type per component schema. Decoding is lenient: unknown fields are
-//!   ignored, enums are open (`Other(String)`), ids accept strings and numbers, timestamps
-//!   accept Unix seconds and ISO 8601 ([`lenient::Timestamp`]).
+//! * [`models`]: one type per component schema. Decoding is lenient: response models keep
+//!   fields they do not declare in `extra` (written back when serialized), enums are open
+//!   (`Other(String)`), ids accept strings and numbers, timestamps accept Unix seconds and
+//!   ISO 8601 ([`lenient::Timestamp`]).
 //! * [`pagination`]: page and item streams for every paginated operation (`.pages()` and
 //!   `.all()` on the call, or `list_pages`, `list_all`, `search_all`, … on the handle).
 //! * [`search`]: a validated query builder for the contact, conversation and ticket searches.
@@ -113,6 +114,8 @@ pub mod pagination;
 pub mod search;
 
 mod generated;
+mod patch;
 
 pub use generated::*;
+pub use patch::Patch;
 pub use redirect::Redirect;

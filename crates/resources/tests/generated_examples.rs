@@ -12,19 +12,46 @@ use intercom_resources::models;
 #[cfg(feature = "contacts")]
 #[test]
 fn create_contact_200_successful() {
-    decodes::<models::ContactResponse>("post", "/contacts", "200", "successful");
+    decodes::<models::ContactResponse>(
+        "post",
+        "/contacts",
+        "200",
+        "successful",
+        |mut v: models::ContactResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn create_contact_401_unauthorized() {
-    decodes::<models::Error>("post", "/contacts", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/contacts",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn delete_contact_401_unauthorized() {
-    decodes::<models::Error>("delete", "/contacts/{contact_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "delete",
+        "/contacts/{contact_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
@@ -35,6 +62,10 @@ fn list_attached_contacts_200_successful() {
         "/companies/{company_id}/contacts",
         "200",
         "Successful",
+        |mut v: models::CompanyAttachedContacts| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -46,6 +77,10 @@ fn list_attached_contacts_401_unauthorized() {
         "/companies/{company_id}/contacts",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -57,6 +92,10 @@ fn list_attached_contacts_404_company_not_found() {
         "/companies/{company_id}/contacts",
         "404",
         "Company Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -68,6 +107,10 @@ fn list_attached_segments_for_companies_200_successful() {
         "/companies/{company_id}/segments",
         "200",
         "Successful",
+        |mut v: models::CompanyAttachedSegments| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -79,6 +122,10 @@ fn list_attached_segments_for_companies_401_unauthorized() {
         "/companies/{company_id}/segments",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -90,19 +137,41 @@ fn list_attached_segments_for_companies_404_company_not_found() {
         "/companies/{company_id}/segments",
         "404",
         "Company Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn list_contact_merge_history_200_successful() {
-    decodes::<models::MergeHistoryList>("get", "/contacts/{id}/merge_history", "200", "successful");
+    decodes::<models::MergeHistoryList>(
+        "get",
+        "/contacts/{id}/merge_history",
+        "200",
+        "successful",
+        |mut v: models::MergeHistoryList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn list_contact_merge_history_401_unauthorized() {
-    decodes::<models::Error>("get", "/contacts/{id}/merge_history", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/contacts/{id}/merge_history",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
@@ -113,55 +182,131 @@ fn list_contact_merge_history_404_contact_not_found() {
         "/contacts/{id}/merge_history",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn list_contacts_200_successful() {
-    decodes::<models::ContactList>("get", "/contacts", "200", "successful");
+    decodes::<models::ContactList>(
+        "get",
+        "/contacts",
+        "200",
+        "successful",
+        |mut v: models::ContactList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn list_contacts_401_unauthorized() {
-    decodes::<models::Error>("get", "/contacts", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/contacts",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn merge_contact_200_successful() {
-    decodes::<models::ContactResponse>("post", "/contacts/merge", "200", "successful");
+    decodes::<models::ContactResponse>(
+        "post",
+        "/contacts/merge",
+        "200",
+        "successful",
+        |mut v: models::ContactResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn merge_contact_400_not_a_duplicate() {
-    decodes::<models::Error>("post", "/contacts/merge", "400", "Not a duplicate");
+    decodes::<models::Error>(
+        "post",
+        "/contacts/merge",
+        "400",
+        "Not a duplicate",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn merge_contact_401_unauthorized() {
-    decodes::<models::Error>("post", "/contacts/merge", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/contacts/merge",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn retrieve_a_company_by_id_200_successful() {
-    decodes::<models::Company>("get", "/companies/{company_id}", "200", "Successful");
+    decodes::<models::Company>(
+        "get",
+        "/companies/{company_id}",
+        "200",
+        "Successful",
+        |mut v: models::Company| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn retrieve_a_company_by_id_401_unauthorized() {
-    decodes::<models::Error>("get", "/companies/{company_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/companies/{company_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn retrieve_a_company_by_id_404_company_not_found() {
-    decodes::<models::Error>("get", "/companies/{company_id}", "404", "Company Not Found");
+    decodes::<models::Error>(
+        "get",
+        "/companies/{company_id}",
+        "404",
+        "Company Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
@@ -172,6 +317,10 @@ fn retrieve_data_connector_200_data_connector_found() {
         "/data_connectors/{id}",
         "200",
         "Data connector found",
+        |mut v: models::DataConnectorDetail| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -183,13 +332,26 @@ fn retrieve_data_connector_400_invalid_state_version() {
         "/data_connectors/{id}",
         "400",
         "Invalid state_version",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn retrieve_data_connector_401_unauthorized() {
-    decodes::<models::Error>("get", "/data_connectors/{id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/data_connectors/{id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
@@ -200,6 +362,10 @@ fn retrieve_data_connector_404_data_connector_not_found() {
         "/data_connectors/{id}",
         "404",
         "Data connector not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -211,6 +377,10 @@ fn retrieve_whats_app_message_status_200_failed_message_with_error() {
         "/messages/whatsapp/status",
         "200",
         "Failed message with error",
+        |mut v: models::WhatsappMessageStatus| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -222,6 +392,10 @@ fn retrieve_whats_app_message_status_200_successful_response() {
         "/messages/whatsapp/status",
         "200",
         "Successful response",
+        |mut v: models::WhatsappMessageStatus| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -233,13 +407,26 @@ fn retrieve_whats_app_message_status_400_missing_message_id() {
         "/messages/whatsapp/status",
         "400",
         "missing message_id",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn retrieve_whats_app_message_status_401_unauthorized() {
-    decodes::<models::Error>("get", "/messages/whatsapp/status", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/messages/whatsapp/status",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
@@ -250,43 +437,101 @@ fn retrieve_whats_app_message_status_404_message_not_found() {
         "/messages/whatsapp/status",
         "404",
         "Message not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn search_contacts_200_successful() {
-    decodes::<models::ContactList>("post", "/contacts/search", "200", "successful");
+    decodes::<models::ContactList>(
+        "post",
+        "/contacts/search",
+        "200",
+        "successful",
+        |mut v: models::ContactList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn search_contacts_400_invalid_sort_order() {
-    decodes::<models::Error>("post", "/contacts/search", "400", "Invalid sort order");
+    decodes::<models::Error>(
+        "post",
+        "/contacts/search",
+        "400",
+        "Invalid sort order",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn search_contacts_401_unauthorized() {
-    decodes::<models::Error>("post", "/contacts/search", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/contacts/search",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn show_contact_200_successful() {
-    decodes::<models::ContactResponse>("get", "/contacts/{contact_id}", "200", "successful");
+    decodes::<models::ContactResponse>(
+        "get",
+        "/contacts/{contact_id}",
+        "200",
+        "successful",
+        |mut v: models::ContactResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn show_contact_401_unauthorized() {
-    decodes::<models::Error>("get", "/contacts/{contact_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/contacts/{contact_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn show_contact_410_contact_merged() {
-    decodes::<models::Error>("get", "/contacts/{contact_id}", "410", "Contact Merged");
+    decodes::<models::Error>(
+        "get",
+        "/contacts/{contact_id}",
+        "410",
+        "Contact Merged",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
@@ -297,6 +542,10 @@ fn show_contact_by_external_id_200_successful() {
         "/contacts/find_by_external_id/{external_id}",
         "200",
         "successful",
+        |mut v: models::ContactResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -308,6 +557,10 @@ fn show_contact_by_external_id_401_unauthorized() {
         "/contacts/find_by_external_id/{external_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -319,31 +572,71 @@ fn show_contact_by_external_id_410_contact_merged() {
         "/contacts/find_by_external_id/{external_id}",
         "410",
         "Contact Merged",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn update_company_200_successful() {
-    decodes::<models::Company>("put", "/companies/{company_id}", "200", "Successful");
+    decodes::<models::Company>(
+        "put",
+        "/companies/{company_id}",
+        "200",
+        "Successful",
+        |mut v: models::Company| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn update_company_401_unauthorized() {
-    decodes::<models::Error>("put", "/companies/{company_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/companies/{company_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn update_company_404_company_not_found() {
-    decodes::<models::Error>("put", "/companies/{company_id}", "404", "Company Not Found");
+    decodes::<models::Error>(
+        "put",
+        "/companies/{company_id}",
+        "404",
+        "Company Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn update_contact_200_successful() {
-    decodes::<models::ContactResponse>("put", "/contacts/{contact_id}", "200", "successful");
+    decodes::<models::ContactResponse>(
+        "put",
+        "/contacts/{contact_id}",
+        "200",
+        "successful",
+        |mut v: models::ContactResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
@@ -354,13 +647,26 @@ fn update_contact_200_update_a_contact_with_an_association_to_a_custom_object_in
         "/contacts/{contact_id}",
         "200",
         "update a contact with an association to a custom object instance",
+        |mut v: models::ContactResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn update_contact_401_unauthorized() {
-    decodes::<models::Error>("put", "/contacts/{contact_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/contacts/{contact_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
@@ -371,6 +677,10 @@ fn attach_contact_to_a_company_200_successful() {
         "/contacts/{contact_id}/companies",
         "200",
         "Successful",
+        |mut v: models::Company| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -382,6 +692,10 @@ fn attach_contact_to_a_company_400_bad_request() {
         "/contacts/{contact_id}/companies",
         "400",
         "Bad Request",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -393,6 +707,10 @@ fn attach_contact_to_a_company_400_contact_company_limit_exceeded() {
         "/contacts/{contact_id}/companies",
         "400",
         "Contact Company Limit Exceeded",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -404,6 +722,10 @@ fn attach_contact_to_a_company_401_unauthorized() {
         "/contacts/{contact_id}/companies",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -415,13 +737,17 @@ fn attach_contact_to_a_company_404_company_not_found() {
         "/contacts/{contact_id}/companies",
         "404",
         "Company Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn attach_contact_to_conversation_200_attach_a_contact_to_a_conversation() {
-    spec_defect::<models::Conversation>("post", "/conversations/{conversation_id}/customers", "200", "Attach a contact to a conversation", "the example is `{customers: [...]}`; the response schema is `conversation`, which has no `customers`");
+    spec_defect::<models::Conversation>("post", "/conversations/{conversation_id}/customers", "200", "Attach a contact to a conversation", "the example is `{customers: [...]}`; the response schema is `conversation`, which has no `customers`", |mut v: models::Conversation| { v.extra.clear(); v });
 }
 
 #[cfg(feature = "conversations")]
@@ -432,6 +758,10 @@ fn attach_contact_to_conversation_401_unauthorized() {
         "/conversations/{conversation_id}/customers",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -443,6 +773,10 @@ fn attach_contact_to_conversation_403_api_plan_restricted() {
         "/conversations/{conversation_id}/customers",
         "403",
         "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -454,6 +788,10 @@ fn attach_contact_to_conversation_404_not_found() {
         "/conversations/{conversation_id}/customers",
         "404",
         "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -465,6 +803,10 @@ fn attach_subscription_type_to_contact_200_successful() {
         "/contacts/{contact_id}/subscriptions",
         "200",
         "Successful",
+        |mut v: models::SubscriptionType| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -476,6 +818,10 @@ fn attach_subscription_type_to_contact_401_unauthorized() {
         "/contacts/{contact_id}/subscriptions",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -487,6 +833,10 @@ fn attach_subscription_type_to_contact_404_contact_not_found() {
         "/contacts/{contact_id}/subscriptions",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -498,25 +848,56 @@ fn attach_subscription_type_to_contact_404_resource_not_found() {
         "/contacts/{contact_id}/subscriptions",
         "404",
         "Resource not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn attach_tag_to_article_200_tag_applied() {
-    decodes::<models::Tag>("post", "/articles/{article_id}/tags", "200", "Tag applied");
+    decodes::<models::Tag>(
+        "post",
+        "/articles/{article_id}/tags",
+        "200",
+        "Tag applied",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn attach_tag_to_article_401_unauthorized() {
-    decodes::<models::Error>("post", "/articles/{article_id}/tags", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/articles/{article_id}/tags",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn attach_tag_to_article_403_forbidden() {
-    decodes::<models::Error>("post", "/articles/{article_id}/tags", "403", "Forbidden");
+    decodes::<models::Error>(
+        "post",
+        "/articles/{article_id}/tags",
+        "403",
+        "Forbidden",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
@@ -527,6 +908,10 @@ fn attach_tag_to_article_404_article_not_found() {
         "/articles/{article_id}/tags",
         "404",
         "Article not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -538,19 +923,41 @@ fn attach_tag_to_article_404_tag_not_found() {
         "/articles/{article_id}/tags",
         "404",
         "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn attach_tag_to_contact_200_successful() {
-    decodes::<models::Tag>("post", "/contacts/{contact_id}/tags", "200", "successful");
+    decodes::<models::Tag>(
+        "post",
+        "/contacts/{contact_id}/tags",
+        "200",
+        "successful",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn attach_tag_to_contact_401_unauthorized() {
-    decodes::<models::Error>("post", "/contacts/{contact_id}/tags", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/contacts/{contact_id}/tags",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
@@ -561,6 +968,10 @@ fn attach_tag_to_contact_404_contact_not_found() {
         "/contacts/{contact_id}/tags",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -572,6 +983,10 @@ fn attach_tag_to_contact_404_tag_not_found() {
         "/contacts/{contact_id}/tags",
         "404",
         "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -583,6 +998,10 @@ fn attach_tag_to_content_snippet_200_tag_applied() {
         "/content_snippets/{content_snippet_id}/tags",
         "200",
         "Tag applied",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -594,6 +1013,10 @@ fn attach_tag_to_content_snippet_401_unauthorized() {
         "/content_snippets/{content_snippet_id}/tags",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -605,6 +1028,10 @@ fn attach_tag_to_content_snippet_403_forbidden() {
         "/content_snippets/{content_snippet_id}/tags",
         "403",
         "Forbidden",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -616,6 +1043,10 @@ fn attach_tag_to_content_snippet_404_content_snippet_not_found() {
         "/content_snippets/{content_snippet_id}/tags",
         "404",
         "Content snippet not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -627,6 +1058,10 @@ fn attach_tag_to_content_snippet_404_tag_not_found() {
         "/content_snippets/{content_snippet_id}/tags",
         "404",
         "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -638,6 +1073,10 @@ fn attach_tag_to_conversation_200_successful() {
         "/conversations/{conversation_id}/tags",
         "200",
         "successful",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -649,6 +1088,10 @@ fn attach_tag_to_conversation_401_unauthorized() {
         "/conversations/{conversation_id}/tags",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -660,6 +1103,10 @@ fn attach_tag_to_conversation_404_conversation_not_found() {
         "/conversations/{conversation_id}/tags",
         "404",
         "Conversation not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -671,6 +1118,10 @@ fn attach_tag_to_internal_article_200_tag_applied() {
         "/internal_articles/{internal_article_id}/tags",
         "200",
         "Tag applied",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -682,6 +1133,10 @@ fn attach_tag_to_internal_article_401_unauthorized() {
         "/internal_articles/{internal_article_id}/tags",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -693,6 +1148,10 @@ fn attach_tag_to_internal_article_403_forbidden() {
         "/internal_articles/{internal_article_id}/tags",
         "403",
         "Forbidden",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -704,6 +1163,10 @@ fn attach_tag_to_internal_article_404_internal_article_not_found() {
         "/internal_articles/{internal_article_id}/tags",
         "404",
         "Internal article not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -715,19 +1178,41 @@ fn attach_tag_to_internal_article_404_tag_not_found() {
         "/internal_articles/{internal_article_id}/tags",
         "404",
         "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn attach_tag_to_ticket_200_successful() {
-    decodes::<models::Tag>("post", "/tickets/{ticket_id}/tags", "200", "successful");
+    decodes::<models::Tag>(
+        "post",
+        "/tickets/{ticket_id}/tags",
+        "200",
+        "successful",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn attach_tag_to_ticket_401_unauthorized() {
-    decodes::<models::Error>("post", "/tickets/{ticket_id}/tags", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/tickets/{ticket_id}/tags",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
@@ -738,19 +1223,41 @@ fn attach_tag_to_ticket_404_ticket_not_found() {
         "/tickets/{ticket_id}/tags",
         "404",
         "Ticket not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "content")]
 #[test]
 fn bulk_content_actions_202_queued() {
-    decodes::<models::ContentBulkActionResponse>("post", "/content/bulk_actions", "202", "Queued");
+    decodes::<models::ContentBulkActionResponse>(
+        "post",
+        "/content/bulk_actions",
+        "202",
+        "Queued",
+        |mut v: models::ContentBulkActionResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "content")]
 #[test]
 fn bulk_content_actions_401_unauthorized() {
-    decodes::<models::Error>("post", "/content/bulk_actions", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/content/bulk_actions",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_export")]
@@ -761,13 +1268,17 @@ fn cancel_data_export_200_successful() {
         "/export/cancel/{job_identifier}",
         "200",
         "successful",
+        |mut v: models::DataExport| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn change_ticket_type_200_successful_response() {
-    spec_defect::<models::Ticket>("post", "/tickets/{ticket_id}/change_type", "200", "Successful response", "`ticket_state` is the string \"submitted\"; the `ticket` schema declares a `ticket_state` object");
+    spec_defect::<models::Ticket>("post", "/tickets/{ticket_id}/change_type", "200", "Successful response", "`ticket_state` is the string \"submitted\"; the `ticket` schema declares a `ticket_state` object", |mut v: models::Ticket| { v.extra.clear(); v });
 }
 
 #[cfg(feature = "tickets")]
@@ -778,6 +1289,10 @@ fn change_ticket_type_400_missing_ticket_state_id() {
         "/tickets/{ticket_id}/change_type",
         "400",
         "Missing ticket_state_id",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -789,6 +1304,10 @@ fn change_ticket_type_400_missing_ticket_type_id() {
         "/tickets/{ticket_id}/change_type",
         "400",
         "Missing ticket_type_id",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -800,6 +1319,10 @@ fn change_ticket_type_400_same_ticket_type() {
         "/tickets/{ticket_id}/change_type",
         "400",
         "Same ticket type",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -811,6 +1334,10 @@ fn change_ticket_type_400_ticket_state_not_in_new_ticket_type() {
         "/tickets/{ticket_id}/change_type",
         "400",
         "Ticket state not in new ticket type",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -822,6 +1349,10 @@ fn change_ticket_type_400_unknown_ticket_attribute() {
         "/tickets/{ticket_id}/change_type",
         "400",
         "Unknown ticket attribute",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -833,6 +1364,10 @@ fn change_ticket_type_401_unauthorized() {
         "/tickets/{ticket_id}/change_type",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -844,6 +1379,10 @@ fn change_ticket_type_404_ticket_not_found() {
         "/tickets/{ticket_id}/change_type",
         "404",
         "Ticket not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -855,6 +1394,10 @@ fn convert_conversation_to_ticket_200_successful() {
         "/conversations/{conversation_id}/convert",
         "200",
         "successful",
+        |mut v: models::Ticket| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -866,55 +1409,131 @@ fn convert_conversation_to_ticket_400_bad_request() {
         "/conversations/{conversation_id}/convert",
         "400",
         "Bad request",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "visitors")]
 #[test]
 fn convert_visitor_200_successful() {
-    decodes::<models::Contact>("post", "/visitors/convert", "200", "successful");
+    decodes::<models::Contact>(
+        "post",
+        "/visitors/convert",
+        "200",
+        "successful",
+        |mut v: models::Contact| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "visitors")]
 #[test]
 fn convert_visitor_401_unauthorized() {
-    decodes::<models::Error>("post", "/visitors/convert", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/visitors/convert",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn create_article_200_article_created() {
-    decodes::<models::Article>("post", "/articles", "200", "article created");
+    decodes::<models::Article>(
+        "post",
+        "/articles",
+        "200",
+        "article created",
+        |mut v: models::Article| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn create_article_400_bad_request() {
-    decodes::<models::Error>("post", "/articles", "400", "Bad Request");
+    decodes::<models::Error>(
+        "post",
+        "/articles",
+        "400",
+        "Bad Request",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn create_article_401_unauthorized() {
-    decodes::<models::Error>("post", "/articles", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/articles",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn create_audience_201_audience_created() {
-    decodes::<models::Audience>("post", "/audiences", "201", "Audience created");
+    decodes::<models::Audience>(
+        "post",
+        "/audiences",
+        "201",
+        "Audience created",
+        |mut v: models::Audience| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn create_audience_401_unauthorized() {
-    decodes::<models::Error>("post", "/audiences", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/audiences",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn create_audience_422_validation_error() {
-    decodes::<models::Error>("post", "/audiences", "422", "Validation error");
+    decodes::<models::Error>(
+        "post",
+        "/audiences",
+        "422",
+        "Validation error",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "help_center")]
@@ -925,19 +1544,41 @@ fn create_collection_200_collection_created() {
         "/help_center/collections",
         "200",
         "collection created",
+        |mut v: models::Collection| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "help_center")]
 #[test]
 fn create_collection_400_bad_request() {
-    decodes::<models::Error>("post", "/help_center/collections", "400", "Bad Request");
+    decodes::<models::Error>(
+        "post",
+        "/help_center/collections",
+        "400",
+        "Bad Request",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "help_center")]
 #[test]
 fn create_collection_401_unauthorized() {
-    decodes::<models::Error>("post", "/help_center/collections", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/help_center/collections",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "notes")]
@@ -948,6 +1589,10 @@ fn create_company_note_200_successful_response() {
         "/companies/{company_id}/notes",
         "200",
         "Successful response",
+        |mut v: models::Note| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -959,6 +1604,10 @@ fn create_company_note_404_admin_not_found() {
         "/companies/{company_id}/notes",
         "404",
         "Admin not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -970,6 +1619,10 @@ fn create_company_note_404_company_not_found() {
         "/companies/{company_id}/notes",
         "404",
         "Company not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -981,13 +1634,26 @@ fn create_content_import_source_200_successful() {
         "/ai/content_import_sources",
         "200",
         "successful",
+        |mut v: models::ContentImportSource| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "ai_content")]
 #[test]
 fn create_content_import_source_401_unauthorized() {
-    decodes::<models::Error>("post", "/ai/content_import_sources", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/ai/content_import_sources",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "content_snippets")]
@@ -998,43 +1664,101 @@ fn create_content_snippet_201_content_snippet_created() {
         "/content_snippets",
         "201",
         "Content snippet created",
+        |mut v: models::ContentSnippet| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "content_snippets")]
 #[test]
 fn create_content_snippet_404_unknown_audience_i_ds() {
-    decodes::<models::Error>("post", "/content_snippets", "404", "Unknown audience IDs");
+    decodes::<models::Error>(
+        "post",
+        "/content_snippets",
+        "404",
+        "Unknown audience IDs",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "content_snippets")]
 #[test]
 fn create_content_snippet_422_validation_error() {
-    decodes::<models::Error>("post", "/content_snippets", "422", "Validation error");
+    decodes::<models::Error>(
+        "post",
+        "/content_snippets",
+        "422",
+        "Validation error",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn create_conversation_200_conversation_created() {
-    decodes::<models::Message>("post", "/conversations", "200", "conversation created");
+    decodes::<models::Message>(
+        "post",
+        "/conversations",
+        "200",
+        "conversation created",
+        |mut v: models::Message| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn create_conversation_401_unauthorized() {
-    decodes::<models::Error>("post", "/conversations", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/conversations",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn create_conversation_403_api_plan_restricted() {
-    decodes::<models::Error>("post", "/conversations", "403", "API plan restricted");
+    decodes::<models::Error>(
+        "post",
+        "/conversations",
+        "403",
+        "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn create_conversation_404_contact_not_found() {
-    decodes::<models::Error>("post", "/conversations", "404", "Contact Not Found");
+    decodes::<models::Error>(
+        "post",
+        "/conversations",
+        "404",
+        "Contact Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations_attributes")]
@@ -1045,13 +1769,26 @@ fn create_conversation_attribute_200_successful_response() {
         "/conversations/attributes",
         "200",
         "Successful response",
+        |mut v: models::ConversationAttribute| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "conversations_attributes")]
 #[test]
 fn create_conversation_attribute_401_unauthorized() {
-    decodes::<models::Error>("post", "/conversations/attributes", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/conversations/attributes",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations_attributes")]
@@ -1062,6 +1799,10 @@ fn create_conversation_attribute_422_invalid_data_type() {
         "/conversations/attributes",
         "422",
         "Invalid data_type",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1073,6 +1814,10 @@ fn create_conversation_attribute_option_200_successful_response() {
         "/conversations/attributes/{id}/options",
         "200",
         "Successful response",
+        |mut v: models::ConversationAttribute| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1084,6 +1829,10 @@ fn create_conversation_attribute_option_401_unauthorized() {
         "/conversations/attributes/{id}/options",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1095,6 +1844,10 @@ fn create_conversation_attribute_option_404_not_found() {
         "/conversations/attributes/{id}/options",
         "404",
         "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1106,6 +1859,10 @@ fn create_conversation_attribute_option_422_label_not_a_string() {
         "/conversations/attributes/{id}/options",
         "422",
         "Label not a string",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1117,6 +1874,10 @@ fn create_conversation_attribute_option_422_label_required() {
         "/conversations/attributes/{id}/options",
         "422",
         "Label required",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1128,6 +1889,10 @@ fn create_conversation_attribute_option_422_not_a_list_type() {
         "/conversations/attributes/{id}/options",
         "422",
         "Not a list type",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1139,6 +1904,10 @@ fn create_conversation_attribute_option_422_unexpected_key_in_body() {
         "/conversations/attributes/{id}/options",
         "422",
         "Unexpected key in body",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1150,6 +1919,10 @@ fn create_custom_object_instances_200_successful() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "200",
         "successful",
+        |mut v: models::CustomObjectInstance| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1161,6 +1934,10 @@ fn create_custom_object_instances_401_unauthorized() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1172,13 +1949,26 @@ fn create_custom_object_instances_404_type_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "404",
         "TypeNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_attributes")]
 #[test]
 fn create_data_attribute_200_successful() {
-    decodes::<models::DataAttribute>("post", "/data_attributes", "200", "Successful");
+    decodes::<models::DataAttribute>(
+        "post",
+        "/data_attributes",
+        "200",
+        "Successful",
+        |mut v: models::DataAttribute| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_attributes")]
@@ -1189,19 +1979,41 @@ fn create_data_attribute_400_attribute_already_exists() {
         "/data_attributes",
         "400",
         "Attribute already exists",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_attributes")]
 #[test]
 fn create_data_attribute_400_invalid_data_type() {
-    decodes::<models::Error>("post", "/data_attributes", "400", "Invalid Data Type");
+    decodes::<models::Error>(
+        "post",
+        "/data_attributes",
+        "400",
+        "Invalid Data Type",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_attributes")]
 #[test]
 fn create_data_attribute_400_invalid_name() {
-    decodes::<models::Error>("post", "/data_attributes", "400", "Invalid name");
+    decodes::<models::Error>(
+        "post",
+        "/data_attributes",
+        "400",
+        "Invalid name",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_attributes")]
@@ -1212,6 +2024,10 @@ fn create_data_attribute_400_same_name_already_exists() {
         "/data_attributes",
         "400",
         "Same name already exists",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1223,13 +2039,26 @@ fn create_data_attribute_400_too_few_options_for_list() {
         "/data_attributes",
         "400",
         "Too few options for list",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_attributes")]
 #[test]
 fn create_data_attribute_401_unauthorized() {
-    decodes::<models::Error>("post", "/data_attributes", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/data_attributes",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
@@ -1240,49 +2069,116 @@ fn create_data_connector_201_data_connector_created() {
         "/data_connectors",
         "201",
         "Data connector created",
+        |mut v: models::DataConnectorDetail| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn create_data_connector_401_unauthorized() {
-    decodes::<models::Error>("post", "/data_connectors", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/data_connectors",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn create_data_connector_422_invalid_audiences() {
-    decodes::<models::Error>("post", "/data_connectors", "422", "Invalid audiences");
+    decodes::<models::Error>(
+        "post",
+        "/data_connectors",
+        "422",
+        "Invalid audiences",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn create_data_connector_422_missing_name() {
-    decodes::<models::Error>("post", "/data_connectors", "422", "Missing name");
+    decodes::<models::Error>(
+        "post",
+        "/data_connectors",
+        "422",
+        "Missing name",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_events")]
 #[test]
 fn create_data_event_401_unauthorized() {
-    decodes::<models::Error>("post", "/events", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/events",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_export")]
 #[test]
 fn create_data_export_200_successful() {
-    decodes::<models::DataExport>("post", "/export/content/data", "200", "successful");
+    decodes::<models::DataExport>(
+        "post",
+        "/export/content/data",
+        "200",
+        "successful",
+        |mut v: models::DataExport| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ai_content")]
 #[test]
 fn create_external_page_200_successful() {
-    decodes::<models::ExternalPage>("post", "/ai/external_pages", "200", "successful");
+    decodes::<models::ExternalPage>(
+        "post",
+        "/ai/external_pages",
+        "200",
+        "successful",
+        |mut v: models::ExternalPage| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ai_content")]
 #[test]
 fn create_external_page_401_unauthorized() {
-    decodes::<models::Error>("post", "/ai/external_pages", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/ai/external_pages",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "help_center")]
@@ -1293,6 +2189,10 @@ fn create_help_center_redirect_200_redirect_created() {
         "/help_center/help_centers/{help_center_id}/redirects",
         "200",
         "redirect created",
+        |mut v: models::HelpCenterRedirect| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1304,6 +2204,10 @@ fn create_help_center_redirect_400_invalid_target_type() {
         "/help_center/help_centers/{help_center_id}/redirects",
         "400",
         "Invalid target_type",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1315,6 +2219,10 @@ fn create_help_center_redirect_400_missing_parameter() {
         "/help_center/help_centers/{help_center_id}/redirects",
         "400",
         "Missing parameter",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1326,6 +2234,10 @@ fn create_help_center_redirect_401_unauthorized() {
         "/help_center/help_centers/{help_center_id}/redirects",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1337,6 +2249,10 @@ fn create_help_center_redirect_404_not_found() {
         "/help_center/help_centers/{help_center_id}/redirects",
         "404",
         "Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1348,6 +2264,10 @@ fn create_help_center_redirect_409_conflict() {
         "/help_center/help_centers/{help_center_id}/redirects",
         "409",
         "Conflict",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1359,6 +2279,10 @@ fn create_help_center_redirect_422_invalid_data() {
         "/help_center/help_centers/{help_center_id}/redirects",
         "422",
         "Invalid data",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1370,37 +2294,86 @@ fn create_internal_article_200_internal_article_created() {
         "/internal_articles",
         "200",
         "internal article created",
+        |mut v: models::InternalArticle| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "internal_articles")]
 #[test]
 fn create_internal_article_400_bad_request() {
-    decodes::<models::Error>("post", "/internal_articles", "400", "Bad Request");
+    decodes::<models::Error>(
+        "post",
+        "/internal_articles",
+        "400",
+        "Bad Request",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "internal_articles")]
 #[test]
 fn create_internal_article_401_unauthorized() {
-    decodes::<models::Error>("post", "/internal_articles", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/internal_articles",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn create_message_200_admin_message_created() {
-    decodes::<models::Message>("post", "/messages", "200", "admin message created");
+    decodes::<models::Message>(
+        "post",
+        "/messages",
+        "200",
+        "admin message created",
+        |mut v: models::Message| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn create_message_200_lead_message_created() {
-    decodes::<models::Message>("post", "/messages", "200", "lead message created");
+    decodes::<models::Message>(
+        "post",
+        "/messages",
+        "200",
+        "lead message created",
+        |mut v: models::Message| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn create_message_200_user_message_created() {
-    decodes::<models::Message>("post", "/messages", "200", "user message created");
+    decodes::<models::Message>(
+        "post",
+        "/messages",
+        "200",
+        "user message created",
+        |mut v: models::Message| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
@@ -1411,25 +2384,56 @@ fn create_message_400_no_body_supplied_for_email_message() {
         "/messages",
         "400",
         "No body supplied for email message",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn create_message_400_no_body_supplied_for_message() {
-    decodes::<models::Error>("post", "/messages", "400", "No body supplied for message");
+    decodes::<models::Error>(
+        "post",
+        "/messages",
+        "400",
+        "No body supplied for message",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn create_message_401_unauthorized() {
-    decodes::<models::Error>("post", "/messages", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/messages",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn create_message_403_api_plan_restricted() {
-    decodes::<models::Error>("post", "/messages", "403", "API plan restricted");
+    decodes::<models::Error>(
+        "post",
+        "/messages",
+        "403",
+        "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
@@ -1440,19 +2444,41 @@ fn create_message_422_no_subject_supplied_for_email_message() {
         "/messages",
         "422",
         "No subject supplied for email message",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "news")]
 #[test]
 fn create_news_item_200_successful() {
-    decodes::<models::NewsItem>("post", "/news/news_items", "200", "successful");
+    decodes::<models::NewsItem>(
+        "post",
+        "/news/news_items",
+        "200",
+        "successful",
+        |mut v: models::NewsItem| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "news")]
 #[test]
 fn create_news_item_401_unauthorized() {
-    decodes::<models::Error>("post", "/news/news_items", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/news/news_items",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "notes")]
@@ -1463,6 +2489,10 @@ fn create_note_200_successful_response() {
         "/contacts/{contact_id}/notes",
         "200",
         "Successful response",
+        |mut v: models::Note| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1474,6 +2504,10 @@ fn create_note_404_admin_not_found() {
         "/contacts/{contact_id}/notes",
         "404",
         "Admin not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1485,6 +2519,10 @@ fn create_note_404_contact_not_found() {
         "/contacts/{contact_id}/notes",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1496,6 +2534,10 @@ fn create_office_hours_exception_201_office_hours_exception_created() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "201",
         "Office hours exception created",
+        |mut v: models::OfficeHoursException| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1507,6 +2549,10 @@ fn create_office_hours_exception_401_unauthorized() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1518,6 +2564,10 @@ fn create_office_hours_exception_404_custom_object_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1529,6 +2579,10 @@ fn create_office_hours_exception_404_integration_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1540,6 +2594,10 @@ fn create_office_hours_exception_404_object_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1551,6 +2609,10 @@ fn create_office_hours_exception_422_validation_error() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "422",
         "ValidationError",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1562,43 +2624,101 @@ fn create_office_hours_schedule_201_office_hours_schedule_created() {
         "/office_hours_schedules",
         "201",
         "Office hours schedule created",
+        |mut v: models::OfficeHoursSchedule| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "office_hours")]
 #[test]
 fn create_office_hours_schedule_401_unauthorized() {
-    decodes::<models::Error>("post", "/office_hours_schedules", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/office_hours_schedules",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "office_hours")]
 #[test]
 fn create_office_hours_schedule_422_validation_error() {
-    decodes::<models::Error>("post", "/office_hours_schedules", "422", "ValidationError");
+    decodes::<models::Error>(
+        "post",
+        "/office_hours_schedules",
+        "422",
+        "ValidationError",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn create_or_update_company_200_successful() {
-    decodes::<models::Company>("post", "/companies", "200", "Successful");
+    decodes::<models::Company>(
+        "post",
+        "/companies",
+        "200",
+        "Successful",
+        |mut v: models::Company| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn create_or_update_company_400_bad_request() {
-    decodes::<models::Error>("post", "/companies", "400", "Bad Request");
+    decodes::<models::Error>(
+        "post",
+        "/companies",
+        "400",
+        "Bad Request",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn create_or_update_company_401_unauthorized() {
-    decodes::<models::Error>("post", "/companies", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/companies",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "switch")]
 #[test]
 fn create_phone_switch_200_successful() {
-    decodes::<models::PhoneSwitch>("post", "/phone_call_redirects", "200", "successful");
+    decodes::<models::PhoneSwitch>(
+        "post",
+        "/phone_call_redirects",
+        "200",
+        "successful",
+        |mut v: models::PhoneSwitch| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "switch")]
@@ -1609,6 +2729,7 @@ fn create_phone_switch_400_bad_request_exception_sending_sms() {
         "/phone_call_redirects",
         "400",
         "bad request - exception sending sms",
+        |v: serde_json::Value| v,
     );
 }
 
@@ -1620,13 +2741,23 @@ fn create_phone_switch_400_bad_request_invalid_number() {
         "/phone_call_redirects",
         "400",
         "bad request - invalid number",
+        |v: serde_json::Value| v,
     );
 }
 
 #[cfg(feature = "switch")]
 #[test]
 fn create_phone_switch_401_unauthorized() {
-    decodes::<models::Error>("post", "/phone_call_redirects", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/phone_call_redirects",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "switch")]
@@ -1637,49 +2768,113 @@ fn create_phone_switch_422_unprocessable_entity() {
         "/phone_call_redirects",
         "422",
         "unprocessable entity",
+        |v: serde_json::Value| v,
     );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn create_tag_200_action_successful() {
-    decodes::<models::TagCreateResponse>("post", "/tags", "200", "Action successful");
+    decodes::<models::TagCreateResponse>(
+        "post",
+        "/tags",
+        "200",
+        "Action successful",
+        |mut v: models::TagCreateResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn create_tag_400_invalid_parameters() {
-    decodes::<models::Error>("post", "/tags", "400", "Invalid parameters");
+    decodes::<models::Error>(
+        "post",
+        "/tags",
+        "400",
+        "Invalid parameters",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn create_tag_401_unauthorized() {
-    decodes::<models::Error>("post", "/tags", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/tags",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn create_ticket_200_successful_response() {
-    decodes::<models::Ticket>("post", "/tickets", "200", "Successful response");
+    decodes::<models::Ticket>(
+        "post",
+        "/tickets",
+        "200",
+        "Successful response",
+        |mut v: models::Ticket| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn create_ticket_401_unauthorized() {
-    decodes::<models::Error>("post", "/tickets", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/tickets",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ticket_types")]
 #[test]
 fn create_ticket_type_200_ticket_type_created() {
-    decodes::<models::TicketType>("post", "/ticket_types", "200", "Ticket type created");
+    decodes::<models::TicketType>(
+        "post",
+        "/ticket_types",
+        "200",
+        "Ticket type created",
+        |mut v: models::TicketType| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ticket_types")]
 #[test]
 fn create_ticket_type_401_unauthorized() {
-    decodes::<models::Error>("post", "/ticket_types", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/ticket_types",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ticket_type_attributes")]
@@ -1690,6 +2885,10 @@ fn create_ticket_type_attribute_200_ticket_type_attribute_created() {
         "/ticket_types/{ticket_type_id}/attributes",
         "200",
         "Ticket Type Attribute created",
+        |mut v: models::TicketTypeAttribute| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1701,13 +2900,26 @@ fn create_ticket_type_attribute_401_unauthorized() {
         "/ticket_types/{ticket_type_id}/attributes",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_events")]
 #[test]
 fn data_event_summaries_401_unauthorized() {
-    decodes::<models::Error>("post", "/events/summaries", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/events/summaries",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
@@ -1718,13 +2930,26 @@ fn delete_article_200_successful() {
         "/articles/{article_id}",
         "200",
         "successful",
+        |mut v: models::DeletedArticleObject| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn delete_article_401_unauthorized() {
-    decodes::<models::Error>("delete", "/articles/{article_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "delete",
+        "/articles/{article_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
@@ -1735,19 +2960,41 @@ fn delete_article_404_article_not_found() {
         "/articles/{article_id}",
         "404",
         "Article Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn delete_audience_401_unauthorized() {
-    decodes::<models::Error>("delete", "/audiences/{id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "delete",
+        "/audiences/{id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn delete_audience_404_audience_not_found() {
-    decodes::<models::Error>("delete", "/audiences/{id}", "404", "Audience not found");
+    decodes::<models::Error>(
+        "delete",
+        "/audiences/{id}",
+        "404",
+        "Audience not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "help_center")]
@@ -1758,6 +3005,10 @@ fn delete_collection_200_successful() {
         "/help_center/collections/{collection_id}",
         "200",
         "successful",
+        |mut v: models::DeletedCollectionObject| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1769,6 +3020,10 @@ fn delete_collection_401_unauthorized() {
         "/help_center/collections/{collection_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1780,6 +3035,10 @@ fn delete_collection_404_collection_not_found() {
         "/help_center/collections/{collection_id}",
         "404",
         "collection Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1791,13 +3050,26 @@ fn delete_company_200_successful() {
         "/companies/{company_id}",
         "200",
         "Successful",
+        |mut v: models::DeletedCompanyObject| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn delete_company_401_unauthorized() {
-    decodes::<models::Error>("delete", "/companies/{company_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "delete",
+        "/companies/{company_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
@@ -1808,6 +3080,10 @@ fn delete_company_404_company_not_found() {
         "/companies/{company_id}",
         "404",
         "Company Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1819,6 +3095,10 @@ fn delete_content_import_source_401_unauthorized() {
         "/ai/content_import_sources/{source_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1830,6 +3110,10 @@ fn delete_content_snippet_404_content_snippet_not_found() {
         "/content_snippets/{id}",
         "404",
         "Content snippet not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1841,6 +3125,10 @@ fn delete_content_snippet_422_content_snippet_has_procedure_dependencies() {
         "/content_snippets/{id}",
         "422",
         "Content snippet has procedure dependencies",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1852,6 +3140,10 @@ fn delete_conversation_200_successful() {
         "/conversations/{conversation_id}",
         "200",
         "successful",
+        |mut v: models::ConversationDeleted| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1863,6 +3155,10 @@ fn delete_conversation_401_unauthorized() {
         "/conversations/{conversation_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1874,6 +3170,10 @@ fn delete_conversation_403_api_plan_restricted() {
         "/conversations/{conversation_id}",
         "403",
         "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1885,6 +3185,10 @@ fn delete_conversation_attribute_200_successful_response() {
         "/conversations/attributes/{id}",
         "200",
         "Successful response",
+        |mut v: models::ConversationAttribute| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1896,6 +3200,10 @@ fn delete_conversation_attribute_401_unauthorized() {
         "/conversations/attributes/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1907,6 +3215,10 @@ fn delete_conversation_attribute_404_not_found() {
         "/conversations/attributes/{id}",
         "404",
         "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1918,6 +3230,10 @@ fn delete_conversation_attribute_option_200_successful_response() {
         "/conversations/attributes/{id}/options/{option_id}",
         "200",
         "Successful response",
+        |mut v: models::ConversationAttribute| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1929,6 +3245,10 @@ fn delete_conversation_attribute_option_401_unauthorized() {
         "/conversations/attributes/{id}/options/{option_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1940,6 +3260,10 @@ fn delete_conversation_attribute_option_404_attribute_not_found() {
         "/conversations/attributes/{id}/options/{option_id}",
         "404",
         "Attribute not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1951,6 +3275,10 @@ fn delete_conversation_attribute_option_404_option_not_found() {
         "/conversations/attributes/{id}/options/{option_id}",
         "404",
         "Option not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1962,6 +3290,10 @@ fn delete_conversation_attribute_option_422_minimum_options() {
         "/conversations/attributes/{id}/options/{option_id}",
         "422",
         "Minimum options",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1973,6 +3305,10 @@ fn delete_conversation_attribute_option_422_not_a_list_type() {
         "/conversations/attributes/{id}/options/{option_id}",
         "422",
         "Not a list type",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1984,6 +3320,10 @@ fn delete_custom_object_instances_by_external_id_200_successful() {
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
         "200",
         "successful",
+        |mut v: models::CustomObjectInstanceDeleted| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -1995,6 +3335,10 @@ fn delete_custom_object_instances_by_external_id_401_unauthorized() {
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2006,6 +3350,10 @@ fn delete_custom_object_instances_by_external_id_404_custom_object_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2017,6 +3365,10 @@ fn delete_custom_object_instances_by_external_id_404_integration_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2028,6 +3380,10 @@ fn delete_custom_object_instances_by_external_id_404_object_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2039,6 +3395,10 @@ fn delete_custom_object_instances_by_id_200_successful() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "200",
         "successful",
+        |mut v: models::CustomObjectInstanceDeleted| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2050,6 +3410,10 @@ fn delete_custom_object_instances_by_id_401_unauthorized() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2061,6 +3425,10 @@ fn delete_custom_object_instances_by_id_404_custom_object_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2072,6 +3440,10 @@ fn delete_custom_object_instances_by_id_404_integration_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2083,6 +3455,10 @@ fn delete_custom_object_instances_by_id_404_object_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2094,13 +3470,26 @@ fn delete_data_connector_200_data_connector_deleted() {
         "/data_connectors/{id}",
         "200",
         "Data connector deleted",
+        |mut v: models::DeletedDataConnectorObject| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn delete_data_connector_401_unauthorized() {
-    decodes::<models::Error>("delete", "/data_connectors/{id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "delete",
+        "/data_connectors/{id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
@@ -2111,6 +3500,10 @@ fn delete_data_connector_404_data_connector_not_found() {
         "/data_connectors/{id}",
         "404",
         "Data connector not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2122,6 +3515,10 @@ fn delete_data_connector_409_data_connector_in_use() {
         "/data_connectors/{id}",
         "409",
         "Data connector in use",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2133,6 +3530,10 @@ fn delete_data_connector_409_data_connector_not_in_draft() {
         "/data_connectors/{id}",
         "409",
         "Data connector not in draft",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2144,6 +3545,10 @@ fn delete_external_page_200_successful() {
         "/ai/external_pages/{page_id}",
         "200",
         "successful",
+        |mut v: models::ExternalPage| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2155,6 +3560,10 @@ fn delete_external_page_401_unauthorized() {
         "/ai/external_pages/{page_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2166,6 +3575,10 @@ fn delete_help_center_redirect_200_redirect_deleted() {
         "/help_center/help_centers/{help_center_id}/redirects/{id}",
         "200",
         "redirect deleted",
+        |mut v: models::DeletedHelpCenterRedirectObject| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2177,6 +3590,10 @@ fn delete_help_center_redirect_401_unauthorized() {
         "/help_center/help_centers/{help_center_id}/redirects/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2188,6 +3605,10 @@ fn delete_help_center_redirect_404_not_found() {
         "/help_center/help_centers/{help_center_id}/redirects/{id}",
         "404",
         "Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2199,6 +3620,10 @@ fn delete_internal_article_200_successful() {
         "/internal_articles/{internal_article_id}",
         "200",
         "successful",
+        |mut v: models::DeletedInternalArticleObject| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2210,6 +3635,10 @@ fn delete_internal_article_401_unauthorized() {
         "/internal_articles/{internal_article_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2221,6 +3650,10 @@ fn delete_internal_article_404_internal_article_not_found() {
         "/internal_articles/{internal_article_id}",
         "404",
         "Internal article not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2232,6 +3665,10 @@ fn delete_news_item_200_successful() {
         "/news/news_items/{news_item_id}",
         "200",
         "successful",
+        |mut v: models::DeletedObject| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2243,6 +3680,10 @@ fn delete_news_item_401_unauthorized() {
         "/news/news_items/{news_item_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2254,6 +3695,10 @@ fn delete_news_item_404_news_item_not_found() {
         "/news/news_items/{news_item_id}",
         "404",
         "News Item Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2265,6 +3710,10 @@ fn delete_office_hours_exception_200_office_hours_exception_deleted() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "200",
         "Office hours exception deleted",
+        |mut v: models::DeleteOfficeHoursExceptionResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2276,6 +3725,10 @@ fn delete_office_hours_exception_401_unauthorized() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2287,6 +3740,10 @@ fn delete_office_hours_exception_404_custom_object_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2298,6 +3755,10 @@ fn delete_office_hours_exception_404_integration_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2309,6 +3770,10 @@ fn delete_office_hours_exception_404_object_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2320,6 +3785,10 @@ fn delete_office_hours_schedule_200_office_hours_schedule_deleted() {
         "/office_hours_schedules/{id}",
         "200",
         "Office hours schedule deleted",
+        |mut v: models::DeleteOfficeHoursScheduleResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2331,6 +3800,10 @@ fn delete_office_hours_schedule_401_unauthorized() {
         "/office_hours_schedules/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2342,6 +3815,10 @@ fn delete_office_hours_schedule_404_custom_object_not_found() {
         "/office_hours_schedules/{id}",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2353,6 +3830,10 @@ fn delete_office_hours_schedule_404_integration_not_found() {
         "/office_hours_schedules/{id}",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2364,6 +3845,10 @@ fn delete_office_hours_schedule_404_object_not_found() {
         "/office_hours_schedules/{id}",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2375,31 +3860,71 @@ fn delete_tag_400_tag_has_dependent_objects() {
         "/tags/{tag_id}",
         "400",
         "Tag has dependent objects",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn delete_tag_401_unauthorized() {
-    decodes::<models::Error>("delete", "/tags/{tag_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "delete",
+        "/tags/{tag_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn delete_tag_404_resource_not_found() {
-    decodes::<models::Error>("delete", "/tags/{tag_id}", "404", "Resource not found");
+    decodes::<models::Error>(
+        "delete",
+        "/tags/{tag_id}",
+        "404",
+        "Resource not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn delete_ticket_200_successful() {
-    decodes::<models::TicketDeleted>("delete", "/tickets/{ticket_id}", "200", "successful");
+    decodes::<models::TicketDeleted>(
+        "delete",
+        "/tickets/{ticket_id}",
+        "200",
+        "successful",
+        |mut v: models::TicketDeleted| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn delete_ticket_401_unauthorized() {
-    decodes::<models::Error>("delete", "/tickets/{ticket_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "delete",
+        "/tickets/{ticket_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
@@ -2410,13 +3935,26 @@ fn delete_ticket_403_api_plan_restricted() {
         "/tickets/{ticket_id}",
         "403",
         "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn delete_ticket_404_ticket_not_found() {
-    decodes::<models::Error>("delete", "/tickets/{ticket_id}", "404", "Ticket not found");
+    decodes::<models::Error>(
+        "delete",
+        "/tickets/{ticket_id}",
+        "404",
+        "Ticket not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
@@ -2427,6 +3965,10 @@ fn detach_contact_from_a_company_200_successful() {
         "/contacts/{contact_id}/companies/{company_id}",
         "200",
         "Successful",
+        |mut v: models::Company| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2438,6 +3980,10 @@ fn detach_contact_from_a_company_401_unauthorized() {
         "/contacts/{contact_id}/companies/{company_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2449,6 +3995,10 @@ fn detach_contact_from_a_company_404_company_not_found() {
         "/contacts/{contact_id}/companies/{company_id}",
         "404",
         "Company Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2460,13 +4010,17 @@ fn detach_contact_from_a_company_404_contact_not_found() {
         "/contacts/{contact_id}/companies/{company_id}",
         "404",
         "Contact Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn detach_contact_from_conversation_200_detach_a_contact_from_a_group_conversation() {
-    spec_defect::<models::Conversation>("delete", "/conversations/{conversation_id}/customers/{contact_id}", "200", "Detach a contact from a group conversation", "the example is `{customers: [...]}`; the response schema is `conversation`, which has no `customers`");
+    spec_defect::<models::Conversation>("delete", "/conversations/{conversation_id}/customers/{contact_id}", "200", "Detach a contact from a group conversation", "the example is `{customers: [...]}`; the response schema is `conversation`, which has no `customers`", |mut v: models::Conversation| { v.extra.clear(); v });
 }
 
 #[cfg(feature = "conversations")]
@@ -2477,6 +4031,10 @@ fn detach_contact_from_conversation_401_unauthorized() {
         "/conversations/{conversation_id}/customers/{contact_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2488,6 +4046,10 @@ fn detach_contact_from_conversation_403_api_plan_restricted() {
         "/conversations/{conversation_id}/customers/{contact_id}",
         "403",
         "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2499,6 +4061,10 @@ fn detach_contact_from_conversation_404_contact_not_found() {
         "/conversations/{conversation_id}/customers/{contact_id}",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2510,6 +4076,10 @@ fn detach_contact_from_conversation_404_conversation_not_found() {
         "/conversations/{conversation_id}/customers/{contact_id}",
         "404",
         "Conversation not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2521,6 +4091,10 @@ fn detach_contact_from_conversation_422_last_customer() {
         "/conversations/{conversation_id}/customers/{contact_id}",
         "422",
         "Last customer",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2532,6 +4106,10 @@ fn detach_subscription_type_to_contact_200_successful() {
         "/contacts/{contact_id}/subscriptions/{subscription_id}",
         "200",
         "Successful",
+        |mut v: models::SubscriptionType| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2543,6 +4121,10 @@ fn detach_subscription_type_to_contact_401_unauthorized() {
         "/contacts/{contact_id}/subscriptions/{subscription_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2554,6 +4136,10 @@ fn detach_subscription_type_to_contact_404_contact_not_found() {
         "/contacts/{contact_id}/subscriptions/{subscription_id}",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2565,6 +4151,10 @@ fn detach_subscription_type_to_contact_404_resource_not_found() {
         "/contacts/{contact_id}/subscriptions/{subscription_id}",
         "404",
         "Resource not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2576,6 +4166,10 @@ fn detach_tag_from_article_200_tag_removed() {
         "/articles/{article_id}/tags/{id}",
         "200",
         "Tag removed",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2587,6 +4181,10 @@ fn detach_tag_from_article_401_unauthorized() {
         "/articles/{article_id}/tags/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2598,6 +4196,10 @@ fn detach_tag_from_article_403_forbidden() {
         "/articles/{article_id}/tags/{id}",
         "403",
         "Forbidden",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2609,6 +4211,10 @@ fn detach_tag_from_article_404_article_not_found() {
         "/articles/{article_id}/tags/{id}",
         "404",
         "Article not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2620,6 +4226,10 @@ fn detach_tag_from_article_404_tag_not_found() {
         "/articles/{article_id}/tags/{id}",
         "404",
         "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2631,6 +4241,10 @@ fn detach_tag_from_contact_200_successful() {
         "/contacts/{contact_id}/tags/{tag_id}",
         "200",
         "successful",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2642,6 +4256,10 @@ fn detach_tag_from_contact_401_unauthorized() {
         "/contacts/{contact_id}/tags/{tag_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2653,6 +4271,10 @@ fn detach_tag_from_contact_404_contact_not_found() {
         "/contacts/{contact_id}/tags/{tag_id}",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2664,6 +4286,10 @@ fn detach_tag_from_contact_404_tag_not_found() {
         "/contacts/{contact_id}/tags/{tag_id}",
         "404",
         "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2675,6 +4301,10 @@ fn detach_tag_from_content_snippet_200_tag_removed() {
         "/content_snippets/{content_snippet_id}/tags/{id}",
         "200",
         "Tag removed",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2686,6 +4316,10 @@ fn detach_tag_from_content_snippet_401_unauthorized() {
         "/content_snippets/{content_snippet_id}/tags/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2697,6 +4331,10 @@ fn detach_tag_from_content_snippet_403_forbidden() {
         "/content_snippets/{content_snippet_id}/tags/{id}",
         "403",
         "Forbidden",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2708,6 +4346,10 @@ fn detach_tag_from_content_snippet_404_content_snippet_not_found() {
         "/content_snippets/{content_snippet_id}/tags/{id}",
         "404",
         "Content snippet not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2719,6 +4361,10 @@ fn detach_tag_from_content_snippet_404_tag_not_found() {
         "/content_snippets/{content_snippet_id}/tags/{id}",
         "404",
         "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2730,6 +4376,10 @@ fn detach_tag_from_conversation_200_successful() {
         "/conversations/{conversation_id}/tags/{tag_id}",
         "200",
         "successful",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2741,6 +4391,10 @@ fn detach_tag_from_conversation_401_unauthorized() {
         "/conversations/{conversation_id}/tags/{tag_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2752,6 +4406,10 @@ fn detach_tag_from_conversation_404_conversation_not_found() {
         "/conversations/{conversation_id}/tags/{tag_id}",
         "404",
         "Conversation not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2763,6 +4421,10 @@ fn detach_tag_from_conversation_404_tag_not_found() {
         "/conversations/{conversation_id}/tags/{tag_id}",
         "404",
         "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2774,6 +4436,10 @@ fn detach_tag_from_internal_article_200_tag_removed() {
         "/internal_articles/{internal_article_id}/tags/{id}",
         "200",
         "Tag removed",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2785,6 +4451,10 @@ fn detach_tag_from_internal_article_401_unauthorized() {
         "/internal_articles/{internal_article_id}/tags/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2796,6 +4466,10 @@ fn detach_tag_from_internal_article_403_forbidden() {
         "/internal_articles/{internal_article_id}/tags/{id}",
         "403",
         "Forbidden",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2807,6 +4481,10 @@ fn detach_tag_from_internal_article_404_internal_article_not_found() {
         "/internal_articles/{internal_article_id}/tags/{id}",
         "404",
         "Internal article not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2818,6 +4496,10 @@ fn detach_tag_from_internal_article_404_tag_not_found() {
         "/internal_articles/{internal_article_id}/tags/{id}",
         "404",
         "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2829,6 +4511,10 @@ fn detach_tag_from_ticket_200_successful() {
         "/tickets/{ticket_id}/tags/{tag_id}",
         "200",
         "successful",
+        |mut v: models::Tag| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2840,6 +4526,10 @@ fn detach_tag_from_ticket_401_unauthorized() {
         "/tickets/{ticket_id}/tags/{tag_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2851,6 +4541,10 @@ fn detach_tag_from_ticket_404_tag_not_found() {
         "/tickets/{ticket_id}/tags/{tag_id}",
         "404",
         "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2862,6 +4556,10 @@ fn detach_tag_from_ticket_404_ticket_not_found() {
         "/tickets/{ticket_id}/tags/{tag_id}",
         "404",
         "Ticket not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2873,6 +4571,10 @@ fn dismiss_contact_banner_200_successful_response() {
         "/contacts/{id}/banners/{view_id}/dismiss",
         "200",
         "Successful response",
+        |mut v: models::BannerDismiss| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2884,6 +4586,10 @@ fn dismiss_contact_banner_404_banner_view_not_found() {
         "/contacts/{id}/banners/{view_id}/dismiss",
         "404",
         "Banner view not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2895,25 +4601,56 @@ fn download_reporting_data_export_404_not_found() {
         "/download/reporting_data/{job_identifier}",
         "404",
         "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn enqueue_create_ticket_200_successful_response() {
-    decodes::<models::Jobs>("post", "/tickets/enqueue", "200", "Successful response");
+    decodes::<models::Jobs>(
+        "post",
+        "/tickets/enqueue",
+        "200",
+        "Successful response",
+        |mut v: models::Jobs| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn enqueue_create_ticket_400_bad_request() {
-    decodes::<models::Error>("post", "/tickets/enqueue", "400", "Bad Request");
+    decodes::<models::Error>(
+        "post",
+        "/tickets/enqueue",
+        "400",
+        "Bad Request",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn enqueue_create_ticket_401_unauthorized() {
-    decodes::<models::Error>("post", "/tickets/enqueue", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/tickets/enqueue",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "reporting_data_export")]
@@ -2924,6 +4661,10 @@ fn enqueue_reporting_data_export_400_empty_attribute_ids() {
         "/export/reporting_data/enqueue",
         "400",
         "Empty attribute_ids",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2935,6 +4676,10 @@ fn enqueue_reporting_data_export_400_invalid_attribute_ids() {
         "/export/reporting_data/enqueue",
         "400",
         "Invalid attribute_ids",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2946,6 +4691,10 @@ fn enqueue_reporting_data_export_400_invalid_dataset_id() {
         "/export/reporting_data/enqueue",
         "400",
         "Invalid dataset_id",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2957,6 +4706,10 @@ fn enqueue_reporting_data_export_400_no_attribute_ids() {
         "/export/reporting_data/enqueue",
         "400",
         "No attribute_ids",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2968,6 +4721,10 @@ fn enqueue_reporting_data_export_400_no_dataset_id() {
         "/export/reporting_data/enqueue",
         "400",
         "No dataset_id",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2979,6 +4736,10 @@ fn enqueue_reporting_data_export_400_non_array_attribute_ids() {
         "/export/reporting_data/enqueue",
         "400",
         "Non array attribute_ids",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -2990,6 +4751,10 @@ fn enqueue_reporting_data_export_401_unauthorized() {
         "/export/reporting_data/enqueue",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3001,13 +4766,26 @@ fn enqueue_reporting_data_export_429_unauthorized() {
         "/export/reporting_data/enqueue",
         "429",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "workflows")]
 #[test]
 fn export_workflow_200_successful() {
-    decodes::<models::WorkflowExport>("get", "/export/workflows/{id}", "200", "successful");
+    decodes::<models::WorkflowExport>(
+        "get",
+        "/export/workflows/{id}",
+        "200",
+        "successful",
+        |mut v: models::WorkflowExport| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "workflows")]
@@ -3018,31 +4796,71 @@ fn export_workflow_403_feature_not_available() {
         "/export/workflows/{id}",
         "403",
         "Feature not available",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "workflows")]
 #[test]
 fn export_workflow_404_workflow_not_found() {
-    decodes::<models::Error>("get", "/export/workflows/{id}", "404", "Workflow not found");
+    decodes::<models::Error>(
+        "get",
+        "/export/workflows/{id}",
+        "404",
+        "Workflow not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn find_tag_200_tag_found() {
-    decodes::<models::TagBasic>("get", "/tags/{tag_id}", "200", "Tag found");
+    decodes::<models::TagBasic>(
+        "get",
+        "/tags/{tag_id}",
+        "200",
+        "Tag found",
+        |mut v: models::TagBasic| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn find_tag_401_unauthorized() {
-    decodes::<models::Error>("get", "/tags/{tag_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/tags/{tag_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn find_tag_404_tag_not_found() {
-    decodes::<models::Error>("get", "/tags/{tag_id}", "404", "Tag not found");
+    decodes::<models::Error>(
+        "get",
+        "/tags/{tag_id}",
+        "404",
+        "Tag not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ai_content")]
@@ -3053,6 +4871,10 @@ fn get_content_import_source_200_successful() {
         "/ai/content_import_sources/{source_id}",
         "200",
         "successful",
+        |mut v: models::ContentImportSource| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3064,6 +4886,10 @@ fn get_content_import_source_401_unauthorized() {
         "/ai/content_import_sources/{source_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3075,6 +4901,10 @@ fn get_content_snippet_200_successful_response() {
         "/content_snippets/{id}",
         "200",
         "Successful response",
+        |mut v: models::ContentSnippet| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3086,6 +4916,10 @@ fn get_content_snippet_404_content_snippet_not_found() {
         "/content_snippets/{id}",
         "404",
         "Content snippet not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3097,6 +4931,10 @@ fn get_conversation_attribute_200_successful_response() {
         "/conversations/attributes/{id}",
         "200",
         "Successful response",
+        |mut v: models::ConversationAttribute| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3108,13 +4946,26 @@ fn get_conversation_attribute_401_unauthorized() {
         "/conversations/attributes/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "conversations_attributes")]
 #[test]
 fn get_conversation_attribute_404_not_found() {
-    decodes::<models::Error>("get", "/conversations/attributes/{id}", "404", "Not found");
+    decodes::<models::Error>(
+        "get",
+        "/conversations/attributes/{id}",
+        "404",
+        "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "custom_object_instances")]
@@ -3125,6 +4976,10 @@ fn get_custom_object_instances_by_id_200_successful() {
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
         "200",
         "successful",
+        |mut v: models::CustomObjectInstance| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3136,6 +4991,10 @@ fn get_custom_object_instances_by_id_401_unauthorized() {
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3147,6 +5006,10 @@ fn get_custom_object_instances_by_id_404_custom_object_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3158,6 +5021,10 @@ fn get_custom_object_instances_by_id_404_integration_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3169,6 +5036,10 @@ fn get_custom_object_instances_by_id_404_object_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3180,73 +5051,173 @@ fn get_data_export_200_successful() {
         "/export/content/data/{job_identifier}",
         "200",
         "successful",
+        |mut v: models::DataExport| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "ai_content")]
 #[test]
 fn get_external_page_200_successful() {
-    decodes::<models::ExternalPage>("get", "/ai/external_pages/{page_id}", "200", "successful");
+    decodes::<models::ExternalPage>(
+        "get",
+        "/ai/external_pages/{page_id}",
+        "200",
+        "successful",
+        |mut v: models::ExternalPage| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ai_content")]
 #[test]
 fn get_external_page_401_unauthorized() {
-    decodes::<models::Error>("get", "/ai/external_pages/{page_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/ai/external_pages/{page_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ip_allowlist")]
 #[test]
 fn get_ip_allowlist_200_successful() {
-    decodes::<models::IpAllowlist>("get", "/ip_allowlist", "200", "Successful");
+    decodes::<models::IpAllowlist>(
+        "get",
+        "/ip_allowlist",
+        "200",
+        "Successful",
+        |v: models::IpAllowlist| v,
+    );
 }
 
 #[cfg(feature = "ip_allowlist")]
 #[test]
 fn get_ip_allowlist_401_unauthorized() {
-    decodes::<models::Error>("get", "/ip_allowlist", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/ip_allowlist",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn get_macro_200_sales_macro() {
-    decodes::<models::Macro>("get", "/macros/{id}", "200", "sales_macro");
+    decodes::<models::Macro>(
+        "get",
+        "/macros/{id}",
+        "200",
+        "sales_macro",
+        |mut v: models::Macro| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn get_macro_200_simple_greeting() {
-    decodes::<models::Macro>("get", "/macros/{id}", "200", "simple_greeting");
+    decodes::<models::Macro>(
+        "get",
+        "/macros/{id}",
+        "200",
+        "simple_greeting",
+        |mut v: models::Macro| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn get_macro_200_support_macro() {
-    decodes::<models::Macro>("get", "/macros/{id}", "200", "support_macro");
+    decodes::<models::Macro>(
+        "get",
+        "/macros/{id}",
+        "200",
+        "support_macro",
+        |mut v: models::Macro| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn get_macro_200_technical_support() {
-    decodes::<models::Macro>("get", "/macros/{id}", "200", "technical_support");
+    decodes::<models::Macro>(
+        "get",
+        "/macros/{id}",
+        "200",
+        "technical_support",
+        |mut v: models::Macro| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn get_macro_401_unauthorized() {
-    decodes::<models::Error>("get", "/macros/{id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/macros/{id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn get_macro_403_missing_required_scope() {
-    decodes::<models::Error>("get", "/macros/{id}", "403", "Missing required scope");
+    decodes::<models::Error>(
+        "get",
+        "/macros/{id}",
+        "403",
+        "Missing required scope",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn get_macro_404_macro_not_found() {
-    decodes::<models::Error>("get", "/macros/{id}", "404", "Macro not found");
+    decodes::<models::Error>(
+        "get",
+        "/macros/{id}",
+        "404",
+        "Macro not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "office_hours")]
@@ -3257,6 +5228,10 @@ fn get_office_hours_exception_200_office_hours_exception_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "200",
         "Office hours exception found",
+        |mut v: models::OfficeHoursException| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3268,6 +5243,10 @@ fn get_office_hours_exception_401_unauthorized() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3279,6 +5258,10 @@ fn get_office_hours_exception_404_custom_object_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3290,6 +5273,10 @@ fn get_office_hours_exception_404_integration_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3301,6 +5288,10 @@ fn get_office_hours_exception_404_object_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3312,13 +5303,26 @@ fn get_office_hours_schedule_200_office_hours_schedule_found() {
         "/office_hours_schedules/{id}",
         "200",
         "Office hours schedule found",
+        |mut v: models::OfficeHoursSchedule| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "office_hours")]
 #[test]
 fn get_office_hours_schedule_401_unauthorized() {
-    decodes::<models::Error>("get", "/office_hours_schedules/{id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/office_hours_schedules/{id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "office_hours")]
@@ -3329,6 +5333,10 @@ fn get_office_hours_schedule_404_custom_object_not_found() {
         "/office_hours_schedules/{id}",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3340,6 +5348,10 @@ fn get_office_hours_schedule_404_integration_not_found() {
         "/office_hours_schedules/{id}",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3351,6 +5363,10 @@ fn get_office_hours_schedule_404_object_not_found() {
         "/office_hours_schedules/{id}",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3362,6 +5378,10 @@ fn get_reporting_data_export_job_200_with_complete_status() {
         "/export/reporting_data/{job_identifier}",
         "200",
         "With complete status",
+        |mut v: models::GetReportingDataExportJobResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3373,6 +5393,10 @@ fn get_reporting_data_export_job_200_with_failed_status() {
         "/export/reporting_data/{job_identifier}",
         "200",
         "With failed status",
+        |mut v: models::GetReportingDataExportJobResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3384,6 +5408,10 @@ fn get_reporting_data_export_job_404_not_found() {
         "/export/reporting_data/{job_identifier}",
         "404",
         "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3395,37 +5423,86 @@ fn get_team_metrics_200_successful_response() {
         "/teams/{team_id}/metrics",
         "200",
         "successful_response",
+        |mut v: models::TeamMetricList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "teams")]
 #[test]
 fn get_team_metrics_401_unauthorized() {
-    decodes::<models::Error>("get", "/teams/{team_id}/metrics", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/teams/{team_id}/metrics",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "teams")]
 #[test]
 fn get_team_metrics_403_feature_disabled() {
-    decodes::<models::Error>("get", "/teams/{team_id}/metrics", "403", "feature_disabled");
+    decodes::<models::Error>(
+        "get",
+        "/teams/{team_id}/metrics",
+        "403",
+        "feature_disabled",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "teams")]
 #[test]
 fn get_team_metrics_404_team_not_found() {
-    decodes::<models::Error>("get", "/teams/{team_id}/metrics", "404", "team_not_found");
+    decodes::<models::Error>(
+        "get",
+        "/teams/{team_id}/metrics",
+        "404",
+        "team_not_found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn get_ticket_200_ticket_found() {
-    decodes::<models::Ticket>("get", "/tickets/{ticket_id}", "200", "Ticket found");
+    decodes::<models::Ticket>(
+        "get",
+        "/tickets/{ticket_id}",
+        "200",
+        "Ticket found",
+        |mut v: models::Ticket| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn get_ticket_401_unauthorized() {
-    decodes::<models::Error>("get", "/tickets/{ticket_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/tickets/{ticket_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ticket_types")]
@@ -3436,6 +5513,10 @@ fn get_ticket_type_200_ticket_type_found() {
         "/ticket_types/{ticket_type_id}",
         "200",
         "Ticket type found",
+        |mut v: models::TicketType| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3447,6 +5528,10 @@ fn get_ticket_type_401_unauthorized() {
         "/ticket_types/{ticket_type_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3458,37 +5543,86 @@ fn get_whats_app_message_status_200_successful_response() {
         "/messages/status",
         "200",
         "Successful response",
+        |mut v: models::WhatsappMessageStatusList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn get_whats_app_message_status_400_missing_ruleset_id() {
-    decodes::<models::Error>("get", "/messages/status", "400", "missing ruleset_id");
+    decodes::<models::Error>(
+        "get",
+        "/messages/status",
+        "400",
+        "missing ruleset_id",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn get_whats_app_message_status_401_unauthorized() {
-    decodes::<models::Error>("get", "/messages/status", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/messages/status",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn get_whats_app_message_status_403_api_plan_restricted() {
-    decodes::<models::Error>("get", "/messages/status", "403", "API plan restricted");
+    decodes::<models::Error>(
+        "get",
+        "/messages/status",
+        "403",
+        "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "messages")]
 #[test]
 fn get_whats_app_message_status_500_server_error() {
-    decodes::<models::Error>("get", "/messages/status", "500", "server error");
+    decodes::<models::Error>(
+        "get",
+        "/messages/status",
+        "500",
+        "server error",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "admins")]
 #[test]
 fn identify_admin_200_successful_response() {
-    decodes::<models::AdminWithApp>("get", "/me", "200", "Successful response");
+    decodes::<models::AdminWithApp>(
+        "get",
+        "/me",
+        "200",
+        "Successful response",
+        |mut v: models::AdminWithApp| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "jobs")]
@@ -3499,19 +5633,41 @@ fn jobs_status_200_job_status_retrieved() {
         "/jobs/status/{job_id}",
         "200",
         "job status retrieved",
+        |mut v: models::Jobs| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "jobs")]
 #[test]
 fn jobs_status_401_unauthorized() {
-    decodes::<models::Error>("get", "/jobs/status/{job_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/jobs/status/{job_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "jobs")]
 #[test]
 fn jobs_status_404_job_not_found() {
-    decodes::<models::Error>("get", "/jobs/status/{job_id}", "404", "Job not found");
+    decodes::<models::Error>(
+        "get",
+        "/jobs/status/{job_id}",
+        "404",
+        "Job not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
@@ -3522,6 +5678,10 @@ fn link_conversation_to_ticket_200_successful() {
         "/tickets/{ticket_id}/linked_conversations",
         "200",
         "successful",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3533,6 +5693,10 @@ fn link_conversation_to_ticket_400_already_linked_to_a_tracker() {
         "/tickets/{ticket_id}/linked_conversations",
         "400",
         "Already linked to a tracker",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3544,6 +5708,10 @@ fn link_conversation_to_ticket_400_linked_conversation_limit_exceeded() {
         "/tickets/{ticket_id}/linked_conversations",
         "400",
         "Linked conversation limit exceeded",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3555,6 +5723,10 @@ fn link_conversation_to_ticket_400_missing_conversation_id() {
         "/tickets/{ticket_id}/linked_conversations",
         "400",
         "Missing conversation_id",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3566,6 +5738,10 @@ fn link_conversation_to_ticket_400_not_a_tracker_ticket() {
         "/tickets/{ticket_id}/linked_conversations",
         "400",
         "Not a tracker ticket",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3577,6 +5753,10 @@ fn link_conversation_to_ticket_401_unauthorized() {
         "/tickets/{ticket_id}/linked_conversations",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3588,6 +5768,10 @@ fn link_conversation_to_ticket_404_conversation_not_found() {
         "/tickets/{ticket_id}/linked_conversations",
         "404",
         "Conversation not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3599,19 +5783,41 @@ fn link_conversation_to_ticket_404_ticket_not_found() {
         "/tickets/{ticket_id}/linked_conversations",
         "404",
         "Ticket not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_attributes")]
 #[test]
 fn lis_data_attributes_200_successful_response() {
-    decodes::<models::DataAttributeList>("get", "/data_attributes", "200", "Successful response");
+    decodes::<models::DataAttributeList>(
+        "get",
+        "/data_attributes",
+        "200",
+        "Successful response",
+        |mut v: models::DataAttributeList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_attributes")]
 #[test]
 fn lis_data_attributes_401_unauthorized() {
-    decodes::<models::Error>("get", "/data_attributes", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/data_attributes",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_attributes")]
@@ -3622,19 +5828,41 @@ fn lis_data_attributes_422_deprecated_conversation_model() {
         "/data_attributes",
         "422",
         "Deprecated conversation model",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_events")]
 #[test]
 fn lis_data_events_200_successful_response() {
-    decodes::<models::DataEventSummary>("get", "/events", "200", "Successful response");
+    decodes::<models::DataEventSummary>(
+        "get",
+        "/events",
+        "200",
+        "Successful response",
+        |mut v: models::DataEventSummary| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_events")]
 #[test]
 fn lis_data_events_401_unauthorized() {
-    decodes::<models::Error>("get", "/events", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/events",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "admins")]
@@ -3645,6 +5873,10 @@ fn list_activity_log_event_types_200_successful_response() {
         "/admins/activity_log_event_types",
         "200",
         "Successful response",
+        |mut v: models::ActivityLogEventTypeList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3656,6 +5888,10 @@ fn list_activity_log_event_types_401_unauthorized() {
         "/admins/activity_log_event_types",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3667,49 +5903,116 @@ fn list_activity_logs_200_successful_response() {
         "/admins/activity_logs",
         "200",
         "Successful response",
+        |mut v: models::ActivityLogList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "admins")]
 #[test]
 fn list_activity_logs_401_unauthorized() {
-    decodes::<models::Error>("get", "/admins/activity_logs", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/admins/activity_logs",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "admins")]
 #[test]
 fn list_admins_200_successful_response() {
-    decodes::<models::AdminList>("get", "/admins", "200", "Successful response");
+    decodes::<models::AdminList>(
+        "get",
+        "/admins",
+        "200",
+        "Successful response",
+        |mut v: models::AdminList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "admins")]
 #[test]
 fn list_admins_401_unauthorized() {
-    decodes::<models::Error>("get", "/admins", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/admins",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "help_center")]
 #[test]
 fn list_all_collections_200_successful() {
-    decodes::<models::CollectionList>("get", "/help_center/collections", "200", "Successful");
+    decodes::<models::CollectionList>(
+        "get",
+        "/help_center/collections",
+        "200",
+        "Successful",
+        |mut v: models::CollectionList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "help_center")]
 #[test]
 fn list_all_collections_401_unauthorized() {
-    decodes::<models::Error>("get", "/help_center/collections", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/help_center/collections",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn list_all_companies_200_successful() {
-    decodes::<models::CompanyList>("post", "/companies/list", "200", "Successful");
+    decodes::<models::CompanyList>(
+        "post",
+        "/companies/list",
+        "200",
+        "Successful",
+        |mut v: models::CompanyList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn list_all_companies_401_unauthorized() {
-    decodes::<models::Error>("post", "/companies/list", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/companies/list",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
@@ -3720,6 +6023,10 @@ fn list_article_versions_200_versions_found() {
         "/articles/{article_id}/versions",
         "200",
         "Versions found",
+        |mut v: models::ArticleVersionList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3731,6 +6038,10 @@ fn list_article_versions_400_unknown_locale() {
         "/articles/{article_id}/versions",
         "400",
         "Unknown locale",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3742,6 +6053,10 @@ fn list_article_versions_401_unauthorized() {
         "/articles/{article_id}/versions",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3753,6 +6068,10 @@ fn list_article_versions_404_custom_object_not_found() {
         "/articles/{article_id}/versions",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3764,6 +6083,10 @@ fn list_article_versions_404_integration_not_found() {
         "/articles/{article_id}/versions",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3775,55 +6098,131 @@ fn list_article_versions_404_object_not_found() {
         "/articles/{article_id}/versions",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn list_articles_200_successful() {
-    decodes::<models::ArticleList>("get", "/articles", "200", "successful");
+    decodes::<models::ArticleList>(
+        "get",
+        "/articles",
+        "200",
+        "successful",
+        |mut v: models::ArticleList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn list_articles_401_unauthorized() {
-    decodes::<models::Error>("get", "/articles", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/articles",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn list_audiences_200_successful_response() {
-    decodes::<models::AudienceList>("get", "/audiences", "200", "Successful response");
+    decodes::<models::AudienceList>(
+        "get",
+        "/audiences",
+        "200",
+        "Successful response",
+        |mut v: models::AudienceList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn list_audiences_401_unauthorized() {
-    decodes::<models::Error>("get", "/audiences", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/audiences",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "away_status_reasons")]
 #[test]
 fn list_away_status_reasons_401_unauthorized() {
-    decodes::<models::Error>("get", "/away_status_reasons", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/away_status_reasons",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "brands")]
 #[test]
 fn list_brands_200_successful_response() {
-    decodes::<models::BrandList>("get", "/brands", "200", "Successful response");
+    decodes::<models::BrandList>(
+        "get",
+        "/brands",
+        "200",
+        "Successful response",
+        |mut v: models::BrandList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "calls")]
 #[test]
 fn list_calls_200_successful() {
-    decodes::<models::CallList>("get", "/calls", "200", "successful");
+    decodes::<models::CallList>(
+        "get",
+        "/calls",
+        "200",
+        "successful",
+        |mut v: models::CallList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "calls")]
 #[test]
 fn list_calls_401_unauthorized() {
-    decodes::<models::Error>("get", "/calls", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/calls",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "calls")]
@@ -3834,19 +6233,41 @@ fn list_calls_with_transcripts_200_successful() {
         "/calls/search",
         "200",
         "successful",
+        |mut v: models::ListCallsWithTranscriptsResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "calls")]
 #[test]
 fn list_calls_with_transcripts_400_too_many_ids() {
-    decodes::<models::Error>("post", "/calls/search", "400", "too_many_ids");
+    decodes::<models::Error>(
+        "post",
+        "/calls/search",
+        "400",
+        "too_many_ids",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "calls")]
 #[test]
 fn list_calls_with_transcripts_401_unauthorized() {
-    decodes::<models::Error>("post", "/calls/search", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/calls/search",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
@@ -3857,6 +6278,10 @@ fn list_companies_for_a_contact_200_successful() {
         "/contacts/{contact_id}/companies",
         "200",
         "successful",
+        |mut v: models::ContactAttachedCompanies| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3868,6 +6293,10 @@ fn list_companies_for_a_contact_401_unauthorized() {
         "/contacts/{contact_id}/companies",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3879,6 +6308,10 @@ fn list_companies_for_a_contact_404_contact_not_found() {
         "/contacts/{contact_id}/companies",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3890,6 +6323,10 @@ fn list_company_notes_200_successful_response() {
         "/companies/{company_id}/notes",
         "200",
         "Successful response",
+        |mut v: models::NoteList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3901,6 +6338,10 @@ fn list_company_notes_404_company_not_found() {
         "/companies/{company_id}/notes",
         "404",
         "Company not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3912,13 +6353,26 @@ fn list_contact_banners_200_successful_response() {
         "/contacts/{id}/banners",
         "200",
         "Successful response",
+        |mut v: models::BannerList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "banners")]
 #[test]
 fn list_contact_banners_404_contact_not_found() {
-    decodes::<models::Error>("get", "/contacts/{id}/banners", "404", "Contact not found");
+    decodes::<models::Error>(
+        "get",
+        "/contacts/{id}/banners",
+        "404",
+        "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ai_content")]
@@ -3929,19 +6383,41 @@ fn list_content_import_sources_200_successful() {
         "/ai/content_import_sources",
         "200",
         "successful",
+        |mut v: models::ContentImportSourcesList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "ai_content")]
 #[test]
 fn list_content_import_sources_401_unauthorized() {
-    decodes::<models::Error>("get", "/ai/content_import_sources", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/ai/content_import_sources",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "content_snippets")]
 #[test]
 fn list_content_snippets_200_successful_response() {
-    decodes::<models::ContentSnippetList>("get", "/content_snippets", "200", "Successful response");
+    decodes::<models::ContentSnippetList>(
+        "get",
+        "/content_snippets",
+        "200",
+        "Successful response",
+        |mut v: models::ContentSnippetList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations_attributes")]
@@ -3952,31 +6428,71 @@ fn list_conversation_attributes_200_successful_response() {
         "/conversations/attributes",
         "200",
         "Successful response",
+        |mut v: models::ConversationAttributeList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "conversations_attributes")]
 #[test]
 fn list_conversation_attributes_401_unauthorized() {
-    decodes::<models::Error>("get", "/conversations/attributes", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/conversations/attributes",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn list_conversations_200_successful() {
-    decodes::<models::ConversationList>("get", "/conversations", "200", "successful");
+    decodes::<models::ConversationList>(
+        "get",
+        "/conversations",
+        "200",
+        "successful",
+        |mut v: models::ConversationList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn list_conversations_401_unauthorized() {
-    decodes::<models::Error>("get", "/conversations", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/conversations",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn list_conversations_403_api_plan_restricted() {
-    decodes::<models::Error>("get", "/conversations", "403", "API plan restricted");
+    decodes::<models::Error>(
+        "get",
+        "/conversations",
+        "403",
+        "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "custom_object_instances")]
@@ -3987,6 +6503,10 @@ fn list_custom_object_instances_200_successful() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "200",
         "successful",
+        |mut v: models::CustomObjectInstancesPaginatedList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -3998,6 +6518,10 @@ fn list_custom_object_instances_401_unauthorized() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4009,6 +6533,10 @@ fn list_custom_object_instances_404_type_not_found() {
         "/custom_object_instances/{custom_object_type_identifier}",
         "404",
         "TypeNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4020,6 +6548,10 @@ fn list_data_connector_execution_results_200_successful() {
         "/data_connectors/{data_connector_id}/execution_results",
         "200",
         "successful",
+        |mut v: models::DataConnectorExecutionResultList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4031,6 +6563,10 @@ fn list_data_connector_execution_results_400_invalid_error_type() {
         "/data_connectors/{data_connector_id}/execution_results",
         "400",
         "Invalid error_type",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4042,6 +6578,10 @@ fn list_data_connector_execution_results_400_invalid_timestamp() {
         "/data_connectors/{data_connector_id}/execution_results",
         "400",
         "Invalid timestamp",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4053,6 +6593,10 @@ fn list_data_connector_execution_results_401_unauthorized() {
         "/data_connectors/{data_connector_id}/execution_results",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4064,25 +6608,56 @@ fn list_data_connector_execution_results_404_data_connector_not_found() {
         "/data_connectors/{data_connector_id}/execution_results",
         "404",
         "Data connector not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn list_data_connectors_200_successful() {
-    decodes::<models::DataConnectorList>("get", "/data_connectors", "200", "successful");
+    decodes::<models::DataConnectorList>(
+        "get",
+        "/data_connectors",
+        "200",
+        "successful",
+        |mut v: models::DataConnectorList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn list_data_connectors_400_invalid_cursor() {
-    decodes::<models::Error>("get", "/data_connectors", "400", "Invalid cursor");
+    decodes::<models::Error>(
+        "get",
+        "/data_connectors",
+        "400",
+        "Invalid cursor",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn list_data_connectors_401_unauthorized() {
-    decodes::<models::Error>("get", "/data_connectors", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/data_connectors",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
@@ -4093,6 +6668,10 @@ fn list_deleted_conversation_ids_200_successful() {
         "/conversations/deleted",
         "200",
         "successful",
+        |mut v: models::DeletedConversationList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4104,31 +6683,71 @@ fn list_deleted_conversation_ids_400_resource_not_available() {
         "/conversations/deleted",
         "400",
         "Resource not available",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn list_deleted_conversation_ids_401_unauthorized() {
-    decodes::<models::Error>("get", "/conversations/deleted", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/conversations/deleted",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "emails")]
 #[test]
 fn list_emails_200_successful_response() {
-    decodes::<models::EmailList>("get", "/emails", "200", "Successful response");
+    decodes::<models::EmailList>(
+        "get",
+        "/emails",
+        "200",
+        "Successful response",
+        |mut v: models::EmailList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ai_content")]
 #[test]
 fn list_external_pages_200_successful() {
-    decodes::<models::ExternalPagesList>("get", "/ai/external_pages", "200", "successful");
+    decodes::<models::ExternalPagesList>(
+        "get",
+        "/ai/external_pages",
+        "200",
+        "successful",
+        |mut v: models::ExternalPagesList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ai_content")]
 #[test]
 fn list_external_pages_401_unauthorized() {
-    decodes::<models::Error>("get", "/ai/external_pages", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/ai/external_pages",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
@@ -4139,6 +6758,10 @@ fn list_handling_events_200_successful_response() {
         "/conversations/{id}/handling_events",
         "200",
         "Successful response",
+        |mut v: models::HandlingEventList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4150,6 +6773,10 @@ fn list_help_center_redirects_200_successful() {
         "/help_center/help_centers/{help_center_id}/redirects",
         "200",
         "Successful",
+        |mut v: models::HelpCenterRedirectList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4161,6 +6788,10 @@ fn list_help_center_redirects_401_unauthorized() {
         "/help_center/help_centers/{help_center_id}/redirects",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4172,6 +6803,10 @@ fn list_help_center_redirects_404_not_found() {
         "/help_center/help_centers/{help_center_id}/redirects",
         "404",
         "Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4183,25 +6818,56 @@ fn list_help_centers_200_help_centers_found() {
         "/help_center/help_centers",
         "200",
         "Help Centers found",
+        |mut v: models::HelpCenterList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "help_center")]
 #[test]
 fn list_help_centers_401_unauthorized() {
-    decodes::<models::Error>("get", "/help_center/help_centers", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/help_center/help_centers",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "internal_articles")]
 #[test]
 fn list_internal_articles_200_successful() {
-    decodes::<models::InternalArticleList>("get", "/internal_articles", "200", "successful");
+    decodes::<models::InternalArticleList>(
+        "get",
+        "/internal_articles",
+        "200",
+        "successful",
+        |mut v: models::InternalArticleList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "internal_articles")]
 #[test]
 fn list_internal_articles_401_unauthorized() {
-    decodes::<models::Error>("get", "/internal_articles", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/internal_articles",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "news")]
@@ -4212,6 +6878,10 @@ fn list_live_newsfeed_items_200_successful() {
         "/news/newsfeeds/{newsfeed_id}/items",
         "200",
         "successful",
+        |mut v: models::PaginatedResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4223,85 +6893,206 @@ fn list_live_newsfeed_items_401_unauthorized() {
         "/news/newsfeeds/{newsfeed_id}/items",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn list_macros_200_basic_list() {
-    decodes::<models::MacroList>("get", "/macros", "200", "basic_list");
+    decodes::<models::MacroList>(
+        "get",
+        "/macros",
+        "200",
+        "basic_list",
+        |mut v: models::MacroList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn list_macros_200_complex_placeholders() {
-    decodes::<models::MacroList>("get", "/macros", "200", "complex_placeholders");
+    decodes::<models::MacroList>(
+        "get",
+        "/macros",
+        "200",
+        "complex_placeholders",
+        |mut v: models::MacroList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn list_macros_200_empty_result() {
-    decodes::<models::MacroList>("get", "/macros", "200", "empty_result");
+    decodes::<models::MacroList>(
+        "get",
+        "/macros",
+        "200",
+        "empty_result",
+        |mut v: models::MacroList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn list_macros_200_filtered_by_timestamp() {
-    decodes::<models::MacroList>("get", "/macros", "200", "filtered_by_timestamp");
+    decodes::<models::MacroList>(
+        "get",
+        "/macros",
+        "200",
+        "filtered_by_timestamp",
+        |mut v: models::MacroList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn list_macros_200_large_list_preview() {
-    decodes::<models::MacroList>("get", "/macros", "200", "large_list_preview");
+    decodes::<models::MacroList>(
+        "get",
+        "/macros",
+        "200",
+        "large_list_preview",
+        |mut v: models::MacroList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn list_macros_200_pagination_with_cursor() {
-    decodes::<models::MacroList>("get", "/macros", "200", "pagination_with_cursor");
+    decodes::<models::MacroList>(
+        "get",
+        "/macros",
+        "200",
+        "pagination_with_cursor",
+        |mut v: models::MacroList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn list_macros_400_invalid_parameter() {
-    decodes::<models::Error>("get", "/macros", "400", "Invalid parameter");
+    decodes::<models::Error>(
+        "get",
+        "/macros",
+        "400",
+        "Invalid parameter",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn list_macros_401_unauthorized() {
-    decodes::<models::Error>("get", "/macros", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/macros",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "macros")]
 #[test]
 fn list_macros_403_missing_required_scope() {
-    decodes::<models::Error>("get", "/macros", "403", "Missing required scope");
+    decodes::<models::Error>(
+        "get",
+        "/macros",
+        "403",
+        "Missing required scope",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "news")]
 #[test]
 fn list_news_items_200_successful() {
-    decodes::<models::PaginatedResponse>("get", "/news/news_items", "200", "successful");
+    decodes::<models::PaginatedResponse>(
+        "get",
+        "/news/news_items",
+        "200",
+        "successful",
+        |mut v: models::PaginatedResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "news")]
 #[test]
 fn list_news_items_401_unauthorized() {
-    decodes::<models::Error>("get", "/news/news_items", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/news/news_items",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "news")]
 #[test]
 fn list_newsfeeds_200_successful() {
-    decodes::<models::PaginatedResponse>("get", "/news/newsfeeds", "200", "successful");
+    decodes::<models::PaginatedResponse>(
+        "get",
+        "/news/newsfeeds",
+        "200",
+        "successful",
+        |mut v: models::PaginatedResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "news")]
 #[test]
 fn list_newsfeeds_401_unauthorized() {
-    decodes::<models::Error>("get", "/news/newsfeeds", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/news/newsfeeds",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "notes")]
@@ -4312,6 +7103,10 @@ fn list_notes_200_successful_response() {
         "/contacts/{contact_id}/notes",
         "200",
         "Successful response",
+        |mut v: models::NoteList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4323,6 +7118,10 @@ fn list_notes_404_contact_not_found() {
         "/contacts/{contact_id}/notes",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4334,6 +7133,10 @@ fn list_office_hours_exceptions_200_successful_response() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "200",
         "Successful response",
+        |mut v: models::OfficeHoursExceptionList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4345,6 +7148,10 @@ fn list_office_hours_exceptions_401_unauthorized() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4356,6 +7163,10 @@ fn list_office_hours_exceptions_404_custom_object_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4367,6 +7178,10 @@ fn list_office_hours_exceptions_404_integration_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4378,6 +7193,10 @@ fn list_office_hours_exceptions_404_object_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4389,25 +7208,56 @@ fn list_office_hours_schedules_200_successful_response() {
         "/office_hours_schedules",
         "200",
         "Successful response",
+        |mut v: models::OfficeHoursScheduleList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "office_hours")]
 #[test]
 fn list_office_hours_schedules_401_unauthorized() {
-    decodes::<models::Error>("get", "/office_hours_schedules", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/office_hours_schedules",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "segments")]
 #[test]
 fn list_segments_200_successful_response() {
-    decodes::<models::SegmentList>("get", "/segments", "200", "Successful response");
+    decodes::<models::SegmentList>(
+        "get",
+        "/segments",
+        "200",
+        "Successful response",
+        |mut v: models::SegmentList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "segments")]
 #[test]
 fn list_segments_401_unauthorized() {
-    decodes::<models::Error>("get", "/segments", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/segments",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
@@ -4418,6 +7268,10 @@ fn list_segments_for_a_contact_200_successful() {
         "/contacts/{contact_id}/segments",
         "200",
         "successful",
+        |mut v: models::ContactSegments| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4429,6 +7283,10 @@ fn list_segments_for_a_contact_401_unauthorized() {
         "/contacts/{contact_id}/segments",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4440,6 +7298,10 @@ fn list_segments_for_a_contact_404_contact_not_found() {
         "/contacts/{contact_id}/segments",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4451,19 +7313,41 @@ fn list_side_conversations_200_successful_response() {
         "/conversations/{id}/side_conversations",
         "200",
         "Successful response",
+        |mut v: models::SideConversationList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "subscription_types")]
 #[test]
 fn list_subscription_types_200_successful() {
-    decodes::<models::SubscriptionTypeList>("get", "/subscription_types", "200", "Successful");
+    decodes::<models::SubscriptionTypeList>(
+        "get",
+        "/subscription_types",
+        "200",
+        "Successful",
+        |mut v: models::SubscriptionTypeList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "subscription_types")]
 #[test]
 fn list_subscription_types_401_unauthorized() {
-    decodes::<models::Error>("get", "/subscription_types", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/subscription_types",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
@@ -4474,6 +7358,10 @@ fn list_subscriptions_for_a_contact_200_successful() {
         "/contacts/{contact_id}/subscriptions",
         "200",
         "Successful",
+        |mut v: models::SubscriptionTypeList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4485,6 +7373,10 @@ fn list_subscriptions_for_a_contact_401_unauthorized() {
         "/contacts/{contact_id}/subscriptions",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4496,31 +7388,71 @@ fn list_subscriptions_for_a_contact_404_contact_not_found() {
         "/contacts/{contact_id}/subscriptions",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn list_tags_200_successful() {
-    decodes::<models::TagList>("get", "/tags", "200", "successful");
+    decodes::<models::TagList>(
+        "get",
+        "/tags",
+        "200",
+        "successful",
+        |mut v: models::TagList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tags")]
 #[test]
 fn list_tags_401_unauthorized() {
-    decodes::<models::Error>("get", "/tags", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/tags",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn list_tags_for_a_contact_200_successful() {
-    decodes::<models::TagList>("get", "/contacts/{contact_id}/tags", "200", "successful");
+    decodes::<models::TagList>(
+        "get",
+        "/contacts/{contact_id}/tags",
+        "200",
+        "successful",
+        |mut v: models::TagList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
 #[test]
 fn list_tags_for_a_contact_401_unauthorized() {
-    decodes::<models::Error>("get", "/contacts/{contact_id}/tags", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/contacts/{contact_id}/tags",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "contacts")]
@@ -4531,43 +7463,101 @@ fn list_tags_for_a_contact_404_contact_not_found() {
         "/contacts/{contact_id}/tags",
         "404",
         "Contact not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "teams")]
 #[test]
 fn list_teams_200_successful() {
-    decodes::<models::TeamList>("get", "/teams", "200", "successful");
+    decodes::<models::TeamList>(
+        "get",
+        "/teams",
+        "200",
+        "successful",
+        |mut v: models::TeamList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "teams")]
 #[test]
 fn list_teams_401_unauthorized() {
-    decodes::<models::Error>("get", "/teams", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/teams",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ticket_states")]
 #[test]
 fn list_ticket_states_200_successful() {
-    decodes::<models::TicketStateList>("get", "/ticket_states", "200", "successful");
+    decodes::<models::TicketStateList>(
+        "get",
+        "/ticket_states",
+        "200",
+        "successful",
+        |mut v: models::TicketStateList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ticket_states")]
 #[test]
 fn list_ticket_states_401_unauthorized() {
-    decodes::<models::Error>("get", "/ticket_states", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/ticket_states",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ticket_types")]
 #[test]
 fn list_ticket_types_200_successful() {
-    decodes::<models::TicketTypeList>("get", "/ticket_types", "200", "successful");
+    decodes::<models::TicketTypeList>(
+        "get",
+        "/ticket_types",
+        "200",
+        "successful",
+        |mut v: models::TicketTypeList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ticket_types")]
 #[test]
 fn list_ticket_types_401_unauthorized() {
-    decodes::<models::Error>("get", "/ticket_types", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/ticket_types",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
@@ -4578,6 +7568,10 @@ fn manage_conversation_200_assign_a_conversation() {
         "/conversations/{conversation_id}/parts",
         "200",
         "Assign a conversation",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4589,6 +7583,10 @@ fn manage_conversation_200_close_a_conversation() {
         "/conversations/{conversation_id}/parts",
         "200",
         "Close a conversation",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4600,6 +7598,10 @@ fn manage_conversation_200_open_a_conversation() {
         "/conversations/{conversation_id}/parts",
         "200",
         "Open a conversation",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4611,6 +7613,10 @@ fn manage_conversation_200_snooze_a_conversation() {
         "/conversations/{conversation_id}/parts",
         "200",
         "Snooze a conversation",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4622,6 +7628,10 @@ fn manage_conversation_401_unauthorized() {
         "/conversations/{conversation_id}/parts",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4633,6 +7643,10 @@ fn manage_conversation_403_api_plan_restricted() {
         "/conversations/{conversation_id}/parts",
         "403",
         "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4644,6 +7658,10 @@ fn manage_conversation_404_not_found() {
         "/conversations/{conversation_id}/parts",
         "404",
         "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4655,31 +7673,71 @@ fn merge_conversation_200_conversation_merged() {
         "/conversations/{id}/merge",
         "200",
         "Conversation merged",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn merge_conversation_400_bad_request() {
-    decodes::<models::Error>("post", "/conversations/{id}/merge", "400", "Bad request");
+    decodes::<models::Error>(
+        "post",
+        "/conversations/{id}/merge",
+        "400",
+        "Bad request",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn merge_conversation_401_unauthorized() {
-    decodes::<models::Error>("post", "/conversations/{id}/merge", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/conversations/{id}/merge",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn merge_conversation_403_forbidden() {
-    decodes::<models::Error>("post", "/conversations/{id}/merge", "403", "Forbidden");
+    decodes::<models::Error>(
+        "post",
+        "/conversations/{id}/merge",
+        "403",
+        "Forbidden",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn merge_conversation_422_already_merged() {
-    decodes::<models::Error>("post", "/conversations/{id}/merge", "422", "Already merged");
+    decodes::<models::Error>(
+        "post",
+        "/conversations/{id}/merge",
+        "422",
+        "Already merged",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
@@ -4690,13 +7748,26 @@ fn merge_conversation_422_primary_not_found() {
         "/conversations/{id}/merge",
         "422",
         "Primary not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn merge_conversation_422_self_merge() {
-    decodes::<models::Error>("post", "/conversations/{id}/merge", "422", "Self-merge");
+    decodes::<models::Error>(
+        "post",
+        "/conversations/{id}/merge",
+        "422",
+        "Self-merge",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
@@ -4707,6 +7778,10 @@ fn publish_article_draft_200_draft_published() {
         "/articles/{id}/draft/publish",
         "200",
         "Draft published",
+        |mut v: models::Article| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4718,6 +7793,10 @@ fn publish_article_draft_401_unauthorized() {
         "/articles/{id}/draft/publish",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4729,6 +7808,10 @@ fn publish_article_draft_404_custom_object_not_found() {
         "/articles/{id}/draft/publish",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4740,6 +7823,10 @@ fn publish_article_draft_404_integration_not_found() {
         "/articles/{id}/draft/publish",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4751,6 +7838,10 @@ fn publish_article_draft_404_object_not_found() {
         "/articles/{id}/draft/publish",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4762,6 +7853,10 @@ fn publish_article_draft_422_locale_has_no_pending_changes() {
         "/articles/{id}/draft/publish",
         "422",
         "Locale has no pending changes",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4773,6 +7868,10 @@ fn publish_article_draft_422_locales_required_on_a_multilingual_workspace() {
         "/articles/{id}/draft/publish",
         "422",
         "Locales required on a multilingual workspace",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4784,6 +7883,10 @@ fn publish_article_draft_422_no_draft_to_publish() {
         "/articles/{id}/draft/publish",
         "422",
         "No draft to publish",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4795,19 +7898,41 @@ fn redact_conversation_200_redact_a_conversation_part() {
         "/conversations/redact",
         "200",
         "Redact a conversation part",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn redact_conversation_401_unauthorized() {
-    decodes::<models::Error>("post", "/conversations/redact", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/conversations/redact",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn redact_conversation_404_not_found() {
-    decodes::<models::Error>("post", "/conversations/redact", "404", "Not found");
+    decodes::<models::Error>(
+        "post",
+        "/conversations/redact",
+        "404",
+        "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
@@ -4818,6 +7943,10 @@ fn reply_conversation_200_admin_reply_to_send_quick_reply_options() {
         "/conversations/{conversation_id}/reply",
         "200",
         "Admin Reply to send Quick Reply Options",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4829,6 +7958,10 @@ fn reply_conversation_200_admin_reply_with_a_note() {
         "/conversations/{conversation_id}/reply",
         "200",
         "Admin Reply with a Note",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4840,6 +7973,10 @@ fn reply_conversation_200_user_last_conversation_reply() {
         "/conversations/{conversation_id}/reply",
         "200",
         "User last conversation reply",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4851,6 +7988,10 @@ fn reply_conversation_200_user_reply() {
         "/conversations/{conversation_id}/reply",
         "200",
         "User reply",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4862,6 +8003,10 @@ fn reply_conversation_401_unauthorized() {
         "/conversations/{conversation_id}/reply",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4873,6 +8018,10 @@ fn reply_conversation_403_api_plan_restricted() {
         "/conversations/{conversation_id}/reply",
         "403",
         "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4884,6 +8033,10 @@ fn reply_conversation_404_not_found() {
         "/conversations/{conversation_id}/reply",
         "404",
         "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4895,6 +8048,10 @@ fn reply_ticket_200_admin_note_reply() {
         "/tickets/{ticket_id}/reply",
         "200",
         "Admin note reply",
+        |mut v: models::TicketReply| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -4906,25 +8063,56 @@ fn reply_ticket_200_admin_quick_reply_reply() {
         "/tickets/{ticket_id}/reply",
         "200",
         "Admin quick_reply reply",
+        |mut v: models::TicketReply| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn reply_ticket_400_user_reply() {
-    decodes::<models::Error>("post", "/tickets/{ticket_id}/reply", "400", "User reply");
+    decodes::<models::Error>(
+        "post",
+        "/tickets/{ticket_id}/reply",
+        "400",
+        "User reply",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn reply_ticket_401_unauthorized() {
-    decodes::<models::Error>("post", "/tickets/{ticket_id}/reply", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/tickets/{ticket_id}/reply",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn reply_ticket_404_not_found() {
-    decodes::<models::Error>("post", "/tickets/{ticket_id}/reply", "404", "Not found");
+    decodes::<models::Error>(
+        "post",
+        "/tickets/{ticket_id}/reply",
+        "404",
+        "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "fin_agent")]
@@ -4935,91 +8123,221 @@ fn reply_to_fin_200_response_with_attribute_errors() {
         "/fin/reply",
         "200",
         "Response with attribute errors",
+        |mut v: models::ReplyToFinResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn reply_to_fin_200_successful_response() {
-    decodes::<models::ReplyToFinResponse>("post", "/fin/reply", "200", "Successful response");
+    decodes::<models::ReplyToFinResponse>(
+        "post",
+        "/fin/reply",
+        "200",
+        "Successful response",
+        |mut v: models::ReplyToFinResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn reply_to_fin_400_invalid_request() {
-    decodes::<models::Error>("post", "/fin/reply", "400", "Invalid request");
+    decodes::<models::Error>(
+        "post",
+        "/fin/reply",
+        "400",
+        "Invalid request",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn reply_to_fin_401_unauthorized() {
-    decodes::<models::Error>("post", "/fin/reply", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/fin/reply",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "admins")]
 #[test]
 fn retrieve_admin_200_admin_found() {
-    decodes::<models::Admin>("get", "/admins/{admin_id}", "200", "Admin found");
+    decodes::<models::Admin>(
+        "get",
+        "/admins/{admin_id}",
+        "200",
+        "Admin found",
+        |mut v: models::Admin| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "admins")]
 #[test]
 fn retrieve_admin_401_unauthorized() {
-    decodes::<models::Error>("get", "/admins/{admin_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/admins/{admin_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "admins")]
 #[test]
 fn retrieve_admin_404_admin_not_found() {
-    decodes::<models::Error>("get", "/admins/{admin_id}", "404", "Admin not found");
+    decodes::<models::Error>(
+        "get",
+        "/admins/{admin_id}",
+        "404",
+        "Admin not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn retrieve_article_200_article_found() {
-    decodes::<models::Article>("get", "/articles/{article_id}", "200", "Article found");
+    decodes::<models::Article>(
+        "get",
+        "/articles/{article_id}",
+        "200",
+        "Article found",
+        |mut v: models::Article| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn retrieve_article_401_unauthorized() {
-    decodes::<models::Error>("get", "/articles/{article_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/articles/{article_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn retrieve_article_404_article_not_found() {
-    decodes::<models::Error>("get", "/articles/{article_id}", "404", "Article not found");
+    decodes::<models::Error>(
+        "get",
+        "/articles/{article_id}",
+        "404",
+        "Article not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn retrieve_article_draft_200_article_draft_found() {
-    decodes::<models::Article>("get", "/articles/{id}/draft", "200", "Article draft found");
+    decodes::<models::Article>(
+        "get",
+        "/articles/{id}/draft",
+        "200",
+        "Article draft found",
+        |mut v: models::Article| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn retrieve_article_draft_401_unauthorized() {
-    decodes::<models::Error>("get", "/articles/{id}/draft", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/articles/{id}/draft",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn retrieve_article_draft_404_custom_object_not_found() {
-    decodes::<models::Error>("get", "/articles/{id}/draft", "404", "CustomObjectNotFound");
+    decodes::<models::Error>(
+        "get",
+        "/articles/{id}/draft",
+        "404",
+        "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn retrieve_article_draft_404_integration_not_found() {
-    decodes::<models::Error>("get", "/articles/{id}/draft", "404", "IntegrationNotFound");
+    decodes::<models::Error>(
+        "get",
+        "/articles/{id}/draft",
+        "404",
+        "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn retrieve_article_draft_404_object_not_found() {
-    decodes::<models::Error>("get", "/articles/{id}/draft", "404", "ObjectNotFound");
+    decodes::<models::Error>(
+        "get",
+        "/articles/{id}/draft",
+        "404",
+        "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
@@ -5030,6 +8348,10 @@ fn retrieve_article_version_200_version_found() {
         "/articles/{article_id}/versions/{id}",
         "200",
         "Version found",
+        |mut v: models::ArticleVersion| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5041,6 +8363,10 @@ fn retrieve_article_version_400_unknown_locale() {
         "/articles/{article_id}/versions/{id}",
         "400",
         "Unknown locale",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5052,6 +8378,10 @@ fn retrieve_article_version_401_unauthorized() {
         "/articles/{article_id}/versions/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5063,6 +8393,10 @@ fn retrieve_article_version_404_custom_object_not_found() {
         "/articles/{article_id}/versions/{id}",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5074,6 +8408,10 @@ fn retrieve_article_version_404_integration_not_found() {
         "/articles/{article_id}/versions/{id}",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5085,37 +8423,86 @@ fn retrieve_article_version_404_object_not_found() {
         "/articles/{article_id}/versions/{id}",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn retrieve_audience_200_audience_found() {
-    decodes::<models::Audience>("get", "/audiences/{id}", "200", "Audience found");
+    decodes::<models::Audience>(
+        "get",
+        "/audiences/{id}",
+        "200",
+        "Audience found",
+        |mut v: models::Audience| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn retrieve_audience_401_unauthorized() {
-    decodes::<models::Error>("get", "/audiences/{id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/audiences/{id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn retrieve_audience_404_audience_not_found() {
-    decodes::<models::Error>("get", "/audiences/{id}", "404", "Audience not found");
+    decodes::<models::Error>(
+        "get",
+        "/audiences/{id}",
+        "404",
+        "Audience not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "brands")]
 #[test]
 fn retrieve_brand_200_successful_response() {
-    decodes::<models::Brand>("get", "/brands/{id}", "200", "Successful response");
+    decodes::<models::Brand>(
+        "get",
+        "/brands/{id}",
+        "200",
+        "Successful response",
+        |mut v: models::Brand| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "brands")]
 #[test]
 fn retrieve_brand_404_brand_not_found() {
-    decodes::<models::Error>("get", "/brands/{id}", "404", "Brand not found");
+    decodes::<models::Error>(
+        "get",
+        "/brands/{id}",
+        "404",
+        "Brand not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "help_center")]
@@ -5126,6 +8513,10 @@ fn retrieve_collection_200_collection_found() {
         "/help_center/collections/{collection_id}",
         "200",
         "Collection found",
+        |mut v: models::Collection| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5137,6 +8528,10 @@ fn retrieve_collection_401_unauthorized() {
         "/help_center/collections/{collection_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5148,25 +8543,56 @@ fn retrieve_collection_404_collection_not_found() {
         "/help_center/collections/{collection_id}",
         "404",
         "Collection not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn retrieve_company_200_successful() {
-    decodes::<models::CompanyList>("get", "/companies", "200", "Successful");
+    decodes::<models::CompanyList>(
+        "get",
+        "/companies",
+        "200",
+        "Successful",
+        |mut v: models::CompanyList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn retrieve_company_401_unauthorized() {
-    decodes::<models::Error>("get", "/companies", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/companies",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn retrieve_company_404_company_not_found() {
-    decodes::<models::Error>("get", "/companies", "404", "Company Not Found");
+    decodes::<models::Error>(
+        "get",
+        "/companies",
+        "404",
+        "Company Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
@@ -5177,6 +8603,10 @@ fn retrieve_conversation_200_conversation_found() {
         "/conversations/{conversation_id}",
         "200",
         "conversation found",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5188,6 +8618,10 @@ fn retrieve_conversation_401_unauthorized() {
         "/conversations/{conversation_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5199,6 +8633,10 @@ fn retrieve_conversation_403_api_plan_restricted() {
         "/conversations/{conversation_id}",
         "403",
         "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5210,19 +8648,41 @@ fn retrieve_conversation_404_not_found() {
         "/conversations/{conversation_id}",
         "404",
         "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "emails")]
 #[test]
 fn retrieve_email_200_successful_response() {
-    decodes::<models::EmailSetting>("get", "/emails/{id}", "200", "Successful response");
+    decodes::<models::EmailSetting>(
+        "get",
+        "/emails/{id}",
+        "200",
+        "Successful response",
+        |mut v: models::EmailSetting| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "emails")]
 #[test]
 fn retrieve_email_404_email_setting_not_found() {
-    decodes::<models::Error>("get", "/emails/{id}", "404", "Email setting not found");
+    decodes::<models::Error>(
+        "get",
+        "/emails/{id}",
+        "404",
+        "Email setting not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "help_center")]
@@ -5233,6 +8693,10 @@ fn retrieve_help_center_200_collection_found() {
         "/help_center/help_centers/{help_center_id}",
         "200",
         "Collection found",
+        |mut v: models::HelpCenter| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5244,6 +8708,10 @@ fn retrieve_help_center_401_unauthorized() {
         "/help_center/help_centers/{help_center_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5255,6 +8723,10 @@ fn retrieve_help_center_404_collection_not_found() {
         "/help_center/help_centers/{help_center_id}",
         "404",
         "Collection not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5266,6 +8738,10 @@ fn retrieve_help_center_redirect_200_successful() {
         "/help_center/help_centers/{help_center_id}/redirects/{id}",
         "200",
         "Successful",
+        |mut v: models::HelpCenterRedirect| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5277,6 +8753,10 @@ fn retrieve_help_center_redirect_401_unauthorized() {
         "/help_center/help_centers/{help_center_id}/redirects/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5288,6 +8768,10 @@ fn retrieve_help_center_redirect_404_not_found() {
         "/help_center/help_centers/{help_center_id}/redirects/{id}",
         "404",
         "Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5299,6 +8783,10 @@ fn retrieve_internal_article_200_internal_article_found() {
         "/internal_articles/{internal_article_id}",
         "200",
         "Internal article found",
+        |mut v: models::InternalArticle| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5310,6 +8798,10 @@ fn retrieve_internal_article_401_unauthorized() {
         "/internal_articles/{internal_article_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5321,6 +8813,10 @@ fn retrieve_internal_article_404_internal_article_not_found() {
         "/internal_articles/{internal_article_id}",
         "404",
         "Internal article not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5332,6 +8828,10 @@ fn retrieve_news_item_200_successful() {
         "/news/news_items/{news_item_id}",
         "200",
         "successful",
+        |mut v: models::NewsItem| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5343,6 +8843,10 @@ fn retrieve_news_item_401_unauthorized() {
         "/news/news_items/{news_item_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5354,13 +8858,26 @@ fn retrieve_news_item_404_news_item_not_found() {
         "/news/news_items/{news_item_id}",
         "404",
         "News Item Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "news")]
 #[test]
 fn retrieve_newsfeed_200_successful() {
-    decodes::<models::Newsfeed>("get", "/news/newsfeeds/{newsfeed_id}", "200", "successful");
+    decodes::<models::Newsfeed>(
+        "get",
+        "/news/newsfeeds/{newsfeed_id}",
+        "200",
+        "successful",
+        |mut v: models::Newsfeed| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "news")]
@@ -5371,25 +8888,56 @@ fn retrieve_newsfeed_401_unauthorized() {
         "/news/newsfeeds/{newsfeed_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "notes")]
 #[test]
 fn retrieve_note_200_note_found() {
-    decodes::<models::Note>("get", "/notes/{note_id}", "200", "Note found");
+    decodes::<models::Note>(
+        "get",
+        "/notes/{note_id}",
+        "200",
+        "Note found",
+        |mut v: models::Note| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "notes")]
 #[test]
 fn retrieve_note_401_unauthorized() {
-    decodes::<models::Error>("get", "/notes/{note_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/notes/{note_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "notes")]
 #[test]
 fn retrieve_note_404_note_not_found() {
-    decodes::<models::Error>("get", "/notes/{note_id}", "404", "Note not found");
+    decodes::<models::Error>(
+        "get",
+        "/notes/{note_id}",
+        "404",
+        "Note not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "segments")]
@@ -5400,67 +8948,161 @@ fn retrieve_segment_200_successful_response() {
         "/segments/{segment_id}",
         "200",
         "Successful response",
+        |mut v: models::Segment| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "segments")]
 #[test]
 fn retrieve_segment_401_unauthorized() {
-    decodes::<models::Error>("get", "/segments/{segment_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/segments/{segment_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "segments")]
 #[test]
 fn retrieve_segment_404_segment_not_found() {
-    decodes::<models::Error>("get", "/segments/{segment_id}", "404", "Segment not found");
+    decodes::<models::Error>(
+        "get",
+        "/segments/{segment_id}",
+        "404",
+        "Segment not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "teams")]
 #[test]
 fn retrieve_team_200_successful() {
-    decodes::<models::Team>("get", "/teams/{team_id}", "200", "successful");
+    decodes::<models::Team>(
+        "get",
+        "/teams/{team_id}",
+        "200",
+        "successful",
+        |mut v: models::Team| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "teams")]
 #[test]
 fn retrieve_team_401_unauthorized() {
-    decodes::<models::Error>("get", "/teams/{team_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/teams/{team_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "teams")]
 #[test]
 fn retrieve_team_404_team_not_found() {
-    decodes::<models::Error>("get", "/teams/{team_id}", "404", "Team not found");
+    decodes::<models::Error>(
+        "get",
+        "/teams/{team_id}",
+        "404",
+        "Team not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "visitors")]
 #[test]
 fn retrieve_visitor_with_user_id_200_successful() {
-    decodes::<models::Visitor>("get", "/visitors", "200", "successful");
+    decodes::<models::Visitor>(
+        "get",
+        "/visitors",
+        "200",
+        "successful",
+        |mut v: models::Visitor| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "visitors")]
 #[test]
 fn retrieve_visitor_with_user_id_401_unauthorized() {
-    decodes::<models::Error>("get", "/visitors", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/visitors",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "visitors")]
 #[test]
 fn retrieve_visitor_with_user_id_404_visitor_not_found() {
-    decodes::<models::Error>("get", "/visitors", "404", "Visitor not found");
+    decodes::<models::Error>(
+        "get",
+        "/visitors",
+        "404",
+        "Visitor not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn scroll_over_all_companies_200_successful() {
-    decodes::<models::CompanyScroll>("get", "/companies/scroll", "200", "Successful");
+    decodes::<models::CompanyScroll>(
+        "get",
+        "/companies/scroll",
+        "200",
+        "Successful",
+        |mut v: models::CompanyScroll| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "companies")]
 #[test]
 fn scroll_over_all_companies_401_unauthorized() {
-    decodes::<models::Error>("get", "/companies/scroll", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/companies/scroll",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "admins")]
@@ -5471,6 +9113,10 @@ fn search_activity_logs_200_successful_response() {
         "/admins/activity_logs/search",
         "200",
         "Successful response",
+        |mut v: models::ActivityLogList| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5482,43 +9128,101 @@ fn search_activity_logs_401_unauthorized() {
         "/admins/activity_logs/search",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn search_articles_200_search_successful() {
-    decodes::<models::ArticleSearchResponse>("get", "/articles/search", "200", "Search successful");
+    decodes::<models::ArticleSearchResponse>(
+        "get",
+        "/articles/search",
+        "200",
+        "Search successful",
+        |mut v: models::ArticleSearchResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn search_articles_401_unauthorized() {
-    decodes::<models::Error>("get", "/articles/search", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/articles/search",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "content")]
 #[test]
 fn search_content_200_search_successful() {
-    decodes::<models::ContentSearchResponse>("get", "/content/search", "200", "Search successful");
+    decodes::<models::ContentSearchResponse>(
+        "get",
+        "/content/search",
+        "200",
+        "Search successful",
+        |mut v: models::ContentSearchResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "content")]
 #[test]
 fn search_content_401_unauthorized() {
-    decodes::<models::Error>("get", "/content/search", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/content/search",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "content")]
 #[test]
 fn search_content_422_validation_error() {
-    decodes::<models::Error>("get", "/content/search", "422", "ValidationError");
+    decodes::<models::Error>(
+        "get",
+        "/content/search",
+        "422",
+        "ValidationError",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
 #[test]
 fn search_conversations_200_successful() {
-    decodes::<models::ConversationList>("post", "/conversations/search", "200", "successful");
+    decodes::<models::ConversationList>(
+        "post",
+        "/conversations/search",
+        "200",
+        "successful",
+        |mut v: models::ConversationList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "internal_articles")]
@@ -5529,19 +9233,41 @@ fn search_internal_articles_200_search_successful() {
         "/internal_articles/search",
         "200",
         "Search successful",
+        |mut v: models::InternalArticleSearchResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "internal_articles")]
 #[test]
 fn search_internal_articles_401_unauthorized() {
-    decodes::<models::Error>("get", "/internal_articles/search", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/internal_articles/search",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn search_tickets_200_successful() {
-    decodes::<models::TicketList>("post", "/tickets/search", "200", "successful");
+    decodes::<models::TicketList>(
+        "post",
+        "/tickets/search",
+        "200",
+        "successful",
+        |mut v: models::TicketList| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "admins")]
@@ -5552,6 +9278,10 @@ fn set_away_admin_200_successful_response() {
         "/admins/{admin_id}/away",
         "200",
         "Successful response",
+        |mut v: models::Admin| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5563,61 +9293,140 @@ fn set_away_admin_400_away_status_reason_mandatory() {
         "/admins/{admin_id}/away",
         "400",
         "away_status_reason_mandatory",
+        |v: serde_json::Value| v,
     );
 }
 
 #[cfg(feature = "admins")]
 #[test]
 fn set_away_admin_400_parameter_invalid() {
-    decodes::<serde_json::Value>("put", "/admins/{admin_id}/away", "400", "parameter_invalid");
+    decodes::<serde_json::Value>(
+        "put",
+        "/admins/{admin_id}/away",
+        "400",
+        "parameter_invalid",
+        |v: serde_json::Value| v,
+    );
 }
 
 #[cfg(feature = "admins")]
 #[test]
 fn set_away_admin_401_unauthorized() {
-    decodes::<models::Error>("put", "/admins/{admin_id}/away", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/admins/{admin_id}/away",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "admins")]
 #[test]
 fn set_away_admin_404_admin_not_found() {
-    decodes::<models::Error>("put", "/admins/{admin_id}/away", "404", "Admin not found");
+    decodes::<models::Error>(
+        "put",
+        "/admins/{admin_id}/away",
+        "404",
+        "Admin not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "calls")]
 #[test]
 fn show_call_200_successful() {
-    decodes::<models::Call>("get", "/calls/{call_id}", "200", "successful");
+    decodes::<models::Call>(
+        "get",
+        "/calls/{call_id}",
+        "200",
+        "successful",
+        |mut v: models::Call| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "calls")]
 #[test]
 fn show_call_401_unauthorized() {
-    decodes::<models::Error>("get", "/calls/{call_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/calls/{call_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "calls")]
 #[test]
 fn show_call_404_not_found() {
-    decodes::<models::Error>("get", "/calls/{call_id}", "404", "Not Found");
+    decodes::<models::Error>(
+        "get",
+        "/calls/{call_id}",
+        "404",
+        "Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "calls")]
 #[test]
 fn show_call_recording_401_unauthorized() {
-    decodes::<models::Error>("get", "/calls/{call_id}/recording", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "get",
+        "/calls/{call_id}/recording",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "calls")]
 #[test]
 fn show_call_recording_404_not_found() {
-    decodes::<models::Error>("get", "/calls/{call_id}/recording", "404", "Not Found");
+    decodes::<models::Error>(
+        "get",
+        "/calls/{call_id}/recording",
+        "404",
+        "Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "calls")]
 #[test]
 fn show_call_transcript_404_not_found() {
-    decodes::<models::Error>("get", "/calls/{call_id}/transcript", "404", "Not Found");
+    decodes::<models::Error>(
+        "get",
+        "/calls/{call_id}/transcript",
+        "404",
+        "Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
@@ -5628,6 +9437,10 @@ fn show_data_connector_execution_result_200_successful() {
         "/data_connectors/{data_connector_id}/execution_results/{id}",
         "200",
         "successful",
+        |mut v: models::DataConnectorExecutionResult| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5639,6 +9452,10 @@ fn show_data_connector_execution_result_401_unauthorized() {
         "/data_connectors/{data_connector_id}/execution_results/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5650,6 +9467,10 @@ fn show_data_connector_execution_result_404_data_connector_not_found() {
         "/data_connectors/{data_connector_id}/execution_results/{id}",
         "404",
         "Data connector not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5661,37 +9482,86 @@ fn show_data_connector_execution_result_404_execution_result_not_found() {
         "/data_connectors/{data_connector_id}/execution_results/{id}",
         "404",
         "Execution result not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn stage_article_draft_200_draft_staged() {
-    decodes::<models::Article>("put", "/articles/{id}/draft", "200", "Draft staged");
+    decodes::<models::Article>(
+        "put",
+        "/articles/{id}/draft",
+        "200",
+        "Draft staged",
+        |mut v: models::Article| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn stage_article_draft_401_unauthorized() {
-    decodes::<models::Error>("put", "/articles/{id}/draft", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/articles/{id}/draft",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn stage_article_draft_404_custom_object_not_found() {
-    decodes::<models::Error>("put", "/articles/{id}/draft", "404", "CustomObjectNotFound");
+    decodes::<models::Error>(
+        "put",
+        "/articles/{id}/draft",
+        "404",
+        "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn stage_article_draft_404_integration_not_found() {
-    decodes::<models::Error>("put", "/articles/{id}/draft", "404", "IntegrationNotFound");
+    decodes::<models::Error>(
+        "put",
+        "/articles/{id}/draft",
+        "404",
+        "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn stage_article_draft_404_object_not_found() {
-    decodes::<models::Error>("put", "/articles/{id}/draft", "404", "ObjectNotFound");
+    decodes::<models::Error>(
+        "put",
+        "/articles/{id}/draft",
+        "404",
+        "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
@@ -5702,6 +9572,10 @@ fn stage_article_draft_422_article_not_published() {
         "/articles/{id}/draft",
         "422",
         "Article not published",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5713,6 +9587,10 @@ fn start_fin_conversation_200_response_with_attribute_errors() {
         "/fin/start",
         "200",
         "Response with attribute errors",
+        |mut v: models::StartFinConversationResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5724,49 +9602,116 @@ fn start_fin_conversation_200_successful_response() {
         "/fin/start",
         "200",
         "Successful response",
+        |mut v: models::StartFinConversationResponse| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn start_fin_conversation_400_invalid_request() {
-    decodes::<models::Error>("post", "/fin/start", "400", "Invalid request");
+    decodes::<models::Error>(
+        "post",
+        "/fin/start",
+        "400",
+        "Invalid request",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn start_fin_conversation_401_unauthorized() {
-    decodes::<models::Error>("post", "/fin/start", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/fin/start",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn submit_fin_csat_200_successful_response() {
-    decodes::<models::SubmitFinCsatResponse>("post", "/fin/csat", "200", "Successful response");
+    decodes::<models::SubmitFinCsatResponse>(
+        "post",
+        "/fin/csat",
+        "200",
+        "Successful response",
+        |mut v: models::SubmitFinCsatResponse| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn submit_fin_csat_401_unauthorized() {
-    decodes::<models::Error>("post", "/fin/csat", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "post",
+        "/fin/csat",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn submit_fin_csat_422_conversation_not_found() {
-    decodes::<models::SubmitFinCsatStatus422>("post", "/fin/csat", "422", "Conversation not found");
+    decodes::<models::SubmitFinCsatStatus422>(
+        "post",
+        "/fin/csat",
+        "422",
+        "Conversation not found",
+        |mut v: models::SubmitFinCsatStatus422| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn submit_fin_csat_422_invalid_rating() {
-    decodes::<models::SubmitFinCsatStatus422>("post", "/fin/csat", "422", "Invalid rating");
+    decodes::<models::SubmitFinCsatStatus422>(
+        "post",
+        "/fin/csat",
+        "422",
+        "Invalid rating",
+        |mut v: models::SubmitFinCsatStatus422| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn submit_fin_csat_422_no_rating_requested() {
-    decodes::<models::SubmitFinCsatStatus422>("post", "/fin/csat", "422", "No rating requested");
+    decodes::<models::SubmitFinCsatStatus422>(
+        "post",
+        "/fin/csat",
+        "422",
+        "No rating requested",
+        |mut v: models::SubmitFinCsatStatus422| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "fin_agent")]
@@ -5777,13 +9722,26 @@ fn submit_fin_csat_422_rating_locked_by_a_remark() {
         "/fin/csat",
         "422",
         "Rating locked by a remark",
+        |mut v: models::SubmitFinCsatStatus422| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "fin_agent")]
 #[test]
 fn submit_fin_csat_422_rating_window_closed() {
-    decodes::<models::SubmitFinCsatStatus422>("post", "/fin/csat", "422", "Rating window closed");
+    decodes::<models::SubmitFinCsatStatus422>(
+        "post",
+        "/fin/csat",
+        "422",
+        "Rating window closed",
+        |mut v: models::SubmitFinCsatStatus422| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
@@ -5794,6 +9752,10 @@ fn unlink_conversation_from_ticket_200_successful() {
         "/tickets/{ticket_id}/linked_conversations/{id}",
         "200",
         "successful",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5805,6 +9767,10 @@ fn unlink_conversation_from_ticket_400_not_a_tracker_ticket() {
         "/tickets/{ticket_id}/linked_conversations/{id}",
         "400",
         "Not a tracker ticket",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5816,6 +9782,10 @@ fn unlink_conversation_from_ticket_401_unauthorized() {
         "/tickets/{ticket_id}/linked_conversations/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5827,6 +9797,10 @@ fn unlink_conversation_from_ticket_404_conversation_not_linked() {
         "/tickets/{ticket_id}/linked_conversations/{id}",
         "404",
         "Conversation not linked",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5838,49 +9812,116 @@ fn unlink_conversation_from_ticket_404_ticket_not_found() {
         "/tickets/{ticket_id}/linked_conversations/{id}",
         "404",
         "Ticket not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn update_article_200_successful() {
-    decodes::<models::Article>("put", "/articles/{article_id}", "200", "successful");
+    decodes::<models::Article>(
+        "put",
+        "/articles/{article_id}",
+        "200",
+        "successful",
+        |mut v: models::Article| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn update_article_401_unauthorized() {
-    decodes::<models::Error>("put", "/articles/{article_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/articles/{article_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "articles")]
 #[test]
 fn update_article_404_article_not_found() {
-    decodes::<models::Error>("put", "/articles/{article_id}", "404", "Article Not Found");
+    decodes::<models::Error>(
+        "put",
+        "/articles/{article_id}",
+        "404",
+        "Article Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn update_audience_200_audience_updated() {
-    decodes::<models::Audience>("put", "/audiences/{id}", "200", "Audience updated");
+    decodes::<models::Audience>(
+        "put",
+        "/audiences/{id}",
+        "200",
+        "Audience updated",
+        |mut v: models::Audience| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn update_audience_401_unauthorized() {
-    decodes::<models::Error>("put", "/audiences/{id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/audiences/{id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn update_audience_404_audience_not_found() {
-    decodes::<models::Error>("put", "/audiences/{id}", "404", "Audience not found");
+    decodes::<models::Error>(
+        "put",
+        "/audiences/{id}",
+        "404",
+        "Audience not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "audiences")]
 #[test]
 fn update_audience_422_validation_error() {
-    decodes::<models::Error>("put", "/audiences/{id}", "422", "Validation error");
+    decodes::<models::Error>(
+        "put",
+        "/audiences/{id}",
+        "422",
+        "Validation error",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "help_center")]
@@ -5891,6 +9932,10 @@ fn update_collection_200_successful() {
         "/help_center/collections/{collection_id}",
         "200",
         "successful",
+        |mut v: models::Collection| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5902,6 +9947,10 @@ fn update_collection_401_unauthorized() {
         "/help_center/collections/{collection_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5913,6 +9962,10 @@ fn update_collection_404_collection_not_found() {
         "/help_center/collections/{collection_id}",
         "404",
         "Collection Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5924,6 +9977,10 @@ fn update_content_import_source_200_successful() {
         "/ai/content_import_sources/{source_id}",
         "200",
         "successful",
+        |mut v: models::ContentImportSource| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5935,6 +9992,10 @@ fn update_content_import_source_401_unauthorized() {
         "/ai/content_import_sources/{source_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5946,6 +10007,10 @@ fn update_content_snippet_200_content_snippet_updated() {
         "/content_snippets/{id}",
         "200",
         "Content snippet updated",
+        |mut v: models::ContentSnippet| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5957,6 +10022,10 @@ fn update_content_snippet_404_content_snippet_not_found() {
         "/content_snippets/{id}",
         "404",
         "Content snippet not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5968,13 +10037,26 @@ fn update_content_snippet_404_unknown_audience_i_ds() {
         "/content_snippets/{id}",
         "404",
         "Unknown audience IDs",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "content_snippets")]
 #[test]
 fn update_content_snippet_422_validation_error() {
-    decodes::<models::Error>("put", "/content_snippets/{id}", "422", "Validation error");
+    decodes::<models::Error>(
+        "put",
+        "/content_snippets/{id}",
+        "422",
+        "Validation error",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations")]
@@ -5985,6 +10067,10 @@ fn update_conversation_200_conversation_found() {
         "/conversations/{conversation_id}",
         "200",
         "conversation found",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -5996,6 +10082,10 @@ fn update_conversation_200_update_a_conversation_with_an_association_to_a_custom
         "/conversations/{conversation_id}",
         "200",
         "update a conversation with an association to a custom object instance",
+        |mut v: models::Conversation| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6007,6 +10097,10 @@ fn update_conversation_401_unauthorized() {
         "/conversations/{conversation_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6018,6 +10112,10 @@ fn update_conversation_403_api_plan_restricted() {
         "/conversations/{conversation_id}",
         "403",
         "API plan restricted",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6029,6 +10127,10 @@ fn update_conversation_404_not_found() {
         "/conversations/{conversation_id}",
         "404",
         "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6040,6 +10142,10 @@ fn update_conversation_attribute_200_successful_response() {
         "/conversations/attributes/{id}",
         "200",
         "Successful response",
+        |mut v: models::ConversationAttribute| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6051,13 +10157,26 @@ fn update_conversation_attribute_401_unauthorized() {
         "/conversations/attributes/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "conversations_attributes")]
 #[test]
 fn update_conversation_attribute_404_not_found() {
-    decodes::<models::Error>("put", "/conversations/attributes/{id}", "404", "Not found");
+    decodes::<models::Error>(
+        "put",
+        "/conversations/attributes/{id}",
+        "404",
+        "Not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "conversations_attributes")]
@@ -6068,6 +10187,10 @@ fn update_conversation_attribute_option_200_successful_response() {
         "/conversations/attributes/{id}/options/{option_id}",
         "200",
         "Successful response",
+        |mut v: models::ConversationAttribute| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6079,6 +10202,10 @@ fn update_conversation_attribute_option_401_unauthorized() {
         "/conversations/attributes/{id}/options/{option_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6090,6 +10217,10 @@ fn update_conversation_attribute_option_404_attribute_not_found() {
         "/conversations/attributes/{id}/options/{option_id}",
         "404",
         "Attribute not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6101,6 +10232,10 @@ fn update_conversation_attribute_option_404_option_not_found() {
         "/conversations/attributes/{id}/options/{option_id}",
         "404",
         "Option not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6112,6 +10247,10 @@ fn update_conversation_attribute_option_422_label_not_a_string() {
         "/conversations/attributes/{id}/options/{option_id}",
         "422",
         "Label not a string",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6123,6 +10262,10 @@ fn update_conversation_attribute_option_422_label_required() {
         "/conversations/attributes/{id}/options/{option_id}",
         "422",
         "Label required",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6134,6 +10277,10 @@ fn update_conversation_attribute_option_422_not_a_list_type() {
         "/conversations/attributes/{id}/options/{option_id}",
         "422",
         "Not a list type",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6145,6 +10292,10 @@ fn update_conversation_attribute_option_422_unexpected_key_in_body() {
         "/conversations/attributes/{id}/options/{option_id}",
         "422",
         "Unexpected key in body",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6156,6 +10307,10 @@ fn update_data_attribute_200_successful() {
         "/data_attributes/{data_attribute_id}",
         "200",
         "Successful",
+        |mut v: models::DataAttribute| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6167,6 +10322,10 @@ fn update_data_attribute_400_too_few_options_in_list() {
         "/data_attributes/{data_attribute_id}",
         "400",
         "Too few options in list",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6178,6 +10337,10 @@ fn update_data_attribute_401_unauthorized() {
         "/data_attributes/{data_attribute_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6189,6 +10352,10 @@ fn update_data_attribute_404_attribute_not_found() {
         "/data_attributes/{data_attribute_id}",
         "404",
         "Attribute Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6200,6 +10367,10 @@ fn update_data_attribute_422_has_dependant_object() {
         "/data_attributes/{data_attribute_id}",
         "422",
         "Has Dependant Object",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6211,13 +10382,26 @@ fn update_data_connector_200_data_connector_updated() {
         "/data_connectors/{id}",
         "200",
         "Data connector updated",
+        |mut v: models::DataConnectorDetail| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn update_data_connector_401_unauthorized() {
-    decodes::<models::Error>("patch", "/data_connectors/{id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "patch",
+        "/data_connectors/{id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
@@ -6228,6 +10412,10 @@ fn update_data_connector_404_data_connector_not_found() {
         "/data_connectors/{id}",
         "404",
         "Data connector not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6239,13 +10427,26 @@ fn update_data_connector_409_data_connector_in_use() {
         "/data_connectors/{id}",
         "409",
         "Data connector in use",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn update_data_connector_422_invalid_audiences() {
-    decodes::<models::Error>("patch", "/data_connectors/{id}", "422", "Invalid audiences");
+    decodes::<models::Error>(
+        "patch",
+        "/data_connectors/{id}",
+        "422",
+        "Invalid audiences",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "data_connectors")]
@@ -6256,25 +10457,56 @@ fn update_data_connector_422_invalid_field_value() {
         "/data_connectors/{id}",
         "422",
         "Invalid field value",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "data_connectors")]
 #[test]
 fn update_data_connector_422_invalid_state() {
-    decodes::<models::Error>("patch", "/data_connectors/{id}", "422", "Invalid state");
+    decodes::<models::Error>(
+        "patch",
+        "/data_connectors/{id}",
+        "422",
+        "Invalid state",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ai_content")]
 #[test]
 fn update_external_page_200_successful() {
-    decodes::<models::ExternalPage>("put", "/ai/external_pages/{page_id}", "200", "successful");
+    decodes::<models::ExternalPage>(
+        "put",
+        "/ai/external_pages/{page_id}",
+        "200",
+        "successful",
+        |mut v: models::ExternalPage| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ai_content")]
 #[test]
 fn update_external_page_401_unauthorized() {
-    decodes::<models::Error>("put", "/ai/external_pages/{page_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/ai/external_pages/{page_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "internal_articles")]
@@ -6285,6 +10517,10 @@ fn update_internal_article_200_successful() {
         "/internal_articles/{internal_article_id}",
         "200",
         "successful",
+        |mut v: models::InternalArticle| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6296,6 +10532,10 @@ fn update_internal_article_401_unauthorized() {
         "/internal_articles/{internal_article_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6307,25 +10547,53 @@ fn update_internal_article_404_internal_article_not_found() {
         "/internal_articles/{internal_article_id}",
         "404",
         "Internal article not found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "ip_allowlist")]
 #[test]
 fn update_ip_allowlist_200_successful() {
-    decodes::<models::IpAllowlist>("put", "/ip_allowlist", "200", "Successful");
+    decodes::<models::IpAllowlist>(
+        "put",
+        "/ip_allowlist",
+        "200",
+        "Successful",
+        |v: models::IpAllowlist| v,
+    );
 }
 
 #[cfg(feature = "ip_allowlist")]
 #[test]
 fn update_ip_allowlist_401_unauthorized() {
-    decodes::<models::Error>("put", "/ip_allowlist", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/ip_allowlist",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "ip_allowlist")]
 #[test]
 fn update_ip_allowlist_422_lockout_protection() {
-    decodes::<models::Error>("put", "/ip_allowlist", "422", "Lockout Protection");
+    decodes::<models::Error>(
+        "put",
+        "/ip_allowlist",
+        "422",
+        "Lockout Protection",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "news")]
@@ -6336,6 +10604,10 @@ fn update_news_item_200_successful() {
         "/news/news_items/{news_item_id}",
         "200",
         "successful",
+        |mut v: models::NewsItem| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6347,6 +10619,10 @@ fn update_news_item_401_unauthorized() {
         "/news/news_items/{news_item_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6358,6 +10634,10 @@ fn update_news_item_404_news_item_not_found() {
         "/news/news_items/{news_item_id}",
         "404",
         "News Item Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6369,6 +10649,10 @@ fn update_office_hours_exception_200_office_hours_exception_updated() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "200",
         "Office hours exception updated",
+        |mut v: models::OfficeHoursException| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6380,6 +10664,10 @@ fn update_office_hours_exception_401_unauthorized() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6391,6 +10679,10 @@ fn update_office_hours_exception_404_custom_object_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6402,6 +10694,10 @@ fn update_office_hours_exception_404_integration_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6413,6 +10709,10 @@ fn update_office_hours_exception_404_object_not_found() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6424,6 +10724,10 @@ fn update_office_hours_exception_422_validation_error() {
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
         "422",
         "ValidationError",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6435,13 +10739,26 @@ fn update_office_hours_schedule_200_office_hours_schedule_updated() {
         "/office_hours_schedules/{id}",
         "200",
         "Office hours schedule updated",
+        |mut v: models::OfficeHoursSchedule| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "office_hours")]
 #[test]
 fn update_office_hours_schedule_401_unauthorized() {
-    decodes::<models::Error>("put", "/office_hours_schedules/{id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/office_hours_schedules/{id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "office_hours")]
@@ -6452,6 +10769,10 @@ fn update_office_hours_schedule_404_custom_object_not_found() {
         "/office_hours_schedules/{id}",
         "404",
         "CustomObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6463,6 +10784,10 @@ fn update_office_hours_schedule_404_integration_not_found() {
         "/office_hours_schedules/{id}",
         "404",
         "IntegrationNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6474,6 +10799,10 @@ fn update_office_hours_schedule_404_object_not_found() {
         "/office_hours_schedules/{id}",
         "404",
         "ObjectNotFound",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6485,13 +10814,26 @@ fn update_office_hours_schedule_422_validation_error() {
         "/office_hours_schedules/{id}",
         "422",
         "ValidationError",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn update_ticket_200_successful_response() {
-    decodes::<models::Ticket>("put", "/tickets/{ticket_id}", "200", "Successful response");
+    decodes::<models::Ticket>(
+        "put",
+        "/tickets/{ticket_id}",
+        "200",
+        "Successful response",
+        |mut v: models::Ticket| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
@@ -6502,25 +10844,47 @@ fn update_ticket_400_ticket_state_id_is_not_valid_or_is_not_associated_with_the_
         "/tickets/{ticket_id}",
         "400",
         "Ticket state id is not valid or is not associated with the ticket type.",
+        |v: serde_json::Value| v,
     );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn update_ticket_401_unauthorized() {
-    decodes::<models::Error>("put", "/tickets/{ticket_id}", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/tickets/{ticket_id}",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn update_ticket_404_admin_not_found() {
-    decodes::<serde_json::Value>("put", "/tickets/{ticket_id}", "404", "Admin not found");
+    decodes::<serde_json::Value>(
+        "put",
+        "/tickets/{ticket_id}",
+        "404",
+        "Admin not found",
+        |v: serde_json::Value| v,
+    );
 }
 
 #[cfg(feature = "tickets")]
 #[test]
 fn update_ticket_404_assignee_not_found() {
-    decodes::<serde_json::Value>("put", "/tickets/{ticket_id}", "404", "Assignee not found");
+    decodes::<serde_json::Value>(
+        "put",
+        "/tickets/{ticket_id}",
+        "404",
+        "Assignee not found",
+        |v: serde_json::Value| v,
+    );
 }
 
 #[cfg(feature = "ticket_types")]
@@ -6531,6 +10895,10 @@ fn update_ticket_type_200_ticket_type_updated() {
         "/ticket_types/{ticket_type_id}",
         "200",
         "Ticket type updated",
+        |mut v: models::TicketType| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6542,6 +10910,10 @@ fn update_ticket_type_401_unauthorized() {
         "/ticket_types/{ticket_type_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6553,6 +10925,10 @@ fn update_ticket_type_attribute_200_ticket_type_attribute_updated() {
         "/ticket_types/{ticket_type_id}/attributes/{attribute_id}",
         "200",
         "Ticket Type Attribute updated",
+        |mut v: models::TicketTypeAttribute| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
@@ -6564,23 +10940,54 @@ fn update_ticket_type_attribute_401_unauthorized() {
         "/ticket_types/{ticket_type_id}/attributes/{attribute_id}",
         "401",
         "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
     );
 }
 
 #[cfg(feature = "visitors")]
 #[test]
 fn update_visitor_200_successful() {
-    decodes::<models::Visitor>("put", "/visitors", "200", "successful");
+    decodes::<models::Visitor>(
+        "put",
+        "/visitors",
+        "200",
+        "successful",
+        |mut v: models::Visitor| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "visitors")]
 #[test]
 fn update_visitor_401_unauthorized() {
-    decodes::<models::Error>("put", "/visitors", "401", "Unauthorized");
+    decodes::<models::Error>(
+        "put",
+        "/visitors",
+        "401",
+        "Unauthorized",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }
 
 #[cfg(feature = "visitors")]
 #[test]
 fn update_visitor_404_visitor_not_found() {
-    decodes::<models::Error>("put", "/visitors", "404", "visitor Not Found");
+    decodes::<models::Error>(
+        "put",
+        "/visitors",
+        "404",
+        "visitor Not Found",
+        |mut v: models::Error| {
+            v.extra.clear();
+            v
+        },
+    );
 }

@@ -222,8 +222,9 @@ pub(crate) fn contact_list(list: &models::ContactList) -> Result<Value, ErrorRep
 }
 
 /// `contact` as returned by get, create and update (`CreateContactResponse`, a `contact`
-/// plus `enabled_push_messaging`). Destructured field by field; the models are
-/// `#[non_exhaustive]`, so a field added to the spec is dropped here until it is listed.
+/// plus `enabled_push_messaging`). Destructured field by field, the unknown fields (`extra`)
+/// included; the models are `#[non_exhaustive]`, so a field added to the spec is dropped here
+/// until it is listed.
 pub(crate) fn contact_response(state: &State, c: &Contact) -> Result<Value, ErrorReply> {
     let models::Contact {
         android_app_name,
@@ -272,6 +273,7 @@ pub(crate) fn contact_response(state: &State, c: &Contact) -> Result<Value, Erro
         unsubscribed_from_emails,
         updated_at,
         workspace_id,
+        extra,
         ..
     } = contact(state, c);
     let response = fill!(models::ContactResponse {
@@ -322,6 +324,7 @@ pub(crate) fn contact_response(state: &State, c: &Contact) -> Result<Value, Erro
         unsubscribed_from_emails: unsubscribed_from_emails,
         updated_at: updated_at,
         workspace_id: workspace_id,
+        extra: extra,
     });
     let mut value = to_json(&response)?;
     add_list_types(&mut value);
@@ -601,6 +604,7 @@ pub(crate) fn conversation_item(state: &State, c: &Conversation) -> models::Conv
         type_,
         updated_at,
         waiting_since,
+        extra,
         ..
     } = conversation(state, c);
     fill!(models::ConversationListItem {
@@ -636,6 +640,7 @@ pub(crate) fn conversation_item(state: &State, c: &Conversation) -> models::Conv
         type_: type_,
         updated_at: updated_at,
         waiting_since: waiting_since,
+        extra: extra,
     })
 }
 

@@ -5,9 +5,11 @@ use std::fmt::Write as _;
 
 use anyhow::{bail, Result};
 
+use super::models::{strip_unknown, Roles};
 use super::naming::snake;
 use super::ops::Op;
 use super::overrides::EXAMPLE_DEFECTS;
+use super::schema::Models;
 use super::HEADER;
 
 pub struct ExampleStats {
@@ -15,7 +17,7 @@ pub struct ExampleStats {
     pub defects: usize,
 }
 
-pub fn render(ops: &[Op]) -> Result<(String, ExampleStats)> {
+pub fn render(ops: &[Op], models: &Models, roles: &Roles) -> Result<(String, ExampleStats)> {
     let mut out = format!(
         "{HEADER}//! Every response example of the spec decodes into the type the SDK declares for it.\n\
          //! The examples are read from the spec at test time (see `examples_support`), never copied.\n\n\
@@ -47,6 +49,8 @@ pub fn render(ops: &[Op]) -> Result<(String, ExampleStats)> {
             .ty
             .rust("models::")
             .replace("crate::", "intercom_resources::");
+        let strip = strip_unknown(models, roles, &ex.ty, "models::")
+            .replace("crate::", "intercom_resources::");
         let defect = EXAMPLE_DEFECTS.iter().find(|(m, p, s, e, _)| {
             *m == op.method && *p == op.path && *s == ex.status && *e == ex.name
         });
@@ -56,14 +60,14 @@ pub fn render(ops: &[Op]) -> Result<(String, ExampleStats)> {
                 used_defects.insert((d.0, d.1, d.2, d.3));
                 let _ = writeln!(
                     out,
-                    "#[cfg(feature = {feature:?})]\n#[test]\nfn {name}() {{\nspec_defect::<{ty}>({:?}, {:?}, {:?}, {:?}, {:?});\n}}\n",
+                    "#[cfg(feature = {feature:?})]\n#[test]\nfn {name}() {{\nspec_defect::<{ty}>({:?}, {:?}, {:?}, {:?}, {:?}, {strip});\n}}\n",
                     op.method, op.path, ex.status, ex.name, d.4
                 );
             }
             None => {
                 let _ = writeln!(
                     out,
-                    "#[cfg(feature = {feature:?})]\n#[test]\nfn {name}() {{\ndecodes::<{ty}>({:?}, {:?}, {:?}, {:?});\n}}\n",
+                    "#[cfg(feature = {feature:?})]\n#[test]\nfn {name}() {{\ndecodes::<{ty}>({:?}, {:?}, {:?}, {:?}, {strip});\n}}\n",
                     op.method, op.path, ex.status, ex.name
                 );
             }

@@ -109,7 +109,7 @@ pub fn run(args: &[String]) -> Result<()> {
     for (name, content) in ops_render::render(&ops, &models)? {
         files.insert(Path::new(GENERATED_DIR).join(name), content);
     }
-    let (tests, stats) = examples::render(&ops)?;
+    let (tests, stats) = examples::render(&ops, &models, &roles)?;
     files.insert(PathBuf::from(EXAMPLES_TEST), tests);
     files.insert(
         PathBuf::from(CONFORMANCE_TEST),

@@ -1,4 +1,7 @@
 //! Renders the `models` module: one file per initial letter of the type names.
+//!
+//! Over 600 lines because about 200 are the unit tests of the schema-to-struct rendering;
+//! the rendering itself (roles, struct model, files) is one concern.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -132,6 +135,8 @@ pub struct FieldModel {
     pub ctor_pos: Option<usize>,
     /// The field is an `Option` (a constructor argument passes it as is).
     pub option: bool,
+    /// The field is a [`Patch`](crate::Patch) (absent, null or a value).
+    pub patch: bool,
 }
 
 /// A generated struct.
@@ -141,6 +146,17 @@ pub struct StructModel {
     pub role: Role,
     pub default: bool,
     pub fields: Vec<FieldModel>,
+    /// The field that keeps JSON fields the type does not declare (response structs only).
+    pub extra: Option<String>,
+}
+
+/// The name of the field keeping unknown JSON fields: `extra`, unless a property has that name.
+fn extra_ident(fields: &[FieldModel]) -> String {
+    let mut ident = "extra".to_string();
+    while fields.iter().any(|f| f.ident == ident) {
+        ident.push('_');
+    }
+    ident
 }
 
 /// The doc lines of a field: facts from the spec, never its description.
@@ -188,6 +204,31 @@ impl StructModel {
             if f.ident != f.json {
                 serde.push(format!("rename = {:?}", f.json));
             }
+            // An optional request field the spec lets be null: absent, null or a value.
+            // (Fields written through a serde helper keep `Option`.)
+            if role == Role::Request
+                && f.nullable
+                && !f.required
+                && ser.is_none()
+                && !f.boxed
+                && !super::overrides::NOT_PATCH.contains(&f.json.as_str())
+            {
+                serde.push("default".into());
+                serde.push("skip_serializing_if = \"crate::Patch::is_absent\"".into());
+                let value = f.ty.rust("");
+                out.push(FieldModel {
+                    doc: field_doc(f, role),
+                    serde,
+                    ident: f.ident.clone(),
+                    rust: format!("crate::Patch<{value}>"),
+                    value,
+                    boxed: false,
+                    ctor_pos: None,
+                    option: false,
+                    patch: true,
+                });
+                continue;
+            }
             if role == Role::Request && (option || roles.has_default(models, &f.ty)) {
                 serde.push("default".into());
             }
@@ -218,17 +259,20 @@ impl StructModel {
                 boxed: f.boxed,
                 ctor_pos: if send_always { f.required_pos } else { None },
                 option,
+                patch: false,
             });
         }
         let default = match role {
             Role::Response => true,
             Role::Request => !roles.no_default.contains(name),
         };
+        let extra = (role == Role::Response).then(|| extra_ident(&out));
         StructModel {
             name: name.to_string(),
             role,
             default,
             fields: out,
+            extra,
         }
     }
 
@@ -280,6 +324,16 @@ impl StructModel {
             }
             let _ = writeln!(out, "pub {}: {},", f.ident, f.rust);
         }
+        if let Some(extra) = &self.extra {
+            out.push_str(
+                "/// JSON fields the spec does not declare here, kept as received and written back \
+                 when serialized.\n#[serde(flatten)]\n",
+            );
+            let _ = writeln!(
+                out,
+                "pub {extra}: serde_json::Map<String, serde_json::Value>,"
+            );
+        }
         out.push_str("}\n\n");
         if self.role == Role::Request {
             self.render_impl(out, cfg);
@@ -304,6 +358,7 @@ impl StructModel {
         let _ = writeln!(out, "pub fn new({}) -> Self {{\nSelf {{", params.join(", "));
         for f in &self.fields {
             let v = match (f.ctor_pos.is_some(), f.option, f.boxed) {
+                (false, _, _) if f.patch => "crate::Patch::Absent".to_string(),
                 (false, _, _) => "None".to_string(),
                 (true, true, _) => f.ident.clone(),
                 (true, false, true) => format!("Box::new({}.into())", f.ident),
@@ -321,7 +376,9 @@ impl StructModel {
                 "with_{}",
                 f.ident.trim_start_matches("r#").trim_end_matches('_')
             );
-            let wrapped = if f.boxed {
+            let wrapped = if f.patch {
+                "crate::Patch::Value(value.into())"
+            } else if f.boxed {
                 "Some(Box::new(value.into()))"
             } else {
                 "Some(value.into())"
@@ -331,9 +388,73 @@ impl StructModel {
                 "/// Sets `{}`.\npub fn {setter}(mut self, value: impl Into<{}>) -> Self {{\nself.{} = {wrapped};\nself\n}}",
                 f.ident, f.value, f.ident
             );
+            if f.patch {
+                let _ = writeln!(
+                    out,
+                    "/// Sends `{}` as `null`, clearing it.\npub fn clear_{}(mut self) -> Self {{\nself.{} = crate::Patch::Null;\nself\n}}",
+                    f.ident,
+                    f.ident.trim_start_matches("r#").trim_end_matches('_'),
+                    f.ident
+                );
+            }
         }
         out.push_str("}\n\n");
     }
+}
+
+/// `declared_fields(type)`: the JSON names a response struct declares. Such a struct
+/// deserializes through `deserialize_map` (its unknown fields are flattened into `extra`), so
+/// serde no longer hands a deserializer its field list; tools that build values from the
+/// types alone (the sandbox's sampler) read it here, with the type's name as a `'static`
+/// string (serde's `expecting` text only gives a borrowed one).
+fn declared_fields(models: &Models, roles: &Roles) -> String {
+    let mut out = String::from(
+        "\n/// The name and JSON field names of a response model, by its Rust name (`\"Contact\"`).\n\
+         #[doc(hidden)]\npub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'static str])> {\n\
+         Some(match type_name {\n",
+    );
+    for (name, td) in &models.types {
+        if let Def::Struct(fields) = &td.def {
+            if roles.role(name) == Role::Response {
+                let names: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
+                let _ = writeln!(out, "{name:?} => ({name:?}, &[{}]),", names.join(", "));
+            }
+        }
+    }
+    out.push_str("_ => return None,\n})\n}\n");
+    out
+}
+
+/// For the examples test: a closure taking a decoded value of `ty` and clearing the fields
+/// that keep unknown JSON (so what remains is what matched the declared fields).
+pub fn strip_unknown(models: &Models, roles: &Roles, ty: &Ty, prefix: &str) -> String {
+    let mut cur = ty;
+    for _ in 0..8 {
+        match cur {
+            Ty::Named(n) => match models.types.get(n).map(|t| &t.def) {
+                Some(Def::Alias(t)) => cur = t,
+                Some(Def::Struct(_)) if roles.role(n) == Role::Response => {
+                    return format!("|mut v: {}| {{ v.extra.clear(); v }}", ty.rust(prefix));
+                }
+                _ => break,
+            },
+            Ty::Vec(inner) => {
+                if let Ty::Named(n) = inner.as_ref() {
+                    if matches!(models.types.get(n).map(|t| &t.def), Some(Def::Struct(_)))
+                        && roles.role(n) == Role::Response
+                    {
+                        return format!(
+                            "|mut v: {}| {{ v.iter_mut().for_each(|x| x.extra.clear()); v }}",
+                            ty.rust(prefix)
+                        );
+                    }
+                }
+                break;
+            }
+            _ => break,
+        }
+    }
+    format!("|v: {}| v", ty.rust(prefix))
 }
 
 /// `#[cfg(...)]` for an item used by the tags (features) in `tags`; empty when always on.
@@ -452,13 +573,15 @@ pub fn render(
     }
     let mut modrs = format!(
         "{HEADER}//! One type per component schema of the spec, plus the inline objects and enums they\n\
-         //! contain. Structs decode leniently (unknown fields ignored, missing fields defaulted);\n\
-         //! enums are open (unknown values kept in `Other`).\n\n"
+         //! contain. Response structs decode leniently (missing fields defaulted, unknown fields kept\n\
+         //! in `extra` and written back when serialized); enums are open (unknown values kept in\n\
+         //! `Other`).\n\n"
     );
     for f in files.keys() {
         let m = f.trim_end_matches(".rs");
         let _ = writeln!(modrs, "mod {m};\npub use {m}::*;");
     }
+    modrs.push_str(&declared_fields(models, roles));
     let mut out = vec![("mod.rs".to_string(), modrs)];
     out.extend(files);
     out

@@ -173,3 +173,8 @@ pub const EXAMPLE_DEFECTS: &[(&str, &str, &str, &str, &str)] = &[
         "the example is `{customers: [...]}`; the response schema is `conversation`, which has no `customers`",
     ),
 ];
+
+/// Optional nullable request properties that stay `Option` instead of `Patch`: the search
+/// bodies' `pagination` and its `starting_after`, which the generated pagers read and rewrite
+/// page by page (sending `null` for them clears nothing).
+pub const NOT_PATCH: &[&str] = &["pagination", "starting_after"];

@@ -8,6 +8,7 @@
 use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 #[path = "../../../../tests/support/openapi.rs"]
@@ -68,13 +69,16 @@ fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
         .map_err(|e| format!("at `{}`: {}", e.path(), e.inner()))
 }
 
-/// Asserts that the example decodes into `T`, and that a non-empty example does not decode
-/// into `T::default()` (which would mean none of its fields matched the type).
-pub fn decodes<T: DeserializeOwned + Default + PartialEq>(
+/// Asserts that the example decodes into `T`; that a non-empty example, once `known` has
+/// cleared the fields keeping unknown JSON, does not equal `T::default()` (which would mean
+/// none of its fields matched the type); and that serializing the decoded value and decoding
+/// it again gives the same value (unknown fields included).
+pub fn decodes<T: DeserializeOwned + Serialize + Default + PartialEq + std::fmt::Debug>(
     method: &str,
     path: &str,
     status: &str,
     name: &str,
+    known: fn(T) -> T,
 ) {
     let Some(spec) = spec() else {
         openapi::skip();
@@ -95,8 +99,26 @@ pub fn decodes<T: DeserializeOwned + Default + PartialEq>(
         Value::Null => true,
         _ => false,
     };
+    let written = serde_json::to_value(&decoded).unwrap_or_else(|e| {
+        panic!(
+            "{} {path} {status} example `{name}`: {e}",
+            method.to_uppercase()
+        )
+    });
+    let again = decode::<T>(&written).unwrap_or_else(|e| {
+        panic!(
+            "{} {path} {status} example `{name}` does not decode after a round trip: {e}",
+            method.to_uppercase()
+        )
+    });
+    assert_eq!(
+        again,
+        decoded,
+        "{} {path} {status} example `{name}` changed in a round trip",
+        method.to_uppercase()
+    );
     assert!(
-        empty || decoded != T::default(),
+        empty || known(decoded) != known(T::default()),
         "{} {path} {status} example `{name}` matched none of the fields of {}",
         method.to_uppercase(),
         std::any::type_name::<T>()
@@ -112,13 +134,14 @@ pub fn spec_defect<T: DeserializeOwned + Default + PartialEq>(
     status: &str,
     name: &str,
     defect: &str,
+    known: fn(T) -> T,
 ) {
     let Some(spec) = spec() else {
         openapi::skip();
         return;
     };
     let value = example(spec, method, path, status, name);
-    if decode::<T>(value).is_ok_and(|decoded| decoded != T::default()) {
+    if decode::<T>(value).is_ok_and(|decoded| known(decoded) != known(T::default())) {
         panic!(
             "{} {path} {status} example `{name}` now decodes; remove its override ({defect}) \
              from xtask/src/codegen/overrides.rs",

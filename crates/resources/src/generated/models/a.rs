@@ -45,6 +45,9 @@ pub struct ActivityLog {
     /// JSON `performed_by`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub performed_by: Option<ActivityLogPerformedBy>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "admins")]
@@ -182,6 +185,9 @@ pub struct ActivityLogEventTypeList {
     /// Example: `"activity_log_event_type.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `activity_log_list` schema.
@@ -200,6 +206,9 @@ pub struct ActivityLogList {
     /// Example: `"activity_log.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `activity_log_metadata` schema.
@@ -337,6 +346,9 @@ pub struct ActivityLogMetadata {
     /// Example: `"Joe Example"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_by_name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `activity_log_metadata.changes{}`.
@@ -351,6 +363,9 @@ pub struct ActivityLogMetadataChangesValue {
     /// JSON `before`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub before: Option<serde_json::Value>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `activity_log_metadata.team`.
@@ -371,6 +386,9 @@ pub struct ActivityLogMetadataTeam {
     /// Example: `"Support Team"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `activity_log.performed_by`.
@@ -398,6 +416,9 @@ pub struct ActivityLogPerformedBy {
     /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `addressable_list` schema.
@@ -420,6 +441,9 @@ pub struct AddressableList {
     /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/notes"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `admin` schema.
@@ -497,6 +521,9 @@ pub struct Admin {
     /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `admin_list` schema.
@@ -512,6 +539,9 @@ pub struct AdminList {
     /// Example: `"admin.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `admin_priority_level` schema.
@@ -536,6 +566,9 @@ pub struct AdminPriorityLevel {
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub secondary_admin_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `admin_reply_conversation_request` schema.
@@ -580,6 +613,9 @@ pub struct AdminReplyConversationRequest {
     /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -633,6 +669,9 @@ pub struct AdminReplyTicketRequest {
     /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `admin_reply_ticket_request.reply_options[]`.
@@ -644,6 +683,9 @@ pub struct AdminReplyTicketRequestReplyOptionsItem {
     pub text: String,
     /// JSON `uuid`: type string (uuid), required.
     pub uuid: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `admin.role`.
@@ -675,6 +717,9 @@ pub struct AdminRole {
     /// Example: `"role"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `admin_with_app` schema.
@@ -736,6 +781,9 @@ pub struct AdminWithApp {
     /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `admin_with_app.avatar`.
@@ -752,6 +800,9 @@ pub struct AdminWithAppAvatar {
     /// Example: `"avatar"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ai_agent` schema.
@@ -807,6 +858,9 @@ pub struct AiAgent {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]
@@ -905,6 +959,9 @@ pub struct AiCallResponse {
     /// Example: `"+1234567890"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_phone_number: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `app` schema.
@@ -944,6 +1001,9 @@ pub struct App {
     /// Example: `"app"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article` schema.
@@ -1101,6 +1161,9 @@ pub struct Article {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub workspace_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_content` schema.
@@ -1146,8 +1209,8 @@ pub struct ArticleContent {
     pub body: Option<String>,
     /// JSON `body_markdown`: type string, optional, nullable.
     /// Example: `"# How to create a new article\n\nThis is the body of the article.\n"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body_markdown: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub body_markdown: crate::Patch<String>,
     /// JSON `created_at`: type integer (date-time), optional.
     /// Example: `1663597223`.
     #[serde(
@@ -1193,8 +1256,12 @@ pub struct ArticleContent {
     /// JSON `type`: type string, optional, nullable.
     /// One of `article_content`.
     /// Example: `"article_content"`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "crate::Patch::is_absent"
+    )]
+    pub type_: crate::Patch<String>,
     /// JSON `updated_at`: type integer (date-time), optional.
     /// Example: `1663597260`.
     #[serde(
@@ -1228,7 +1295,7 @@ impl ArticleContent {
             audience_ids: None,
             author_id: None,
             body: None,
-            body_markdown: None,
+            body_markdown: crate::Patch::Absent,
             created_at: None,
             created_by_id: None,
             description: None,
@@ -1236,7 +1303,7 @@ impl ArticleContent {
             has_unpublished_changes: None,
             state: None,
             title: None,
-            type_: None,
+            type_: crate::Patch::Absent,
             updated_at: None,
             updated_by_id: None,
             url: None,
@@ -1274,7 +1341,12 @@ impl ArticleContent {
     }
     /// Sets `body_markdown`.
     pub fn with_body_markdown(mut self, value: impl Into<String>) -> Self {
-        self.body_markdown = Some(value.into());
+        self.body_markdown = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `body_markdown` as `null`, clearing it.
+    pub fn clear_body_markdown(mut self) -> Self {
+        self.body_markdown = crate::Patch::Null;
         self
     }
     /// Sets `created_at`.
@@ -1314,7 +1386,12 @@ impl ArticleContent {
     }
     /// Sets `type_`.
     pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
+        self.type_ = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `type_` as `null`, clearing it.
+    pub fn clear_type(mut self) -> Self {
+        self.type_ = crate::Patch::Null;
         self
     }
     /// Sets `updated_at`.
@@ -1380,6 +1457,9 @@ pub struct ArticleList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_list_item` schema.
@@ -1534,6 +1614,9 @@ pub struct ArticleListItem {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub workspace_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_search_highlights` schema.
@@ -1555,6 +1638,9 @@ pub struct ArticleSearchHighlights {
     /// JSON `highlighted_title`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlighted_title: Option<Vec<ArticleSearchHighlightsHighlightedTitleItem>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `article_search_highlights.highlighted_summary[][]`.
@@ -1572,6 +1658,9 @@ pub struct ArticleSearchHighlightsHighlightedSummaryItemItem {
     /// Example: `"How to highlight "`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `article_search_highlights.highlighted_title[]`.
@@ -1589,6 +1678,9 @@ pub struct ArticleSearchHighlightsHighlightedTitleItem {
     /// Example: `"The highlight is "`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_search_response` schema.
@@ -1615,6 +1707,9 @@ pub struct ArticleSearchResponse {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `article_search_response.data`.
@@ -1629,6 +1724,9 @@ pub struct ArticleSearchResponseData {
     /// JSON `highlights`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlights: Option<Vec<ArticleSearchHighlights>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "articles")]
@@ -1713,6 +1811,9 @@ pub struct ArticleStatistics {
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub views: Option<i64>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_translated_content` schema.
@@ -1723,121 +1824,137 @@ pub struct ArticleStatistics {
 #[non_exhaustive]
 pub struct ArticleTranslatedContent {
     /// JSON `ar`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ar: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ar: crate::Patch<ArticleContent>,
     /// JSON `bg`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bg: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub bg: crate::Patch<ArticleContent>,
     /// JSON `bs`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bs: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub bs: crate::Patch<ArticleContent>,
     /// JSON `ca`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ca: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ca: crate::Patch<ArticleContent>,
     /// JSON `cs`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cs: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub cs: crate::Patch<ArticleContent>,
     /// JSON `da`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub da: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub da: crate::Patch<ArticleContent>,
     /// JSON `de`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub de: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub de: crate::Patch<ArticleContent>,
     /// JSON `el`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub el: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub el: crate::Patch<ArticleContent>,
     /// JSON `en`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub en: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub en: crate::Patch<ArticleContent>,
     /// JSON `es`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub es: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub es: crate::Patch<ArticleContent>,
     /// JSON `et`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub et: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub et: crate::Patch<ArticleContent>,
     /// JSON `fi`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fi: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub fi: crate::Patch<ArticleContent>,
     /// JSON `fr`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fr: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub fr: crate::Patch<ArticleContent>,
     /// JSON `he`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub he: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub he: crate::Patch<ArticleContent>,
     /// JSON `hr`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hr: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub hr: crate::Patch<ArticleContent>,
     /// JSON `hu`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hu: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub hu: crate::Patch<ArticleContent>,
     /// JSON `id`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub id: crate::Patch<ArticleContent>,
     /// JSON `it`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub it: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub it: crate::Patch<ArticleContent>,
     /// JSON `ja`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ja: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ja: crate::Patch<ArticleContent>,
     /// JSON `ko`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ko: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ko: crate::Patch<ArticleContent>,
     /// JSON `lt`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lt: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub lt: crate::Patch<ArticleContent>,
     /// JSON `lv`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lv: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub lv: crate::Patch<ArticleContent>,
     /// JSON `mn`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mn: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub mn: crate::Patch<ArticleContent>,
     /// JSON `nb`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nb: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub nb: crate::Patch<ArticleContent>,
     /// JSON `nl`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nl: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub nl: crate::Patch<ArticleContent>,
     /// JSON `pl`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pl: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub pl: crate::Patch<ArticleContent>,
     /// JSON `pt`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pt: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub pt: crate::Patch<ArticleContent>,
     /// JSON `pt-BR`: type object, optional, nullable.
-    #[serde(rename = "pt-BR", default, skip_serializing_if = "Option::is_none")]
-    pub pt_br: Option<ArticleContent>,
+    #[serde(
+        rename = "pt-BR",
+        default,
+        skip_serializing_if = "crate::Patch::is_absent"
+    )]
+    pub pt_br: crate::Patch<ArticleContent>,
     /// JSON `ro`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ro: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ro: crate::Patch<ArticleContent>,
     /// JSON `ru`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ru: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ru: crate::Patch<ArticleContent>,
     /// JSON `sl`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sl: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub sl: crate::Patch<ArticleContent>,
     /// JSON `sr`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sr: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub sr: crate::Patch<ArticleContent>,
     /// JSON `sv`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sv: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub sv: crate::Patch<ArticleContent>,
     /// JSON `tr`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tr: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub tr: crate::Patch<ArticleContent>,
     /// JSON `type`: type string, optional, nullable.
     /// One of `article_translated_content`.
     /// Example: `"article_translated_content"`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "crate::Patch::is_absent"
+    )]
+    pub type_: crate::Patch<String>,
     /// JSON `vi`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vi: Option<ArticleContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub vi: crate::Patch<ArticleContent>,
     /// JSON `zh-CN`: type object, optional, nullable.
-    #[serde(rename = "zh-CN", default, skip_serializing_if = "Option::is_none")]
-    pub zh_cn: Option<ArticleContent>,
+    #[serde(
+        rename = "zh-CN",
+        default,
+        skip_serializing_if = "crate::Patch::is_absent"
+    )]
+    pub zh_cn: crate::Patch<ArticleContent>,
     /// JSON `zh-TW`: type object, optional, nullable.
-    #[serde(rename = "zh-TW", default, skip_serializing_if = "Option::is_none")]
-    pub zh_tw: Option<ArticleContent>,
+    #[serde(
+        rename = "zh-TW",
+        default,
+        skip_serializing_if = "crate::Patch::is_absent"
+    )]
+    pub zh_tw: crate::Patch<ArticleContent>,
 }
 
 #[cfg(feature = "articles")]
@@ -1845,234 +1962,424 @@ impl ArticleTranslatedContent {
     /// A value with the required fields set and every other field absent.
     pub fn new() -> Self {
         Self {
-            ar: None,
-            bg: None,
-            bs: None,
-            ca: None,
-            cs: None,
-            da: None,
-            de: None,
-            el: None,
-            en: None,
-            es: None,
-            et: None,
-            fi: None,
-            fr: None,
-            he: None,
-            hr: None,
-            hu: None,
-            id: None,
-            it: None,
-            ja: None,
-            ko: None,
-            lt: None,
-            lv: None,
-            mn: None,
-            nb: None,
-            nl: None,
-            pl: None,
-            pt: None,
-            pt_br: None,
-            ro: None,
-            ru: None,
-            sl: None,
-            sr: None,
-            sv: None,
-            tr: None,
-            type_: None,
-            vi: None,
-            zh_cn: None,
-            zh_tw: None,
+            ar: crate::Patch::Absent,
+            bg: crate::Patch::Absent,
+            bs: crate::Patch::Absent,
+            ca: crate::Patch::Absent,
+            cs: crate::Patch::Absent,
+            da: crate::Patch::Absent,
+            de: crate::Patch::Absent,
+            el: crate::Patch::Absent,
+            en: crate::Patch::Absent,
+            es: crate::Patch::Absent,
+            et: crate::Patch::Absent,
+            fi: crate::Patch::Absent,
+            fr: crate::Patch::Absent,
+            he: crate::Patch::Absent,
+            hr: crate::Patch::Absent,
+            hu: crate::Patch::Absent,
+            id: crate::Patch::Absent,
+            it: crate::Patch::Absent,
+            ja: crate::Patch::Absent,
+            ko: crate::Patch::Absent,
+            lt: crate::Patch::Absent,
+            lv: crate::Patch::Absent,
+            mn: crate::Patch::Absent,
+            nb: crate::Patch::Absent,
+            nl: crate::Patch::Absent,
+            pl: crate::Patch::Absent,
+            pt: crate::Patch::Absent,
+            pt_br: crate::Patch::Absent,
+            ro: crate::Patch::Absent,
+            ru: crate::Patch::Absent,
+            sl: crate::Patch::Absent,
+            sr: crate::Patch::Absent,
+            sv: crate::Patch::Absent,
+            tr: crate::Patch::Absent,
+            type_: crate::Patch::Absent,
+            vi: crate::Patch::Absent,
+            zh_cn: crate::Patch::Absent,
+            zh_tw: crate::Patch::Absent,
         }
     }
     /// Sets `ar`.
     pub fn with_ar(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.ar = Some(value.into());
+        self.ar = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ar` as `null`, clearing it.
+    pub fn clear_ar(mut self) -> Self {
+        self.ar = crate::Patch::Null;
         self
     }
     /// Sets `bg`.
     pub fn with_bg(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.bg = Some(value.into());
+        self.bg = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `bg` as `null`, clearing it.
+    pub fn clear_bg(mut self) -> Self {
+        self.bg = crate::Patch::Null;
         self
     }
     /// Sets `bs`.
     pub fn with_bs(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.bs = Some(value.into());
+        self.bs = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `bs` as `null`, clearing it.
+    pub fn clear_bs(mut self) -> Self {
+        self.bs = crate::Patch::Null;
         self
     }
     /// Sets `ca`.
     pub fn with_ca(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.ca = Some(value.into());
+        self.ca = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ca` as `null`, clearing it.
+    pub fn clear_ca(mut self) -> Self {
+        self.ca = crate::Patch::Null;
         self
     }
     /// Sets `cs`.
     pub fn with_cs(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.cs = Some(value.into());
+        self.cs = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `cs` as `null`, clearing it.
+    pub fn clear_cs(mut self) -> Self {
+        self.cs = crate::Patch::Null;
         self
     }
     /// Sets `da`.
     pub fn with_da(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.da = Some(value.into());
+        self.da = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `da` as `null`, clearing it.
+    pub fn clear_da(mut self) -> Self {
+        self.da = crate::Patch::Null;
         self
     }
     /// Sets `de`.
     pub fn with_de(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.de = Some(value.into());
+        self.de = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `de` as `null`, clearing it.
+    pub fn clear_de(mut self) -> Self {
+        self.de = crate::Patch::Null;
         self
     }
     /// Sets `el`.
     pub fn with_el(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.el = Some(value.into());
+        self.el = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `el` as `null`, clearing it.
+    pub fn clear_el(mut self) -> Self {
+        self.el = crate::Patch::Null;
         self
     }
     /// Sets `en`.
     pub fn with_en(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.en = Some(value.into());
+        self.en = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `en` as `null`, clearing it.
+    pub fn clear_en(mut self) -> Self {
+        self.en = crate::Patch::Null;
         self
     }
     /// Sets `es`.
     pub fn with_es(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.es = Some(value.into());
+        self.es = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `es` as `null`, clearing it.
+    pub fn clear_es(mut self) -> Self {
+        self.es = crate::Patch::Null;
         self
     }
     /// Sets `et`.
     pub fn with_et(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.et = Some(value.into());
+        self.et = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `et` as `null`, clearing it.
+    pub fn clear_et(mut self) -> Self {
+        self.et = crate::Patch::Null;
         self
     }
     /// Sets `fi`.
     pub fn with_fi(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.fi = Some(value.into());
+        self.fi = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `fi` as `null`, clearing it.
+    pub fn clear_fi(mut self) -> Self {
+        self.fi = crate::Patch::Null;
         self
     }
     /// Sets `fr`.
     pub fn with_fr(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.fr = Some(value.into());
+        self.fr = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `fr` as `null`, clearing it.
+    pub fn clear_fr(mut self) -> Self {
+        self.fr = crate::Patch::Null;
         self
     }
     /// Sets `he`.
     pub fn with_he(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.he = Some(value.into());
+        self.he = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `he` as `null`, clearing it.
+    pub fn clear_he(mut self) -> Self {
+        self.he = crate::Patch::Null;
         self
     }
     /// Sets `hr`.
     pub fn with_hr(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.hr = Some(value.into());
+        self.hr = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `hr` as `null`, clearing it.
+    pub fn clear_hr(mut self) -> Self {
+        self.hr = crate::Patch::Null;
         self
     }
     /// Sets `hu`.
     pub fn with_hu(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.hu = Some(value.into());
+        self.hu = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `hu` as `null`, clearing it.
+    pub fn clear_hu(mut self) -> Self {
+        self.hu = crate::Patch::Null;
         self
     }
     /// Sets `id`.
     pub fn with_id(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.id = Some(value.into());
+        self.id = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `id` as `null`, clearing it.
+    pub fn clear_id(mut self) -> Self {
+        self.id = crate::Patch::Null;
         self
     }
     /// Sets `it`.
     pub fn with_it(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.it = Some(value.into());
+        self.it = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `it` as `null`, clearing it.
+    pub fn clear_it(mut self) -> Self {
+        self.it = crate::Patch::Null;
         self
     }
     /// Sets `ja`.
     pub fn with_ja(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.ja = Some(value.into());
+        self.ja = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ja` as `null`, clearing it.
+    pub fn clear_ja(mut self) -> Self {
+        self.ja = crate::Patch::Null;
         self
     }
     /// Sets `ko`.
     pub fn with_ko(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.ko = Some(value.into());
+        self.ko = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ko` as `null`, clearing it.
+    pub fn clear_ko(mut self) -> Self {
+        self.ko = crate::Patch::Null;
         self
     }
     /// Sets `lt`.
     pub fn with_lt(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.lt = Some(value.into());
+        self.lt = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `lt` as `null`, clearing it.
+    pub fn clear_lt(mut self) -> Self {
+        self.lt = crate::Patch::Null;
         self
     }
     /// Sets `lv`.
     pub fn with_lv(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.lv = Some(value.into());
+        self.lv = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `lv` as `null`, clearing it.
+    pub fn clear_lv(mut self) -> Self {
+        self.lv = crate::Patch::Null;
         self
     }
     /// Sets `mn`.
     pub fn with_mn(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.mn = Some(value.into());
+        self.mn = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `mn` as `null`, clearing it.
+    pub fn clear_mn(mut self) -> Self {
+        self.mn = crate::Patch::Null;
         self
     }
     /// Sets `nb`.
     pub fn with_nb(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.nb = Some(value.into());
+        self.nb = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `nb` as `null`, clearing it.
+    pub fn clear_nb(mut self) -> Self {
+        self.nb = crate::Patch::Null;
         self
     }
     /// Sets `nl`.
     pub fn with_nl(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.nl = Some(value.into());
+        self.nl = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `nl` as `null`, clearing it.
+    pub fn clear_nl(mut self) -> Self {
+        self.nl = crate::Patch::Null;
         self
     }
     /// Sets `pl`.
     pub fn with_pl(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.pl = Some(value.into());
+        self.pl = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `pl` as `null`, clearing it.
+    pub fn clear_pl(mut self) -> Self {
+        self.pl = crate::Patch::Null;
         self
     }
     /// Sets `pt`.
     pub fn with_pt(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.pt = Some(value.into());
+        self.pt = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `pt` as `null`, clearing it.
+    pub fn clear_pt(mut self) -> Self {
+        self.pt = crate::Patch::Null;
         self
     }
     /// Sets `pt_br`.
     pub fn with_pt_br(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.pt_br = Some(value.into());
+        self.pt_br = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `pt_br` as `null`, clearing it.
+    pub fn clear_pt_br(mut self) -> Self {
+        self.pt_br = crate::Patch::Null;
         self
     }
     /// Sets `ro`.
     pub fn with_ro(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.ro = Some(value.into());
+        self.ro = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ro` as `null`, clearing it.
+    pub fn clear_ro(mut self) -> Self {
+        self.ro = crate::Patch::Null;
         self
     }
     /// Sets `ru`.
     pub fn with_ru(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.ru = Some(value.into());
+        self.ru = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ru` as `null`, clearing it.
+    pub fn clear_ru(mut self) -> Self {
+        self.ru = crate::Patch::Null;
         self
     }
     /// Sets `sl`.
     pub fn with_sl(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.sl = Some(value.into());
+        self.sl = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `sl` as `null`, clearing it.
+    pub fn clear_sl(mut self) -> Self {
+        self.sl = crate::Patch::Null;
         self
     }
     /// Sets `sr`.
     pub fn with_sr(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.sr = Some(value.into());
+        self.sr = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `sr` as `null`, clearing it.
+    pub fn clear_sr(mut self) -> Self {
+        self.sr = crate::Patch::Null;
         self
     }
     /// Sets `sv`.
     pub fn with_sv(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.sv = Some(value.into());
+        self.sv = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `sv` as `null`, clearing it.
+    pub fn clear_sv(mut self) -> Self {
+        self.sv = crate::Patch::Null;
         self
     }
     /// Sets `tr`.
     pub fn with_tr(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.tr = Some(value.into());
+        self.tr = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `tr` as `null`, clearing it.
+    pub fn clear_tr(mut self) -> Self {
+        self.tr = crate::Patch::Null;
         self
     }
     /// Sets `type_`.
     pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
+        self.type_ = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `type_` as `null`, clearing it.
+    pub fn clear_type(mut self) -> Self {
+        self.type_ = crate::Patch::Null;
         self
     }
     /// Sets `vi`.
     pub fn with_vi(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.vi = Some(value.into());
+        self.vi = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `vi` as `null`, clearing it.
+    pub fn clear_vi(mut self) -> Self {
+        self.vi = crate::Patch::Null;
         self
     }
     /// Sets `zh_cn`.
     pub fn with_zh_cn(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.zh_cn = Some(value.into());
+        self.zh_cn = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `zh_cn` as `null`, clearing it.
+    pub fn clear_zh_cn(mut self) -> Self {
+        self.zh_cn = crate::Patch::Null;
         self
     }
     /// Sets `zh_tw`.
     pub fn with_zh_tw(mut self, value: impl Into<ArticleContent>) -> Self {
-        self.zh_tw = Some(value.into());
+        self.zh_tw = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `zh_tw` as `null`, clearing it.
+    pub fn clear_zh_tw(mut self) -> Self {
+        self.zh_tw = crate::Patch::Null;
         self
     }
 }
@@ -2162,6 +2469,9 @@ pub struct ArticleVersion {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `article_version_list` schema.
@@ -2188,6 +2498,9 @@ pub struct ArticleVersionList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "articles")]
@@ -2269,6 +2582,9 @@ pub struct ArticleVersionSummary {
     /// Example: `"article_version"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `assign_conversation_request` schema.
@@ -2297,6 +2613,9 @@ pub struct AssignConversationRequest {
     /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -2379,8 +2698,8 @@ impl AttachContactToConversationRequest {
 #[non_exhaustive]
 pub struct AttachContactToConversationRequestCustomer {
     /// JSON `customer`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer: Option<CustomerRequest>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub customer: crate::Patch<CustomerRequest>,
     /// JSON `email`: type string, optional.
     /// Example: `"winstonsmith@truth.org"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2408,7 +2727,7 @@ impl AttachContactToConversationRequestCustomer {
     /// A value with the required fields set and every other field absent.
     pub fn new() -> Self {
         Self {
-            customer: None,
+            customer: crate::Patch::Absent,
             email: None,
             intercom_user_id: None,
             user_id: None,
@@ -2416,7 +2735,12 @@ impl AttachContactToConversationRequestCustomer {
     }
     /// Sets `customer`.
     pub fn with_customer(mut self, value: impl Into<CustomerRequest>) -> Self {
-        self.customer = Some(value.into());
+        self.customer = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `customer` as `null`, clearing it.
+    pub fn clear_customer(mut self) -> Self {
+        self.customer = crate::Patch::Null;
         self
     }
     /// Sets `email`.
@@ -2477,12 +2801,8 @@ impl AttachSubscriptionTypeToContactBody {
 pub struct AttachTagBody {
     /// JSON `admin_id`: type string, optional, nullable.
     /// Example: `"1234"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub admin_id: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub admin_id: crate::Patch<String>,
     /// JSON `id`: type string, required.
     /// Example: `"7522907"`.
     #[serde(default, deserialize_with = "crate::lenient::id")]
@@ -2498,13 +2818,18 @@ impl AttachTagBody {
     /// A value with the required fields set and every other field absent.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
-            admin_id: None,
+            admin_id: crate::Patch::Absent,
             id: id.into(),
         }
     }
     /// Sets `admin_id`.
     pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
-        self.admin_id = Some(value.into());
+        self.admin_id = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `admin_id` as `null`, clearing it.
+    pub fn clear_admin_id(mut self) -> Self {
+        self.admin_id = crate::Patch::Null;
         self
     }
 }
@@ -2602,6 +2927,9 @@ pub struct Audience {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `audience_list` schema.
@@ -2646,6 +2974,9 @@ pub struct AudienceList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `away_status_reason` schema.
@@ -2697,6 +3028,9 @@ pub struct AwayStatusReason {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `away_status_reason_list` schema.
@@ -2713,4 +3047,7 @@ pub struct AwayStatusReasonList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

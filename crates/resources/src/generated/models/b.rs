@@ -67,6 +67,9 @@ pub struct Banner {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub view_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `banner.action`.
@@ -101,6 +104,9 @@ pub struct BannerAction {
     /// Example: `"url"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `banner.action.reaction_set[]`.
@@ -120,6 +126,9 @@ pub struct BannerActionReactionSetItem {
     /// Example: `"👍"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unicode_emoticon: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `banner_dismiss` schema.
@@ -143,6 +152,9 @@ pub struct BannerDismiss {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub view_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `banner_list` schema.
@@ -158,6 +170,9 @@ pub struct BannerList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `brand` schema.
@@ -213,6 +228,9 @@ pub struct Brand {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `brand_list` schema.
@@ -228,4 +246,7 @@ pub struct BrandList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

@@ -97,6 +97,9 @@ pub struct Call {
     /// JSON `updated_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `call_list` schema.
@@ -122,6 +125,9 @@ pub struct CallList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `change_ticket_type_request` schema.
@@ -184,6 +190,9 @@ pub struct CloseConversationRequest {
     /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -272,6 +281,9 @@ pub struct Collection {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub workspace_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `collection_list` schema.
@@ -298,6 +310,9 @@ pub struct CollectionList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `company` schema.
@@ -422,6 +437,9 @@ pub struct Company {
     /// Example: `"https://www.intercom.com"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `company_attached_contacts` schema.
@@ -448,6 +466,9 @@ pub struct CompanyAttachedContacts {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `company_attached_segments` schema.
@@ -464,6 +485,9 @@ pub struct CompanyAttachedSegments {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `company_data` schema.
@@ -488,6 +512,9 @@ pub struct CompanyData {
     /// Example: `"/companies/5ba682d23d7cf92bef87bfd4"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `company_list` schema.
@@ -514,6 +541,9 @@ pub struct CompanyList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `company_note` schema.
@@ -556,6 +586,9 @@ pub struct CompanyNote {
     /// Example: `"note"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `company_note.company`.
@@ -581,6 +614,9 @@ pub struct CompanyNoteCompany {
     /// Example: `"company"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `company.notes`.
@@ -602,6 +638,9 @@ pub struct CompanyNotes {
     /// One of `note.list`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `company.plan`.
@@ -631,6 +670,9 @@ pub struct CompanyPlan {
     /// Example: `"plan"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `company_scroll` schema.
@@ -661,6 +703,9 @@ pub struct CompanyScroll {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `company.segments`.
@@ -682,6 +727,9 @@ pub struct CompanySegments {
     /// One of `segment.list`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `company.tags`.
@@ -703,6 +751,9 @@ pub struct CompanyTags {
     /// One of `tag.list`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `convert_conversation_to_ticket_request` schema.
@@ -944,6 +995,9 @@ pub struct CursorPages {
     /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `custom_action_finished` schema.
@@ -954,6 +1008,9 @@ pub struct CustomActionFinished {
     /// JSON `action`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<CustomActionFinishedAction>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `custom_action_finished.action`.
@@ -970,6 +1027,9 @@ pub struct CustomActionFinishedAction {
     /// Example: `"success"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<CustomActionFinishedActionResult>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -988,6 +1048,9 @@ pub struct CustomActionStarted {
     /// JSON `action`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<CustomActionStartedAction>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `custom_action_started.action`.
@@ -999,6 +1062,9 @@ pub struct CustomActionStartedAction {
     /// Example: `"Jira Create Issue"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `custom_attributes` schema.
@@ -1059,6 +1125,9 @@ pub struct CustomObjectInstance {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `custom_object_instance_deleted` schema.
@@ -1082,6 +1151,9 @@ pub struct CustomObjectInstanceDeleted {
     /// Example: `"Order"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `custom_object_instance_list` schema.
@@ -1096,6 +1168,9 @@ pub struct CustomObjectInstanceList {
     /// Example: `"order.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `custom_object_instances_paginated_list` schema.
@@ -1122,6 +1197,9 @@ pub struct CustomObjectInstancesPaginatedList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `customer_request` schema.

@@ -234,6 +234,9 @@ pub struct Contact {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub workspace_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_archived` schema.
@@ -265,6 +268,9 @@ pub struct ContactArchived {
     /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_attached_companies` schema.
@@ -291,6 +297,9 @@ pub struct ContactAttachedCompanies {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `contact.avatar`.
@@ -307,6 +316,9 @@ pub struct ContactAvatar {
     /// Example: `"avatar"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_blocked` schema.
@@ -338,6 +350,9 @@ pub struct ContactBlocked {
     /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_companies` schema.
@@ -364,6 +379,9 @@ pub struct ContactCompanies {
     /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/companies"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_deleted` schema.
@@ -395,6 +413,9 @@ pub struct ContactDeleted {
     /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_list` schema.
@@ -421,6 +442,9 @@ pub struct ContactList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_location` schema.
@@ -445,6 +469,9 @@ pub struct ContactLocation {
     /// Example: `"location"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_notes` schema.
@@ -471,6 +498,9 @@ pub struct ContactNotes {
     /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/notes"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_reference` schema.
@@ -498,6 +528,9 @@ pub struct ContactReference {
     /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_reply_base_request` schema.
@@ -527,6 +560,9 @@ pub struct ContactReplyBaseRequest {
     /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -545,6 +581,9 @@ pub struct ContactReplyBaseRequestReplyOptionsItem {
     pub text: String,
     /// JSON `uuid`: type string (uuid), required.
     pub uuid: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_reply_conversation_request` schema.
@@ -594,6 +633,9 @@ pub struct ContactReplyConversationRequest {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_reply_email_request` schema.
@@ -628,6 +670,9 @@ pub struct ContactReplyEmailRequest {
     /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_reply_intercom_user_id_request` schema.
@@ -663,6 +708,9 @@ pub struct ContactReplyIntercomUserIdRequest {
     /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_reply_ticket_email_request` schema.
@@ -694,6 +742,9 @@ pub struct ContactReplyTicketEmailRequest {
     /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_reply_ticket_intercom_user_id_request` schema.
@@ -726,6 +777,9 @@ pub struct ContactReplyTicketIntercomUserIdRequest {
     /// One of `user`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_reply_ticket_request` schema.
@@ -772,6 +826,9 @@ pub struct ContactReplyTicketRequest {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_reply_ticket_user_id_request` schema.
@@ -804,6 +861,9 @@ pub struct ContactReplyTicketUserIdRequest {
     /// JSON `user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_reply_user_id_request` schema.
@@ -839,6 +899,9 @@ pub struct ContactReplyUserIdRequest {
     /// JSON `user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `CreateContact:CreateContactResponse`.
@@ -1069,6 +1132,9 @@ pub struct ContactResponse {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub workspace_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_search_request` schema.
@@ -1173,6 +1239,9 @@ pub struct ContactSegments {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_social_profiles` schema.
@@ -1184,6 +1253,9 @@ pub struct ContactSocialProfiles {
     /// JSON `data`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SocialProfile>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_subscription_types` schema.
@@ -1209,6 +1281,9 @@ pub struct ContactSubscriptionTypes {
     /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/subscriptions"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_tags` schema.
@@ -1235,6 +1310,9 @@ pub struct ContactTags {
     /// Example: `"/contacts/5ba682d23d7cf92bef87bfd4/tags"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `contact_unarchived` schema.
@@ -1266,4 +1344,7 @@ pub struct ContactUnarchived {
     /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

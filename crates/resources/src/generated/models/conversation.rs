@@ -156,6 +156,9 @@ pub struct Conversation {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub waiting_since: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_attachment_files` schema.
@@ -281,6 +284,9 @@ pub struct ConversationAttribute {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_attribute_base` schema.
@@ -350,6 +356,9 @@ pub struct ConversationAttributeBase {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -432,6 +441,9 @@ pub struct ConversationAttributeBooleanType {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -522,6 +534,9 @@ pub struct ConversationAttributeDatetimeType {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -597,6 +612,9 @@ pub struct ConversationAttributeDecimalType {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -672,6 +690,9 @@ pub struct ConversationAttributeFilesType {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -747,6 +768,9 @@ pub struct ConversationAttributeIntegerType {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -770,6 +794,9 @@ pub struct ConversationAttributeList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_attribute_list_type` schema.
@@ -841,6 +868,9 @@ pub struct ConversationAttributeListType {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -870,6 +900,9 @@ pub struct ConversationAttributeOption {
     /// Example: `"High"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_attribute.reference`.
@@ -889,6 +922,9 @@ pub struct ConversationAttributeReference {
     /// Example: `"many"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_attribute_relationship_type` schema.
@@ -960,6 +996,9 @@ pub struct ConversationAttributeRelationshipType {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -1039,6 +1078,9 @@ pub struct ConversationAttributeStringType {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -1059,6 +1101,9 @@ pub struct ConversationAttributeUpdatedByAdmin {
     /// JSON `value`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<ConversationAttributeUpdatedByAdminValue>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_admin.attribute`.
@@ -1070,6 +1115,9 @@ pub struct ConversationAttributeUpdatedByAdminAttribute {
     /// Example: `"jira_issue_key"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_admin.value`.
@@ -1085,6 +1133,9 @@ pub struct ConversationAttributeUpdatedByAdminValue {
     /// Example: `"PROJ-006"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_attribute_updated_by_user` schema.
@@ -1098,6 +1149,9 @@ pub struct ConversationAttributeUpdatedByUser {
     /// JSON `value`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<ConversationAttributeUpdatedByUserValue>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_user.attribute`.
@@ -1109,6 +1163,9 @@ pub struct ConversationAttributeUpdatedByUserAttribute {
     /// Example: `"Priority"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_user.value`.
@@ -1124,6 +1181,9 @@ pub struct ConversationAttributeUpdatedByUserValue {
     /// Example: `"Medium"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_attribute_updated_by_workflow` schema.
@@ -1140,6 +1200,9 @@ pub struct ConversationAttributeUpdatedByWorkflow {
     /// JSON `workflow`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow: Option<ConversationAttributeUpdatedByWorkflowWorkflow>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_workflow.attribute`.
@@ -1151,6 +1214,9 @@ pub struct ConversationAttributeUpdatedByWorkflowAttribute {
     /// Example: `"flight_category"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_workflow.value`.
@@ -1162,6 +1228,9 @@ pub struct ConversationAttributeUpdatedByWorkflowValue {
     /// Example: `"vip_status"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_attribute_updated_by_workflow.workflow`.
@@ -1173,6 +1242,9 @@ pub struct ConversationAttributeUpdatedByWorkflowWorkflow {
     /// Example: `"Workflow 1"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_channel` schema.
@@ -1189,6 +1261,9 @@ pub struct ConversationChannel {
     /// Example: `"messenger"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_contacts` schema.
@@ -1205,6 +1280,9 @@ pub struct ConversationContacts {
     /// Example: `"contact.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_deleted` schema.
@@ -1229,6 +1307,9 @@ pub struct ConversationDeleted {
     /// Example: `"conversation"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<ConversationDeletedObject>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "conversations")]
@@ -1256,6 +1337,9 @@ pub struct ConversationExternalReference {
     /// Example: `"zendesk_ticket"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_first_contact_reply` schema.
@@ -1279,6 +1363,9 @@ pub struct ConversationFirstContactReply {
     /// Example: `"https://developers.intercom.com/"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_list` schema.
@@ -1305,6 +1392,9 @@ pub struct ConversationList {
     /// Example: `"conversation.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_list_item` schema.
@@ -1450,6 +1540,9 @@ pub struct ConversationListItem {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub waiting_since: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_monitor_evaluation` schema.
@@ -1488,6 +1581,9 @@ pub struct ConversationMonitorEvaluation {
     /// Example: `"flagged"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_part` schema.
@@ -1577,6 +1673,9 @@ pub struct ConversationPart {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_part_author` schema.
@@ -1612,6 +1711,9 @@ pub struct ConversationPartAuthor {
     /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_part_metadata` schema.
@@ -1626,6 +1728,9 @@ pub struct ConversationPartMetadata {
     /// Example: `"123e4567-e89b-12d3-a456-426614174000"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quick_reply_uuid: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_part_metadata.quick_reply_options[]`.
@@ -1641,6 +1746,9 @@ pub struct ConversationPartMetadataQuickReplyOptionsItem {
     pub translations: Option<serde_json::Value>,
     /// JSON `uuid`: type string (uuid), required.
     pub uuid: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]
@@ -1674,6 +1782,9 @@ pub struct ConversationParts {
     /// Example: `"conversation_part.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]
@@ -1725,6 +1836,9 @@ pub struct ConversationRating {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_response_time` schema.
@@ -1752,6 +1866,9 @@ pub struct ConversationResponseTime {
     /// Example: `"Team One"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_scorecard` schema.
@@ -1813,6 +1930,9 @@ pub struct ConversationScorecard {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub scorecard_version_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_scorecard_evaluator` schema.
@@ -1831,6 +1951,9 @@ pub struct ConversationScorecardEvaluator {
     /// JSON `result`: optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<ConversationScorecardEvaluatorResult>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_scorecard_evaluator_result` schema.
@@ -1862,6 +1985,9 @@ pub struct ConversationScorecardEvaluatorResult {
     /// Example: `"pass"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_scorecard_reviewed_teammate` schema.
@@ -1882,6 +2008,9 @@ pub struct ConversationScorecardReviewedTeammate {
     /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_source` schema.
@@ -1936,6 +2065,9 @@ pub struct ConversationSource {
     /// Example: `null`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_source_author` schema.
@@ -1963,6 +2095,9 @@ pub struct ConversationSourceAuthor {
     /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_source.recipients[]`.
@@ -1983,6 +2118,9 @@ pub struct ConversationSourceRecipientsItem {
     /// Example: `"to"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `conversation_source.reply_to[]`.
@@ -1999,6 +2137,9 @@ pub struct ConversationSourceReplyToItem {
     /// Example: `"Support Team"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]
@@ -2167,6 +2308,9 @@ pub struct ConversationStatistics {
     /// Example: `"conversation_statistics"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `conversation_teammates` schema.
@@ -2182,4 +2326,7 @@ pub struct ConversationTeammates {
     /// Example: `"admin.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

@@ -97,8 +97,8 @@ pub struct CreateArticleRequest {
     #[serde(default)]
     pub title: String,
     /// JSON `translated_content`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub translated_content: Option<ArticleTranslatedContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub translated_content: crate::Patch<ArticleTranslatedContent>,
 }
 
 #[cfg(feature = "articles")]
@@ -120,7 +120,7 @@ impl CreateArticleRequest {
             scheduled_unpublish_at: None,
             state: None,
             title: title.into(),
-            translated_content: None,
+            translated_content: crate::Patch::Absent,
         }
     }
     /// Sets `ai_chatbot_availability`.
@@ -191,7 +191,12 @@ impl CreateArticleRequest {
     }
     /// Sets `translated_content`.
     pub fn with_translated_content(mut self, value: impl Into<ArticleTranslatedContent>) -> Self {
-        self.translated_content = Some(value.into());
+        self.translated_content = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `translated_content` as `null`, clearing it.
+    pub fn clear_translated_content(mut self) -> Self {
+        self.translated_content = crate::Patch::Null;
         self
     }
 }
@@ -274,15 +279,11 @@ pub struct CreateCollectionRequest {
     pub name: String,
     /// JSON `parent_id`: type string, optional, nullable.
     /// Example: `"6871118"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub parent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub parent_id: crate::Patch<String>,
     /// JSON `translated_content`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub translated_content: Option<GroupTranslatedContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub translated_content: crate::Patch<GroupTranslatedContent>,
 }
 
 #[cfg(feature = "help_center")]
@@ -293,8 +294,8 @@ impl CreateCollectionRequest {
             description: None,
             help_center_id: None,
             name: name.into(),
-            parent_id: None,
-            translated_content: None,
+            parent_id: crate::Patch::Absent,
+            translated_content: crate::Patch::Absent,
         }
     }
     /// Sets `description`.
@@ -309,12 +310,22 @@ impl CreateCollectionRequest {
     }
     /// Sets `parent_id`.
     pub fn with_parent_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_id = Some(value.into());
+        self.parent_id = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `parent_id` as `null`, clearing it.
+    pub fn clear_parent_id(mut self) -> Self {
+        self.parent_id = crate::Patch::Null;
         self
     }
     /// Sets `translated_content`.
     pub fn with_translated_content(mut self, value: impl Into<GroupTranslatedContent>) -> Self {
-        self.translated_content = Some(value.into());
+        self.translated_content = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `translated_content` as `null`, clearing it.
+    pub fn clear_translated_content(mut self) -> Self {
+        self.translated_content = crate::Patch::Null;
         self
     }
 }
@@ -365,20 +376,20 @@ impl CreateCompanyNoteBody {
 pub struct CreateContactRequest {
     /// JSON `avatar`: type string, optional, nullable.
     /// Example: `"https://www.example.com/avatar_image.jpg"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub avatar: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub avatar: crate::Patch<String>,
     /// JSON `custom_attributes`: type object, optional, nullable.
     /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":1}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_attributes: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub custom_attributes: crate::Patch<serde_json::Value>,
     /// JSON `email`: type string, optional.
     /// Example: `"jdoe@example.com"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// JSON `email_verified`: type boolean, optional, nullable.
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email_verified: Option<bool>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub email_verified: crate::Patch<bool>,
     /// JSON `external_id`: type string, optional.
     /// Example: `"625e90fc55ab113b6d92175f"`.
     #[serde(
@@ -397,20 +408,16 @@ pub struct CreateContactRequest {
     pub last_seen_at: Option<crate::lenient::Timestamp>,
     /// JSON `name`: type string, optional, nullable.
     /// Example: `"John Doe"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub name: crate::Patch<String>,
     /// JSON `owner_id`: type string, optional, nullable.
     /// Example: `"321"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub owner_id: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub owner_id: crate::Patch<String>,
     /// JSON `phone`: type string, optional, nullable.
     /// Example: `"+353871234567"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub phone: crate::Patch<String>,
     /// JSON `role`: type string, optional.
     /// Example: `"user"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -425,8 +432,8 @@ pub struct CreateContactRequest {
     pub signed_up_at: Option<crate::lenient::Timestamp>,
     /// JSON `unsubscribed_from_emails`: type boolean, optional, nullable.
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unsubscribed_from_emails: Option<bool>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub unsubscribed_from_emails: crate::Patch<bool>,
 }
 
 #[cfg(feature = "contacts")]
@@ -434,28 +441,38 @@ impl CreateContactRequest {
     /// A value with the required fields set and every other field absent.
     pub fn new() -> Self {
         Self {
-            avatar: None,
-            custom_attributes: None,
+            avatar: crate::Patch::Absent,
+            custom_attributes: crate::Patch::Absent,
             email: None,
-            email_verified: None,
+            email_verified: crate::Patch::Absent,
             external_id: None,
             last_seen_at: None,
-            name: None,
-            owner_id: None,
-            phone: None,
+            name: crate::Patch::Absent,
+            owner_id: crate::Patch::Absent,
+            phone: crate::Patch::Absent,
             role: None,
             signed_up_at: None,
-            unsubscribed_from_emails: None,
+            unsubscribed_from_emails: crate::Patch::Absent,
         }
     }
     /// Sets `avatar`.
     pub fn with_avatar(mut self, value: impl Into<String>) -> Self {
-        self.avatar = Some(value.into());
+        self.avatar = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `avatar` as `null`, clearing it.
+    pub fn clear_avatar(mut self) -> Self {
+        self.avatar = crate::Patch::Null;
         self
     }
     /// Sets `custom_attributes`.
     pub fn with_custom_attributes(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.custom_attributes = Some(value.into());
+        self.custom_attributes = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `custom_attributes` as `null`, clearing it.
+    pub fn clear_custom_attributes(mut self) -> Self {
+        self.custom_attributes = crate::Patch::Null;
         self
     }
     /// Sets `email`.
@@ -465,7 +482,12 @@ impl CreateContactRequest {
     }
     /// Sets `email_verified`.
     pub fn with_email_verified(mut self, value: impl Into<bool>) -> Self {
-        self.email_verified = Some(value.into());
+        self.email_verified = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `email_verified` as `null`, clearing it.
+    pub fn clear_email_verified(mut self) -> Self {
+        self.email_verified = crate::Patch::Null;
         self
     }
     /// Sets `external_id`.
@@ -480,17 +502,32 @@ impl CreateContactRequest {
     }
     /// Sets `name`.
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
+        self.name = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `name` as `null`, clearing it.
+    pub fn clear_name(mut self) -> Self {
+        self.name = crate::Patch::Null;
         self
     }
     /// Sets `owner_id`.
     pub fn with_owner_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_id = Some(value.into());
+        self.owner_id = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `owner_id` as `null`, clearing it.
+    pub fn clear_owner_id(mut self) -> Self {
+        self.owner_id = crate::Patch::Null;
         self
     }
     /// Sets `phone`.
     pub fn with_phone(mut self, value: impl Into<String>) -> Self {
-        self.phone = Some(value.into());
+        self.phone = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `phone` as `null`, clearing it.
+    pub fn clear_phone(mut self) -> Self {
+        self.phone = crate::Patch::Null;
         self
     }
     /// Sets `role`.
@@ -505,7 +542,12 @@ impl CreateContactRequest {
     }
     /// Sets `unsubscribed_from_emails`.
     pub fn with_unsubscribed_from_emails(mut self, value: impl Into<bool>) -> Self {
-        self.unsubscribed_from_emails = Some(value.into());
+        self.unsubscribed_from_emails = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `unsubscribed_from_emails` as `null`, clearing it.
+    pub fn clear_unsubscribed_from_emails(mut self) -> Self {
+        self.unsubscribed_from_emails = crate::Patch::Null;
         self
     }
 }
@@ -519,8 +561,8 @@ impl CreateContactRequest {
 pub struct CreateContentImportSourceRequest {
     /// JSON `audience_ids`: optional, nullable.
     /// Example: `[5678]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audience_ids: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub audience_ids: crate::Patch<serde_json::Value>,
     /// JSON `status`: type string, optional.
     /// One of `active`, `deactivated`.
     /// Example: `"active"`.
@@ -545,7 +587,7 @@ impl CreateContentImportSourceRequest {
         url: impl Into<String>,
     ) -> Self {
         Self {
-            audience_ids: None,
+            audience_ids: crate::Patch::Absent,
             status: None,
             sync_behavior: sync_behavior.into(),
             url: url.into(),
@@ -553,7 +595,12 @@ impl CreateContentImportSourceRequest {
     }
     /// Sets `audience_ids`.
     pub fn with_audience_ids(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.audience_ids = Some(value.into());
+        self.audience_ids = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `audience_ids` as `null`, clearing it.
+    pub fn clear_audience_ids(mut self) -> Self {
+        self.audience_ids = crate::Patch::Null;
         self
     }
     /// Sets `status`.
@@ -597,6 +644,9 @@ pub struct CreateConversationAttributeBooleanRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_datetime_request` schema.
@@ -625,6 +675,9 @@ pub struct CreateConversationAttributeDatetimeRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_decimal_request` schema.
@@ -653,6 +706,9 @@ pub struct CreateConversationAttributeDecimalRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_files_request` schema.
@@ -681,6 +737,9 @@ pub struct CreateConversationAttributeFilesRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_integer_request` schema.
@@ -709,6 +768,9 @@ pub struct CreateConversationAttributeIntegerRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_list_request` schema.
@@ -740,6 +802,9 @@ pub struct CreateConversationAttributeListRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_option_request` schema.
@@ -792,6 +857,9 @@ pub struct CreateConversationAttributeRelationshipRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `create_conversation_attribute_relationship_request.reference`.
@@ -961,6 +1029,9 @@ pub struct CreateConversationAttributeRequestBase {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_attribute_string_request` schema.
@@ -993,6 +1064,9 @@ pub struct CreateConversationAttributeStringRequest {
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_conversation_request` schema.
@@ -2228,8 +2302,8 @@ pub struct CreateOfficeHoursExceptionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring_annually: Option<bool>,
     /// JSON `time_intervals`: type array, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_intervals: Option<Vec<OfficeHoursTimeInterval>>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub time_intervals: crate::Patch<Vec<OfficeHoursTimeInterval>>,
 }
 
 #[cfg(feature = "office_hours")]
@@ -2244,7 +2318,7 @@ impl CreateOfficeHoursExceptionRequest {
             exception_type: exception_type.into(),
             name: None,
             recurring_annually: None,
-            time_intervals: None,
+            time_intervals: crate::Patch::Absent,
         }
     }
     /// Sets `name`.
@@ -2259,7 +2333,12 @@ impl CreateOfficeHoursExceptionRequest {
     }
     /// Sets `time_intervals`.
     pub fn with_time_intervals(mut self, value: impl Into<Vec<OfficeHoursTimeInterval>>) -> Self {
-        self.time_intervals = Some(value.into());
+        self.time_intervals = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `time_intervals` as `null`, clearing it.
+    pub fn clear_time_intervals(mut self) -> Self {
+        self.time_intervals = crate::Patch::Null;
         self
     }
 }
@@ -2454,8 +2533,8 @@ impl CreateOrUpdateCompanyRequest {
 #[non_exhaustive]
 pub struct CreateOrUpdateCustomObjectInstanceRequest {
     /// JSON `custom_attributes`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub custom_attributes: crate::Patch<serde_json::Map<String, serde_json::Value>>,
     /// JSON `external_created_at`: type integer (date-time), optional, nullable.
     /// Example: `1571672154`.
     #[serde(
@@ -2486,7 +2565,7 @@ impl CreateOrUpdateCustomObjectInstanceRequest {
     /// A value with the required fields set and every other field absent.
     pub fn new() -> Self {
         Self {
-            custom_attributes: None,
+            custom_attributes: crate::Patch::Absent,
             external_created_at: None,
             external_id: None,
             external_updated_at: None,
@@ -2497,7 +2576,12 @@ impl CreateOrUpdateCustomObjectInstanceRequest {
         mut self,
         value: impl Into<serde_json::Map<String, serde_json::Value>>,
     ) -> Self {
-        self.custom_attributes = Some(value.into());
+        self.custom_attributes = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `custom_attributes` as `null`, clearing it.
+    pub fn clear_custom_attributes(mut self) -> Self {
+        self.custom_attributes = crate::Patch::Null;
         self
     }
     /// Sets `external_created_at`.
@@ -2532,6 +2616,9 @@ pub struct CreateOrUpdateTagRequest {
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
     pub name: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `create_phone_switch_request` schema.
@@ -2788,6 +2875,9 @@ pub struct CreateTicketReplyWithCommentRequest {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -2838,6 +2928,9 @@ pub struct CreateTicketRequest {
     /// Example: `"1234"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub ticket_type_id: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `create_ticket_request.assignment`.

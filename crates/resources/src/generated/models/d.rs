@@ -100,6 +100,9 @@ pub struct DataAttribute {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_attributes")]
@@ -128,6 +131,9 @@ pub struct DataAttributeList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_attributes")]
@@ -211,6 +217,9 @@ pub struct DataConnector {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub updated_by_admin_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `data_connector_detail` schema.
@@ -351,6 +360,9 @@ pub struct DataConnectorDetail {
     /// JSON `validate_missing_attributes`: type boolean, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validate_missing_attributes: Option<bool>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_connectors")]
@@ -397,6 +409,9 @@ pub struct DataConnectorDetailDataInputsItem {
     /// Example: `"string"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_connectors")]
@@ -432,6 +447,9 @@ pub struct DataConnectorDetailHeadersItem {
     /// Example: `"****"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `data_connector_detail.object_mappings[]`.
@@ -453,6 +471,9 @@ pub struct DataConnectorDetailObjectMappingsItem {
     /// JSON `response_object_path`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_object_path: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `data_connector_detail.object_mappings[].attribute_mappings[]`.
@@ -471,6 +492,9 @@ pub struct DataConnectorDetailObjectMappingsItemAttributeMappingsItem {
     /// JSON `response_attribute_path`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_attribute_path: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_connectors")]
@@ -504,6 +528,9 @@ pub struct DataConnectorDetailObjectMappingsItemReferenceMappingsItem {
     /// One of `conversation`, `user`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub intercom_object_type: Option<DataConnectorDetailObjectMappingsItemIntercomObjectType>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `data_connector_detail.response_fields[]`.
@@ -529,6 +556,9 @@ pub struct DataConnectorDetailResponseFieldsItem {
     /// Example: `"string"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `data_connector_execution_result` schema.
@@ -630,6 +660,9 @@ pub struct DataConnectorExecutionResult {
     /// Example: `"data_connector.execution"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_connectors")]
@@ -679,6 +712,9 @@ pub struct DataConnectorExecutionResultList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `data_connector_execution_result_list.pages`.
@@ -702,6 +738,9 @@ pub struct DataConnectorExecutionResultListPages {
     /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `data_connector_execution_result_list.pages.next`.
@@ -714,6 +753,9 @@ pub struct DataConnectorExecutionResultListPagesNext {
     /// Example: `"WzE3MDc1OTQ3MTUuMCw5OTAwMF0="`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_connectors")]
@@ -761,6 +803,9 @@ pub struct DataConnectorList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `data_connector_list.pages`.
@@ -784,6 +829,9 @@ pub struct DataConnectorListPages {
     /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `data_connector_list.pages.next`.
@@ -796,6 +844,9 @@ pub struct DataConnectorListPagesNext {
     /// Example: `"WzE3MDc1OTQ3MTUuMCwxMjM0NV0="`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_connectors")]
@@ -853,6 +904,9 @@ pub struct DataEvent {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `data_event_list` schema.
@@ -871,6 +925,9 @@ pub struct DataEventList {
     /// Example: `"event.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `data_event_list.pages`.
@@ -886,6 +943,9 @@ pub struct DataEventListPages {
     /// Example: `"https://api.intercom.io/events?intercom_user_id=63a0979a5eeebeaf28dd56ba&type=user&since=1389913941065"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `data_event_summary` schema.
@@ -920,6 +980,9 @@ pub struct DataEventSummary {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `data_event_summary_item` schema.
@@ -951,6 +1014,9 @@ pub struct DataEventSummaryItem {
     /// Example: `"placed-order"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `data_export` schema.
@@ -976,6 +1042,9 @@ pub struct DataExport {
     /// Example: `"pending"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<DataExportStatus>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `data_export_csv` schema.
@@ -1124,6 +1193,9 @@ pub struct DataExportCsv {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_export")]
@@ -1163,6 +1235,9 @@ pub struct DeleteOfficeHoursExceptionResponse {
     /// Example: `"office_hours_exception"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `deleteOfficeHoursSchedule:DeleteOfficeHoursScheduleResponse`.
@@ -1186,6 +1261,9 @@ pub struct DeleteOfficeHoursScheduleResponse {
     /// Example: `"office_hours_schedule"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `deleted_article_object` schema.
@@ -1210,6 +1288,9 @@ pub struct DeletedArticleObject {
     /// Example: `"article"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedArticleObjectObject>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "articles")]
@@ -1242,6 +1323,9 @@ pub struct DeletedCollectionObject {
     /// Example: `"collection"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedCollectionObjectObject>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "help_center")]
@@ -1274,6 +1358,9 @@ pub struct DeletedCompanyObject {
     /// Example: `"company"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedCompanyObjectObject>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "companies")]
@@ -1312,6 +1399,9 @@ pub struct DeletedConversationItem {
     /// Example: `"conversation"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `deleted_conversation_list` schema.
@@ -1337,6 +1427,9 @@ pub struct DeletedConversationList {
     /// Example: `"conversations.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `deleted_data_connector_object` schema.
@@ -1361,6 +1454,9 @@ pub struct DeletedDataConnectorObject {
     /// Example: `"data_connector"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedDataConnectorObjectObject>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_connectors")]
@@ -1393,6 +1489,9 @@ pub struct DeletedHelpCenterRedirectObject {
     /// Example: `"help_center_redirect"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedHelpCenterRedirectObjectObject>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "help_center")]
@@ -1425,6 +1524,9 @@ pub struct DeletedInternalArticleObject {
     /// Example: `"internal_article"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedInternalArticleObjectObject>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "internal_articles")]
@@ -1457,6 +1559,9 @@ pub struct DeletedObject {
     /// Example: `"news-item"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<DeletedObjectObject>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "news")]

@@ -28,6 +28,9 @@ pub struct EmailAddressHeader {
     /// Example: `"from"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `email_list` schema.
@@ -43,6 +46,9 @@ pub struct EmailList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `email_message_metadata` schema.
@@ -65,6 +71,9 @@ pub struct EmailMessageMetadata {
     /// Example: `"Question about my order"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `email_setting` schema.
@@ -128,6 +137,9 @@ pub struct EmailSetting {
     /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `enqueueReportingDataExport:EnqueueReportingDataExportBody`.
@@ -193,6 +205,9 @@ pub struct EnqueueReportingDataExportResponse {
     /// Example: `"pending"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `error` schema.
@@ -256,6 +271,9 @@ pub struct Error {
     /// Example: `"error.list"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `error.errors[]`.
@@ -317,6 +335,9 @@ pub struct ErrorErrorsItem {
     /// Example: `"Access Token Invalid"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `event_details` schema.
@@ -340,6 +361,9 @@ pub struct EventDetails {
     /// JSON `workflow`: optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow: Option<serde_json::Value>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `event_details.event`.
@@ -355,6 +379,9 @@ pub struct EventDetailsEvent {
     /// Example: `"wait_finished"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `external_page` schema.
@@ -423,6 +450,9 @@ pub struct ExternalPage {
     /// Example: `"https://help.example.com/en/articles/1234-getting-started"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `external_pages_list` schema.
@@ -449,4 +479,7 @@ pub struct ExternalPagesList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

@@ -52,6 +52,9 @@ pub struct FileAttribute {
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub width: Option<i64>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `fin_agent_attachment` schema.
@@ -130,6 +133,9 @@ pub struct FinAgentAttributeErrors {
     /// JSON `user`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<FinAgentAttributeErrorsUser>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `fin_agent_attribute_errors.conversation`.
@@ -142,6 +148,9 @@ pub struct FinAgentAttributeErrorsConversation {
     /// Example: `{"bad_attr":"Conversation attribute 'bad_attr' does not exist"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `fin_agent_attribute_errors.user`.
@@ -154,6 +163,9 @@ pub struct FinAgentAttributeErrorsUser {
     /// Example: `{"invalid_attr":"User attribute 'invalid_attr' does not exist"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `fin_agent_conversation_metadata` schema.
@@ -217,6 +229,9 @@ pub struct FinAgentCsatRequestedEvent {
     /// Example: `"7891"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `fin_agent_csat_requested_event.csat`.
@@ -227,6 +242,9 @@ pub struct FinAgentCsatRequestedEventCsat {
     /// JSON `options`: type array, required.
     /// Example: `[{"emoji":"😃","key":"good","label":"Great"},{"emoji":"🤩","key":"amazing","label":"Amazing"}]`.
     pub options: Vec<FinAgentCsatRequestedEventCsatOptionsItem>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `fin_agent_csat_requested_event.csat.options[]`.
@@ -244,6 +262,9 @@ pub struct FinAgentCsatRequestedEventCsatOptionsItem {
     /// JSON `label`: type string, required.
     /// Example: `"Amazing"`.
     pub label: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -360,6 +381,9 @@ pub struct FinAgentRepliedEvent {
     /// Example: `"7891"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -392,6 +416,9 @@ pub struct FinAgentRepliedEventMessage {
     /// Example: `"2025-01-24T09:01:00.456Z"`.
     #[serde(serialize_with = "crate::lenient::iso")]
     pub timestamp_ms: crate::lenient::Timestamp,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -442,6 +469,9 @@ pub struct FinAgentReplyChunkEvent {
     /// Example: `"a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub stream_id: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -487,6 +517,9 @@ pub struct FinAgentStatusUpdatedEvent {
     /// Example: `"7891"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {

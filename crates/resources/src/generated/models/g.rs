@@ -28,6 +28,9 @@ pub struct GetReportingDataExportJobResponse {
     /// JSON `status`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `group_content` schema.
@@ -48,8 +51,12 @@ pub struct GroupContent {
     /// JSON `type`: type string, optional, nullable.
     /// One of `group_content`.
     /// Example: `"group_content"`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "crate::Patch::is_absent"
+    )]
+    pub type_: crate::Patch<String>,
 }
 
 #[cfg(feature = "help_center")]
@@ -59,7 +66,7 @@ impl GroupContent {
         Self {
             description: None,
             name: None,
-            type_: None,
+            type_: crate::Patch::Absent,
         }
     }
     /// Sets `description`.
@@ -74,7 +81,12 @@ impl GroupContent {
     }
     /// Sets `type_`.
     pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
+        self.type_ = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `type_` as `null`, clearing it.
+    pub fn clear_type(mut self) -> Self {
+        self.type_ = crate::Patch::Null;
         self
     }
 }
@@ -87,121 +99,137 @@ impl GroupContent {
 #[non_exhaustive]
 pub struct GroupTranslatedContent {
     /// JSON `ar`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ar: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ar: crate::Patch<GroupContent>,
     /// JSON `bg`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bg: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub bg: crate::Patch<GroupContent>,
     /// JSON `bs`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bs: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub bs: crate::Patch<GroupContent>,
     /// JSON `ca`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ca: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ca: crate::Patch<GroupContent>,
     /// JSON `cs`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cs: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub cs: crate::Patch<GroupContent>,
     /// JSON `da`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub da: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub da: crate::Patch<GroupContent>,
     /// JSON `de`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub de: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub de: crate::Patch<GroupContent>,
     /// JSON `el`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub el: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub el: crate::Patch<GroupContent>,
     /// JSON `en`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub en: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub en: crate::Patch<GroupContent>,
     /// JSON `es`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub es: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub es: crate::Patch<GroupContent>,
     /// JSON `et`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub et: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub et: crate::Patch<GroupContent>,
     /// JSON `fi`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fi: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub fi: crate::Patch<GroupContent>,
     /// JSON `fr`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fr: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub fr: crate::Patch<GroupContent>,
     /// JSON `he`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub he: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub he: crate::Patch<GroupContent>,
     /// JSON `hr`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hr: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub hr: crate::Patch<GroupContent>,
     /// JSON `hu`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hu: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub hu: crate::Patch<GroupContent>,
     /// JSON `id`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub id: crate::Patch<GroupContent>,
     /// JSON `it`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub it: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub it: crate::Patch<GroupContent>,
     /// JSON `ja`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ja: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ja: crate::Patch<GroupContent>,
     /// JSON `ko`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ko: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ko: crate::Patch<GroupContent>,
     /// JSON `lt`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lt: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub lt: crate::Patch<GroupContent>,
     /// JSON `lv`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lv: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub lv: crate::Patch<GroupContent>,
     /// JSON `mn`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mn: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub mn: crate::Patch<GroupContent>,
     /// JSON `nb`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nb: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub nb: crate::Patch<GroupContent>,
     /// JSON `nl`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nl: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub nl: crate::Patch<GroupContent>,
     /// JSON `pl`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pl: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub pl: crate::Patch<GroupContent>,
     /// JSON `pt`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pt: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub pt: crate::Patch<GroupContent>,
     /// JSON `pt-BR`: type object, optional, nullable.
-    #[serde(rename = "pt-BR", default, skip_serializing_if = "Option::is_none")]
-    pub pt_br: Option<GroupContent>,
+    #[serde(
+        rename = "pt-BR",
+        default,
+        skip_serializing_if = "crate::Patch::is_absent"
+    )]
+    pub pt_br: crate::Patch<GroupContent>,
     /// JSON `ro`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ro: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ro: crate::Patch<GroupContent>,
     /// JSON `ru`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ru: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub ru: crate::Patch<GroupContent>,
     /// JSON `sl`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sl: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub sl: crate::Patch<GroupContent>,
     /// JSON `sr`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sr: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub sr: crate::Patch<GroupContent>,
     /// JSON `sv`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sv: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub sv: crate::Patch<GroupContent>,
     /// JSON `tr`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tr: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub tr: crate::Patch<GroupContent>,
     /// JSON `type`: type string, optional, nullable.
     /// One of `group_translated_content`.
     /// Example: `"group_translated_content"`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "crate::Patch::is_absent"
+    )]
+    pub type_: crate::Patch<String>,
     /// JSON `vi`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vi: Option<GroupContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub vi: crate::Patch<GroupContent>,
     /// JSON `zh-CN`: type object, optional, nullable.
-    #[serde(rename = "zh-CN", default, skip_serializing_if = "Option::is_none")]
-    pub zh_cn: Option<GroupContent>,
+    #[serde(
+        rename = "zh-CN",
+        default,
+        skip_serializing_if = "crate::Patch::is_absent"
+    )]
+    pub zh_cn: crate::Patch<GroupContent>,
     /// JSON `zh-TW`: type object, optional, nullable.
-    #[serde(rename = "zh-TW", default, skip_serializing_if = "Option::is_none")]
-    pub zh_tw: Option<GroupContent>,
+    #[serde(
+        rename = "zh-TW",
+        default,
+        skip_serializing_if = "crate::Patch::is_absent"
+    )]
+    pub zh_tw: crate::Patch<GroupContent>,
 }
 
 #[cfg(feature = "help_center")]
@@ -209,234 +237,424 @@ impl GroupTranslatedContent {
     /// A value with the required fields set and every other field absent.
     pub fn new() -> Self {
         Self {
-            ar: None,
-            bg: None,
-            bs: None,
-            ca: None,
-            cs: None,
-            da: None,
-            de: None,
-            el: None,
-            en: None,
-            es: None,
-            et: None,
-            fi: None,
-            fr: None,
-            he: None,
-            hr: None,
-            hu: None,
-            id: None,
-            it: None,
-            ja: None,
-            ko: None,
-            lt: None,
-            lv: None,
-            mn: None,
-            nb: None,
-            nl: None,
-            pl: None,
-            pt: None,
-            pt_br: None,
-            ro: None,
-            ru: None,
-            sl: None,
-            sr: None,
-            sv: None,
-            tr: None,
-            type_: None,
-            vi: None,
-            zh_cn: None,
-            zh_tw: None,
+            ar: crate::Patch::Absent,
+            bg: crate::Patch::Absent,
+            bs: crate::Patch::Absent,
+            ca: crate::Patch::Absent,
+            cs: crate::Patch::Absent,
+            da: crate::Patch::Absent,
+            de: crate::Patch::Absent,
+            el: crate::Patch::Absent,
+            en: crate::Patch::Absent,
+            es: crate::Patch::Absent,
+            et: crate::Patch::Absent,
+            fi: crate::Patch::Absent,
+            fr: crate::Patch::Absent,
+            he: crate::Patch::Absent,
+            hr: crate::Patch::Absent,
+            hu: crate::Patch::Absent,
+            id: crate::Patch::Absent,
+            it: crate::Patch::Absent,
+            ja: crate::Patch::Absent,
+            ko: crate::Patch::Absent,
+            lt: crate::Patch::Absent,
+            lv: crate::Patch::Absent,
+            mn: crate::Patch::Absent,
+            nb: crate::Patch::Absent,
+            nl: crate::Patch::Absent,
+            pl: crate::Patch::Absent,
+            pt: crate::Patch::Absent,
+            pt_br: crate::Patch::Absent,
+            ro: crate::Patch::Absent,
+            ru: crate::Patch::Absent,
+            sl: crate::Patch::Absent,
+            sr: crate::Patch::Absent,
+            sv: crate::Patch::Absent,
+            tr: crate::Patch::Absent,
+            type_: crate::Patch::Absent,
+            vi: crate::Patch::Absent,
+            zh_cn: crate::Patch::Absent,
+            zh_tw: crate::Patch::Absent,
         }
     }
     /// Sets `ar`.
     pub fn with_ar(mut self, value: impl Into<GroupContent>) -> Self {
-        self.ar = Some(value.into());
+        self.ar = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ar` as `null`, clearing it.
+    pub fn clear_ar(mut self) -> Self {
+        self.ar = crate::Patch::Null;
         self
     }
     /// Sets `bg`.
     pub fn with_bg(mut self, value: impl Into<GroupContent>) -> Self {
-        self.bg = Some(value.into());
+        self.bg = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `bg` as `null`, clearing it.
+    pub fn clear_bg(mut self) -> Self {
+        self.bg = crate::Patch::Null;
         self
     }
     /// Sets `bs`.
     pub fn with_bs(mut self, value: impl Into<GroupContent>) -> Self {
-        self.bs = Some(value.into());
+        self.bs = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `bs` as `null`, clearing it.
+    pub fn clear_bs(mut self) -> Self {
+        self.bs = crate::Patch::Null;
         self
     }
     /// Sets `ca`.
     pub fn with_ca(mut self, value: impl Into<GroupContent>) -> Self {
-        self.ca = Some(value.into());
+        self.ca = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ca` as `null`, clearing it.
+    pub fn clear_ca(mut self) -> Self {
+        self.ca = crate::Patch::Null;
         self
     }
     /// Sets `cs`.
     pub fn with_cs(mut self, value: impl Into<GroupContent>) -> Self {
-        self.cs = Some(value.into());
+        self.cs = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `cs` as `null`, clearing it.
+    pub fn clear_cs(mut self) -> Self {
+        self.cs = crate::Patch::Null;
         self
     }
     /// Sets `da`.
     pub fn with_da(mut self, value: impl Into<GroupContent>) -> Self {
-        self.da = Some(value.into());
+        self.da = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `da` as `null`, clearing it.
+    pub fn clear_da(mut self) -> Self {
+        self.da = crate::Patch::Null;
         self
     }
     /// Sets `de`.
     pub fn with_de(mut self, value: impl Into<GroupContent>) -> Self {
-        self.de = Some(value.into());
+        self.de = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `de` as `null`, clearing it.
+    pub fn clear_de(mut self) -> Self {
+        self.de = crate::Patch::Null;
         self
     }
     /// Sets `el`.
     pub fn with_el(mut self, value: impl Into<GroupContent>) -> Self {
-        self.el = Some(value.into());
+        self.el = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `el` as `null`, clearing it.
+    pub fn clear_el(mut self) -> Self {
+        self.el = crate::Patch::Null;
         self
     }
     /// Sets `en`.
     pub fn with_en(mut self, value: impl Into<GroupContent>) -> Self {
-        self.en = Some(value.into());
+        self.en = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `en` as `null`, clearing it.
+    pub fn clear_en(mut self) -> Self {
+        self.en = crate::Patch::Null;
         self
     }
     /// Sets `es`.
     pub fn with_es(mut self, value: impl Into<GroupContent>) -> Self {
-        self.es = Some(value.into());
+        self.es = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `es` as `null`, clearing it.
+    pub fn clear_es(mut self) -> Self {
+        self.es = crate::Patch::Null;
         self
     }
     /// Sets `et`.
     pub fn with_et(mut self, value: impl Into<GroupContent>) -> Self {
-        self.et = Some(value.into());
+        self.et = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `et` as `null`, clearing it.
+    pub fn clear_et(mut self) -> Self {
+        self.et = crate::Patch::Null;
         self
     }
     /// Sets `fi`.
     pub fn with_fi(mut self, value: impl Into<GroupContent>) -> Self {
-        self.fi = Some(value.into());
+        self.fi = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `fi` as `null`, clearing it.
+    pub fn clear_fi(mut self) -> Self {
+        self.fi = crate::Patch::Null;
         self
     }
     /// Sets `fr`.
     pub fn with_fr(mut self, value: impl Into<GroupContent>) -> Self {
-        self.fr = Some(value.into());
+        self.fr = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `fr` as `null`, clearing it.
+    pub fn clear_fr(mut self) -> Self {
+        self.fr = crate::Patch::Null;
         self
     }
     /// Sets `he`.
     pub fn with_he(mut self, value: impl Into<GroupContent>) -> Self {
-        self.he = Some(value.into());
+        self.he = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `he` as `null`, clearing it.
+    pub fn clear_he(mut self) -> Self {
+        self.he = crate::Patch::Null;
         self
     }
     /// Sets `hr`.
     pub fn with_hr(mut self, value: impl Into<GroupContent>) -> Self {
-        self.hr = Some(value.into());
+        self.hr = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `hr` as `null`, clearing it.
+    pub fn clear_hr(mut self) -> Self {
+        self.hr = crate::Patch::Null;
         self
     }
     /// Sets `hu`.
     pub fn with_hu(mut self, value: impl Into<GroupContent>) -> Self {
-        self.hu = Some(value.into());
+        self.hu = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `hu` as `null`, clearing it.
+    pub fn clear_hu(mut self) -> Self {
+        self.hu = crate::Patch::Null;
         self
     }
     /// Sets `id`.
     pub fn with_id(mut self, value: impl Into<GroupContent>) -> Self {
-        self.id = Some(value.into());
+        self.id = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `id` as `null`, clearing it.
+    pub fn clear_id(mut self) -> Self {
+        self.id = crate::Patch::Null;
         self
     }
     /// Sets `it`.
     pub fn with_it(mut self, value: impl Into<GroupContent>) -> Self {
-        self.it = Some(value.into());
+        self.it = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `it` as `null`, clearing it.
+    pub fn clear_it(mut self) -> Self {
+        self.it = crate::Patch::Null;
         self
     }
     /// Sets `ja`.
     pub fn with_ja(mut self, value: impl Into<GroupContent>) -> Self {
-        self.ja = Some(value.into());
+        self.ja = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ja` as `null`, clearing it.
+    pub fn clear_ja(mut self) -> Self {
+        self.ja = crate::Patch::Null;
         self
     }
     /// Sets `ko`.
     pub fn with_ko(mut self, value: impl Into<GroupContent>) -> Self {
-        self.ko = Some(value.into());
+        self.ko = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ko` as `null`, clearing it.
+    pub fn clear_ko(mut self) -> Self {
+        self.ko = crate::Patch::Null;
         self
     }
     /// Sets `lt`.
     pub fn with_lt(mut self, value: impl Into<GroupContent>) -> Self {
-        self.lt = Some(value.into());
+        self.lt = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `lt` as `null`, clearing it.
+    pub fn clear_lt(mut self) -> Self {
+        self.lt = crate::Patch::Null;
         self
     }
     /// Sets `lv`.
     pub fn with_lv(mut self, value: impl Into<GroupContent>) -> Self {
-        self.lv = Some(value.into());
+        self.lv = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `lv` as `null`, clearing it.
+    pub fn clear_lv(mut self) -> Self {
+        self.lv = crate::Patch::Null;
         self
     }
     /// Sets `mn`.
     pub fn with_mn(mut self, value: impl Into<GroupContent>) -> Self {
-        self.mn = Some(value.into());
+        self.mn = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `mn` as `null`, clearing it.
+    pub fn clear_mn(mut self) -> Self {
+        self.mn = crate::Patch::Null;
         self
     }
     /// Sets `nb`.
     pub fn with_nb(mut self, value: impl Into<GroupContent>) -> Self {
-        self.nb = Some(value.into());
+        self.nb = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `nb` as `null`, clearing it.
+    pub fn clear_nb(mut self) -> Self {
+        self.nb = crate::Patch::Null;
         self
     }
     /// Sets `nl`.
     pub fn with_nl(mut self, value: impl Into<GroupContent>) -> Self {
-        self.nl = Some(value.into());
+        self.nl = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `nl` as `null`, clearing it.
+    pub fn clear_nl(mut self) -> Self {
+        self.nl = crate::Patch::Null;
         self
     }
     /// Sets `pl`.
     pub fn with_pl(mut self, value: impl Into<GroupContent>) -> Self {
-        self.pl = Some(value.into());
+        self.pl = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `pl` as `null`, clearing it.
+    pub fn clear_pl(mut self) -> Self {
+        self.pl = crate::Patch::Null;
         self
     }
     /// Sets `pt`.
     pub fn with_pt(mut self, value: impl Into<GroupContent>) -> Self {
-        self.pt = Some(value.into());
+        self.pt = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `pt` as `null`, clearing it.
+    pub fn clear_pt(mut self) -> Self {
+        self.pt = crate::Patch::Null;
         self
     }
     /// Sets `pt_br`.
     pub fn with_pt_br(mut self, value: impl Into<GroupContent>) -> Self {
-        self.pt_br = Some(value.into());
+        self.pt_br = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `pt_br` as `null`, clearing it.
+    pub fn clear_pt_br(mut self) -> Self {
+        self.pt_br = crate::Patch::Null;
         self
     }
     /// Sets `ro`.
     pub fn with_ro(mut self, value: impl Into<GroupContent>) -> Self {
-        self.ro = Some(value.into());
+        self.ro = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ro` as `null`, clearing it.
+    pub fn clear_ro(mut self) -> Self {
+        self.ro = crate::Patch::Null;
         self
     }
     /// Sets `ru`.
     pub fn with_ru(mut self, value: impl Into<GroupContent>) -> Self {
-        self.ru = Some(value.into());
+        self.ru = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `ru` as `null`, clearing it.
+    pub fn clear_ru(mut self) -> Self {
+        self.ru = crate::Patch::Null;
         self
     }
     /// Sets `sl`.
     pub fn with_sl(mut self, value: impl Into<GroupContent>) -> Self {
-        self.sl = Some(value.into());
+        self.sl = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `sl` as `null`, clearing it.
+    pub fn clear_sl(mut self) -> Self {
+        self.sl = crate::Patch::Null;
         self
     }
     /// Sets `sr`.
     pub fn with_sr(mut self, value: impl Into<GroupContent>) -> Self {
-        self.sr = Some(value.into());
+        self.sr = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `sr` as `null`, clearing it.
+    pub fn clear_sr(mut self) -> Self {
+        self.sr = crate::Patch::Null;
         self
     }
     /// Sets `sv`.
     pub fn with_sv(mut self, value: impl Into<GroupContent>) -> Self {
-        self.sv = Some(value.into());
+        self.sv = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `sv` as `null`, clearing it.
+    pub fn clear_sv(mut self) -> Self {
+        self.sv = crate::Patch::Null;
         self
     }
     /// Sets `tr`.
     pub fn with_tr(mut self, value: impl Into<GroupContent>) -> Self {
-        self.tr = Some(value.into());
+        self.tr = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `tr` as `null`, clearing it.
+    pub fn clear_tr(mut self) -> Self {
+        self.tr = crate::Patch::Null;
         self
     }
     /// Sets `type_`.
     pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
+        self.type_ = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `type_` as `null`, clearing it.
+    pub fn clear_type(mut self) -> Self {
+        self.type_ = crate::Patch::Null;
         self
     }
     /// Sets `vi`.
     pub fn with_vi(mut self, value: impl Into<GroupContent>) -> Self {
-        self.vi = Some(value.into());
+        self.vi = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `vi` as `null`, clearing it.
+    pub fn clear_vi(mut self) -> Self {
+        self.vi = crate::Patch::Null;
         self
     }
     /// Sets `zh_cn`.
     pub fn with_zh_cn(mut self, value: impl Into<GroupContent>) -> Self {
-        self.zh_cn = Some(value.into());
+        self.zh_cn = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `zh_cn` as `null`, clearing it.
+    pub fn clear_zh_cn(mut self) -> Self {
+        self.zh_cn = crate::Patch::Null;
         self
     }
     /// Sets `zh_tw`.
     pub fn with_zh_tw(mut self, value: impl Into<GroupContent>) -> Self {
-        self.zh_tw = Some(value.into());
+        self.zh_tw = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `zh_tw` as `null`, clearing it.
+    pub fn clear_zh_tw(mut self) -> Self {
+        self.zh_tw = crate::Patch::Null;
         self
     }
 }

@@ -120,6 +120,9 @@ pub struct InternalArticle {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `internal_article_list` schema.
@@ -146,6 +149,9 @@ pub struct InternalArticleList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `internal_article_list_item` schema.
@@ -230,6 +236,9 @@ pub struct InternalArticleListItem {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `internal_article_search_response` schema.
@@ -256,6 +265,9 @@ pub struct InternalArticleSearchResponse {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `internal_article_search_response.data`.
@@ -267,6 +279,9 @@ pub struct InternalArticleSearchResponseData {
     /// JSON `internal_articles`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub internal_articles: Option<Vec<InternalArticle>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ip_allowlist` schema.

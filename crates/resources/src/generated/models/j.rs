@@ -47,6 +47,9 @@ pub struct Jobs {
     /// Example: `"https://api.intercom.io/jobs/status/20"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "jobs", feature = "tickets"))]

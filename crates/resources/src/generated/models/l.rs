@@ -56,6 +56,9 @@ pub struct LinkedObject {
     /// Example: `"ticket"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]
@@ -93,6 +96,9 @@ pub struct LinkedObjectList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "data_attributes")]
@@ -139,6 +145,9 @@ pub struct ListCallsWithTranscriptsResponse {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `listCallsWithTranscripts:ListCallsWithTranscriptsResponse.data[]`.
@@ -234,6 +243,9 @@ pub struct ListCallsWithTranscriptsResponseDataItem {
     /// JSON `updated_at`: type 'datetime' schema, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "contacts")]
@@ -285,6 +297,9 @@ pub struct ListReportingDatasetsResponse {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `listReportingDatasets:ListReportingDatasetsResponse.data[]`.
@@ -318,6 +333,9 @@ pub struct ListReportingDatasetsResponseDataItem {
     /// Example: `"Conversation"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `listReportingDatasets:ListReportingDatasetsResponse.data[].attributes[]`.
@@ -344,4 +362,7 @@ pub struct ListReportingDatasetsResponseDataItemAttributesItem {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub qualified_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

@@ -19,4 +19,7 @@ pub struct QuickReplyOption {
     pub text: String,
     /// JSON `uuid`: type string (uuid), required.
     pub uuid: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

@@ -24,6 +24,9 @@ pub struct Recipient {
     /// Example: `"user"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `redact_conversation_request` schema.
@@ -122,6 +125,9 @@ pub struct Reference {
     /// Example: `"contact"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `register_fin_voice_call_request` schema.
@@ -137,8 +143,8 @@ pub struct RegisterFinVoiceCallRequest {
     pub call_id: String,
     /// JSON `data`: type object, optional, nullable.
     /// Example: `{"key":"value"}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub data: crate::Patch<serde_json::Value>,
     /// JSON `phone_number`: type string, required.
     /// Example: `"+1234567890"`.
     #[serde(default)]
@@ -156,14 +162,19 @@ impl RegisterFinVoiceCallRequest {
     pub fn new(phone_number: impl Into<String>, call_id: impl Into<String>) -> Self {
         Self {
             call_id: call_id.into(),
-            data: None,
+            data: crate::Patch::Absent,
             phone_number: phone_number.into(),
             source: None,
         }
     }
     /// Sets `data`.
     pub fn with_data(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.data = Some(value.into());
+        self.data = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `data` as `null`, clearing it.
+    pub fn clear_data(mut self) -> Self {
+        self.data = crate::Patch::Null;
         self
     }
     /// Sets `source`.
@@ -579,6 +590,9 @@ pub struct ReplyToFinResponse {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "fin_agent")]

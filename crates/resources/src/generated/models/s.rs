@@ -29,6 +29,9 @@ pub struct SalesAgent {
     /// Example: `"enterprise_sales"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing_outcome: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]
@@ -251,6 +254,9 @@ pub struct Segment {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `segment_list` schema.
@@ -270,6 +276,9 @@ pub struct SegmentList {
     /// Example: `"segment.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(
@@ -355,6 +364,9 @@ pub struct SideConversationList {
     /// Example: `"side_conversation.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `side_conversation_list.pages`.
@@ -389,6 +401,9 @@ pub struct SideConversationListPages {
     /// Example: `"pages"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `side_conversation_summary` schema.
@@ -414,6 +429,9 @@ pub struct SideConversationSummary {
         deserialize_with = "crate::lenient::opt_int"
     )]
     pub total_count: Option<i64>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `single_filter_search_request` schema.
@@ -434,6 +452,9 @@ pub struct SingleFilterSearchRequest {
     /// Example: `"73732934"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -473,6 +494,9 @@ pub struct SlaApplied {
     /// Example: `"conversation_sla_summary"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]
@@ -503,6 +527,9 @@ pub struct SnoozeConversationRequest {
     /// Example: `1673609604`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub snoozed_until: crate::lenient::Timestamp,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 crate::lenient::open_enum! {
@@ -530,6 +557,9 @@ pub struct SocialProfile {
     /// Example: `"http://twitter.com/th1sland"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `source_email_message_metadata` schema.
@@ -556,6 +586,9 @@ pub struct SourceEmailMessageMetadata {
     /// Example: `"Question about my order"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `startFinConversation:StartFinConversationBody`.
@@ -650,6 +683,9 @@ pub struct StartFinConversationResponse {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `starting_after_paging` schema.
@@ -795,6 +831,9 @@ pub struct SubmitFinCsatResponse {
     /// Example: `"rated"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<SubmitFinCsatResponseStatus>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "fin_agent")]
@@ -827,6 +866,9 @@ pub struct SubmitFinCsatStatus422 {
     /// Example: `{"base":"The rating window for this conversation has closed"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<serde_json::Map<String, serde_json::Value>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `subscription_type` schema.
@@ -865,6 +907,9 @@ pub struct SubscriptionType {
     /// Example: `"subscription"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "contacts", feature = "subscription_types"))]
@@ -899,6 +944,9 @@ pub struct SubscriptionTypeList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "contacts", feature = "subscription_types"))]

@@ -49,6 +49,9 @@ pub struct Tag {
     /// Example: `"tag"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `tag_basic` schema.
@@ -79,6 +82,9 @@ pub struct TagBasic {
     /// Example: `"tag"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `tag_company_request` schema.
@@ -91,6 +97,9 @@ pub struct TagCompanyRequest {
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
     pub name: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `tag_company_request.companies[]`.
@@ -112,6 +121,9 @@ pub struct TagCompanyRequestCompaniesItem {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `tag_create_response` schema.
@@ -143,6 +155,9 @@ pub struct TagCreateResponse {
     /// Example: `[]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<TagCreateResponseUsersItem>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `tag_create_response.companies[]`.
@@ -162,6 +177,9 @@ pub struct TagCreateResponseCompaniesItem {
     /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tagged: Option<bool>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `tag_create_response.users[]`.
@@ -181,6 +199,9 @@ pub struct TagCreateResponseUsersItem {
     /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tagged: Option<bool>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `tag_list` schema.
@@ -197,6 +218,9 @@ pub struct TagList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `tag_multiple_users_request` schema.
@@ -209,6 +233,9 @@ pub struct TagMultipleUsersRequest {
     pub name: String,
     /// JSON `users`: type array, required.
     pub users: Vec<TagMultipleUsersRequestUsersItem>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `tag_multiple_users_request.users[]`.
@@ -253,6 +280,9 @@ pub struct Tags {
     /// Example: `"tag.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `team` schema.
@@ -298,6 +328,9 @@ pub struct Team {
     /// Example: `"team"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `team_list` schema.
@@ -314,6 +347,9 @@ pub struct TeamList {
     /// Example: `"team.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `team_metric` schema.
@@ -354,6 +390,9 @@ pub struct TeamMetric {
     /// Example: `"team_metric"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `team_metric_list` schema.
@@ -369,6 +408,9 @@ pub struct TeamMetricList {
     /// Example: `"team_metric.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `team_priority_level` schema.
@@ -401,6 +443,9 @@ pub struct TeamPriorityLevel {
         serialize_with = "crate::lenient::opt_int_ids"
     )]
     pub secondary_team_ids: Option<Vec<String>>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `teammate_reference` schema.
@@ -428,6 +473,9 @@ pub struct TeammateReference {
     /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket` schema.
@@ -530,6 +578,9 @@ pub struct Ticket {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]
@@ -556,6 +607,9 @@ pub struct TicketContacts {
     /// Example: `"contact.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket_custom_attributes` schema.
@@ -584,6 +638,9 @@ pub struct TicketDeleted {
     /// Example: `"ticket"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<TicketDeletedObject>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "tickets")]
@@ -618,6 +675,9 @@ pub struct TicketList {
     /// Example: `"ticket.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket_part` schema.
@@ -696,6 +756,9 @@ pub struct TicketPart {
     /// JSON `updated_attribute_data`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_attribute_data: Option<TicketPartUpdatedAttributeData>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket_part_author` schema.
@@ -724,6 +787,9 @@ pub struct TicketPartAuthor {
     /// Example: `"admin"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]
@@ -758,6 +824,9 @@ pub struct TicketPartUpdatedAttributeData {
     pub attribute: TicketPartUpdatedAttributeDataAttribute,
     /// JSON `value`: type object, required.
     pub value: TicketPartUpdatedAttributeDataValue,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `ticket_part.updated_attribute_data.attribute`.
@@ -778,6 +847,9 @@ pub struct TicketPartUpdatedAttributeDataAttribute {
     /// Example: `"attribute"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `ticket_part.updated_attribute_data.value`.
@@ -795,6 +867,9 @@ pub struct TicketPartUpdatedAttributeDataValue {
     /// Example: `"value"`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket_parts` schema.
@@ -818,6 +893,9 @@ pub struct TicketParts {
     /// Example: `"ticket_part.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket_reply` schema.
@@ -871,6 +949,9 @@ pub struct TicketReply {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "tickets")]
@@ -921,6 +1002,9 @@ pub struct TicketState {
     /// Example: `"ticket_state"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(any(
@@ -976,6 +1060,9 @@ pub struct TicketStateDetailed {
     /// Example: `"ticket_state"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `ticket_state_detailed.ticket_types`.
@@ -991,6 +1078,9 @@ pub struct TicketStateDetailedTicketTypes {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket_state_list` schema.
@@ -1006,6 +1096,9 @@ pub struct TicketStateList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket_type` schema.
@@ -1076,6 +1169,9 @@ pub struct TicketType {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub workspace_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket_type_attribute` schema.
@@ -1175,6 +1271,9 @@ pub struct TicketTypeAttribute {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub workspace_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket_type_attribute_list` schema.
@@ -1194,6 +1293,9 @@ pub struct TicketTypeAttributeList {
     /// JSON `type`: type string, optional.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `ticket_type_list` schema.
@@ -1209,6 +1311,9 @@ pub struct TicketTypeList {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `ticket_type.ticket_states`.
@@ -1229,6 +1334,9 @@ pub struct TicketTypeTicketStates {
     /// Example: `"list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `translation` schema.
@@ -1249,4 +1357,7 @@ pub struct Translation {
     /// Example: `"Announcements"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

@@ -20,6 +20,9 @@ pub struct UntagCompanyRequest {
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
     pub name: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `untag_company_request.companies[]`.
@@ -45,6 +48,9 @@ pub struct UntagCompanyRequestCompaniesItem {
     /// Example: `"true"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub untag: Option<bool>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `update_article_request` schema.
@@ -134,8 +140,8 @@ pub struct UpdateArticleRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// JSON `translated_content`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub translated_content: Option<ArticleTranslatedContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub translated_content: crate::Patch<ArticleTranslatedContent>,
 }
 
 #[cfg(feature = "articles")]
@@ -157,7 +163,7 @@ impl UpdateArticleRequest {
             scheduled_unpublish_at: None,
             state: None,
             title: None,
-            translated_content: None,
+            translated_content: crate::Patch::Absent,
         }
     }
     /// Sets `ai_chatbot_availability`.
@@ -238,7 +244,12 @@ impl UpdateArticleRequest {
     }
     /// Sets `translated_content`.
     pub fn with_translated_content(mut self, value: impl Into<ArticleTranslatedContent>) -> Self {
-        self.translated_content = Some(value.into());
+        self.translated_content = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `translated_content` as `null`, clearing it.
+    pub fn clear_translated_content(mut self) -> Self {
+        self.translated_content = crate::Patch::Null;
         self
     }
 }
@@ -317,15 +328,11 @@ pub struct UpdateCollectionRequest {
     pub name: Option<String>,
     /// JSON `parent_id`: type string, optional, nullable.
     /// Example: `"6871118"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub parent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub parent_id: crate::Patch<String>,
     /// JSON `translated_content`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub translated_content: Option<GroupTranslatedContent>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub translated_content: crate::Patch<GroupTranslatedContent>,
 }
 
 #[cfg(feature = "help_center")]
@@ -335,8 +342,8 @@ impl UpdateCollectionRequest {
         Self {
             description: None,
             name: None,
-            parent_id: None,
-            translated_content: None,
+            parent_id: crate::Patch::Absent,
+            translated_content: crate::Patch::Absent,
         }
     }
     /// Sets `description`.
@@ -351,12 +358,22 @@ impl UpdateCollectionRequest {
     }
     /// Sets `parent_id`.
     pub fn with_parent_id(mut self, value: impl Into<String>) -> Self {
-        self.parent_id = Some(value.into());
+        self.parent_id = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `parent_id` as `null`, clearing it.
+    pub fn clear_parent_id(mut self) -> Self {
+        self.parent_id = crate::Patch::Null;
         self
     }
     /// Sets `translated_content`.
     pub fn with_translated_content(mut self, value: impl Into<GroupTranslatedContent>) -> Self {
-        self.translated_content = Some(value.into());
+        self.translated_content = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `translated_content` as `null`, clearing it.
+    pub fn clear_translated_content(mut self) -> Self {
+        self.translated_content = crate::Patch::Null;
         self
     }
 }
@@ -469,19 +486,19 @@ impl UpdateCompanyRequest {
 pub struct UpdateContactRequest {
     /// JSON `avatar`: type string, optional, nullable.
     /// Example: `"https://www.example.com/avatar_image.jpg"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub avatar: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub avatar: crate::Patch<String>,
     /// JSON `custom_attributes`: type object, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_attributes: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub custom_attributes: crate::Patch<serde_json::Value>,
     /// JSON `email`: type string, optional.
     /// Example: `"jdoe@example.com"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// JSON `email_verified`: type boolean, optional, nullable.
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email_verified: Option<bool>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub email_verified: crate::Patch<bool>,
     /// JSON `external_id`: type string, optional.
     #[serde(
         default,
@@ -499,20 +516,16 @@ pub struct UpdateContactRequest {
     pub last_seen_at: Option<crate::lenient::Timestamp>,
     /// JSON `name`: type string, optional, nullable.
     /// Example: `"John Doe"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub name: crate::Patch<String>,
     /// JSON `owner_id`: type string, optional, nullable.
     /// Example: `"321"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub owner_id: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub owner_id: crate::Patch<String>,
     /// JSON `phone`: type string, optional, nullable.
     /// Example: `"+353871234567"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub phone: crate::Patch<String>,
     /// JSON `role`: type string, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
@@ -526,8 +539,8 @@ pub struct UpdateContactRequest {
     pub signed_up_at: Option<crate::lenient::Timestamp>,
     /// JSON `unsubscribed_from_emails`: type boolean, optional, nullable.
     /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unsubscribed_from_emails: Option<bool>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub unsubscribed_from_emails: crate::Patch<bool>,
 }
 
 #[cfg(feature = "contacts")]
@@ -535,28 +548,38 @@ impl UpdateContactRequest {
     /// A value with the required fields set and every other field absent.
     pub fn new() -> Self {
         Self {
-            avatar: None,
-            custom_attributes: None,
+            avatar: crate::Patch::Absent,
+            custom_attributes: crate::Patch::Absent,
             email: None,
-            email_verified: None,
+            email_verified: crate::Patch::Absent,
             external_id: None,
             last_seen_at: None,
-            name: None,
-            owner_id: None,
-            phone: None,
+            name: crate::Patch::Absent,
+            owner_id: crate::Patch::Absent,
+            phone: crate::Patch::Absent,
             role: None,
             signed_up_at: None,
-            unsubscribed_from_emails: None,
+            unsubscribed_from_emails: crate::Patch::Absent,
         }
     }
     /// Sets `avatar`.
     pub fn with_avatar(mut self, value: impl Into<String>) -> Self {
-        self.avatar = Some(value.into());
+        self.avatar = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `avatar` as `null`, clearing it.
+    pub fn clear_avatar(mut self) -> Self {
+        self.avatar = crate::Patch::Null;
         self
     }
     /// Sets `custom_attributes`.
     pub fn with_custom_attributes(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.custom_attributes = Some(value.into());
+        self.custom_attributes = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `custom_attributes` as `null`, clearing it.
+    pub fn clear_custom_attributes(mut self) -> Self {
+        self.custom_attributes = crate::Patch::Null;
         self
     }
     /// Sets `email`.
@@ -566,7 +589,12 @@ impl UpdateContactRequest {
     }
     /// Sets `email_verified`.
     pub fn with_email_verified(mut self, value: impl Into<bool>) -> Self {
-        self.email_verified = Some(value.into());
+        self.email_verified = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `email_verified` as `null`, clearing it.
+    pub fn clear_email_verified(mut self) -> Self {
+        self.email_verified = crate::Patch::Null;
         self
     }
     /// Sets `external_id`.
@@ -581,17 +609,32 @@ impl UpdateContactRequest {
     }
     /// Sets `name`.
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
+        self.name = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `name` as `null`, clearing it.
+    pub fn clear_name(mut self) -> Self {
+        self.name = crate::Patch::Null;
         self
     }
     /// Sets `owner_id`.
     pub fn with_owner_id(mut self, value: impl Into<String>) -> Self {
-        self.owner_id = Some(value.into());
+        self.owner_id = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `owner_id` as `null`, clearing it.
+    pub fn clear_owner_id(mut self) -> Self {
+        self.owner_id = crate::Patch::Null;
         self
     }
     /// Sets `phone`.
     pub fn with_phone(mut self, value: impl Into<String>) -> Self {
-        self.phone = Some(value.into());
+        self.phone = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `phone` as `null`, clearing it.
+    pub fn clear_phone(mut self) -> Self {
+        self.phone = crate::Patch::Null;
         self
     }
     /// Sets `role`.
@@ -606,7 +649,12 @@ impl UpdateContactRequest {
     }
     /// Sets `unsubscribed_from_emails`.
     pub fn with_unsubscribed_from_emails(mut self, value: impl Into<bool>) -> Self {
-        self.unsubscribed_from_emails = Some(value.into());
+        self.unsubscribed_from_emails = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `unsubscribed_from_emails` as `null`, clearing it.
+    pub fn clear_unsubscribed_from_emails(mut self) -> Self {
+        self.unsubscribed_from_emails = crate::Patch::Null;
         self
     }
 }
@@ -624,8 +672,8 @@ pub struct UpdateContentImportSourceRequest {
     pub apply_audience_to_existing_content: Option<bool>,
     /// JSON `audience_ids`: optional, nullable.
     /// Example: `[5678]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audience_ids: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub audience_ids: crate::Patch<serde_json::Value>,
     /// JSON `status`: type string, optional.
     /// One of `active`, `deactivated`.
     /// Example: `"active"`.
@@ -651,7 +699,7 @@ impl UpdateContentImportSourceRequest {
     ) -> Self {
         Self {
             apply_audience_to_existing_content: None,
-            audience_ids: None,
+            audience_ids: crate::Patch::Absent,
             status: None,
             sync_behavior: sync_behavior.into(),
             url: url.into(),
@@ -664,7 +712,12 @@ impl UpdateContentImportSourceRequest {
     }
     /// Sets `audience_ids`.
     pub fn with_audience_ids(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.audience_ids = Some(value.into());
+        self.audience_ids = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `audience_ids` as `null`, clearing it.
+    pub fn clear_audience_ids(mut self) -> Self {
+        self.audience_ids = crate::Patch::Null;
         self
     }
     /// Sets `status`.
@@ -1430,8 +1483,8 @@ pub struct UpdateOfficeHoursExceptionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring_annually: Option<bool>,
     /// JSON `time_intervals`: type array, optional, nullable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_intervals: Option<Vec<OfficeHoursTimeInterval>>,
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub time_intervals: crate::Patch<Vec<OfficeHoursTimeInterval>>,
 }
 
 #[cfg(feature = "office_hours")]
@@ -1443,7 +1496,7 @@ impl UpdateOfficeHoursExceptionRequest {
             exception_type: None,
             name: None,
             recurring_annually: None,
-            time_intervals: None,
+            time_intervals: crate::Patch::Absent,
         }
     }
     /// Sets `exception_date`.
@@ -1471,7 +1524,12 @@ impl UpdateOfficeHoursExceptionRequest {
     }
     /// Sets `time_intervals`.
     pub fn with_time_intervals(mut self, value: impl Into<Vec<OfficeHoursTimeInterval>>) -> Self {
-        self.time_intervals = Some(value.into());
+        self.time_intervals = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `time_intervals` as `null`, clearing it.
+    pub fn clear_time_intervals(mut self) -> Self {
+        self.time_intervals = crate::Patch::Null;
         self
     }
 }
@@ -1714,6 +1772,9 @@ pub struct UpdateTicketRequest {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub ticket_state_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `update_ticket_type_attribute_request` schema.

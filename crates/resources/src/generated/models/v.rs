@@ -171,6 +171,9 @@ pub struct Visitor {
     /// Example: `"messenger"`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub utm_term: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `visitor.avatar`.
@@ -187,6 +190,9 @@ pub struct VisitorAvatar {
     /// Example: `"avatar"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `visitor.companies`.
@@ -203,6 +209,9 @@ pub struct VisitorCompanies {
     /// Example: `"company.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `visitor_deleted_object` schema.
@@ -229,6 +238,9 @@ pub struct VisitorDeletedObject {
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub user_id: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `visitor.location_data`.
@@ -269,6 +281,9 @@ pub struct VisitorLocationData {
     /// Example: `"location_data"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `visitor.segments`.
@@ -285,6 +300,9 @@ pub struct VisitorSegments {
     /// Example: `"segment.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `visitor.social_profiles`.
@@ -301,6 +319,9 @@ pub struct VisitorSocialProfiles {
     /// Example: `"social_profile.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `visitor.tags`.
@@ -317,6 +338,9 @@ pub struct VisitorTags {
     /// Example: `"tag.list"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `visitor.tags.tags[]`.
@@ -341,4 +365,7 @@ pub struct VisitorTagsTagsItem {
     /// Example: `"tag"`.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

@@ -60,6 +60,9 @@ pub struct WhatsappMessageStatus {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `whatsapp_message_status.error`.
@@ -74,6 +77,9 @@ pub struct WhatsappMessageStatusError {
     /// JSON `message`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The `whatsapp_message_status_list` schema.
@@ -96,6 +102,9 @@ pub struct WhatsappMessageStatusList {
     /// One of `list`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `whatsapp_message_status_list.events[]`.
@@ -129,6 +138,9 @@ pub struct WhatsappMessageStatusListEventsItem {
     /// JSON `whatsapp_message_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub whatsapp_message_id: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "messages")]
@@ -161,6 +173,9 @@ pub struct WhatsappMessageStatusListPages {
     /// One of `pages`.
     #[serde(rename = "type")]
     pub type_: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `whatsapp_message_status_list.pages.next`.
@@ -172,6 +187,9 @@ pub struct WhatsappMessageStatusListPagesNext {
     /// JSON `starting_after`: type string, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub starting_after: Option<String>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "messages")]
@@ -213,6 +231,9 @@ pub struct WorkflowExport {
     /// JSON `workflow`: type object, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow: Option<WorkflowExportWorkflow>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Inline schema at `workflow_export.workflow`.
@@ -279,6 +300,9 @@ pub struct WorkflowExportWorkflow {
         serialize_with = "crate::lenient::opt_iso"
     )]
     pub updated_at: Option<crate::lenient::Timestamp>,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "workflows")]
