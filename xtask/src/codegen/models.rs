@@ -135,7 +135,7 @@ pub struct FieldModel {
     pub ctor_pos: Option<usize>,
     /// The field is an `Option` (a constructor argument passes it as is).
     pub option: bool,
-    /// The field is a [`Patch`](crate::Patch) (absent, null or a value).
+    /// The field is an `intercom_resources::Patch` (absent, null or a value).
     pub patch: bool,
 }
 
