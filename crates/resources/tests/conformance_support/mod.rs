@@ -1,5 +1,8 @@
 //! Runs the generated conformance cases (`tests/conformance.rs`) against `prism mock`.
 //!
+//! Over 600 lines because the runner (Prism process, exceptions file, per-case report) and the
+//! body builder from the spec's schemas serve one generated test and nothing else.
+//!
 //! * Prism is started from `node_modules/.bin/prism` (run `npm ci` first) on a free loopback
 //!   port, serving the spec from `$INTERCOM_OPENAPI_SPEC`, else
 //!   `../shared/intercom-openapi/api-2.16.json` beside the workspace, else the download of
