@@ -78,6 +78,24 @@ pub(crate) fn req_str(body: &Map<String, Value>, field: &str) -> Result<String, 
     }
 }
 
+/// An optional id field: a string, or an integer (Intercom's admin ids are numbers in some
+/// request schemas and strings in others, and it takes both).
+pub(crate) fn opt_id(body: &Map<String, Value>, field: &str) -> Result<Option<String>, ErrorReply> {
+    match body.get(field) {
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Some(n.to_string())),
+        Some(Value::Number(_)) => Err(type_error(field, "a string")),
+        _ => opt_str(body, field),
+    }
+}
+
+/// A required, non-empty id field (see [`opt_id`]).
+pub(crate) fn req_id(body: &Map<String, Value>, field: &str) -> Result<String, ErrorReply> {
+    match opt_id(body, field)? {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(ErrorReply::missing(field)),
+    }
+}
+
 /// An optional integer field (a numeric string is accepted, as Intercom does for timestamps).
 pub(crate) fn opt_i64(body: &Map<String, Value>, field: &str) -> Result<Option<i64>, ErrorReply> {
     match body.get(field) {

@@ -1,7 +1,4 @@
-//! Runs the generated conformance cases (`tests/conformance.rs`) against `prism mock`.
-//!
-//! Over 600 lines because the runner (Prism process, exceptions file, per-case report) and the
-//! body builder from the spec's schemas serve one generated test and nothing else.
+//! Runs the generated cases of `operation_cases` against `prism mock`.
 //!
 //! * Prism is started from `node_modules/.bin/prism` (run `npm ci` first) on a free loopback
 //!   port, serving the spec from `$INTERCOM_OPENAPI_SPEC`, else
@@ -11,9 +8,8 @@
 //! * Every call goes through `intercom-test`'s passthrough `MockTransport` (the real hyper
 //!   transport underneath), whose exchanges give, per operation, the status, Prism's
 //!   `sl-violations` header and the body.
-//! * Request bodies are read from the spec at run time (the operation's request example, or a
-//!   minimal body built from the schema's required properties) and decoded into our body type,
-//!   which is what is sent.
+//! * The cases and their request bodies come from `operation_cases` (shared with the
+//!   sandbox's run of every operation).
 //! * `conformance-exceptions.txt` lists operations that may fail because the spec is wrong;
 //!   an exception that passes fails the test, so fixed spec defects are noticed.
 
@@ -22,306 +18,25 @@ use std::fmt::Write as _;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures::future::BoxFuture;
 use futures::StreamExt;
 use http::{HeaderName, HeaderValue, StatusCode};
-use intercom_auth_types::{AccessToken, Private};
-use intercom_resources::Redirect;
+use intercom_auth_types::AccessToken;
 use intercom_test::MockTransport;
-use intercom_transport::{Client, Error, HyperTransport, RequestOptions};
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use intercom_transport::{Client, HyperTransport, RequestOptions};
+use serde_json::Value;
+
+use crate::operation_cases::{openapi, spec_path, Case, Decoded, Failure, OPERATIONS};
 
 /// Calls in flight at once.
 const CONCURRENCY: usize = 8;
-const OPERATIONS: usize = 231;
 const OP_HEADER: &str = "x-conformance-op";
-
-/// What a successful call gave back.
-#[derive(Debug)]
-pub enum Decoded {
-    /// A JSON body decoded into our type; `empty` when it decoded to the type's default.
-    Json { empty: bool },
-    /// The redirect the SDK returns instead of following it.
-    Redirect(StatusCode),
-    /// Text, bytes or no body.
-    Other,
-}
-
-/// Why a call failed before or after reaching Prism.
-#[derive(Debug)]
-pub enum Failure {
-    /// The SDK's error (a Prism 4xx/5xx, a decode failure, a timeout, …).
-    Api(Error),
-    /// The request body from the spec did not decode into our body type.
-    Body(String),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Api(e)
-    }
-}
-
-/// The future of one generated call.
-pub type Call = fn(Client<Private>, RequestOptions) -> BoxFuture<'static, Result<Decoded, Failure>>;
-
-/// One operation: its id, method, path template and the call through the generated API.
-#[derive(Debug)]
-pub struct Case {
-    pub op: &'static str,
-    pub method: &'static str,
-    pub path: &'static str,
-    pub call: Call,
-}
-
-/// A JSON response decoded into `T`.
-pub fn json<T: Default + PartialEq>(value: T) -> Decoded {
-    Decoded::Json {
-        empty: value == T::default(),
-    }
-}
-
-/// A redirect returned (not followed).
-pub fn redirect(r: Redirect) -> Decoded {
-    Decoded::Redirect(r.status)
-}
-
-/// A non-JSON response.
-pub fn other<T>(_: T) -> Decoded {
-    Decoded::Other
-}
-
-/// A query value written by the generator as JSON text.
-pub fn q<T: DeserializeOwned>(json: &str) -> T {
-    serde_json::from_str(json).unwrap_or_else(|e| {
-        panic!(
-            "the generated value {json} is not a {}: {e}",
-            std::any::type_name::<T>()
-        )
-    })
-}
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-#[path = "../../../../tests/support/openapi.rs"]
-mod openapi;
-
-/// The spec's path; [`run`] has checked that there is one.
-fn spec_path() -> PathBuf {
-    openapi::find().unwrap_or_else(|| openapi::candidates().remove(0))
-}
-
-fn spec() -> &'static Value {
-    static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        let path = spec_path();
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "cannot read the spec at {} (set INTERCOM_OPENAPI_SPEC): {e}",
-                path.display()
-            )
-        });
-        serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("cannot parse {} as JSON: {e}", path.display()))
-    })
-}
-
-fn resolve(mut v: &Value) -> &Value {
-    for _ in 0..16 {
-        match v.get("$ref").and_then(Value::as_str) {
-            Some(r) => match spec().pointer(r.trim_start_matches('#')) {
-                Some(t) => v = t,
-                None => return v,
-            },
-            None => return v,
-        }
-    }
-    v
-}
-
-fn pointer_escape(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
-}
-
-/// The JSON request body of `method path` in the spec: the example named `example`, else
-/// its single `example`, else a minimal body built from the schema.
-fn spec_body(method: &str, path: &str, example: Option<&str>) -> Result<Value, String> {
-    let ptr = format!(
-        "/paths/{}/{}/requestBody",
-        pointer_escape(path),
-        method.to_lowercase()
-    );
-    let rb = resolve(
-        spec()
-            .pointer(&ptr)
-            .ok_or(format!("no request body at {ptr}"))?,
-    );
-    let media = rb
-        .pointer("/content/application~1json")
-        .ok_or("no application/json request body")?;
-    if let Some(name) = example {
-        let ex = media
-            .get("examples")
-            .and_then(|m| m.get(name))
-            .ok_or(format!("no request example `{name}`"))?;
-        return Ok(resolve(ex).get("value").cloned().unwrap_or(Value::Null));
-    }
-    if let Some(e) = media.get("example") {
-        return Ok(e.clone());
-    }
-    Ok(minimal(media.get("schema").unwrap_or(&Value::Null), 0))
-}
-
-/// Properties and required names of an object schema, through `allOf` and the first
-/// alternative of `oneOf`/`anyOf` (constraint-only alternatives add their `required`).
-fn gather(
-    schema: &Value,
-    props: &mut Map<String, Value>,
-    required: &mut Vec<String>,
-    depth: usize,
-) -> bool {
-    let s = resolve(schema);
-    if depth > 12 {
-        return false;
-    }
-    let mut objecty = s.get("type").and_then(Value::as_str) == Some("object");
-    if let Some(p) = s.get("properties").and_then(Value::as_object) {
-        objecty = true;
-        for (k, v) in p {
-            props.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
-    for r in s
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(r) = r.as_str().filter(|r| !required.iter().any(|x| x == r)) {
-            objecty = true;
-            required.push(r.to_owned());
-        }
-    }
-    for part in s
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        objecty |= gather(part, props, required, depth + 1);
-    }
-    if let Some(alt) = ["oneOf", "anyOf"]
-        .iter()
-        .find_map(|k| s.get(*k).and_then(Value::as_array)?.first())
-    {
-        objecty |= gather(alt, props, required, depth + 1);
-    }
-    objecty
-}
-
-/// A minimal value valid against `schema`: required properties only, first alternatives.
-fn minimal(schema: &Value, depth: usize) -> Value {
-    let s = resolve(schema);
-    if depth > 12 {
-        return Value::Null;
-    }
-    for key in ["example", "default"] {
-        if let Some(v) = s.get(key) {
-            return v.clone();
-        }
-    }
-    if let Some(v) = s
-        .get("enum")
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
-    {
-        return v.clone();
-    }
-    let mut props = Map::new();
-    let mut required = Vec::new();
-    if gather(s, &mut props, &mut required, depth) {
-        let mut out = Map::new();
-        for name in required {
-            let prop = props.get(&name).cloned().unwrap_or(Value::Null);
-            out.insert(name, minimal(&prop, depth + 1));
-        }
-        return Value::Object(out);
-    }
-    if let Some(alt) = ["oneOf", "anyOf", "allOf"]
-        .iter()
-        .find_map(|k| s.get(*k).and_then(Value::as_array)?.first())
-    {
-        return minimal(alt, depth + 1);
-    }
-    match s.get("type").and_then(Value::as_str) {
-        Some("integer") => Value::from(s.get("minimum").and_then(Value::as_i64).unwrap_or(1)),
-        Some("number") => Value::from(1.5),
-        Some("boolean") => Value::Bool(true),
-        Some("array") => Value::Array(vec![minimal(
-            s.get("items").unwrap_or(&Value::Null),
-            depth + 1,
-        )]),
-        Some("string") => Value::from(match s.get("format").and_then(Value::as_str) {
-            Some("date-time") => "2024-01-01T00:00:00Z",
-            Some("date") => "2024-01-01",
-            Some("email") => "jane@example.com",
-            Some("uri" | "url") => "https://example.com/",
-            _ => "example",
-        }),
-        _ => Value::from("example"),
-    }
-}
-
-/// RFC 7386 JSON merge patch.
-fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(p) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Map::new());
-    }
-    if let Value::Object(t) = target {
-        for (k, v) in p {
-            if v.is_null() {
-                t.remove(k);
-            } else {
-                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-            }
-        }
-    }
-}
-
-/// The request body of `op` (`method path`) from the spec (the request example `example`,
-/// with the generator's `patch` for examples that break the schema), decoded into our type.
-pub fn body<T: DeserializeOwned>(
-    op: &str,
-    method: &str,
-    path: &str,
-    example: Option<&str>,
-    patch: Option<&str>,
-) -> Result<T, Failure> {
-    let mut value =
-        spec_body(method, path, example).map_err(|e| Failure::Body(format!("{op}: {e}")))?;
-    if let Some(patch) = patch {
-        let patch: Value = serde_json::from_str(patch).expect("the generated patch is JSON");
-        merge_patch(&mut value, &patch);
-    }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        Failure::Body(format!(
-            "the spec's request body does not decode into {} at `{}`: {}",
-            std::any::type_name::<T>(),
-            e.path(),
-            e.inner()
-        ))
-    })
 }
 
 /// What Prism answered to one operation.

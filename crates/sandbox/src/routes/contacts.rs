@@ -395,7 +395,7 @@ pub(super) fn create_note(state: &mut State, req: &Request<'_>, id: &str) -> Out
     let index = live_contact(state, id)?;
     let body = json_object(req.body)?;
     let text = req_str(&body, "body")?;
-    let admin_id = match opt_str(&body, "admin_id")? {
+    let admin_id = match opt_id(&body, "admin_id")? {
         Some(admin) => {
             if state.admin(&admin).is_none() {
                 return Err(ErrorReply::not_found());

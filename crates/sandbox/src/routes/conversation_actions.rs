@@ -24,7 +24,7 @@ pub(super) fn tag_not_found() -> ErrorReply {
 
 /// The acting admin named by `admin_id`: 404 `admin_not_found` when there is none such.
 pub(super) fn acting_admin(state: &State, body: &Map<String, Value>) -> Result<String, ErrorReply> {
-    let admin_id = req_str(body, "admin_id")?;
+    let admin_id = req_id(body, "admin_id")?;
     if state.admin(&admin_id).is_none() {
         return Err(ErrorReply::new(
             StatusCode::NOT_FOUND,
@@ -105,7 +105,7 @@ pub(super) fn manage_conversation(state: &mut State, req: &Request<'_>, id: &str
             "open"
         }
         "assignment" => {
-            let assignee = req_str(&body, "assignee_id")?;
+            let assignee = req_id(&body, "assignee_id")?;
             if assignee == "0" {
                 state.conversations[index].admin_assignee_id = None;
             } else if state.admin(&assignee).is_some() {

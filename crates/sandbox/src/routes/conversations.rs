@@ -108,7 +108,7 @@ pub(super) fn reply(state: &mut State, req: &Request<'_>, id: &str) -> Outcome {
             {
                 return Err(ErrorReply::missing("body"));
             }
-            let admin_id = req_str(&body, "admin_id")?;
+            let admin_id = req_id(&body, "admin_id")?;
             if state.admin(&admin_id).is_none() {
                 return Err(ErrorReply::not_found());
             }

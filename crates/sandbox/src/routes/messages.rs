@@ -32,7 +32,7 @@ pub(super) fn create_message(state: &mut State, req: &Request<'_>) -> Outcome {
     if req_str(from, "type")? != "admin" {
         return Err(ErrorReply::invalid("from.type must be admin").with_field("from"));
     }
-    let admin_id = req_str(from, "id")?;
+    let admin_id = req_id(from, "id")?;
     if state.admin(&admin_id).is_none() {
         return Err(ErrorReply::new(
             StatusCode::NOT_FOUND,

@@ -58,7 +58,8 @@ use serde_json::{json, Map, Value};
 
 use crate::errors::{ErrorReply, Outcome, Reply};
 use crate::http_util::{
-    decode_segment, json_object, opt_bool, opt_i64, opt_object, opt_str, req_str, type_error, Query,
+    decode_segment, json_object, opt_bool, opt_i64, opt_id, opt_object, opt_str, req_id, req_str,
+    type_error, Query,
 };
 use crate::model;
 use crate::search;

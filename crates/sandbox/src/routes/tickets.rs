@@ -232,7 +232,7 @@ pub(super) fn update_ticket(state: &mut State, req: &Request<'_>, id: &str) -> O
         }
         None => None,
     };
-    let assignee = match opt_str(&body, "assignee_id")? {
+    let assignee = match opt_id(&body, "assignee_id")? {
         Some(a) => {
             acting_admin(state, &body)?;
             Some(a)
