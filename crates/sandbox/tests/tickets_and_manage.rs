@@ -9,11 +9,24 @@ use common::{api_error, client, code};
 use http::StatusCode;
 use intercom_resources::models;
 use intercom_sandbox::Sandbox;
-use intercom_transport::ApiRequest;
+use intercom_transport::auth::Private;
+use intercom_transport::{ApiRequest, Client};
 use serde_json::{json, Value};
 
 fn path(template: &'static str, id: &str) -> String {
     template.replacen("{id}", id, 1)
+}
+
+/// The id of the workspace's first admin.
+async fn first_admin(client: &Client<Private>) -> String {
+    let admins: models::AdminList = client.send(ApiRequest::get("/admins")).await.unwrap();
+    admins.admins.unwrap()[0].id.clone().unwrap()
+}
+
+/// The id of the first contact of `GET /contacts`.
+async fn first_contact(client: &Client<Private>) -> String {
+    let contacts: Value = client.send(ApiRequest::get("/contacts")).await.unwrap();
+    contacts["data"][0]["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -25,8 +38,7 @@ async fn conversations_are_managed_tagged_and_shared() {
         .await
         .unwrap();
     let client = client(&sandbox);
-    let admins: models::AdminList = client.send(ApiRequest::get("/admins")).await.unwrap();
-    let admin = admins.admins.unwrap()[0].id.clone().unwrap();
+    let admin = first_admin(&client).await;
     let list: Value = client
         .send(ApiRequest::get("/conversations"))
         .await
@@ -194,10 +206,8 @@ async fn conversations_are_managed_tagged_and_shared() {
 async fn tickets_round_trip_with_types_states_and_search() {
     let sandbox = Sandbox::builder().contacts(5).start().await.unwrap();
     let client = client(&sandbox);
-    let admins: models::AdminList = client.send(ApiRequest::get("/admins")).await.unwrap();
-    let admin = admins.admins.unwrap()[0].id.clone().unwrap();
-    let contacts: Value = client.send(ApiRequest::get("/contacts")).await.unwrap();
-    let contact = contacts["data"][0]["id"].as_str().unwrap().to_owned();
+    let admin = first_admin(&client).await;
+    let contact = first_contact(&client).await;
 
     // Ticket types: seeded one, create, update, get.
     let types: models::TicketTypeList =
@@ -492,8 +502,7 @@ async fn teams_segments_and_away_mode() {
 async fn articles_collections_and_help_centers() {
     let sandbox = Sandbox::builder().contacts(1).start().await.unwrap();
     let client = client(&sandbox);
-    let admins: models::AdminList = client.send(ApiRequest::get("/admins")).await.unwrap();
-    let admin = admins.admins.unwrap()[0].id.clone().unwrap();
+    let admin = first_admin(&client).await;
 
     let centers: models::HelpCenterList = client
         .send(ApiRequest::get("/help_center/help_centers"))
@@ -619,10 +628,8 @@ async fn messages_start_conversations_and_exports_complete() {
         .await
         .unwrap();
     let client = client(&sandbox);
-    let admins: models::AdminList = client.send(ApiRequest::get("/admins")).await.unwrap();
-    let admin = admins.admins.unwrap()[0].id.clone().unwrap();
-    let contacts: Value = client.send(ApiRequest::get("/contacts")).await.unwrap();
-    let contact = contacts["data"][0]["id"].as_str().unwrap().to_owned();
+    let admin = first_admin(&client).await;
+    let contact = first_contact(&client).await;
 
     let message: models::Message = client
         .send(ApiRequest::post("/messages").json(&json!({
@@ -743,8 +750,7 @@ async fn contacts_choose_subscription_types() {
     let types = types.data.unwrap();
     assert_eq!(types.len(), 2);
     let type_id = types[1].id.clone().unwrap();
-    let contacts: Value = client.send(ApiRequest::get("/contacts")).await.unwrap();
-    let contact = contacts["data"][0]["id"].as_str().unwrap().to_owned();
+    let contact = first_contact(&client).await;
     let listed = || {
         ApiRequest::get("/contacts/{contact_id}/subscriptions")
             .path(format!("/contacts/{contact}/subscriptions"))
