@@ -26,7 +26,8 @@
 //! the query language and its limits, 409 on duplicates, 410 for merged contacts), companies
 //! (numbered pages and scroll), tags, conversations (with management, tags and contacts),
 //! tickets with their types and states, articles, help centers and collections, teams,
-//! segments, subscription types, messages, content data exports, notes, events, data
+//! segments, subscription types, messages, content data exports, visitors, enqueued ticket
+//! jobs, notes, events, data
 //! attributes and the OAuth code flow (`/oauth`, `/auth/eagle/token`, `/auth/uninstall`)
 //! with state. Every other
 //! operation of the API ([`operations`] lists all 231) answers a schema-shaped sample of its

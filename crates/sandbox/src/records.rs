@@ -156,3 +156,27 @@ pub(crate) struct Export {
     /// `pending`, `in_progress`, `completed` or `canceled`.
     pub(crate) status: &'static str,
 }
+
+/// An anonymous visitor of the workspace's website, until converted into a contact.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Visitor {
+    pub(crate) id: String,
+    pub(crate) user_id: String,
+    pub(crate) name: Option<String>,
+    pub(crate) email: Option<String>,
+    pub(crate) custom_attributes: Map<String, Value>,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+/// An enqueued job (`POST /tickets/enqueue`): the request it runs and what came of it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Job {
+    pub(crate) id: String,
+    /// `pending`, `success` or `failed`.
+    pub(crate) status: &'static str,
+    /// The enqueued request's body, run when the job's status is first asked for.
+    pub(crate) body: Vec<u8>,
+    pub(crate) resource_id: Option<String>,
+}

@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use crate::state::{Admin, TokenInfo};
 use crate::state::{
     AppliedTag, Article, Collection, Company, Contact, Conversation, DataAttribute, HelpCenter,
-    Part, Segment, State, SubscriptionType, Tag, Team, TicketState, TicketType, SEED_EPOCH,
+    Part, Segment, State, SubscriptionType, Tag, Team, TicketState, TicketType, Visitor,
+    SEED_EPOCH,
 };
 
 /// `SEED_EPOCH` minus `count` steps of `step` seconds (saturating: no seed is that large).
@@ -243,6 +244,23 @@ impl State {
         }
         // Last, so the records above stay what they were before these existed.
         self.seed_records();
+        self.seed_visitors();
+    }
+
+    /// Two website visitors, with ids of their own (no draw from the seed's generator, so the
+    /// records above do not change).
+    fn seed_visitors(&mut self) {
+        for (number, name) in [(1_u64, None), (2, Some("Robin Visitor"))] {
+            let created_at = before_seed_epoch(usize::try_from(number).unwrap_or(0), 3_600);
+            self.visitors.push(Visitor {
+                id: format!("{:024x}", 0x0051_7000_u64.saturating_add(number)),
+                user_id: format!("00000000-0000-4000-8000-{number:012x}"),
+                name: name.map(str::to_owned),
+                created_at,
+                updated_at: created_at,
+                ..Visitor::default()
+            });
+        }
     }
 
     fn seed_attributes(&mut self) {

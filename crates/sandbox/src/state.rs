@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 pub(crate) use crate::records::{
     Article, Collection, ContactSubscription, Export, HelpCenter, Part, Segment, SubscriptionType,
-    Team, Ticket, TicketState, TicketType,
+    Job, Team, Ticket, TicketState, TicketType, Visitor,
 };
 
 /// Seeded records are dated before this instant (2023-11-14), so they never change with the
@@ -226,6 +226,8 @@ pub(crate) struct State {
     pub(crate) exports: Vec<Export>,
     pub(crate) subscription_types: Vec<SubscriptionType>,
     pub(crate) contact_subscriptions: Vec<ContactSubscription>,
+    pub(crate) visitors: Vec<Visitor>,
+    pub(crate) jobs: Vec<Job>,
     pub(crate) tokens: HashMap<String, TokenInfo>,
     pub(crate) codes: HashMap<String, PendingCode>,
     pub(crate) scroll: Option<Scroll>,
@@ -263,6 +265,8 @@ impl State {
             exports: Vec::new(),
             subscription_types: Vec::new(),
             contact_subscriptions: Vec::new(),
+            visitors: Vec::new(),
+            jobs: Vec::new(),
             tokens: HashMap::new(),
             codes: HashMap::new(),
             scroll: None,

@@ -19,6 +19,10 @@ use intercom_transport::{ApiRequest, Client};
 use operation_cases::{openapi, Decoded, Failure, Overrides, OPERATIONS};
 use serde_json::{json, Value};
 
+/// The seeded visitors' `user_id`s.
+const FIRST_VISITOR: &str = "00000000-0000-4000-8000-000000000001";
+const SECOND_VISITOR: &str = "00000000-0000-4000-8000-000000000002";
+
 /// The id of record `index` of `collection` in the sandbox's snapshot.
 fn id(snapshot: &Value, collection: &str, index: usize) -> String {
     match &snapshot[collection][index]["id"] {
@@ -29,7 +33,7 @@ fn id(snapshot: &Value, collection: &str, index: usize) -> String {
 }
 
 /// Records the seed does not make, or not two of: tickets, articles and collections.
-/// Returns two content export jobs: one pending, one completed.
+/// Returns two content export jobs (one pending, one completed) and an enqueued ticket job.
 async fn seed_more(client: &Client<Private>, snapshot: &Value) -> Vec<String> {
     let contact = id(snapshot, "contacts", 0);
     let admin = id(snapshot, "admins", 0);
@@ -69,6 +73,15 @@ async fn seed_more(client: &Client<Private>, snapshot: &Value) -> Vec<String> {
         let job: Value = serde_json::from_slice(&job.body).unwrap();
         jobs.push(job["job_identifier"].as_str().unwrap().to_owned());
     }
+    let ticket_job = client
+        .execute(
+            ApiRequest::new(Method::POST, "/tickets/enqueue")
+                .json(&json!({"ticket_type_id": ticket_type, "contacts": [{"id": contact}]})),
+        )
+        .await
+        .unwrap();
+    let ticket_job: Value = serde_json::from_slice(&ticket_job.body).unwrap();
+    jobs.push(ticket_job["id"].as_str().unwrap().to_owned());
     // Polled until completed, so it can be downloaded.
     for _ in 0..3 {
         let path = format!("/export/content/data/{}", jobs[1]);
@@ -117,6 +130,8 @@ fn overrides(snapshot: &Value, jobs: &[String]) -> Overrides {
         ("getDataExport", "job_identifier", &jobs[1]),
         ("downloadDataExport", "job_identifier", &jobs[1]),
         ("lisDataEvents", "type", "user"),
+        ("jobsStatus", "job_id", &jobs[2]),
+        ("retrieveVisitorWithUserId", "user_id", SECOND_VISITOR),
         ("lisDataEvents", "filter.user_id", &user_id),
         ("DeleteContact", "contact_id", &doomed_contact),
         ("RetrieveACompanyById", "company_id", &company),
@@ -199,6 +214,14 @@ fn overrides(snapshot: &Value, jobs: &[String]) -> Overrides {
         ),
         ("createArticle", json!({"author_id": admin})),
         ("createNote", json!({"admin_id": admin})),
+        (
+            "convertVisitor",
+            json!({"visitor": {"user_id": FIRST_VISITOR}, "user": {"id": null, "user_id": "sdk-run-converted"}}),
+        ),
+        (
+            "updateVisitor",
+            json!({"user_id": SECOND_VISITOR, "id": null}),
+        ),
         ("createConversation", json!({"from": {"id": contact}})),
         (
             "createDataEvent",

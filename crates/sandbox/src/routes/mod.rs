@@ -17,6 +17,7 @@ mod teams;
 mod ticket_search;
 mod ticket_types;
 mod tickets;
+mod visitors;
 
 use articles::*;
 use attributes::*;
@@ -33,6 +34,7 @@ use teams::*;
 use ticket_search::*;
 use ticket_types::*;
 use tickets::*;
+use visitors::*;
 
 pub(crate) use stateless::OPERATIONS;
 
@@ -156,6 +158,11 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
             detach_contact(state, req, id, contact_id)
         }
         (&Method::POST, ["tickets"]) => create_ticket(state, req),
+        (&Method::POST, ["tickets", "enqueue"]) => enqueue_ticket(state, req),
+        (&Method::GET, ["jobs", "status", id]) => job_status(state, req, id),
+        (&Method::GET, ["visitors"]) => get_visitor(state, req),
+        (&Method::PUT, ["visitors"]) => update_visitor(state, req),
+        (&Method::POST, ["visitors", "convert"]) => convert_visitor(state, req),
         (&Method::POST, ["tickets", "search"]) => search_tickets(state, req),
         (&Method::GET, ["tickets", id]) => get_ticket(state, id),
         (&Method::PUT, ["tickets", id]) => update_ticket(state, req, id),

@@ -151,7 +151,7 @@ pub(super) fn ticket_model(state: &State, t: &Ticket) -> models::Ticket {
 /// `POST /tickets`.
 pub(super) fn create_ticket(state: &mut State, req: &Request<'_>) -> Outcome {
     let body = json_object(req.body)?;
-    let type_id = req_str(&body, "ticket_type_id")?;
+    let type_id = req_id(&body, "ticket_type_id")?;
     if !state
         .ticket_types
         .iter()
