@@ -101,6 +101,13 @@ pub fn operations() -> impl Iterator<Item = (&'static str, &'static str)> {
     routes::OPERATIONS.iter().map(|(m, p, _)| (*m, *p))
 }
 
+/// The operations that keep state, as (method, path template): the README's coverage table
+/// names them by tag, and every other operation of [`operations`] answers a sample of its
+/// response model.
+pub fn stateful_operations() -> impl Iterator<Item = (&'static str, &'static str)> {
+    routes::STATEFUL.iter().copied()
+}
+
 /// The `Intercom-Version` values the sandbox accepts (besides `Preview`).
 pub const SUPPORTED_VERSIONS: &[&str] = &[
     "1.0", "1.1", "1.2", "1.3", "1.4", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7",

@@ -38,6 +38,97 @@ use visitors::*;
 
 pub(crate) use stateless::OPERATIONS;
 
+/// The operations a stateful handler holds, as (method, path template), in the order of
+/// [`OPERATIONS`]; a unit test routes every operation to check it.
+pub(crate) const STATEFUL: &[(&str, &str)] = &[
+    ("GET", "/admins"),
+    ("GET", "/admins/{admin_id}"),
+    ("PUT", "/admins/{admin_id}/away"),
+    ("GET", "/articles"),
+    ("POST", "/articles"),
+    ("DELETE", "/articles/{article_id}"),
+    ("GET", "/articles/{article_id}"),
+    ("PUT", "/articles/{article_id}"),
+    ("GET", "/companies"),
+    ("POST", "/companies"),
+    ("POST", "/companies/list"),
+    ("GET", "/companies/scroll"),
+    ("GET", "/companies/{company_id}"),
+    ("GET", "/contacts"),
+    ("POST", "/contacts"),
+    ("POST", "/contacts/search"),
+    ("DELETE", "/contacts/{contact_id}"),
+    ("GET", "/contacts/{contact_id}"),
+    ("PUT", "/contacts/{contact_id}"),
+    ("POST", "/contacts/{contact_id}/archive"),
+    ("GET", "/contacts/{contact_id}/notes"),
+    ("POST", "/contacts/{contact_id}/notes"),
+    ("GET", "/contacts/{contact_id}/subscriptions"),
+    ("POST", "/contacts/{contact_id}/subscriptions"),
+    (
+        "DELETE",
+        "/contacts/{contact_id}/subscriptions/{subscription_id}",
+    ),
+    ("GET", "/contacts/{contact_id}/tags"),
+    ("POST", "/contacts/{contact_id}/tags"),
+    ("DELETE", "/contacts/{contact_id}/tags/{tag_id}"),
+    ("POST", "/contacts/{contact_id}/unarchive"),
+    ("GET", "/conversations"),
+    ("POST", "/conversations"),
+    ("GET", "/conversations/{conversation_id}"),
+    ("POST", "/conversations/{conversation_id}/customers"),
+    (
+        "DELETE",
+        "/conversations/{conversation_id}/customers/{contact_id}",
+    ),
+    ("POST", "/conversations/{conversation_id}/parts"),
+    ("POST", "/conversations/{conversation_id}/reply"),
+    ("POST", "/conversations/{conversation_id}/tags"),
+    ("DELETE", "/conversations/{conversation_id}/tags/{tag_id}"),
+    ("GET", "/data_attributes"),
+    ("POST", "/data_attributes"),
+    ("GET", "/download/content/data/{job_identifier}"),
+    ("GET", "/events"),
+    ("POST", "/events"),
+    ("POST", "/export/cancel/{job_identifier}"),
+    ("POST", "/export/content/data"),
+    ("GET", "/export/content/data/{job_identifier}"),
+    ("GET", "/help_center/collections"),
+    ("POST", "/help_center/collections"),
+    ("DELETE", "/help_center/collections/{collection_id}"),
+    ("GET", "/help_center/collections/{collection_id}"),
+    ("PUT", "/help_center/collections/{collection_id}"),
+    ("GET", "/help_center/help_centers"),
+    ("GET", "/help_center/help_centers/{help_center_id}"),
+    ("GET", "/jobs/status/{job_id}"),
+    ("GET", "/me"),
+    ("POST", "/messages"),
+    ("GET", "/segments"),
+    ("GET", "/segments/{segment_id}"),
+    ("GET", "/subscription_types"),
+    ("GET", "/tags"),
+    ("POST", "/tags"),
+    ("GET", "/teams"),
+    ("GET", "/teams/{team_id}"),
+    ("GET", "/ticket_states"),
+    ("GET", "/ticket_types"),
+    ("POST", "/ticket_types"),
+    ("GET", "/ticket_types/{ticket_type_id}"),
+    ("PUT", "/ticket_types/{ticket_type_id}"),
+    ("POST", "/tickets"),
+    ("POST", "/tickets/enqueue"),
+    ("POST", "/tickets/search"),
+    ("DELETE", "/tickets/{ticket_id}"),
+    ("GET", "/tickets/{ticket_id}"),
+    ("PUT", "/tickets/{ticket_id}"),
+    ("POST", "/tickets/{ticket_id}/reply"),
+    ("POST", "/tickets/{ticket_id}/tags"),
+    ("DELETE", "/tickets/{ticket_id}/tags/{tag_id}"),
+    ("GET", "/visitors"),
+    ("PUT", "/visitors"),
+    ("POST", "/visitors/convert"),
+];
+
 /// The path template of the API operation `method path` is, when it is one.
 pub(crate) fn operation(method: &Method, path: &str) -> Option<&'static str> {
     let segments: Option<Vec<String>> = path
@@ -96,8 +187,16 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
         segments.pop();
     }
     let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    stateful(state, req, &s).unwrap_or_else(|| {
+        stateless::answer(req.method, &s).unwrap_or_else(|| Err(ErrorReply::not_found()))
+    })
+}
+
+/// The answer of the stateful handler that holds `method path` (split into decoded
+/// segments), or `None` when the operation is answered by [`stateless`].
+fn stateful(state: &mut State, req: &Request<'_>, s: &[&str]) -> Option<Outcome> {
     let m = req.method;
-    match (m, s.as_slice()) {
+    Some(match (m, s) {
         (&Method::GET, ["me"]) => me(state, req),
         (&Method::GET, ["admins"]) => Reply::model(&model::admin_list(state)),
         (&Method::GET, ["admins", id]) if !id.starts_with("activity_log") => {
@@ -214,8 +313,8 @@ pub(crate) fn route(state: &mut State, req: &Request<'_>) -> Outcome {
             // its (empty) answer.
             Ok(Reply::json(json!({})))
         }
-        _ => stateless::answer(m, &s).unwrap_or_else(|| Err(ErrorReply::not_found())),
-    }
+        _ => return None,
+    })
 }
 
 fn me(state: &State, req: &Request<'_>) -> Outcome {
@@ -228,6 +327,57 @@ fn me(state: &State, req: &Request<'_>) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The operations a stateful handler holds, found by routing each one (its path
+    /// parameters filled with `1`) through a fresh workspace.
+    fn probed_stateful() -> Vec<(&'static str, &'static str)> {
+        let mut found = Vec::new();
+        for (name, template, _) in OPERATIONS {
+            let mut state = State::seeded(crate::state::Config {
+                seed: 1,
+                contacts: 1,
+                companies: 1,
+                conversations: 1,
+                rate_limit: 1000,
+                rate_window_secs: 10,
+                client_id: "id".into(),
+                client_secret: "secret".into(),
+                redirect_uris: Vec::new(),
+                code_ttl: std::time::Duration::from_secs(60),
+                consent_form: false,
+            });
+            let segments: Vec<&str> = template
+                .trim_start_matches('/')
+                .split('/')
+                .map(|p| if p.starts_with('{') { "1" } else { p })
+                .collect();
+            let Ok(method) = Method::from_bytes(name.as_bytes()) else {
+                panic!("{name} is no method");
+            };
+            let req = Request {
+                method: &method,
+                path: template,
+                query: Query::default(),
+                body: b"{}",
+                admin_id: String::new(),
+                token: "",
+            };
+            if stateful(&mut state, &req, &segments).is_some() {
+                found.push((*name, *template));
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_stateful_list_is_what_the_routes_hold() {
+        let probed = probed_stateful();
+        let listed: Vec<(&str, &str)> = STATEFUL.to_vec();
+        assert_eq!(
+            listed, probed,
+            "STATEFUL differs from what `stateful` holds"
+        );
+    }
 
     #[test]
     fn iso_dates() {
