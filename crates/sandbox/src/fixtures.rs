@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::state::{
     Admin, Article, Collection, Company, Contact, ContactSubscription, Conversation, DataAttribute,
     Event, HelpCenter, Note, Segment, State, SubscriptionType, Tag, Team, Ticket, TicketState,
-    TicketType,
+    TicketType, Visitor,
 };
 
 /// The data a sandbox holds, as it is saved and loaded. Every list is optional in a
@@ -37,6 +37,7 @@ pub(crate) struct Dataset {
     articles: Option<Vec<Article>>,
     subscription_types: Option<Vec<SubscriptionType>>,
     contact_subscriptions: Option<Vec<ContactSubscription>>,
+    visitors: Option<Vec<Visitor>>,
 }
 
 /// The fixture format's version, written by [`SandboxHandle::snapshot`](crate::SandboxHandle::snapshot).
@@ -202,6 +203,9 @@ pub(crate) fn apply(state: &mut State, dataset: Dataset) {
     if let Some(subscriptions) = dataset.contact_subscriptions {
         state.contact_subscriptions = subscriptions;
     }
+    if let Some(visitors) = dataset.visitors {
+        state.visitors = visitors;
+    }
     // Numeric ids handed out later stay clear of the loaded ones.
     let highest = state
         .conversations
@@ -251,6 +255,7 @@ pub(crate) fn snapshot(state: &State) -> Value {
         articles: Some(state.articles.clone()),
         subscription_types: Some(state.subscription_types.clone()),
         contact_subscriptions: Some(state.contact_subscriptions.clone()),
+        visitors: Some(state.visitors.clone()),
     };
     serde_json::to_value(&dataset).unwrap_or(Value::Null)
 }

@@ -11,8 +11,8 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
 
 pub(crate) use crate::records::{
-    Article, Collection, ContactSubscription, Export, HelpCenter, Part, Segment, SubscriptionType,
-    Job, Team, Ticket, TicketState, TicketType, Visitor,
+    Article, Collection, ContactSubscription, Export, HelpCenter, Job, Part, Segment,
+    SubscriptionType, Team, Ticket, TicketState, TicketType, Visitor,
 };
 
 /// Seeded records are dated before this instant (2023-11-14), so they never change with the

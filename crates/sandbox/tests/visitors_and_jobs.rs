@@ -167,3 +167,26 @@ async fn enqueued_tickets_are_jobs_that_succeed_or_fail() {
         (StatusCode::NOT_FOUND, "job_not_found")
     );
 }
+
+#[tokio::test]
+async fn visitors_travel_in_fixtures() {
+    let first = Sandbox::builder().contacts(1).start().await.unwrap();
+    let client_a = client(&first);
+    let _: models::Visitor = client_a
+        .send(
+            ApiRequest::new(Method::PUT, "/visitors")
+                .json(&json!({"user_id": FIRST_VISITOR, "name": "Kept"})),
+        )
+        .await
+        .unwrap();
+    let snapshot = first.snapshot();
+    assert_eq!(snapshot["visitors"].as_array().unwrap().len(), 2);
+    first.shutdown().await;
+
+    let second = Sandbox::builder().fixtures(snapshot).start().await.unwrap();
+    let kept: models::Visitor = client(&second)
+        .send(get_visitor(FIRST_VISITOR))
+        .await
+        .unwrap();
+    assert_eq!(kept.name.as_deref(), Some("Kept"));
+}
