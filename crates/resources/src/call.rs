@@ -34,6 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::FutureExt as _;
 use http::{HeaderName, HeaderValue};
 use intercom_auth_types::{AuthState, Authenticated};
 use intercom_transport::{
@@ -299,16 +300,16 @@ impl<'a, A: Authenticated, O: Operation> IntoFuture for Call<'a, A, O> {
     fn into_future(self) -> Self::IntoFuture {
         let client = self.client;
         let request = self.into_request();
-        Box::pin(async move {
-            match client.execute(request).await {
-                Ok(mut raw) => {
-                    // Free the headers before decoding, so the decoder can reuse their memory.
-                    drop(std::mem::take(&mut raw.headers));
-                    O::decode(&raw)
-                }
-                Err(e) => O::recover(e),
+        // `map` rather than an `async` block: the block would keep its own copy of the
+        // request beside the one `execute` holds, and copy it once more when awaiting.
+        Box::pin(client.execute(request).map(|result| match result {
+            Ok(mut raw) => {
+                // Free the headers before decoding, so the decoder can reuse their memory.
+                drop(std::mem::take(&mut raw.headers));
+                O::decode(&raw)
             }
-        })
+            Err(e) => O::recover(e),
+        }))
     }
 }
 
@@ -329,10 +330,10 @@ impl<'a, A: Authenticated, O: Operation> IntoFuture for WithResponse<'a, A, O> {
     fn into_future(self) -> Self::IntoFuture {
         let client = self.0.client;
         let request = self.0.into_request();
-        Box::pin(async move {
-            let raw = client.execute(request).await?;
+        Box::pin(client.execute(request).map(|result| {
+            let raw = result?;
             let value = O::decode(&raw)?;
             Ok(raw.with_value(value))
-        })
+        }))
     }
 }

@@ -7,7 +7,7 @@ use http::HeaderValue;
 use intercom_auth_types::Unauthenticated;
 
 use crate::base_url::BaseUrl;
-use crate::client::{Client, Shared};
+use crate::client::{Client, Sender, Shared};
 use crate::config::{
     IntercomVersion, Region, RetryConfig, Timeouts, DEFAULT_MAX_BODY_BYTES, USER_AGENT,
 };
@@ -232,7 +232,7 @@ impl ClientBuilder {
             .unwrap_or_else(|| self.region.base_url());
         let base = BaseUrl::parse(raw, self.allow_insecure_loopback)?;
         let transport = match self.transport {
-            Some(t) => t,
+            Some(t) => Sender::Custom(t),
             None => {
                 let mut http = self.http.connect_timeout(self.timeouts.connect);
                 // A plain-http loopback client (tests, the sandbox) never needs TLS, so it may
@@ -240,7 +240,7 @@ impl ClientBuilder {
                 if base.is_plain_http() && !self.follow_redirects {
                     http = http.allow_no_roots();
                 }
-                Arc::new(http.build()?)
+                Sender::Hyper(http.build()?)
             }
         };
         let shared = Shared {

@@ -15,6 +15,7 @@ use url::Url;
 use crate::base_url::BaseUrl;
 use crate::config::{IntercomVersion, RetryConfig, Timeouts};
 use crate::error::Error;
+use crate::hyper_transport::HyperTransport;
 use crate::ratelimit::{InProcessLimiter, RateLimit, RateLimiter};
 use crate::request::ApiRequest;
 use crate::response::{decode, RawResponse, Response};
@@ -24,7 +25,7 @@ use crate::transport::Transport;
 /// State shared by every clone of a client, whatever its auth state.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) transport: Sender,
     pub(crate) base: BaseUrl,
     pub(crate) version: IntercomVersion,
     pub(crate) user_agent: HeaderValue,
@@ -36,6 +37,17 @@ pub(crate) struct Shared {
     /// A limiter given to the builder: shared by every client of this configuration, whatever
     /// its token. Without one, each token gets its own [`InProcessLimiter`].
     pub(crate) custom_limiter: Option<Arc<dyn RateLimiter>>,
+}
+
+/// The transport a client sends through. The default [`HyperTransport`] is called directly,
+/// so its future sits inside the pipeline's instead of in a box of its own per request; any
+/// other goes through the [`Transport`] trait.
+// One per client configuration, inside the `Arc<Shared>`: the size of the variants is moot.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub(crate) enum Sender {
+    Hyper(HyperTransport),
+    Custom(Arc<dyn Transport>),
 }
 
 impl Shared {
@@ -136,7 +148,7 @@ impl<A: Authenticated> Client<A> {
     /// Sends `request` and returns the raw response of a 2xx answer. Any other status is an
     /// error: [`Error::Api`] for 4xx/5xx, [`Error::Redirect`] for a 3xx not followed.
     pub async fn execute(&self, request: ApiRequest) -> Result<RawResponse, Error> {
-        self.dispatch(request, Some(self.credential.header_value()))
+        self.dispatch(&request, Some(self.credential.header_value()))
             .await
     }
 

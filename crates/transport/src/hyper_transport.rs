@@ -2,11 +2,13 @@
 //! HTTP proxy.
 
 use std::error::Error as _;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::FutureExt as _;
 use http_body_util::Full;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -277,12 +279,14 @@ fn classify(err: hyper_util::client::legacy::Error) -> TransportError {
     TransportError::new(TransportErrorKind::Io, err)
 }
 
-#[async_trait::async_trait]
-impl Transport for HyperTransport {
-    async fn send(
+impl HyperTransport {
+    /// One exchange, as [`Transport::send`]. Not an `async fn`: the request is handed to
+    /// hyper before the returned future is first polled, so that future holds only hyper's
+    /// (no copy of the request), and the client's pipeline awaits it without a box.
+    pub(crate) fn exchange(
         &self,
         request: http::Request<Bytes>,
-    ) -> Result<http::Response<Body>, TransportError> {
+    ) -> impl Future<Output = Result<http::Response<Body>, TransportError>> + Send + 'static {
         let mut request = request.map(Full::new);
         if let Some(auth) = self
             .route
@@ -294,7 +298,19 @@ impl Transport for HyperTransport {
                 auth.header_value().clone(),
             );
         }
-        let response = self.inner.request(request).await.map_err(classify)?;
-        Ok(response.map(Body::from_hyper))
+        self.inner.request(request).map(|result| match result {
+            Ok(response) => Ok(response.map(Body::from_hyper)),
+            Err(e) => Err(classify(e)),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Transport for HyperTransport {
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Body>, TransportError> {
+        self.exchange(request).await
     }
 }

@@ -45,7 +45,9 @@ impl<A: AuthState> Client<A> {
                     .retry_non_idempotent(false)
                     .follow_redirects(false),
             );
-        match self.dispatch(request, None).await {
+        let result = self.dispatch(&request, None).await;
+        drop(request);
+        match result {
             Ok(response) => {
                 let parsed = parse_token_response(response.status.as_u16(), &response.body);
                 // The answer holds the token: overwrite our copy once it has been parsed.

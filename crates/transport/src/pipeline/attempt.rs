@@ -14,7 +14,7 @@ use super::build::Plan;
 use super::decode::{self, shown_body};
 use super::{authorize, Failure};
 use crate::base_url;
-use crate::client::Client;
+use crate::client::{Client, Sender};
 use crate::clock;
 use crate::error::{Error, TimeoutPhase};
 use crate::ratelimit::{LimiterError, RateLimit};
@@ -62,15 +62,23 @@ impl<A: AuthState> Client<A> {
                 status = Empty,
                 elapsed_ms = Empty
             );
-            let bounded = tokio::time::timeout_at(
-                clock::deadline_after(now, budget),
-                self.attempt(request, authorization, plan),
-            );
-            // As for the request's span: no wrapper for a span nobody listens to.
+            let attempt_deadline = clock::deadline_after(now, budget);
+            // As for the request's span: no wrapper for a span nobody listens to. The bounded
+            // future is built inside each branch and awaited at once: bound to a variable
+            // first, it would take its place in this future a second time (and be copied).
             let outcome = if attempt_span.is_disabled() {
-                bounded.await
+                tokio::time::timeout_at(
+                    attempt_deadline,
+                    self.attempt(request, authorization, plan),
+                )
+                .await
             } else {
-                bounded.instrument(attempt_span.clone()).await
+                tokio::time::timeout_at(
+                    attempt_deadline,
+                    self.attempt(request, authorization, plan),
+                )
+                .instrument(attempt_span.clone())
+                .await
             };
             let outcome = outcome.unwrap_or_else(|_| {
                 Err(Failure {
@@ -155,13 +163,15 @@ impl<A: AuthState> Client<A> {
         let shared = &*self.shared;
         let (may_repeat, redact) = (plan.may_repeat, api_request.redact_bodies);
         let mut method = api_request.method.clone();
-        let mut uri = plan.uri.clone();
+        // The plan's URI until a redirect gives another: one clone per hop, for the request.
+        let mut redirected: Option<Uri> = None;
         let mut body = plan.body.clone();
         let mut send_auth = true;
         let mut hops = 0u32;
         loop {
             let mut request = http::Request::new(body.clone().unwrap_or_default());
             *request.method_mut() = method.clone();
+            let uri = redirected.as_ref().unwrap_or(&plan.uri);
             *request.uri_mut() = uri.clone();
             *request.headers_mut() = authorize::headers(
                 shared,
@@ -176,11 +186,11 @@ impl<A: AuthState> Client<A> {
                 body = %shown_body(request.body(), redact),
                 "sending request"
             );
-            let response = shared
-                .transport
-                .send(request)
-                .await
-                .map_err(|e| self.transport_failure(e, may_repeat))?;
+            let response = match &shared.transport {
+                Sender::Hyper(transport) => transport.exchange(request).await,
+                Sender::Custom(transport) => transport.send(request).await,
+            }
+            .map_err(|e| self.transport_failure(e, may_repeat))?;
             let (parts, stream) = response.into_parts();
             let status = parts.status;
             let rate_limit = RateLimit::from_headers(&parts.headers);
@@ -204,7 +214,7 @@ impl<A: AuthState> Client<A> {
                 hops = hops.saturating_add(1);
                 let hop = base_url::follow(
                     &shared.base,
-                    &uri,
+                    redirected.as_ref().unwrap_or(&plan.uri),
                     &method,
                     status,
                     location.as_deref(),
@@ -232,7 +242,7 @@ impl<A: AuthState> Client<A> {
                     authorization = send_auth,
                     "following redirect"
                 );
-                uri = hop.uri;
+                redirected = Some(hop.uri);
                 continue;
             }
 

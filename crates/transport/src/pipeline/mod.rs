@@ -38,9 +38,12 @@ struct Failure {
 impl<A: AuthState> Client<A> {
     /// The pipeline behind [`execute`](Client::execute), with the `Authorization` value to send
     /// (`None` only for the OAuth code exchange, which authenticates with the client secret).
+    ///
+    /// The request is borrowed all the way down: each `async fn` keeps its arguments for its
+    /// whole life, so passing the (large) request by value would store a copy per level.
     pub(crate) async fn dispatch(
         &self,
-        request: ApiRequest,
+        request: &ApiRequest,
         authorization: Option<&HeaderValue>,
     ) -> Result<RawResponse, Error> {
         let span = tracing::info_span!(
@@ -66,13 +69,13 @@ impl<A: AuthState> Client<A> {
     /// span's bookkeeping.
     async fn run(
         &self,
-        request: ApiRequest,
+        request: &ApiRequest,
         authorization: Option<&HeaderValue>,
         span: &tracing::Span,
     ) -> Result<RawResponse, Error> {
         let started = Instant::now();
-        let plan = build::plan(&self.shared, &request, started)?;
-        let (result, attempts) = self.attempts(&request, authorization, &plan).await;
+        let plan = build::plan(&self.shared, request, started)?;
+        let (result, attempts) = self.attempts(request, authorization, &plan).await;
         // With nobody listening, skip the bookkeeping (looking up the request id is not free).
         if !span.is_disabled() {
             span.record("attempts", attempts);
