@@ -12,7 +12,7 @@ use crate::config::{
     IntercomVersion, Region, RetryConfig, Timeouts, DEFAULT_MAX_BODY_BYTES, USER_AGENT,
 };
 use crate::error::Error;
-use crate::hyper_transport::HyperTransportBuilder;
+use crate::hyper_transport::{HttpVersion, HyperTransportBuilder};
 use crate::ratelimit::RateLimiter;
 use crate::retry::Jitter;
 use crate::tls::{BuiltInRoots, ClientIdentity};
@@ -164,6 +164,12 @@ impl ClientBuilder {
     /// [`transport`](Self::transport) is set, as are the shortcuts below.
     pub fn http_transport(mut self, builder: HyperTransportBuilder) -> Self {
         self.http = builder;
+        self
+    }
+
+    /// See [`HyperTransportBuilder::http_version`].
+    pub fn http_version(mut self, version: HttpVersion) -> Self {
+        self.http = self.http.http_version(version);
         self
     }
 

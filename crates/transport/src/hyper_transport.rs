@@ -55,10 +55,28 @@ pub struct HyperTransport {
     route: Option<Arc<Route>>,
 }
 
+/// Which HTTP versions a [`HyperTransport`] speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum HttpVersion {
+    /// Offers HTTP/2 and HTTP/1.1 through ALPN and speaks what the server picks (the
+    /// default). Plain-http (loopback) connections use HTTP/1.1.
+    #[default]
+    Auto,
+    /// HTTP/1.1 only: ALPN offers only `http/1.1`, and the pool opens one connection per
+    /// concurrent request.
+    Http1Only,
+    /// HTTP/2 only: ALPN offers only `h2`, so a server without HTTP/2 fails the TLS
+    /// handshake ([`TransportErrorKind::Tls`]); plain-http (loopback) connections speak
+    /// HTTP/2 with prior knowledge.
+    Http2Only,
+}
+
 /// Configures a [`HyperTransport`].
 #[derive(Debug, Clone)]
 pub struct HyperTransportBuilder {
     connect_timeout: Duration,
+    http_version: HttpVersion,
     pool_idle_timeout: Duration,
     pool_max_idle_per_host: usize,
     tls: TlsSettings,
@@ -70,6 +88,7 @@ impl Default for HyperTransportBuilder {
     fn default() -> Self {
         Self {
             connect_timeout: Duration::from_secs(10),
+            http_version: HttpVersion::Auto,
             pool_idle_timeout: Duration::from_secs(90),
             pool_max_idle_per_host: 64,
             tls: TlsSettings::default(),
@@ -83,6 +102,12 @@ impl HyperTransportBuilder {
     /// TCP connect timeout (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Which HTTP versions to speak (default [`HttpVersion::Auto`]).
+    pub fn http_version(mut self, version: HttpVersion) -> Self {
+        self.http_version = version;
         self
     }
 
@@ -180,13 +205,20 @@ impl HyperTransportBuilder {
             http,
             route: route.clone(),
         };
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
+        let protocols = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(connector);
+            .https_or_http();
+        // The connector sets the ALPN offer from the versions enabled here.
+        let https = match self.http_version {
+            HttpVersion::Auto => protocols
+                .enable_http1()
+                .enable_http2()
+                .wrap_connector(connector),
+            HttpVersion::Http1Only => protocols.enable_http1().wrap_connector(connector),
+            HttpVersion::Http2Only => protocols.enable_http2().wrap_connector(connector),
+        };
         let inner = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .http2_only(self.http_version == HttpVersion::Http2Only)
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(self.pool_idle_timeout)

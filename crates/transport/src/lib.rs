@@ -74,7 +74,7 @@ pub use error::{
     is_unsafe_for_terminal, terminal_safe, terminal_safe_lines, ApiError, ConfigError, DecodeError,
     Error, ErrorCode, ErrorItem, TimeoutPhase,
 };
-pub use hyper_transport::{HyperTransport, HyperTransportBuilder};
+pub use hyper_transport::{HttpVersion, HyperTransport, HyperTransportBuilder};
 pub use ratelimit::{InProcessLimiter, LimiterError, RateLimit, RateLimiter, MAX_RESET_AHEAD};
 pub use request::{encode_path_segment, ApiRequest, RequestOptions};
 #[cfg(feature = "reqwest")]

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use intercom_transport::auth::{AccessToken, Private};
 use intercom_transport::{
-    ApiRequest, BuiltInRoots, Client, ClientIdentity, ConfigError, Error, HyperTransport,
-    TransportErrorKind,
+    ApiRequest, BuiltInRoots, Client, ClientIdentity, ConfigError, Error, HttpVersion,
+    HyperTransport, TransportErrorKind,
 };
 use net::{Pki, ServerTls, TOKEN};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -342,4 +342,52 @@ fn client_for(pki: &Pki, url: &str) -> Client<Private> {
         Client::builder().add_root_certificates_pem(&pki.ca_pem),
         url,
     )
+}
+
+#[tokio::test]
+async fn the_http_version_can_be_forced() {
+    let pki = Pki::new();
+    let both = net::serve(Some(net::server_config(&pki, &ServerTls::default()))).await;
+    for (version, expected) in [
+        (HttpVersion::Http1Only, http::Version::HTTP_11),
+        (HttpVersion::Http2Only, http::Version::HTTP_2),
+        (HttpVersion::Auto, http::Version::HTTP_2),
+    ] {
+        let forced = client(
+            Client::builder()
+                .add_root_certificates_pem(&pki.ca_pem)
+                .http_version(version),
+            &both.https_url(),
+        );
+        get_me(&forced).await.unwrap();
+        let seen = both.requests();
+        assert_eq!(seen.last().unwrap().version, expected, "{version:?}");
+    }
+
+    // HTTP/2 only against a server without it: no common ALPN protocol, a TLS error.
+    let opts = ServerTls {
+        alpn_h2: false,
+        ..ServerTls::default()
+    };
+    let h1 = net::serve(Some(net::server_config(&pki, &opts))).await;
+    let forced = client(
+        Client::builder()
+            .add_root_certificates_pem(&pki.ca_pem)
+            .http_version(HttpVersion::Http2Only),
+        &h1.https_url(),
+    );
+    let err = get_me(&forced).await.unwrap_err();
+    assert_eq!(transport_kind(&err), TransportErrorKind::Tls, "{err}");
+    assert!(h1.requests().is_empty());
+
+    // Over plain http (loopback) HTTP/2 only means prior knowledge.
+    let plain = net::serve(None).await;
+    let forced = client(
+        Client::builder()
+            .allow_insecure_loopback(true)
+            .http_version(HttpVersion::Http2Only),
+        &plain.http_url(),
+    );
+    get_me(&forced).await.unwrap();
+    assert_eq!(plain.requests()[0].version, http::Version::HTTP_2);
 }
