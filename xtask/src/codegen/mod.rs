@@ -17,6 +17,7 @@ mod ops_docs;
 mod ops_render;
 mod overrides;
 mod schema;
+mod variants;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -99,6 +100,7 @@ pub fn run(args: &[String]) -> Result<()> {
 
     let mut models = schema::Models::new(&spec)?;
     let ops = ops::collect(&spec, &mut models)?;
+    variants::apply(&spec, &ops, &mut models)?;
     models.box_cycles();
     let gates = ops::gates(&ops, &models);
     let roles = models::Roles::new(&models, &ops::body_types(&ops));
@@ -176,6 +178,12 @@ pub fn run(args: &[String]) -> Result<()> {
         );
         let (enforced, required) = roles.required_counts(&models);
         println!("required fields enforced: {enforced}/{required}");
+        println!(
+            "oneOf/anyOf bodies as enums: {}/{} ({} alternative structs)",
+            models.stats.as_enums.values().filter(|t| **t).count(),
+            models.stats.as_enums.len(),
+            models.stats.alternatives.len()
+        );
         println!(
             "oneOf/anyOf merged into one struct: {}",
             models.stats.merged.len()
