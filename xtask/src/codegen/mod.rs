@@ -111,7 +111,9 @@ pub fn run(args: &[String]) -> Result<()> {
     for (name, content) in ops_render::render(&ops, &models)? {
         files.insert(Path::new(GENERATED_DIR).join(name), content);
     }
-    let (tests, stats) = examples::render(&ops, &models, &roles)?;
+    let (mut tests, stats) = examples::render(&ops, &models, &roles)?;
+    let (request_tests, request_examples) = examples::render_requests(&spec, &ops)?;
+    tests.push_str(&request_tests);
     files.insert(PathBuf::from(EXAMPLES_TEST), tests);
     files.insert(
         PathBuf::from(CONFORMANCE_TEST),
@@ -175,6 +177,9 @@ pub fn run(args: &[String]) -> Result<()> {
             stats.total - stats.defects,
             stats.total,
             stats.defects
+        );
+        println!(
+            "request examples round-tripped: {request_examples} (verified by the same test)"
         );
         let (enforced, required) = roles.required_counts(&models);
         println!("required fields enforced: {enforced}/{required}");

@@ -263,7 +263,10 @@ impl StructModel {
                 });
                 continue;
             }
-            if role == Role::Request && (option || roles.has_default(models, &f.ty)) {
+            // An alternative of a request enum needs its required fields when decoding, so a
+            // value decodes into the alternative it was written from.
+            let needed = send_always && !option && models.stats.alternatives.contains(name);
+            if role == Role::Request && !needed && (option || roles.has_default(models, &f.ty)) {
                 serde.push("default".into());
             }
             if option && !send_always {

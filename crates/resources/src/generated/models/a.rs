@@ -581,7 +581,7 @@ pub struct AdminPriorityLevel {
 pub struct AdminReplyConversationRequest {
     /// JSON `admin_id`: type string, required.
     /// Example: `"3156780"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
     /// JSON `attachment_files`: type array, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -604,7 +604,6 @@ pub struct AdminReplyConversationRequest {
     /// JSON `message_type`: type string, required.
     /// One of `comment`, `note`, `quick_reply`.
     /// Example: `"comment"`.
-    #[serde(default)]
     pub message_type: AdminReplyConversationRequestMessageType,
     /// JSON `reply_options`: type array, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2674,11 +2673,11 @@ pub struct ArticleVersionSummary {
 pub struct AssignConversationRequest {
     /// JSON `admin_id`: type string, required.
     /// Example: `"12345"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
     /// JSON `assignee_id`: type string, required.
     /// Example: `"4324241"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub assignee_id: String,
     /// JSON `body`: type string, optional.
     /// Example: `"Let me pass you over to one of my colleagues."`.
@@ -2691,7 +2690,7 @@ pub struct AssignConversationRequest {
     /// JSON `type`: type string, required.
     /// One of `admin`, `team`.
     /// Example: `"admin"`.
-    #[serde(rename = "type", default)]
+    #[serde(rename = "type")]
     pub type_: String,
 }
 

@@ -178,7 +178,7 @@ impl ChangeTicketTypeRequest {
 pub struct CloseConversationRequest {
     /// JSON `admin_id`: type string, required.
     /// Example: `"12345"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
     /// JSON `body`: type string, optional.
     /// Example: `" This conversation is now closed!"`.

@@ -638,7 +638,6 @@ pub struct ContactReplyEmailRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, required.
-    #[serde(default)]
     pub body: String,
     /// JSON `created_at`: type integer, optional.
     /// Example: `1590000000`.
@@ -649,7 +648,6 @@ pub struct ContactReplyEmailRequest {
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
     /// JSON `email`: type string, required.
-    #[serde(default)]
     pub email: String,
     /// JSON `message_type`: type string, required.
     /// One of `comment`.
@@ -759,7 +757,6 @@ pub struct ContactReplyIntercomUserIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, required.
-    #[serde(default)]
     pub body: String,
     /// JSON `created_at`: type integer, optional.
     /// Example: `1590000000`.
@@ -770,7 +767,7 @@ pub struct ContactReplyIntercomUserIdRequest {
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
     /// JSON `intercom_user_id`: type string, required.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub intercom_user_id: String,
     /// JSON `message_type`: type string, required.
     /// One of `comment`.
@@ -1089,7 +1086,6 @@ pub struct ContactReplyUserIdRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, required.
-    #[serde(default)]
     pub body: String,
     /// JSON `created_at`: type integer, optional.
     /// Example: `1590000000`.
@@ -1110,7 +1106,7 @@ pub struct ContactReplyUserIdRequest {
     #[serde(rename = "type")]
     pub type_: ContactReplyUserIdRequestType,
     /// JSON `user_id`: type string, required.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
 }
 

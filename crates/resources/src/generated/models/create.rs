@@ -422,7 +422,6 @@ pub struct CreateContactRequestEmail {
     pub custom_attributes: crate::Patch<serde_json::Value>,
     /// JSON `email`: type string, required.
     /// Example: `"jdoe@example.com"`.
-    #[serde(default)]
     pub email: String,
     /// JSON `email_verified`: type boolean, optional, nullable.
     /// Example: `true`.
@@ -611,7 +610,7 @@ pub struct CreateContactRequestExternalId {
     pub email_verified: crate::Patch<bool>,
     /// JSON `external_id`: type string, required.
     /// Example: `"625e90fc55ab113b6d92175f"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub external_id: String,
     /// JSON `last_seen_at`: type integer (date-time), optional, nullable.
     /// Example: `1571672154`.
@@ -816,7 +815,6 @@ pub struct CreateContactRequestRole {
     pub phone: crate::Patch<String>,
     /// JSON `role`: type string, required.
     /// Example: `"user"`.
-    #[serde(default)]
     pub role: String,
     /// JSON `signed_up_at`: type integer (date-time), optional, nullable.
     /// Example: `1571672154`.
@@ -1026,7 +1024,6 @@ pub struct CreateConversationAttributeBooleanRequest {
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
-    #[serde(default)]
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
@@ -1094,7 +1091,6 @@ pub struct CreateConversationAttributeDatetimeRequest {
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
-    #[serde(default)]
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
@@ -1162,7 +1158,6 @@ pub struct CreateConversationAttributeDecimalRequest {
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
-    #[serde(default)]
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
@@ -1230,7 +1225,6 @@ pub struct CreateConversationAttributeFilesRequest {
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
-    #[serde(default)]
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
@@ -1298,7 +1292,6 @@ pub struct CreateConversationAttributeIntegerRequest {
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
-    #[serde(default)]
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
@@ -1366,7 +1359,6 @@ pub struct CreateConversationAttributeListRequest {
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
-    #[serde(default)]
     pub name: String,
     /// JSON `options`: type array, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1469,7 +1461,6 @@ pub struct CreateConversationAttributeRelationshipRequest {
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
-    #[serde(default)]
     pub name: String,
     /// JSON `reference`: type object, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1703,7 +1694,6 @@ pub struct CreateConversationAttributeStringRequest {
     pub multiline: Option<bool>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
-    #[serde(default)]
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
@@ -1912,15 +1902,12 @@ pub struct CreateDataAttributeRequestListAttribute {
     /// JSON `model`: type string, required.
     /// One of `contact`, `company`.
     /// Example: `"contact"`.
-    #[serde(default)]
     pub model: CreateDataAttributeRequestListAttributeModel,
     /// JSON `name`: type string, required.
     /// Example: `"My Data Attribute"`.
-    #[serde(default)]
     pub name: String,
     /// JSON `options`: type array, required.
     /// Example: `[{"value":"1-10"},{"value":"11-50"}]`.
-    #[serde(default)]
     pub options: Vec<CreateDataAttributeRequestListAttributeOptionsItem>,
 }
 
@@ -2003,7 +1990,6 @@ impl CreateDataAttributeRequestListAttributeOptionsItem {
 pub struct CreateDataAttributeRequestOtherType {
     /// JSON `data_type`: required.
     /// One of `string`, `integer`, `float`, `boolean`, `datetime`, `date`.
-    #[serde(default)]
     pub data_type: CreateDataAttributeRequestOtherTypeDataType,
     /// JSON `description`: type string, optional.
     /// Example: `"My Data Attribute Description"`.
@@ -2016,11 +2002,9 @@ pub struct CreateDataAttributeRequestOtherType {
     /// JSON `model`: type string, required.
     /// One of `contact`, `company`.
     /// Example: `"contact"`.
-    #[serde(default)]
     pub model: CreateDataAttributeRequestOtherTypeModel,
     /// JSON `name`: type string, required.
     /// Example: `"My Data Attribute"`.
-    #[serde(default)]
     pub name: String,
 }
 
@@ -2416,15 +2400,13 @@ impl From<CreateDataEventRequestEmail> for CreateDataEventRequest {
 pub struct CreateDataEventRequestEmail {
     /// JSON `created_at`: type integer (date-time), required.
     /// Example: `1671028894`.
-    #[serde(default, serialize_with = "crate::lenient::unix")]
+    #[serde(serialize_with = "crate::lenient::unix")]
     pub created_at: crate::lenient::Timestamp,
     /// JSON `email`: type string, required.
     /// Example: `"frodo.baggins@example.com"`.
-    #[serde(default)]
     pub email: String,
     /// JSON `event_name`: type string, required.
     /// Example: `"invited-friend"`.
-    #[serde(default)]
     pub event_name: String,
     /// JSON `id`: type string, optional.
     /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
@@ -2495,7 +2477,7 @@ impl CreateDataEventRequestEmail {
 pub struct CreateDataEventRequestId {
     /// JSON `created_at`: type integer (date-time), required.
     /// Example: `1671028894`.
-    #[serde(default, serialize_with = "crate::lenient::unix")]
+    #[serde(serialize_with = "crate::lenient::unix")]
     pub created_at: crate::lenient::Timestamp,
     /// JSON `email`: type string, optional.
     /// Example: `"frodo.baggins@example.com"`.
@@ -2503,11 +2485,10 @@ pub struct CreateDataEventRequestId {
     pub email: Option<String>,
     /// JSON `event_name`: type string, required.
     /// Example: `"invited-friend"`.
-    #[serde(default)]
     pub event_name: String,
     /// JSON `id`: type string, required.
     /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub id: String,
     /// JSON `metadata`: type object, optional.
     /// Example: `{"invite_code":"ADDAFRIEND"}`.
@@ -2570,7 +2551,7 @@ impl CreateDataEventRequestId {
 pub struct CreateDataEventRequestUserId {
     /// JSON `created_at`: type integer (date-time), required.
     /// Example: `1671028894`.
-    #[serde(default, serialize_with = "crate::lenient::unix")]
+    #[serde(serialize_with = "crate::lenient::unix")]
     pub created_at: crate::lenient::Timestamp,
     /// JSON `email`: type string, optional.
     /// Example: `"frodo.baggins@example.com"`.
@@ -2578,7 +2559,6 @@ pub struct CreateDataEventRequestUserId {
     pub email: Option<String>,
     /// JSON `event_name`: type string, required.
     /// Example: `"invited-friend"`.
-    #[serde(default)]
     pub event_name: String,
     /// JSON `id`: type string, optional.
     /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
@@ -2594,7 +2574,7 @@ pub struct CreateDataEventRequestUserId {
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
     /// JSON `user_id`: type string, required.
     /// Example: `"314159"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
 }
 
@@ -3082,7 +3062,6 @@ pub struct CreateMessageRequestEmail {
     pub bcc: Option<serde_json::Value>,
     /// JSON `body`: type string, required.
     /// Example: `"Hello there"`.
-    #[serde(default)]
     pub body: String,
     /// JSON `cc`: optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3104,18 +3083,14 @@ pub struct CreateMessageRequestEmail {
     /// JSON `message_type`: type string, required.
     /// One of `in_app`, `email`, `whatsapp`.
     /// Example: `"in_app"`.
-    #[serde(default)]
     pub message_type: CreateMessageRequestEmailMessageType,
     /// JSON `subject`: type string, required.
     /// Example: `"Thanks for everything"`.
-    #[serde(default)]
     pub subject: String,
     /// JSON `template`: type string, required.
     /// Example: `"plain"`.
-    #[serde(default)]
     pub template: String,
     /// JSON `to`: required.
-    #[serde(default)]
     pub to: serde_json::Value,
 }
 
@@ -3224,7 +3199,6 @@ pub struct CreateMessageRequestInapp {
     pub bcc: Option<serde_json::Value>,
     /// JSON `body`: type string, required.
     /// Example: `"Hello there"`.
-    #[serde(default)]
     pub body: String,
     /// JSON `cc`: optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3246,7 +3220,6 @@ pub struct CreateMessageRequestInapp {
     /// JSON `message_type`: type string, required.
     /// One of `in_app`, `email`, `whatsapp`.
     /// Example: `"in_app"`.
-    #[serde(default)]
     pub message_type: CreateMessageRequestInappMessageType,
     /// JSON `subject`: type string, optional.
     /// Example: `"Thanks for everything"`.
@@ -3257,7 +3230,6 @@ pub struct CreateMessageRequestInapp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
     /// JSON `to`: required.
-    #[serde(default)]
     pub to: serde_json::Value,
 }
 
@@ -3396,7 +3368,6 @@ pub struct CreateMessageRequestWhatsapp {
     /// JSON `message_type`: type string, required.
     /// One of `in_app`, `email`, `whatsapp`.
     /// Example: `"in_app"`.
-    #[serde(default)]
     pub message_type: CreateMessageRequestWhatsappMessageType,
     /// JSON `subject`: type string, optional.
     /// Example: `"Thanks for everything"`.
@@ -3404,10 +3375,8 @@ pub struct CreateMessageRequestWhatsapp {
     pub subject: Option<String>,
     /// JSON `template`: type string, required.
     /// Example: `"plain"`.
-    #[serde(default)]
     pub template: String,
     /// JSON `to`: required.
-    #[serde(default)]
     pub to: serde_json::Value,
 }
 
@@ -3890,7 +3859,6 @@ pub struct CreateOrUpdateTagRequest {
     pub id: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
-    #[serde(default)]
     pub name: String,
 }
 

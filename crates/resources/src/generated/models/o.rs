@@ -239,7 +239,7 @@ impl OfficeHoursTimeInterval {
 pub struct OpenConversationRequest {
     /// JSON `admin_id`: type string, required.
     /// Example: `"5017690"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
     /// JSON `message_type`: type string, required.
     /// One of `open`.

@@ -67,11 +67,11 @@ impl From<RedactConversationRequestSource> for RedactConversationRequest {
 pub struct RedactConversationRequestPart {
     /// JSON `conversation_id`: type string, required.
     /// Example: `"19894788788"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
     /// JSON `conversation_part_id`: type string, required.
     /// Example: `"19381789428"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub conversation_part_id: String,
     /// JSON `type`: type string, required.
     /// One of `conversation_part`.
@@ -111,11 +111,11 @@ pub struct RedactConversationRequestPartType = "conversation_part";
 pub struct RedactConversationRequestSource {
     /// JSON `conversation_id`: type string, required.
     /// Example: `"19894788788"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub conversation_id: String,
     /// JSON `source_id`: type string, required.
     /// Example: `"19894781231"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub source_id: String,
     /// JSON `type`: type string, required.
     /// One of `source`.
@@ -344,7 +344,7 @@ impl From<ReplyTicketBodyContact> for ReplyTicketBody {
 pub struct ReplyTicketBodyAdmin {
     /// JSON `admin_id`: type string, required.
     /// Example: `"3156780"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
     /// JSON `attachment_files`: type array, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -371,7 +371,6 @@ pub struct ReplyTicketBodyAdmin {
     /// JSON `message_type`: type string, required.
     /// One of `comment`, `note`, `quick_reply`.
     /// Example: `"comment"`.
-    #[serde(default)]
     pub message_type: ReplyTicketBodyAdminMessageType,
     /// JSON `reply_options`: type array, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -541,7 +540,6 @@ pub struct ReplyTicketBodyContactEmail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, required.
-    #[serde(default)]
     pub body: String,
     /// JSON `created_at`: type integer, optional.
     /// Example: `1590000000`.
@@ -552,7 +550,6 @@ pub struct ReplyTicketBodyContactEmail {
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
     /// JSON `email`: type string, required.
-    #[serde(default)]
     pub email: String,
     /// JSON `message_type`: type string, required.
     /// One of `comment`.
@@ -660,7 +657,6 @@ pub struct ReplyTicketBodyContactIntercomUserId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, required.
-    #[serde(default)]
     pub body: String,
     /// JSON `created_at`: type integer, optional.
     /// Example: `1590000000`.
@@ -671,7 +667,7 @@ pub struct ReplyTicketBodyContactIntercomUserId {
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
     /// JSON `intercom_user_id`: type string, required.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub intercom_user_id: String,
     /// JSON `message_type`: type string, required.
     /// One of `comment`.
@@ -779,7 +775,6 @@ pub struct ReplyTicketBodyContactUserId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, required.
-    #[serde(default)]
     pub body: String,
     /// JSON `created_at`: type integer, optional.
     /// Example: `1590000000`.
@@ -804,7 +799,7 @@ pub struct ReplyTicketBodyContactUserId {
     #[serde(rename = "type")]
     pub type_: ReplyTicketBodyContactUserIdType,
     /// JSON `user_id`: type string, required.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
 }
 

@@ -520,7 +520,7 @@ Active = "active",
 pub struct SnoozeConversationRequest {
     /// JSON `admin_id`: type string, required.
     /// Example: `"5017691"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
     /// JSON `message_type`: type string, required.
     /// One of `snoozed`.
@@ -528,7 +528,7 @@ pub struct SnoozeConversationRequest {
     pub message_type: SnoozeConversationRequestMessageType,
     /// JSON `snoozed_until`: type integer (timestamp), required.
     /// Example: `1673609604`.
-    #[serde(default, serialize_with = "crate::lenient::unix")]
+    #[serde(serialize_with = "crate::lenient::unix")]
     pub snoozed_until: crate::lenient::Timestamp,
 }
 

@@ -96,11 +96,9 @@ pub struct TagBasic {
 #[serde(deny_unknown_fields)]
 pub struct TagCompanyRequest {
     /// JSON `companies`: type array, required.
-    #[serde(default)]
     pub companies: Vec<TagCompanyRequestCompaniesItem>,
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
-    #[serde(default)]
     pub name: String,
 }
 
@@ -271,10 +269,8 @@ pub struct TagList {
 pub struct TagMultipleUsersRequest {
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
-    #[serde(default)]
     pub name: String,
     /// JSON `users`: type array, required.
-    #[serde(default)]
     pub users: Vec<TagMultipleUsersRequestUsersItem>,
 }
 

@@ -19,11 +19,9 @@ use super::*;
 #[serde(deny_unknown_fields)]
 pub struct UntagCompanyRequest {
     /// JSON `companies`: type array, required.
-    #[serde(default)]
     pub companies: Vec<UntagCompanyRequestCompaniesItem>,
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
-    #[serde(default)]
     pub name: String,
 }
 
@@ -1035,7 +1033,6 @@ pub struct UpdateDataAttributeRequestListAttribute {
     pub messenger_writable: Option<bool>,
     /// JSON `options`: type array, required.
     /// Example: `[{"value":"1-10"},{"value":"11-50"}]`.
-    #[serde(default)]
     pub options: Vec<UpdateDataAttributeRequestListAttributeOptionsItem>,
 }
 
@@ -2157,7 +2154,7 @@ pub struct UpdateVisitorRequestId {
     pub custom_attributes: Option<serde_json::Map<String, serde_json::Value>>,
     /// JSON `id`: type string, required.
     /// Example: `"8a88a590-e"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub id: String,
     /// JSON `name`: type string, optional.
     /// Example: `"Christian Bale"`.
@@ -2230,7 +2227,7 @@ pub struct UpdateVisitorRequestUserId {
     pub name: Option<String>,
     /// JSON `user_id`: type string, required.
     /// Example: `"123"`.
-    #[serde(default, deserialize_with = "crate::lenient::id")]
+    #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
 }
 
