@@ -41,6 +41,7 @@ macro_rules! constant {
 pub(crate) use constant;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     constant! {
         /// A test marker.

@@ -175,7 +175,9 @@ pub fn render_requests(spec: &serde_json::Value, ops: &[Op]) -> Result<(String, 
             continue;
         };
         let feature = super::ops::tag_module(&op.tag);
-        let ty = body.rust("models::").replace("crate::", "intercom_resources::");
+        let ty = body
+            .rust("models::")
+            .replace("crate::", "intercom_resources::");
         for ex in exs.keys() {
             total += 1;
             let base = format!("{}_request_{}", snake(&op.op_id), snake(ex));
@@ -209,7 +211,11 @@ pub fn render_requests(spec: &serde_json::Value, ops: &[Op]) -> Result<(String, 
     }
     for d in REQUEST_EXAMPLE_DEFECTS {
         if !used.contains(&(d.0, d.1)) {
-            bail!("request example override {} {} matches no example", d.0, d.1);
+            bail!(
+                "request example override {} {} matches no example",
+                d.0,
+                d.1
+            );
         }
     }
     Ok((out, total))

@@ -178,9 +178,7 @@ pub fn run(args: &[String]) -> Result<()> {
             stats.total,
             stats.defects
         );
-        println!(
-            "request examples round-tripped: {request_examples} (verified by the same test)"
-        );
+        println!("request examples round-tripped: {request_examples} (verified by the same test)");
         let (enforced, required) = roles.required_counts(&models);
         println!("required fields enforced: {enforced}/{required}");
         println!(

@@ -114,7 +114,11 @@ fn distinct(names: &[Vec<String>]) -> Option<Vec<String>> {
 pub fn variant_idents(schemas: &Map<String, Value>, alternatives: &[Value]) -> Vec<String> {
     let refs: Option<Vec<Vec<String>>> = alternatives
         .iter()
-        .map(|a| a.get("$ref").and_then(Value::as_str).map(|r| words(ref_name(r))))
+        .map(|a| {
+            a.get("$ref")
+                .and_then(Value::as_str)
+                .map(|r| words(ref_name(r)))
+        })
         .collect();
     if let Some(out) = refs.as_deref().and_then(distinct) {
         return out;
@@ -137,7 +141,12 @@ pub fn variant_idents(schemas: &Map<String, Value>, alternatives: &[Value]) -> V
             resolve_in(schemas, a)
                 .get("required")
                 .and_then(Value::as_array)
-                .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|r| {
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default()
         })
         .collect();
@@ -156,7 +165,9 @@ pub fn variant_idents(schemas: &Map<String, Value>, alternatives: &[Value]) -> V
     if own.iter().all(|o| !o.is_empty()) && unique.len() == own.len() {
         return own;
     }
-    (1..=alternatives.len()).map(|i| format!("Alt{i}")).collect()
+    (1..=alternatives.len())
+        .map(|i| format!("Alt{i}"))
+        .collect()
 }
 
 /// Whether a schema adds neither properties nor required names.
@@ -201,8 +212,10 @@ impl Plan {
         let idents = variant_idents(schemas, list);
         let mut out = Vec::new();
         // Reserve the entry first, so a cycle of alternatives stops here.
-        self.enums
-            .insert(name.to_string(), (Vec::new(), origin.to_string(), component));
+        self.enums.insert(
+            name.to_string(),
+            (Vec::new(), origin.to_string(), component),
+        );
         for (alt, ident) in list.iter().zip(idents) {
             let resolved = resolve_in(schemas, alt);
             let nested = nested_alternatives(resolved);
@@ -227,9 +240,17 @@ impl Plan {
                             component: true,
                         });
                     }
-                    (format!("{name}{ident}"), format!("{origin} ({ident})"), false)
+                    (
+                        format!("{name}{ident}"),
+                        format!("{origin} ({ident})"),
+                        false,
+                    )
                 }
-                None => (format!("{name}{ident}"), format!("{origin} ({ident})"), false),
+                None => (
+                    format!("{name}{ident}"),
+                    format!("{origin} ({ident})"),
+                    false,
+                ),
             };
             if nested {
                 self.add_enum(models, &ty, resolved, &alt_origin, own, &bases);
@@ -451,7 +472,14 @@ fn leaves(models: &Models, alts: &[Alt], wrap: &str, out: &mut Vec<(String, Stri
 
 /// Renders the enum of a [`Def::OneOf`], and `From` each alternative (nested ones included,
 /// when they appear once).
-pub fn render_enum(out: &mut String, name: &str, doc: &str, cfg: &str, alts: &[Alt], models: &Models) {
+pub fn render_enum(
+    out: &mut String,
+    name: &str,
+    doc: &str,
+    cfg: &str,
+    alts: &[Alt],
+    models: &Models,
+) {
     let _ = writeln!(
         out,
         "/// {doc}\n///\n/// Sent in a request: one of the alternatives below, each built with its own \
@@ -503,4 +531,269 @@ pub fn render_const(out: &mut String, name: &str, doc: &str, cfg: &str, value: &
         out,
         "crate::constant::constant! {{\n/// {doc} Always `{value:?}`: set by the struct holding it.\npub struct {name} = {value:?};\n}}\n"
     );
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::codegen::models::{Role, Roles, StructModel};
+
+    /// A spec with one operation, `POST /reply`, whose body is `body`.
+    fn spec(schemas: Value, body: Value) -> Value {
+        json!({
+            "paths": {"/reply": {"post": {"requestBody": {"content": {"application/json": {"schema": body}}}}}},
+            "components": {"schemas": schemas}
+        })
+    }
+
+    fn op(body: Ty) -> Op {
+        Op {
+            method: "post".into(),
+            path: "/reply".into(),
+            op_id: "reply".into(),
+            real_op_id: true,
+            tag: "Replies".into(),
+            name: "reply".into(),
+            path_params: Vec::new(),
+            query: Vec::new(),
+            body: Some(body),
+            resp: Resp::Unit,
+            paging: None,
+            examples: Vec::new(),
+        }
+    }
+
+    fn reply_schemas() -> Value {
+        json!({
+            "reply": {"oneOf": [
+                {"$ref": "#/components/schemas/contact_reply"},
+                {"$ref": "#/components/schemas/admin_reply"}
+            ]},
+            "contact_reply": {"type": "object", "required": ["type", "email"], "properties": {
+                "type": {"type": "string", "enum": ["user"]},
+                "email": {"type": "string"},
+                "mode": {"type": "string", "enum": ["comment"]}
+            }},
+            "admin_reply": {"type": "object", "required": ["type", "admin_id", "mode"], "properties": {
+                "type": {"type": "string", "enum": ["admin"]},
+                "admin_id": {"type": "string"},
+                "mode": {"type": "string", "enum": ["comment", "note"]}
+            }}
+        })
+    }
+
+    fn applied(spec: &Value) -> Models<'_> {
+        let mut m = Models::new(spec).unwrap();
+        let body = m
+            .ty_of(
+                spec.pointer("/paths/~1reply/post/requestBody/content/application~1json/schema")
+                    .unwrap(),
+                "ReplyBody",
+                None,
+                "reply",
+            )
+            .unwrap();
+        apply(spec, &[op(body)], &mut m).unwrap();
+        m
+    }
+
+    fn fields<'a>(m: &'a Models, name: &str) -> &'a [super::super::schema::Field] {
+        match &m.types[name].def {
+            Def::Struct(f) => f,
+            other => panic!("{name} is {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_one_of_body_becomes_an_enum_of_its_component_alternatives() {
+        let s = spec(
+            reply_schemas(),
+            json!({"$ref": "#/components/schemas/reply"}),
+        );
+        let m = applied(&s);
+        let Def::OneOf(alts) = &m.types["Reply"].def else {
+            panic!("{:?}", m.types["Reply"].def)
+        };
+        let names: Vec<(&str, &str)> = alts
+            .iter()
+            .map(|a| (a.ident.as_str(), a.ty.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [("Contact", "ContactReply"), ("Admin", "AdminReply")]
+        );
+        assert_eq!(m.stats.as_enums.get("reply"), Some(&true));
+        assert!(m.stats.merged.is_empty(), "{:?}", m.stats.merged);
+        // Each alternative keeps only its own fields, with its own required ones.
+        let admin = fields(&m, "AdminReply");
+        let json: Vec<&str> = admin.iter().map(|f| f.json.as_str()).collect();
+        assert_eq!(json, ["admin_id", "mode", "type"]);
+        assert!(admin.iter().all(|f| f.required));
+        // One-value enums are constants named after the alternative owning them.
+        let ty = |fs: &[super::super::schema::Field], j: &str| {
+            fs.iter().find(|f| f.json == j).unwrap().ty.clone()
+        };
+        assert_eq!(ty(admin, "type"), Ty::Named("AdminReplyType".into()));
+        assert!(matches!(&m.types["AdminReplyType"].def, Def::Const(v) if v == "admin"));
+        let contact = fields(&m, "ContactReply");
+        assert_eq!(ty(contact, "type"), Ty::Named("ContactReplyType".into()));
+        assert_eq!(ty(contact, "mode"), Ty::Named("ContactReplyMode".into()));
+        assert!(matches!(&m.types["ContactReplyMode"].def, Def::Const(v) if v == "comment"));
+        // The admin's two-value enum is its own type, not shared with the contact.
+        assert_eq!(ty(admin, "mode"), Ty::Named("AdminReplyMode".into()));
+        assert!(
+            matches!(&m.types["AdminReplyMode"].def, Def::Enum(v) if v == &["comment", "note"])
+        );
+    }
+
+    #[test]
+    fn alternatives_render_as_strict_structs_and_an_untagged_enum() {
+        let s = spec(
+            reply_schemas(),
+            json!({"$ref": "#/components/schemas/reply"}),
+        );
+        let m = applied(&s);
+        let roles = Roles::new(&m, &["Reply".to_string()]);
+        assert_eq!(roles.role("AdminReply"), Role::Request);
+        assert!(roles.no_default.contains("Reply"));
+        // `type` (a constant) is enforced by the type; `email`, `admin_id`, `mode` by `new`.
+        assert_eq!(roles.required_counts(&m), (5, 5));
+        let admin = StructModel::build(
+            "AdminReply",
+            fields(&m, "AdminReply"),
+            Role::Request,
+            &roles,
+            &m,
+        );
+        let mut out = String::new();
+        admin.render(&mut out, "doc", "");
+        assert!(out.contains("#[serde(deny_unknown_fields)]"), "{out}");
+        assert!(out.contains("pub type_: AdminReplyType,"), "{out}");
+        assert!(
+            out.contains("type_: AdminReplyType,\n"),
+            "`new` sets the constant: {out}"
+        );
+        assert!(
+            !out.contains("with_type"),
+            "no setter for a constant: {out}"
+        );
+        assert!(
+            out.contains(
+                "pub fn new(admin_id: impl Into<String>, mode: impl Into<AdminReplyMode>) -> Self"
+            ),
+            "{out}"
+        );
+        // Required fields are needed to decode an alternative (no `default`).
+        let admin_id = admin.fields.iter().find(|f| f.ident == "admin_id").unwrap();
+        assert!(
+            !admin_id.serde.iter().any(|s| s == "default"),
+            "{:?}",
+            admin_id.serde
+        );
+        let Def::OneOf(alts) = &m.types["Reply"].def else {
+            panic!()
+        };
+        let mut out = String::new();
+        render_enum(&mut out, "Reply", "doc", "", alts, &m);
+        assert!(out.contains("#[serde(untagged)]"), "{out}");
+        assert!(out.contains("Contact(ContactReply),") && out.contains("Admin(AdminReply),"));
+        assert!(out.contains("impl From<AdminReply> for Reply"), "{out}");
+        let mut out = String::new();
+        render_const(&mut out, "AdminReplyType", "doc", "", "admin");
+        assert!(
+            out.contains("pub struct AdminReplyType = \"admin\";"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn inline_alternatives_take_the_body_fields_and_their_own_required_ones() {
+        let s = spec(
+            json!({"event": {"type": "object",
+            "properties": {"name": {"type": "string"}, "id": {"type": "string"}, "email": {"type": "string"}},
+            "required": ["name"],
+            "anyOf": [
+                {"title": "id required", "required": ["id"]},
+                {"title": "email required", "required": ["email"]}
+            ]}}),
+            json!({"$ref": "#/components/schemas/event"}),
+        );
+        let m = applied(&s);
+        let Def::OneOf(alts) = &m.types["Event"].def else {
+            panic!()
+        };
+        let names: Vec<(&str, &str)> = alts
+            .iter()
+            .map(|a| (a.ident.as_str(), a.ty.as_str()))
+            .collect();
+        assert_eq!(names, [("Id", "EventId"), ("Email", "EventEmail")]);
+        let by_id = fields(&m, "EventId");
+        let req: Vec<&str> = by_id
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.json.as_str())
+            .collect();
+        assert_eq!(req, ["id", "name"]);
+        assert!(by_id.iter().any(|f| f.json == "email" && !f.required));
+    }
+
+    #[test]
+    fn nested_one_of_alternatives_become_nested_enums() {
+        let mut schemas = reply_schemas();
+        schemas["contact_reply"] = json!({"oneOf": [
+            {"$ref": "#/components/schemas/by_email"},
+            {"$ref": "#/components/schemas/by_id"}
+        ]});
+        schemas["by_email"] = json!({"type": "object", "required": ["email"], "properties": {"email": {"type": "string"}}});
+        schemas["by_id"] = json!({"type": "object", "required": ["user_id"], "properties": {"user_id": {"type": "string"}}});
+        let s = spec(schemas, json!({"$ref": "#/components/schemas/reply"}));
+        let m = applied(&s);
+        assert!(matches!(&m.types["ContactReply"].def, Def::OneOf(a) if a.len() == 2));
+        let Def::OneOf(alts) = &m.types["Reply"].def else {
+            panic!()
+        };
+        let mut out = String::new();
+        render_enum(&mut out, "Reply", "doc", "", alts, &m);
+        assert!(out.contains("impl From<ByEmail> for Reply"), "{out}");
+        assert!(
+            out.contains("Self::Contact(ContactReply::Email(v))"),
+            "{out}"
+        );
+        assert!(out.contains("impl From<ContactReply> for Reply"), "{out}");
+    }
+
+    #[test]
+    fn variant_names_strip_shared_words() {
+        let schemas = Map::new();
+        let refs = [
+            json!({"$ref": "#/components/schemas/close_conversation_request"}),
+            json!({"$ref": "#/components/schemas/open_conversation_request"}),
+        ];
+        assert_eq!(variant_idents(&schemas, &refs), ["Close", "Open"]);
+        let titles = [
+            json!({"title": "message_type: `email`."}),
+            json!({"title": "message_type: `inapp`."}),
+        ];
+        assert_eq!(variant_idents(&schemas, &titles), ["Email", "Inapp"]);
+        let required = [
+            json!({"required": ["id"]}),
+            json!({"required": ["user_id"]}),
+        ];
+        assert_eq!(variant_idents(&schemas, &required), ["Id", "UserId"]);
+        let nothing = [json!({}), json!({})];
+        assert_eq!(variant_idents(&schemas, &nothing), ["Alt1", "Alt2"]);
+    }
+
+    #[test]
+    fn a_single_alternative_body_is_that_alternative() {
+        let s = spec(
+            json!({"update": {"type": "object", "properties": {"name": {"type": "string"}}}}),
+            json!({"oneOf": [{"$ref": "#/components/schemas/update"}]}),
+        );
+        let m = applied(&s);
+        assert_eq!(m.stats.as_enums.get("reply:ReplyBody"), None);
+        assert_eq!(m.stats.as_enums.values().filter(|t| **t).count(), 1);
+        assert!(matches!(&m.types["Update"].def, Def::Struct(_)));
+    }
 }
