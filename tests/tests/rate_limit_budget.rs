@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use intercom_sandbox::{Sandbox, SandboxHandle};
-use intercom_sdk::resources::models::CreateContactRequest;
+use intercom_sdk::resources::models::{CreateContactRequest, CreateContactRequestEmail};
 use intercom_sdk::resources::IntercomApi;
 use intercom_sdk::{Client, Private};
 
@@ -108,7 +108,9 @@ async fn sixty_four_readers_get_no_429() {
 async fn sixty_four_writers_get_no_429() {
     let (sandbox, client) = setup().await;
     let (calls, failures) = hammer(&client, |client, n| async move {
-        let body = CreateContactRequest::new().with_email(format!("bulk-{n}@example.com"));
+        let body = CreateContactRequest::from(CreateContactRequestEmail::new(format!(
+            "bulk-{n}@example.com"
+        )));
         client.contacts().create(&body).await.map(|_| ())
     })
     .await;

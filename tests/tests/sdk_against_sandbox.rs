@@ -14,7 +14,7 @@ use futures::TryStreamExt;
 use http::{Method, StatusCode};
 use intercom_sandbox::{Sandbox, SandboxHandle};
 use intercom_sdk::resources::models::{
-    ContactSearchRequest, CreateContactRequest, StartingAfterPaging,
+    ContactSearchRequest, CreateContactRequest, CreateContactRequestEmail, StartingAfterPaging,
 };
 use intercom_sdk::resources::search::{Combinator, ContactField, Operator, Query, SearchError};
 use intercom_sdk::resources::{companies, contacts, IntercomApi};
@@ -70,10 +70,10 @@ fn client(
 }
 
 fn new_contact(email: &str, role: &str, name: &str) -> CreateContactRequest {
-    CreateContactRequest::new()
-        .with_email(email)
+    CreateContactRequestEmail::new(email)
         .with_role(role)
         .with_name(name)
+        .into()
 }
 
 fn api_code(error: &Error) -> ErrorCode {

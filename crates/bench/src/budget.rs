@@ -24,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use intercom_auth_types::Private;
-use intercom_resources::models::CreateContactRequest;
+use intercom_resources::models::{CreateContactRequest, CreateContactRequestEmail};
 use intercom_resources::IntercomApi as _;
 use intercom_transport::{Body, Client, HyperTransport, RateLimit, Transport, TransportError};
 
@@ -234,8 +234,9 @@ async fn call(
     match op {
         Op::Read => client.admins().me().await.map(drop),
         Op::Create => {
-            let body =
-                CreateContactRequest::new().with_email(format!("bench-{worker}-{n}@example.com"));
+            let body = CreateContactRequest::from(CreateContactRequestEmail::new(format!(
+                "bench-{worker}-{n}@example.com"
+            )));
             client.contacts().create(&body).await.map(drop)
         }
     }

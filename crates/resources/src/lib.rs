@@ -106,6 +106,7 @@
 pub mod call;
 pub mod lenient;
 
+mod constant;
 mod group;
 mod query;
 mod redirect;

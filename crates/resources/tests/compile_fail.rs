@@ -1,5 +1,6 @@
-//! What the generated API refuses to compile: a request body without its required fields, and
-//! an operation without its required path parameter. The compiler's messages are checked in
+//! What the generated API refuses to compile: a request body without its required fields, an
+//! operation without its required path parameter, a field of another `oneOf` alternative and a
+//! discriminator set by hand. The compiler's messages are checked in
 //! next to each case (`TRYBUILD=overwrite` regenerates them).
 
 #[test]

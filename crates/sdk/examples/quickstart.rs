@@ -11,7 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 use intercom_sandbox::Sandbox;
 use intercom_sdk::auth::OAuthApp;
 use intercom_sdk::prelude::*;
-use intercom_sdk::resources::models::{ContactSearchRequest, CreateContactRequest};
+use intercom_sdk::resources::models::{ContactSearchRequest, CreateContactRequestEmail};
 use intercom_sdk::resources::search::{ContactField, Query};
 use intercom_sdk::resources::IntercomApi;
 use intercom_sdk::Authenticated;
@@ -47,10 +47,10 @@ async fn main() -> Result<()> {
         let created = client
             .contacts()
             .create(
-                &CreateContactRequest::new()
+                &CreateContactRequestEmail::new(email)
                     .with_role("user")
                     .with_name(name)
-                    .with_email(email),
+                    .into(),
             )
             .await?;
         println!(

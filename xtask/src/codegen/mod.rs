@@ -17,6 +17,7 @@ mod ops_docs;
 mod ops_render;
 mod overrides;
 mod schema;
+mod variants;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -99,6 +100,7 @@ pub fn run(args: &[String]) -> Result<()> {
 
     let mut models = schema::Models::new(&spec)?;
     let ops = ops::collect(&spec, &mut models)?;
+    variants::apply(&spec, &ops, &mut models)?;
     models.box_cycles();
     let gates = ops::gates(&ops, &models);
     let roles = models::Roles::new(&models, &ops::body_types(&ops));
@@ -109,7 +111,9 @@ pub fn run(args: &[String]) -> Result<()> {
     for (name, content) in ops_render::render(&ops, &models)? {
         files.insert(Path::new(GENERATED_DIR).join(name), content);
     }
-    let (tests, stats) = examples::render(&ops, &models, &roles)?;
+    let (mut tests, stats) = examples::render(&ops, &models, &roles)?;
+    let (request_tests, request_examples) = examples::render_requests(&spec, &ops)?;
+    tests.push_str(&request_tests);
     files.insert(PathBuf::from(EXAMPLES_TEST), tests);
     files.insert(
         PathBuf::from(CONFORMANCE_TEST),
@@ -174,8 +178,15 @@ pub fn run(args: &[String]) -> Result<()> {
             stats.total,
             stats.defects
         );
+        println!("request examples round-tripped: {request_examples} (verified by the same test)");
         let (enforced, required) = roles.required_counts(&models);
         println!("required fields enforced: {enforced}/{required}");
+        println!(
+            "oneOf/anyOf bodies as enums: {}/{} ({} alternative structs)",
+            models.stats.as_enums.values().filter(|t| **t).count(),
+            models.stats.as_enums.len(),
+            models.stats.alternatives.len()
+        );
         println!(
             "oneOf/anyOf merged into one struct: {}",
             models.stats.merged.len()

@@ -72,6 +72,7 @@ impl Roles {
             .iter()
             .filter(|n| match models.types.get(*n).map(|t| &t.def) {
                 Some(Def::Struct(fields)) => fields.iter().any(|f| f.required),
+                Some(Def::OneOf(_)) => true,
                 _ => false,
             })
             .cloned()
@@ -113,7 +114,12 @@ impl Roles {
             if let Some(Def::Struct(fields)) = models.types.get(name).map(|t| &t.def) {
                 let model = StructModel::build(name, fields, Role::Request, self, models);
                 total += fields.iter().filter(|f| f.required).count();
-                enforced += model.fields.iter().filter(|f| f.ctor_pos.is_some()).count();
+                // A required constant is set by `new` itself: enforced too.
+                enforced += fields
+                    .iter()
+                    .zip(&model.fields)
+                    .filter(|(f, m)| m.ctor_pos.is_some() || (f.required && m.constant))
+                    .count();
             }
         }
         (enforced, total)
@@ -137,6 +143,8 @@ pub struct FieldModel {
     pub option: bool,
     /// The field is an `intercom_resources::Patch` (absent, null or a value).
     pub patch: bool,
+    /// The field's value is fixed by the schema: a marker type the struct sets by itself.
+    pub constant: bool,
 }
 
 /// A generated struct.
@@ -148,6 +156,8 @@ pub struct StructModel {
     pub fields: Vec<FieldModel>,
     /// The field that keeps JSON fields the type does not declare (response structs only).
     pub extra: Option<String>,
+    /// One alternative of a request enum: decoding rejects fields it does not declare.
+    pub deny_unknown: bool,
 }
 
 /// The name of the field keeping unknown JSON fields: `extra`, unless a property has that name.
@@ -191,6 +201,29 @@ impl StructModel {
     pub fn build(name: &str, fields: &[Field], role: Role, roles: &Roles, models: &Models) -> Self {
         let mut out = Vec::new();
         for f in fields {
+            // A field fixed to one value is always sent and set by `new`.
+            if let Some(marker) = super::variants::constant_type(models, &f.ty) {
+                let mut serde = Vec::new();
+                if f.ident != f.json {
+                    serde.push(format!("rename = {:?}", f.json));
+                }
+                if !f.required {
+                    serde.push("default".into());
+                }
+                out.push(FieldModel {
+                    doc: field_doc(f, role),
+                    serde,
+                    ident: f.ident.clone(),
+                    rust: marker.clone(),
+                    value: marker,
+                    boxed: false,
+                    ctor_pos: None,
+                    option: false,
+                    patch: false,
+                    constant: true,
+                });
+                continue;
+            }
             // A request field the spec requires is always sent (as `null` when nullable and
             // `None`); an optional one only when set.
             let send_always = role == Role::Request && f.required;
@@ -226,10 +259,14 @@ impl StructModel {
                     ctor_pos: None,
                     option: false,
                     patch: true,
+                    constant: false,
                 });
                 continue;
             }
-            if role == Role::Request && (option || roles.has_default(models, &f.ty)) {
+            // An alternative of a request enum needs its required fields when decoding, so a
+            // value decodes into the alternative it was written from.
+            let needed = send_always && !option && models.stats.alternatives.contains(name);
+            if role == Role::Request && !needed && (option || roles.has_default(models, &f.ty)) {
                 serde.push("default".into());
             }
             if option && !send_always {
@@ -260,6 +297,7 @@ impl StructModel {
                 ctor_pos: if send_always { f.required_pos } else { None },
                 option,
                 patch: false,
+                constant: false,
             });
         }
         let default = match role {
@@ -273,6 +311,7 @@ impl StructModel {
             default,
             fields: out,
             extra,
+            deny_unknown: role == Role::Request && models.stats.alternatives.contains(name),
         }
     }
 
@@ -313,6 +352,9 @@ impl StructModel {
         let _ = writeln!(out, "#[derive({derive})]\n#[non_exhaustive]");
         if self.role == Role::Response {
             out.push_str("#[serde(default)]\n");
+        }
+        if self.deny_unknown {
+            out.push_str("#[serde(deny_unknown_fields)]\n");
         }
         let _ = writeln!(out, "pub struct {} {{", self.name);
         for f in &self.fields {
@@ -359,6 +401,7 @@ impl StructModel {
         for f in &self.fields {
             let v = match (f.ctor_pos.is_some(), f.option, f.boxed) {
                 (false, _, _) if f.patch => "crate::Patch::Absent".to_string(),
+                (false, _, _) if f.constant => f.value.clone(),
                 (false, _, _) => "None".to_string(),
                 (true, true, _) => f.ident.clone(),
                 (true, false, true) => format!("Box::new({}.into())", f.ident),
@@ -371,7 +414,11 @@ impl StructModel {
             }
         }
         out.push_str("}\n}\n");
-        for f in self.fields.iter().filter(|f| f.ctor_pos.is_none()) {
+        for f in self
+            .fields
+            .iter()
+            .filter(|f| f.ctor_pos.is_none() && !f.constant)
+        {
             let setter = format!(
                 "with_{}",
                 f.ident.trim_start_matches("r#").trim_end_matches('_')
@@ -498,6 +545,8 @@ fn render_type(
             }
             out.push_str("}\n}\n\n");
         }
+        Def::OneOf(alts) => super::variants::render_enum(out, name, &doc, &cfg, alts, models),
+        Def::Const(value) => super::variants::render_const(out, name, &doc, &cfg, value),
         Def::Alias(ty) => {
             let _ = writeln!(out, "/// {doc}");
             out.push_str(&cfg);

@@ -146,6 +146,10 @@ pub enum Def {
     Struct(Vec<Field>),
     Enum(Vec<String>),
     Alias(Ty),
+    /// One of several alternatives (a request body's `oneOf`/`anyOf`): see `variants.rs`.
+    OneOf(Vec<super::variants::Alt>),
+    /// A field whose value the schema fixes (a one-value enum, such as a discriminator).
+    Const(String),
 }
 
 #[derive(Debug)]
@@ -163,6 +167,11 @@ pub struct Stats {
     pub merged: BTreeSet<String>,
     /// Places that fell back to `serde_json::Value`.
     pub value_fallbacks: BTreeSet<String>,
+    /// Request bodies the spec writes with `oneOf`/`anyOf` (their origins), and whether each
+    /// is typed as its alternatives (an enum of them, or the only one).
+    pub as_enums: BTreeMap<String, bool>,
+    /// The structs that are one alternative of such an enum.
+    pub alternatives: BTreeSet<String>,
 }
 
 pub struct Models<'s> {
@@ -171,6 +180,9 @@ pub struct Models<'s> {
     comp: BTreeMap<String, String>,
     used: BTreeSet<String>,
     cache: BTreeMap<String, String>,
+    /// Prefix of the inline-type cache keys: inline types met while it is set are named
+    /// after the type being defined, not shared with identical schemas elsewhere.
+    scope: String,
     pub stats: Stats,
 }
 
@@ -181,7 +193,7 @@ struct Acc {
     required: Vec<String>,
 }
 
-fn resolve_in<'a>(schemas: &'a Map<String, Value>, mut s: &'a Value) -> &'a Value {
+pub(super) fn resolve_in<'a>(schemas: &'a Map<String, Value>, mut s: &'a Value) -> &'a Value {
     for _ in 0..16 {
         match s.get("$ref").and_then(Value::as_str) {
             Some(r) => match schemas.get(ref_name(r)) {
@@ -194,11 +206,11 @@ fn resolve_in<'a>(schemas: &'a Map<String, Value>, mut s: &'a Value) -> &'a Valu
     s
 }
 
-fn ref_name(r: &str) -> &str {
+pub(super) fn ref_name(r: &str) -> &str {
     r.rsplit('/').next().unwrap_or(r)
 }
 
-fn alts(schema: &Value) -> Option<&Vec<Value>> {
+pub(super) fn alts(schema: &Value) -> Option<&Vec<Value>> {
     schema
         .get("oneOf")
         .or_else(|| schema.get("anyOf"))
@@ -214,7 +226,7 @@ fn is_atish(prop: Option<&str>) -> bool {
     prop.is_some_and(|p| p.ends_with("_at"))
 }
 
-fn str_enum(schema: &Value) -> Option<Vec<String>> {
+pub(super) fn str_enum(schema: &Value) -> Option<Vec<String>> {
     let vals = schema.get("enum")?.as_array()?;
     if schema.get("type").is_some_and(|t| t != "string") {
         return None;
@@ -230,7 +242,7 @@ fn str_enum(schema: &Value) -> Option<Vec<String>> {
 }
 
 /// A schema that only restates which properties are required (`anyOf: [{required: [..]}]`).
-fn constraint_only(s: &Value) -> bool {
+pub(super) fn constraint_only(s: &Value) -> bool {
     s.as_object().is_some_and(|o| {
         o.keys()
             .all(|k| matches!(k.as_str(), "required" | "title" | "description"))
@@ -251,6 +263,7 @@ impl<'s> Models<'s> {
             comp: BTreeMap::new(),
             used: BTreeSet::new(),
             cache: BTreeMap::new(),
+            scope: String::new(),
             stats: Stats::default(),
         };
         for name in schemas.keys() {
@@ -493,7 +506,7 @@ impl<'s> Models<'s> {
         comp: &str,
         enum_: bool,
     ) -> Result<Ty> {
-        let key = format!("{}{}", if enum_ { "E" } else { "S" }, s);
+        let key = format!("{}{}{}", self.scope, if enum_ { "E" } else { "S" }, s);
         if let Some(n) = self.cache.get(&key) {
             return Ok(Ty::Named(n.clone()));
         }
@@ -538,6 +551,18 @@ impl<'s> Models<'s> {
             };
             // A property named `type` that points at a plain string enum stays a string.
             return Ok(Ty::Named(n.clone()));
+        }
+        if let Some(value) = s.get("x-const").and_then(Value::as_str) {
+            let name = self.unique(&type_ident(ctx));
+            self.types.insert(
+                name.clone(),
+                TypeDef {
+                    origin: origin.to_string(),
+                    component: false,
+                    def: Def::Const(value.to_string()),
+                },
+            );
+            return Ok(Ty::Named(name));
         }
         if s.get("x-conflict").is_some() {
             self.stats
@@ -657,6 +682,53 @@ impl<'s> Models<'s> {
         }
     }
 
+    /// The component schemas, by name.
+    pub(super) fn schemas(&self) -> &'s Map<String, Value> {
+        self.schemas
+    }
+
+    /// The Rust name of a component schema.
+    pub(super) fn component_type(&self, name: &str) -> Option<&String> {
+        self.comp.get(name)
+    }
+
+    /// A type name not used yet, reserved.
+    pub(super) fn reserve(&mut self, base: &str) -> String {
+        self.unique(base)
+    }
+
+    /// Drops generated types (their names become free again, and cached inline schemas
+    /// naming them are forgotten).
+    pub(super) fn remove_types(&mut self, names: &BTreeSet<String>) {
+        for n in names {
+            self.types.remove(n);
+            self.used.remove(n);
+        }
+        self.cache.retain(|_, v| !names.contains(v));
+    }
+
+    /// Properties and required names of an object schema, through `allOf` and `$ref`s.
+    pub(super) fn properties(&mut self, schema: &Value) -> (BTreeMap<String, Value>, Vec<String>) {
+        let mut acc = Acc::default();
+        self.collect(schema, &mut acc, "", 0);
+        self.stats.merged.remove("");
+        (acc.props, acc.required)
+    }
+
+    /// Defines the struct `name` for `schema`, its inline types named after it.
+    pub(super) fn define_own_struct(
+        &mut self,
+        name: &str,
+        schema: &Value,
+        origin: &str,
+        comp: &str,
+    ) -> Result<Def> {
+        self.scope = format!("{name}:");
+        let def = self.define_struct(name, schema, origin, comp);
+        self.scope.clear();
+        def
+    }
+
     /// Every generated type reachable from `roots`.
     pub fn closure(&self, roots: &[String]) -> BTreeSet<String> {
         let mut seen = BTreeSet::new();
@@ -672,6 +744,7 @@ impl<'s> Models<'s> {
                     }
                 }
                 Some(Def::Alias(t)) => t.named(&mut stack),
+                Some(Def::OneOf(alts)) => stack.extend(alts.iter().map(|a| a.ty.clone())),
                 _ => {}
             }
         }

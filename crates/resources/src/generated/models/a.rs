@@ -572,27 +572,31 @@ pub struct AdminPriorityLevel {
 }
 
 /// The `admin_reply_conversation_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`message_type`, `admin_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct AdminReplyConversationRequest {
     /// JSON `admin_id`: type string, required.
     /// Example: `"3156780"`.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub admin_id: String,
     /// JSON `attachment_files`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
     /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, optional.
     /// Example: `"Hello there!"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// JSON `created_at`: type integer, optional.
     /// Example: `1590000000`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
@@ -602,22 +606,74 @@ pub struct AdminReplyConversationRequest {
     /// Example: `"comment"`.
     pub message_type: AdminReplyConversationRequestMessageType,
     /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<QuickReplyOption>>,
     /// JSON `skip_notifications`: type boolean, optional.
     /// Example: `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_notifications: Option<bool>,
     /// JSON `type`: type string, required.
     /// One of `admin`.
     /// Example: `"admin"`.
     #[serde(rename = "type")]
-    pub type_: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub type_: AdminReplyConversationRequestType,
 }
 
+#[cfg(feature = "conversations")]
+impl AdminReplyConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        message_type: impl Into<AdminReplyConversationRequestMessageType>,
+        admin_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            admin_id: admin_id.into(),
+            attachment_files: None,
+            attachment_urls: None,
+            body: None,
+            created_at: None,
+            message_type: message_type.into(),
+            reply_options: None,
+            skip_notifications: None,
+            type_: AdminReplyConversationRequestType,
+        }
+    }
+    /// Sets `attachment_files`.
+    pub fn with_attachment_files(
+        mut self,
+        value: impl Into<Vec<ConversationAttachmentFiles>>,
+    ) -> Self {
+        self.attachment_files = Some(value.into());
+        self
+    }
+    /// Sets `attachment_urls`.
+    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attachment_urls = Some(value.into());
+        self
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `reply_options`.
+    pub fn with_reply_options(mut self, value: impl Into<Vec<QuickReplyOption>>) -> Self {
+        self.reply_options = Some(value.into());
+        self
+    }
+    /// Sets `skip_notifications`.
+    pub fn with_skip_notifications(mut self, value: impl Into<bool>) -> Self {
+        self.skip_notifications = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations")]
 crate::lenient::open_enum! {
 /// Inline schema at `admin_reply_conversation_request.message_type`. Unknown values are kept in `Other`.
 pub enum AdminReplyConversationRequestMessageType {
@@ -625,6 +681,12 @@ Comment = "comment",
 Note = "note",
 QuickReply = "quick_reply",
 }
+}
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `admin_reply_conversation_request.type`. Always `"admin"`: set by the struct holding it.
+pub struct AdminReplyConversationRequestType = "admin";
 }
 
 /// The `admin_reply_ticket_request` schema.
@@ -660,7 +722,7 @@ pub struct AdminReplyTicketRequest {
     /// JSON `message_type`: type string, required.
     /// One of `comment`, `note`, `quick_reply`.
     /// Example: `"comment"`.
-    pub message_type: AdminReplyConversationRequestMessageType,
+    pub message_type: AdminReplyTicketRequestMessageType,
     /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_options: Option<Vec<AdminReplyTicketRequestReplyOptionsItem>>,
@@ -668,10 +730,19 @@ pub struct AdminReplyTicketRequest {
     /// One of `admin`.
     /// Example: `"admin"`.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: AdminReplyTicketRequestType,
     /// JSON fields the spec does not declare here, kept as received and written back when serialized.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+crate::lenient::open_enum! {
+/// Inline schema at `admin_reply_ticket_request.message_type`. Unknown values are kept in `Other`.
+pub enum AdminReplyTicketRequestMessageType {
+Comment = "comment",
+Note = "note",
+QuickReply = "quick_reply",
+}
 }
 
 /// Inline schema at `admin_reply_ticket_request.reply_options[]`.
@@ -686,6 +757,11 @@ pub struct AdminReplyTicketRequestReplyOptionsItem {
     /// JSON fields the spec does not declare here, kept as received and written back when serialized.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+crate::constant::constant! {
+/// Inline schema at `admin_reply_ticket_request.type`. Always `"admin"`: set by the struct holding it.
+pub struct AdminReplyTicketRequestType = "admin";
 }
 
 /// Inline schema at `admin.role`.
@@ -2588,9 +2664,12 @@ pub struct ArticleVersionSummary {
 }
 
 /// The `assign_conversation_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`type_`, `admin_id`, `assignee_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct AssignConversationRequest {
     /// JSON `admin_id`: type string, required.
     /// Example: `"12345"`.
@@ -2602,7 +2681,7 @@ pub struct AssignConversationRequest {
     pub assignee_id: String,
     /// JSON `body`: type string, optional.
     /// Example: `"Let me pass you over to one of my colleagues."`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// JSON `message_type`: type string, required.
     /// One of `assignment`.
@@ -2613,16 +2692,35 @@ pub struct AssignConversationRequest {
     /// Example: `"admin"`.
     #[serde(rename = "type")]
     pub type_: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-crate::lenient::open_enum! {
-/// Inline schema at `assign_conversation_request.message_type`. Unknown values are kept in `Other`.
-pub enum AssignConversationRequestMessageType {
-Assignment = "assignment",
+#[cfg(feature = "conversations")]
+impl AssignConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        type_: impl Into<String>,
+        admin_id: impl Into<String>,
+        assignee_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            admin_id: admin_id.into(),
+            assignee_id: assignee_id.into(),
+            body: None,
+            message_type: AssignConversationRequestMessageType,
+            type_: type_.into(),
+        }
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `assign_conversation_request.message_type`. Always `"assignment"`: set by the struct holding it.
+pub struct AssignConversationRequestMessageType = "assignment";
 }
 
 /// Inline schema at `attachContactToACompany:AttachContactToACompanyBody`.

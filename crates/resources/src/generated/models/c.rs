@@ -169,9 +169,12 @@ impl ChangeTicketTypeRequest {
 }
 
 /// The `close_conversation_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`admin_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CloseConversationRequest {
     /// JSON `admin_id`: type string, required.
     /// Example: `"12345"`.
@@ -179,7 +182,7 @@ pub struct CloseConversationRequest {
     pub admin_id: String,
     /// JSON `body`: type string, optional.
     /// Example: `" This conversation is now closed!"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// JSON `message_type`: type string, required.
     /// One of `close`.
@@ -189,17 +192,37 @@ pub struct CloseConversationRequest {
     /// One of `admin`.
     /// Example: `"admin"`.
     #[serde(rename = "type")]
-    pub type_: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub type_: CloseConversationRequestType,
 }
 
-crate::lenient::open_enum! {
-/// Inline schema at `close_conversation_request.message_type`. Unknown values are kept in `Other`.
-pub enum CloseConversationRequestMessageType {
-Close = "close",
+#[cfg(feature = "conversations")]
+impl CloseConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(admin_id: impl Into<String>) -> Self {
+        Self {
+            admin_id: admin_id.into(),
+            body: None,
+            message_type: CloseConversationRequestMessageType,
+            type_: CloseConversationRequestType,
+        }
+    }
+    /// Sets `body`.
+    pub fn with_body(mut self, value: impl Into<String>) -> Self {
+        self.body = Some(value.into());
+        self
+    }
 }
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `close_conversation_request.message_type`. Always `"close"`: set by the struct holding it.
+pub struct CloseConversationRequestMessageType = "close";
+}
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `close_conversation_request.type`. Always `"admin"`: set by the struct holding it.
+pub struct CloseConversationRequestType = "admin";
 }
 
 /// The `collection` schema.

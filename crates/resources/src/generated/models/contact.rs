@@ -587,73 +587,62 @@ pub struct ContactReplyBaseRequestReplyOptionsItem {
 }
 
 /// The `contact_reply_conversation_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`ContactReplyConversationRequest::from(x)` or `x.into()`).
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-#[serde(default)]
-pub struct ContactReplyConversationRequest {
-    /// JSON `attachment_files`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment_urls: Option<Vec<String>>,
-    /// JSON `body`: type string, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    /// JSON `created_at`: type integer, optional.
-    /// Example: `1590000000`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
-    /// JSON `email`: type string, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// JSON `intercom_user_id`: type string, optional.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub intercom_user_id: Option<String>,
-    /// JSON `message_type`: type string, optional.
-    /// One of `comment`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_type: Option<ContactReplyBaseRequestMessageType>,
-    /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// JSON `type`: type string, optional.
-    /// One of `user`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON `user_id`: type string, optional.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub user_id: Option<String>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+pub enum ContactReplyConversationRequest {
+    /// The `contact_reply_intercom_user_id_request` alternative.
+    IntercomUserId(ContactReplyIntercomUserIdRequest),
+    /// The `contact_reply_email_request` alternative.
+    Email(ContactReplyEmailRequest),
+    /// The `contact_reply_user_id_request` alternative.
+    UserId(ContactReplyUserIdRequest),
+}
+
+#[cfg(feature = "conversations")]
+impl From<ContactReplyIntercomUserIdRequest> for ContactReplyConversationRequest {
+    fn from(v: ContactReplyIntercomUserIdRequest) -> Self {
+        Self::IntercomUserId(v)
+    }
+}
+
+#[cfg(feature = "conversations")]
+impl From<ContactReplyEmailRequest> for ContactReplyConversationRequest {
+    fn from(v: ContactReplyEmailRequest) -> Self {
+        Self::Email(v)
+    }
+}
+
+#[cfg(feature = "conversations")]
+impl From<ContactReplyUserIdRequest> for ContactReplyConversationRequest {
+    fn from(v: ContactReplyUserIdRequest) -> Self {
+        Self::UserId(v)
+    }
 }
 
 /// The `contact_reply_email_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`body`, `email`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ContactReplyEmailRequest {
     /// JSON `attachment_files`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
     /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, required.
     pub body: String,
     /// JSON `created_at`: type integer, optional.
     /// Example: `1590000000`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
@@ -662,35 +651,117 @@ pub struct ContactReplyEmailRequest {
     pub email: String,
     /// JSON `message_type`: type string, required.
     /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
+    pub message_type: ContactReplyEmailRequestMessageType,
     /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_options: Option<Vec<ContactReplyEmailRequestReplyOptionsItem>>,
     /// JSON `type`: type string, required.
     /// One of `user`.
     #[serde(rename = "type")]
-    pub type_: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub type_: ContactReplyEmailRequestType,
+}
+
+#[cfg(feature = "conversations")]
+impl ContactReplyEmailRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(body: impl Into<String>, email: impl Into<String>) -> Self {
+        Self {
+            attachment_files: None,
+            attachment_urls: None,
+            body: body.into(),
+            created_at: None,
+            email: email.into(),
+            message_type: ContactReplyEmailRequestMessageType,
+            reply_options: None,
+            type_: ContactReplyEmailRequestType,
+        }
+    }
+    /// Sets `attachment_files`.
+    pub fn with_attachment_files(
+        mut self,
+        value: impl Into<Vec<ConversationAttachmentFiles>>,
+    ) -> Self {
+        self.attachment_files = Some(value.into());
+        self
+    }
+    /// Sets `attachment_urls`.
+    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attachment_urls = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `reply_options`.
+    pub fn with_reply_options(
+        mut self,
+        value: impl Into<Vec<ContactReplyEmailRequestReplyOptionsItem>>,
+    ) -> Self {
+        self.reply_options = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `contact_reply_email_request.message_type`. Always `"comment"`: set by the struct holding it.
+pub struct ContactReplyEmailRequestMessageType = "comment";
+}
+
+/// Inline schema at `contact_reply_email_request.reply_options[]`.
+///
+/// Sent in a request; `new(`text`, `uuid`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ContactReplyEmailRequestReplyOptionsItem {
+    /// JSON `text`: type string, required.
+    #[serde(default)]
+    pub text: String,
+    /// JSON `uuid`: type string (uuid), required.
+    #[serde(default)]
+    pub uuid: String,
+}
+
+#[cfg(feature = "conversations")]
+impl ContactReplyEmailRequestReplyOptionsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(text: impl Into<String>, uuid: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            uuid: uuid.into(),
+        }
+    }
+}
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `contact_reply_email_request.type`. Always `"user"`: set by the struct holding it.
+pub struct ContactReplyEmailRequestType = "user";
 }
 
 /// The `contact_reply_intercom_user_id_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`body`, `intercom_user_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct ContactReplyIntercomUserIdRequest {
     /// JSON `attachment_files`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
     /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, required.
     pub body: String,
     /// JSON `created_at`: type integer, optional.
     /// Example: `1590000000`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
@@ -700,17 +771,95 @@ pub struct ContactReplyIntercomUserIdRequest {
     pub intercom_user_id: String,
     /// JSON `message_type`: type string, required.
     /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
+    pub message_type: ContactReplyIntercomUserIdRequestMessageType,
     /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_options: Option<Vec<ContactReplyIntercomUserIdRequestReplyOptionsItem>>,
     /// JSON `type`: type string, required.
     /// One of `user`.
     #[serde(rename = "type")]
-    pub type_: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub type_: ContactReplyIntercomUserIdRequestType,
+}
+
+#[cfg(feature = "conversations")]
+impl ContactReplyIntercomUserIdRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(body: impl Into<String>, intercom_user_id: impl Into<String>) -> Self {
+        Self {
+            attachment_files: None,
+            attachment_urls: None,
+            body: body.into(),
+            created_at: None,
+            intercom_user_id: intercom_user_id.into(),
+            message_type: ContactReplyIntercomUserIdRequestMessageType,
+            reply_options: None,
+            type_: ContactReplyIntercomUserIdRequestType,
+        }
+    }
+    /// Sets `attachment_files`.
+    pub fn with_attachment_files(
+        mut self,
+        value: impl Into<Vec<ConversationAttachmentFiles>>,
+    ) -> Self {
+        self.attachment_files = Some(value.into());
+        self
+    }
+    /// Sets `attachment_urls`.
+    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attachment_urls = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `reply_options`.
+    pub fn with_reply_options(
+        mut self,
+        value: impl Into<Vec<ContactReplyIntercomUserIdRequestReplyOptionsItem>>,
+    ) -> Self {
+        self.reply_options = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `contact_reply_intercom_user_id_request.message_type`. Always `"comment"`: set by the struct holding it.
+pub struct ContactReplyIntercomUserIdRequestMessageType = "comment";
+}
+
+/// Inline schema at `contact_reply_intercom_user_id_request.reply_options[]`.
+///
+/// Sent in a request; `new(`text`, `uuid`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ContactReplyIntercomUserIdRequestReplyOptionsItem {
+    /// JSON `text`: type string, required.
+    #[serde(default)]
+    pub text: String,
+    /// JSON `uuid`: type string (uuid), required.
+    #[serde(default)]
+    pub uuid: String,
+}
+
+#[cfg(feature = "conversations")]
+impl ContactReplyIntercomUserIdRequestReplyOptionsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(text: impl Into<String>, uuid: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            uuid: uuid.into(),
+        }
+    }
+}
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `contact_reply_intercom_user_id_request.type`. Always `"user"`: set by the struct holding it.
+pub struct ContactReplyIntercomUserIdRequestType = "user";
 }
 
 /// The `contact_reply_ticket_email_request` schema.
@@ -734,17 +883,41 @@ pub struct ContactReplyTicketEmailRequest {
     pub email: String,
     /// JSON `message_type`: type string, required.
     /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
+    pub message_type: ContactReplyTicketEmailRequestMessageType,
     /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
+    pub reply_options: Option<Vec<ContactReplyTicketEmailRequestReplyOptionsItem>>,
     /// JSON `type`: type string, required.
     /// One of `user`.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: ContactReplyTicketEmailRequestType,
     /// JSON fields the spec does not declare here, kept as received and written back when serialized.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+crate::constant::constant! {
+/// Inline schema at `contact_reply_ticket_email_request.message_type`. Always `"comment"`: set by the struct holding it.
+pub struct ContactReplyTicketEmailRequestMessageType = "comment";
+}
+
+/// Inline schema at `contact_reply_ticket_email_request.reply_options[]`.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(default)]
+pub struct ContactReplyTicketEmailRequestReplyOptionsItem {
+    /// JSON `text`: type string, required.
+    pub text: String,
+    /// JSON `uuid`: type string (uuid), required.
+    pub uuid: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+crate::constant::constant! {
+/// Inline schema at `contact_reply_ticket_email_request.type`. Always `"user"`: set by the struct holding it.
+pub struct ContactReplyTicketEmailRequestType = "user";
 }
 
 /// The `contact_reply_ticket_intercom_user_id_request` schema.
@@ -769,66 +942,74 @@ pub struct ContactReplyTicketIntercomUserIdRequest {
     pub intercom_user_id: String,
     /// JSON `message_type`: type string, required.
     /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
+    pub message_type: ContactReplyTicketIntercomUserIdRequestMessageType,
     /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
+    pub reply_options: Option<Vec<ContactReplyTicketIntercomUserIdRequestReplyOptionsItem>>,
     /// JSON `type`: type string, required.
     /// One of `user`.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: ContactReplyTicketIntercomUserIdRequestType,
     /// JSON fields the spec does not declare here, kept as received and written back when serialized.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The `contact_reply_ticket_request` schema.
+crate::constant::constant! {
+/// Inline schema at `contact_reply_ticket_intercom_user_id_request.message_type`. Always `"comment"`: set by the struct holding it.
+pub struct ContactReplyTicketIntercomUserIdRequestMessageType = "comment";
+}
+
+/// Inline schema at `contact_reply_ticket_intercom_user_id_request.reply_options[]`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(default)]
-pub struct ContactReplyTicketRequest {
-    /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment_urls: Option<Vec<String>>,
-    /// JSON `body`: type string, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    /// JSON `created_at`: type integer, optional.
-    /// Example: `1590000000`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
-    /// JSON `email`: type string, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// JSON `intercom_user_id`: type string, optional.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub intercom_user_id: Option<String>,
-    /// JSON `message_type`: type string, optional.
-    /// One of `comment`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_type: Option<ContactReplyBaseRequestMessageType>,
-    /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// JSON `type`: type string, optional.
-    /// One of `user`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON `user_id`: type string, optional.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub user_id: Option<String>,
+pub struct ContactReplyTicketIntercomUserIdRequestReplyOptionsItem {
+    /// JSON `text`: type string, required.
+    pub text: String,
+    /// JSON `uuid`: type string (uuid), required.
+    pub uuid: String,
     /// JSON fields the spec does not declare here, kept as received and written back when serialized.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+crate::constant::constant! {
+/// Inline schema at `contact_reply_ticket_intercom_user_id_request.type`. Always `"user"`: set by the struct holding it.
+pub struct ContactReplyTicketIntercomUserIdRequestType = "user";
+}
+
+/// The `contact_reply_ticket_request` schema.
+///
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`ContactReplyTicketRequest::from(x)` or `x.into()`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum ContactReplyTicketRequest {
+    /// The `contact_reply_ticket_intercom_user_id_request` alternative.
+    IntercomUserId(ContactReplyTicketIntercomUserIdRequest),
+    /// The `contact_reply_ticket_user_id_request` alternative.
+    UserId(ContactReplyTicketUserIdRequest),
+    /// The `contact_reply_ticket_email_request` alternative.
+    Email(ContactReplyTicketEmailRequest),
+}
+
+impl From<ContactReplyTicketIntercomUserIdRequest> for ContactReplyTicketRequest {
+    fn from(v: ContactReplyTicketIntercomUserIdRequest) -> Self {
+        Self::IntercomUserId(v)
+    }
+}
+
+impl From<ContactReplyTicketUserIdRequest> for ContactReplyTicketRequest {
+    fn from(v: ContactReplyTicketUserIdRequest) -> Self {
+        Self::UserId(v)
+    }
+}
+
+impl From<ContactReplyTicketEmailRequest> for ContactReplyTicketRequest {
+    fn from(v: ContactReplyTicketEmailRequest) -> Self {
+        Self::Email(v)
+    }
 }
 
 /// The `contact_reply_ticket_user_id_request` schema.
@@ -850,14 +1031,14 @@ pub struct ContactReplyTicketUserIdRequest {
     pub created_at: Option<crate::lenient::Timestamp>,
     /// JSON `message_type`: type string, required.
     /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
+    pub message_type: ContactReplyTicketUserIdRequestMessageType,
     /// JSON `reply_options`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
+    pub reply_options: Option<Vec<ContactReplyTicketUserIdRequestReplyOptionsItem>>,
     /// JSON `type`: type string, required.
     /// One of `user`.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: ContactReplyTicketUserIdRequestType,
     /// JSON `user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
@@ -866,42 +1047,148 @@ pub struct ContactReplyTicketUserIdRequest {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The `contact_reply_user_id_request` schema.
+crate::constant::constant! {
+/// Inline schema at `contact_reply_ticket_user_id_request.message_type`. Always `"comment"`: set by the struct holding it.
+pub struct ContactReplyTicketUserIdRequestMessageType = "comment";
+}
+
+/// Inline schema at `contact_reply_ticket_user_id_request.reply_options[]`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(default)]
+pub struct ContactReplyTicketUserIdRequestReplyOptionsItem {
+    /// JSON `text`: type string, required.
+    pub text: String,
+    /// JSON `uuid`: type string (uuid), required.
+    pub uuid: String,
+    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+crate::constant::constant! {
+/// Inline schema at `contact_reply_ticket_user_id_request.type`. Always `"user"`: set by the struct holding it.
+pub struct ContactReplyTicketUserIdRequestType = "user";
+}
+
+/// The `contact_reply_user_id_request` schema.
+///
+/// Sent in a request; `new(`body`, `user_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
 pub struct ContactReplyUserIdRequest {
     /// JSON `attachment_files`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
     /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, required.
     pub body: String,
     /// JSON `created_at`: type integer, optional.
     /// Example: `1590000000`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
     /// JSON `message_type`: type string, required.
     /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
+    pub message_type: ContactReplyUserIdRequestMessageType,
     /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_options: Option<Vec<ContactReplyUserIdRequestReplyOptionsItem>>,
     /// JSON `type`: type string, required.
     /// One of `user`.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: ContactReplyUserIdRequestType,
     /// JSON `user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "conversations")]
+impl ContactReplyUserIdRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(body: impl Into<String>, user_id: impl Into<String>) -> Self {
+        Self {
+            attachment_files: None,
+            attachment_urls: None,
+            body: body.into(),
+            created_at: None,
+            message_type: ContactReplyUserIdRequestMessageType,
+            reply_options: None,
+            type_: ContactReplyUserIdRequestType,
+            user_id: user_id.into(),
+        }
+    }
+    /// Sets `attachment_files`.
+    pub fn with_attachment_files(
+        mut self,
+        value: impl Into<Vec<ConversationAttachmentFiles>>,
+    ) -> Self {
+        self.attachment_files = Some(value.into());
+        self
+    }
+    /// Sets `attachment_urls`.
+    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attachment_urls = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `reply_options`.
+    pub fn with_reply_options(
+        mut self,
+        value: impl Into<Vec<ContactReplyUserIdRequestReplyOptionsItem>>,
+    ) -> Self {
+        self.reply_options = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `contact_reply_user_id_request.message_type`. Always `"comment"`: set by the struct holding it.
+pub struct ContactReplyUserIdRequestMessageType = "comment";
+}
+
+/// Inline schema at `contact_reply_user_id_request.reply_options[]`.
+///
+/// Sent in a request; `new(`text`, `uuid`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ContactReplyUserIdRequestReplyOptionsItem {
+    /// JSON `text`: type string, required.
+    #[serde(default)]
+    pub text: String,
+    /// JSON `uuid`: type string (uuid), required.
+    #[serde(default)]
+    pub uuid: String,
+}
+
+#[cfg(feature = "conversations")]
+impl ContactReplyUserIdRequestReplyOptionsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(text: impl Into<String>, uuid: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            uuid: uuid.into(),
+        }
+    }
+}
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `contact_reply_user_id_request.type`. Always `"user"`: set by the struct holding it.
+pub struct ContactReplyUserIdRequestType = "user";
 }
 
 /// Inline schema at `CreateContact:CreateContactResponse`.

@@ -369,11 +369,49 @@ impl CreateCompanyNoteBody {
 
 /// The `create_contact_request` schema.
 ///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`CreateContactRequest::from(x)` or `x.into()`).
 #[cfg(feature = "contacts")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-pub struct CreateContactRequest {
+pub enum CreateContactRequest {
+    /// The `create_contact_request (Email)` alternative.
+    Email(CreateContactRequestEmail),
+    /// The `create_contact_request (ExternalId)` alternative.
+    ExternalId(CreateContactRequestExternalId),
+    /// The `create_contact_request (Role)` alternative.
+    Role(CreateContactRequestRole),
+}
+
+#[cfg(feature = "contacts")]
+impl From<CreateContactRequestEmail> for CreateContactRequest {
+    fn from(v: CreateContactRequestEmail) -> Self {
+        Self::Email(v)
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl From<CreateContactRequestExternalId> for CreateContactRequest {
+    fn from(v: CreateContactRequestExternalId) -> Self {
+        Self::ExternalId(v)
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl From<CreateContactRequestRole> for CreateContactRequest {
+    fn from(v: CreateContactRequestRole) -> Self {
+        Self::Role(v)
+    }
+}
+
+/// Inline schema at `create_contact_request (Email)`.
+///
+/// Sent in a request; `new(`email`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "contacts")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct CreateContactRequestEmail {
     /// JSON `avatar`: type string, optional, nullable.
     /// Example: `"https://www.example.com/avatar_image.jpg"`.
     #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
@@ -382,10 +420,9 @@ pub struct CreateContactRequest {
     /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":1}`.
     #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
     pub custom_attributes: crate::Patch<serde_json::Value>,
-    /// JSON `email`: type string, optional.
+    /// JSON `email`: type string, required.
     /// Example: `"jdoe@example.com"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: String,
     /// JSON `email_verified`: type boolean, optional, nullable.
     /// Example: `true`.
     #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
@@ -437,9 +474,366 @@ pub struct CreateContactRequest {
 }
 
 #[cfg(feature = "contacts")]
-impl CreateContactRequest {
+impl CreateContactRequestEmail {
     /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
+    pub fn new(email: impl Into<String>) -> Self {
+        Self {
+            avatar: crate::Patch::Absent,
+            custom_attributes: crate::Patch::Absent,
+            email: email.into(),
+            email_verified: crate::Patch::Absent,
+            external_id: None,
+            last_seen_at: None,
+            name: crate::Patch::Absent,
+            owner_id: crate::Patch::Absent,
+            phone: crate::Patch::Absent,
+            role: None,
+            signed_up_at: None,
+            unsubscribed_from_emails: crate::Patch::Absent,
+        }
+    }
+    /// Sets `avatar`.
+    pub fn with_avatar(mut self, value: impl Into<String>) -> Self {
+        self.avatar = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `avatar` as `null`, clearing it.
+    pub fn clear_avatar(mut self) -> Self {
+        self.avatar = crate::Patch::Null;
+        self
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.custom_attributes = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `custom_attributes` as `null`, clearing it.
+    pub fn clear_custom_attributes(mut self) -> Self {
+        self.custom_attributes = crate::Patch::Null;
+        self
+    }
+    /// Sets `email_verified`.
+    pub fn with_email_verified(mut self, value: impl Into<bool>) -> Self {
+        self.email_verified = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `email_verified` as `null`, clearing it.
+    pub fn clear_email_verified(mut self) -> Self {
+        self.email_verified = crate::Patch::Null;
+        self
+    }
+    /// Sets `external_id`.
+    pub fn with_external_id(mut self, value: impl Into<String>) -> Self {
+        self.external_id = Some(value.into());
+        self
+    }
+    /// Sets `last_seen_at`.
+    pub fn with_last_seen_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.last_seen_at = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `name` as `null`, clearing it.
+    pub fn clear_name(mut self) -> Self {
+        self.name = crate::Patch::Null;
+        self
+    }
+    /// Sets `owner_id`.
+    pub fn with_owner_id(mut self, value: impl Into<String>) -> Self {
+        self.owner_id = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `owner_id` as `null`, clearing it.
+    pub fn clear_owner_id(mut self) -> Self {
+        self.owner_id = crate::Patch::Null;
+        self
+    }
+    /// Sets `phone`.
+    pub fn with_phone(mut self, value: impl Into<String>) -> Self {
+        self.phone = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `phone` as `null`, clearing it.
+    pub fn clear_phone(mut self) -> Self {
+        self.phone = crate::Patch::Null;
+        self
+    }
+    /// Sets `role`.
+    pub fn with_role(mut self, value: impl Into<String>) -> Self {
+        self.role = Some(value.into());
+        self
+    }
+    /// Sets `signed_up_at`.
+    pub fn with_signed_up_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.signed_up_at = Some(value.into());
+        self
+    }
+    /// Sets `unsubscribed_from_emails`.
+    pub fn with_unsubscribed_from_emails(mut self, value: impl Into<bool>) -> Self {
+        self.unsubscribed_from_emails = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `unsubscribed_from_emails` as `null`, clearing it.
+    pub fn clear_unsubscribed_from_emails(mut self) -> Self {
+        self.unsubscribed_from_emails = crate::Patch::Null;
+        self
+    }
+}
+
+/// Inline schema at `create_contact_request (ExternalId)`.
+///
+/// Sent in a request; `new(`external_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "contacts")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct CreateContactRequestExternalId {
+    /// JSON `avatar`: type string, optional, nullable.
+    /// Example: `"https://www.example.com/avatar_image.jpg"`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub avatar: crate::Patch<String>,
+    /// JSON `custom_attributes`: type object, optional, nullable.
+    /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":1}`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub custom_attributes: crate::Patch<serde_json::Value>,
+    /// JSON `email`: type string, optional.
+    /// Example: `"jdoe@example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// JSON `email_verified`: type boolean, optional, nullable.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub email_verified: crate::Patch<bool>,
+    /// JSON `external_id`: type string, required.
+    /// Example: `"625e90fc55ab113b6d92175f"`.
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub external_id: String,
+    /// JSON `last_seen_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::opt_unix"
+    )]
+    pub last_seen_at: Option<crate::lenient::Timestamp>,
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"John Doe"`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub name: crate::Patch<String>,
+    /// JSON `owner_id`: type string, optional, nullable.
+    /// Example: `"321"`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub owner_id: crate::Patch<String>,
+    /// JSON `phone`: type string, optional, nullable.
+    /// Example: `"+353871234567"`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub phone: crate::Patch<String>,
+    /// JSON `role`: type string, optional.
+    /// Example: `"user"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// JSON `signed_up_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::opt_unix"
+    )]
+    pub signed_up_at: Option<crate::lenient::Timestamp>,
+    /// JSON `unsubscribed_from_emails`: type boolean, optional, nullable.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub unsubscribed_from_emails: crate::Patch<bool>,
+}
+
+#[cfg(feature = "contacts")]
+impl CreateContactRequestExternalId {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(external_id: impl Into<String>) -> Self {
+        Self {
+            avatar: crate::Patch::Absent,
+            custom_attributes: crate::Patch::Absent,
+            email: None,
+            email_verified: crate::Patch::Absent,
+            external_id: external_id.into(),
+            last_seen_at: None,
+            name: crate::Patch::Absent,
+            owner_id: crate::Patch::Absent,
+            phone: crate::Patch::Absent,
+            role: None,
+            signed_up_at: None,
+            unsubscribed_from_emails: crate::Patch::Absent,
+        }
+    }
+    /// Sets `avatar`.
+    pub fn with_avatar(mut self, value: impl Into<String>) -> Self {
+        self.avatar = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `avatar` as `null`, clearing it.
+    pub fn clear_avatar(mut self) -> Self {
+        self.avatar = crate::Patch::Null;
+        self
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.custom_attributes = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `custom_attributes` as `null`, clearing it.
+    pub fn clear_custom_attributes(mut self) -> Self {
+        self.custom_attributes = crate::Patch::Null;
+        self
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `email_verified`.
+    pub fn with_email_verified(mut self, value: impl Into<bool>) -> Self {
+        self.email_verified = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `email_verified` as `null`, clearing it.
+    pub fn clear_email_verified(mut self) -> Self {
+        self.email_verified = crate::Patch::Null;
+        self
+    }
+    /// Sets `last_seen_at`.
+    pub fn with_last_seen_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.last_seen_at = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `name` as `null`, clearing it.
+    pub fn clear_name(mut self) -> Self {
+        self.name = crate::Patch::Null;
+        self
+    }
+    /// Sets `owner_id`.
+    pub fn with_owner_id(mut self, value: impl Into<String>) -> Self {
+        self.owner_id = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `owner_id` as `null`, clearing it.
+    pub fn clear_owner_id(mut self) -> Self {
+        self.owner_id = crate::Patch::Null;
+        self
+    }
+    /// Sets `phone`.
+    pub fn with_phone(mut self, value: impl Into<String>) -> Self {
+        self.phone = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `phone` as `null`, clearing it.
+    pub fn clear_phone(mut self) -> Self {
+        self.phone = crate::Patch::Null;
+        self
+    }
+    /// Sets `role`.
+    pub fn with_role(mut self, value: impl Into<String>) -> Self {
+        self.role = Some(value.into());
+        self
+    }
+    /// Sets `signed_up_at`.
+    pub fn with_signed_up_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.signed_up_at = Some(value.into());
+        self
+    }
+    /// Sets `unsubscribed_from_emails`.
+    pub fn with_unsubscribed_from_emails(mut self, value: impl Into<bool>) -> Self {
+        self.unsubscribed_from_emails = crate::Patch::Value(value.into());
+        self
+    }
+    /// Sends `unsubscribed_from_emails` as `null`, clearing it.
+    pub fn clear_unsubscribed_from_emails(mut self) -> Self {
+        self.unsubscribed_from_emails = crate::Patch::Null;
+        self
+    }
+}
+
+/// Inline schema at `create_contact_request (Role)`.
+///
+/// Sent in a request; `new(`role`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "contacts")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct CreateContactRequestRole {
+    /// JSON `avatar`: type string, optional, nullable.
+    /// Example: `"https://www.example.com/avatar_image.jpg"`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub avatar: crate::Patch<String>,
+    /// JSON `custom_attributes`: type object, optional, nullable.
+    /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":1}`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub custom_attributes: crate::Patch<serde_json::Value>,
+    /// JSON `email`: type string, optional.
+    /// Example: `"jdoe@example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// JSON `email_verified`: type boolean, optional, nullable.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub email_verified: crate::Patch<bool>,
+    /// JSON `external_id`: type string, optional.
+    /// Example: `"625e90fc55ab113b6d92175f"`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::opt_id"
+    )]
+    pub external_id: Option<String>,
+    /// JSON `last_seen_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::opt_unix"
+    )]
+    pub last_seen_at: Option<crate::lenient::Timestamp>,
+    /// JSON `name`: type string, optional, nullable.
+    /// Example: `"John Doe"`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub name: crate::Patch<String>,
+    /// JSON `owner_id`: type string, optional, nullable.
+    /// Example: `"321"`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub owner_id: crate::Patch<String>,
+    /// JSON `phone`: type string, optional, nullable.
+    /// Example: `"+353871234567"`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub phone: crate::Patch<String>,
+    /// JSON `role`: type string, required.
+    /// Example: `"user"`.
+    pub role: String,
+    /// JSON `signed_up_at`: type integer (date-time), optional, nullable.
+    /// Example: `1571672154`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::opt_unix"
+    )]
+    pub signed_up_at: Option<crate::lenient::Timestamp>,
+    /// JSON `unsubscribed_from_emails`: type boolean, optional, nullable.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "crate::Patch::is_absent")]
+    pub unsubscribed_from_emails: crate::Patch<bool>,
+}
+
+#[cfg(feature = "contacts")]
+impl CreateContactRequestRole {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(role: impl Into<String>) -> Self {
         Self {
             avatar: crate::Patch::Absent,
             custom_attributes: crate::Patch::Absent,
@@ -450,7 +844,7 @@ impl CreateContactRequest {
             name: crate::Patch::Absent,
             owner_id: crate::Patch::Absent,
             phone: crate::Patch::Absent,
-            role: None,
+            role: role.into(),
             signed_up_at: None,
             unsubscribed_from_emails: crate::Patch::Absent,
         }
@@ -528,11 +922,6 @@ impl CreateContactRequest {
     /// Sends `phone` as `null`, clearing it.
     pub fn clear_phone(mut self) -> Self {
         self.phone = crate::Patch::Null;
-        self
-    }
-    /// Sets `role`.
-    pub fn with_role(mut self, value: impl Into<String>) -> Self {
-        self.role = Some(value.into());
         self
     }
     /// Sets `signed_up_at`.
@@ -619,197 +1008,423 @@ Api = "api",
 }
 
 /// The `create_conversation_attribute_boolean_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversationAttributeBooleanRequest {
     /// JSON `data_type`: type string, required.
     /// One of `boolean`.
-    pub data_type: ConversationAttributeBooleanTypeDataType,
+    pub data_type: CreateConversationAttributeBooleanRequestDataType,
     /// JSON `description`: type string, optional.
     /// Example: `"Created via API test"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// JSON `visible_to_team_ids`: type array, optional.
     /// Example: `[]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl CreateConversationAttributeBooleanRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            data_type: CreateConversationAttributeBooleanRequestDataType,
+            description: None,
+            name: name.into(),
+            required: None,
+            visible_to_team_ids: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_team_ids`.
+    pub fn with_visible_to_team_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.visible_to_team_ids = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+crate::constant::constant! {
+/// Inline schema at `create_conversation_attribute_boolean_request.data_type`. Always `"boolean"`: set by the struct holding it.
+pub struct CreateConversationAttributeBooleanRequestDataType = "boolean";
 }
 
 /// The `create_conversation_attribute_datetime_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversationAttributeDatetimeRequest {
     /// JSON `data_type`: type string, required.
     /// One of `datetime`.
-    pub data_type: ConversationAttributeDatetimeTypeDataType,
+    pub data_type: CreateConversationAttributeDatetimeRequestDataType,
     /// JSON `description`: type string, optional.
     /// Example: `"Created via API test"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// JSON `visible_to_team_ids`: type array, optional.
     /// Example: `[]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl CreateConversationAttributeDatetimeRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            data_type: CreateConversationAttributeDatetimeRequestDataType,
+            description: None,
+            name: name.into(),
+            required: None,
+            visible_to_team_ids: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_team_ids`.
+    pub fn with_visible_to_team_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.visible_to_team_ids = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+crate::constant::constant! {
+/// Inline schema at `create_conversation_attribute_datetime_request.data_type`. Always `"datetime"`: set by the struct holding it.
+pub struct CreateConversationAttributeDatetimeRequestDataType = "datetime";
 }
 
 /// The `create_conversation_attribute_decimal_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversationAttributeDecimalRequest {
     /// JSON `data_type`: type string, required.
     /// One of `decimal`.
-    pub data_type: ConversationAttributeDecimalTypeDataType,
+    pub data_type: CreateConversationAttributeDecimalRequestDataType,
     /// JSON `description`: type string, optional.
     /// Example: `"Created via API test"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// JSON `visible_to_team_ids`: type array, optional.
     /// Example: `[]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl CreateConversationAttributeDecimalRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            data_type: CreateConversationAttributeDecimalRequestDataType,
+            description: None,
+            name: name.into(),
+            required: None,
+            visible_to_team_ids: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_team_ids`.
+    pub fn with_visible_to_team_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.visible_to_team_ids = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+crate::constant::constant! {
+/// Inline schema at `create_conversation_attribute_decimal_request.data_type`. Always `"decimal"`: set by the struct holding it.
+pub struct CreateConversationAttributeDecimalRequestDataType = "decimal";
 }
 
 /// The `create_conversation_attribute_files_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversationAttributeFilesRequest {
     /// JSON `data_type`: type string, required.
     /// One of `files`.
-    pub data_type: ConversationAttributeFilesTypeDataType,
+    pub data_type: CreateConversationAttributeFilesRequestDataType,
     /// JSON `description`: type string, optional.
     /// Example: `"Created via API test"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// JSON `visible_to_team_ids`: type array, optional.
     /// Example: `[]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl CreateConversationAttributeFilesRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            data_type: CreateConversationAttributeFilesRequestDataType,
+            description: None,
+            name: name.into(),
+            required: None,
+            visible_to_team_ids: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_team_ids`.
+    pub fn with_visible_to_team_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.visible_to_team_ids = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+crate::constant::constant! {
+/// Inline schema at `create_conversation_attribute_files_request.data_type`. Always `"files"`: set by the struct holding it.
+pub struct CreateConversationAttributeFilesRequestDataType = "files";
 }
 
 /// The `create_conversation_attribute_integer_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversationAttributeIntegerRequest {
     /// JSON `data_type`: type string, required.
     /// One of `integer`.
-    pub data_type: ConversationAttributeIntegerTypeDataType,
+    pub data_type: CreateConversationAttributeIntegerRequestDataType,
     /// JSON `description`: type string, optional.
     /// Example: `"Created via API test"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// JSON `visible_to_team_ids`: type array, optional.
     /// Example: `[]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl CreateConversationAttributeIntegerRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            data_type: CreateConversationAttributeIntegerRequestDataType,
+            description: None,
+            name: name.into(),
+            required: None,
+            visible_to_team_ids: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_team_ids`.
+    pub fn with_visible_to_team_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.visible_to_team_ids = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+crate::constant::constant! {
+/// Inline schema at `create_conversation_attribute_integer_request.data_type`. Always `"integer"`: set by the struct holding it.
+pub struct CreateConversationAttributeIntegerRequestDataType = "integer";
 }
 
 /// The `create_conversation_attribute_list_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversationAttributeListRequest {
     /// JSON `data_type`: type string, required.
     /// One of `list`.
-    pub data_type: ConversationAttributeListTypeDataType,
+    pub data_type: CreateConversationAttributeListRequestDataType,
     /// JSON `description`: type string, optional.
     /// Example: `"Created via API test"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
     pub name: String,
     /// JSON `options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<CreateConversationAttributeOptionRequest>>,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// JSON `visible_to_team_ids`: type array, optional.
     /// Example: `[]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl CreateConversationAttributeListRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            data_type: CreateConversationAttributeListRequestDataType,
+            description: None,
+            name: name.into(),
+            options: None,
+            required: None,
+            visible_to_team_ids: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `options`.
+    pub fn with_options(
+        mut self,
+        value: impl Into<Vec<CreateConversationAttributeOptionRequest>>,
+    ) -> Self {
+        self.options = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_team_ids`.
+    pub fn with_visible_to_team_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.visible_to_team_ids = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+crate::constant::constant! {
+/// Inline schema at `create_conversation_attribute_list_request.data_type`. Always `"list"`: set by the struct holding it.
+pub struct CreateConversationAttributeListRequestDataType = "list";
 }
 
 /// The `create_conversation_attribute_option_request` schema.
 ///
 /// Sent in a request; `new(`label`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CreateConversationAttributeOptionRequest {
@@ -819,6 +1434,7 @@ pub struct CreateConversationAttributeOptionRequest {
     pub label: String,
 }
 
+#[cfg(feature = "conversations_attributes")]
 impl CreateConversationAttributeOptionRequest {
     /// A value with the required fields set and every other field absent.
     pub fn new(label: impl Into<String>) -> Self {
@@ -829,100 +1445,24 @@ impl CreateConversationAttributeOptionRequest {
 }
 
 /// The `create_conversation_attribute_relationship_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversationAttributeRelationshipRequest {
     /// JSON `data_type`: type string, required.
     /// One of `relationship`.
-    pub data_type: ConversationAttributeRelationshipTypeDataType,
+    pub data_type: CreateConversationAttributeRelationshipRequestDataType,
     /// JSON `description`: type string, optional.
     /// Example: `"Created via API test"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
     pub name: String,
     /// JSON `reference`: type object, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<CreateConversationAttributeRelationshipRequestReference>,
-    /// JSON `required`: type boolean, optional.
-    /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub required: Option<bool>,
-    /// JSON `visible_to_team_ids`: type array, optional.
-    /// Example: `[]`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids"
-    )]
-    pub visible_to_team_ids: Option<Vec<String>>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-/// Inline schema at `create_conversation_attribute_relationship_request.reference`.
-///
-/// Sent in a request; `new(`type_`)` takes the required fields, the `with_*` setters the others.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct CreateConversationAttributeRelationshipRequestReference {
-    /// JSON `object_type_id`: type string, optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub object_type_id: Option<String>,
-    /// JSON `type`: type string, required.
-    /// One of `one`, `many`.
-    #[serde(rename = "type", default)]
-    pub type_: String,
-}
-
-impl CreateConversationAttributeRelationshipRequestReference {
-    /// A value with the required fields set and every other field absent.
-    pub fn new(type_: impl Into<String>) -> Self {
-        Self {
-            object_type_id: None,
-            type_: type_.into(),
-        }
-    }
-    /// Sets `object_type_id`.
-    pub fn with_object_type_id(mut self, value: impl Into<String>) -> Self {
-        self.object_type_id = Some(value.into());
-        self
-    }
-}
-
-/// The `create_conversation_attribute_request` schema.
-///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
-#[cfg(feature = "conversations_attributes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct CreateConversationAttributeRequest {
-    /// JSON `data_type`: type string, optional.
-    /// One of `string`, `integer`, `list`, `decimal`, `boolean`, `datetime`, `relationship`, `files`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_type: Option<ConversationAttributeDataType>,
-    /// JSON `description`: type string, optional.
-    /// Example: `"Created via API test"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// JSON `multiline`: type boolean, optional.
-    /// Example: `false`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub multiline: Option<bool>,
-    /// JSON `name`: type string, optional.
-    /// Example: `"api_test_attr"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// JSON `options`: type array, optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<CreateConversationAttributeOptionRequest>>,
-    /// JSON `reference`: type object, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<CreateConversationAttributeRelationshipRequestReference>,
     /// JSON `required`: type boolean, optional.
@@ -940,46 +1480,21 @@ pub struct CreateConversationAttributeRequest {
 }
 
 #[cfg(feature = "conversations_attributes")]
-impl CreateConversationAttributeRequest {
+impl CreateConversationAttributeRelationshipRequest {
     /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            data_type: None,
+            data_type: CreateConversationAttributeRelationshipRequestDataType,
             description: None,
-            multiline: None,
-            name: None,
-            options: None,
+            name: name.into(),
             reference: None,
             required: None,
             visible_to_team_ids: None,
         }
     }
-    /// Sets `data_type`.
-    pub fn with_data_type(mut self, value: impl Into<ConversationAttributeDataType>) -> Self {
-        self.data_type = Some(value.into());
-        self
-    }
     /// Sets `description`.
     pub fn with_description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
-        self
-    }
-    /// Sets `multiline`.
-    pub fn with_multiline(mut self, value: impl Into<bool>) -> Self {
-        self.multiline = Some(value.into());
-        self
-    }
-    /// Sets `name`.
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `options`.
-    pub fn with_options(
-        mut self,
-        value: impl Into<Vec<CreateConversationAttributeOptionRequest>>,
-    ) -> Self {
-        self.options = Some(value.into());
         self
     }
     /// Sets `reference`.
@@ -999,6 +1514,130 @@ impl CreateConversationAttributeRequest {
     pub fn with_visible_to_team_ids(mut self, value: impl Into<Vec<String>>) -> Self {
         self.visible_to_team_ids = Some(value.into());
         self
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+crate::constant::constant! {
+/// Inline schema at `create_conversation_attribute_relationship_request.data_type`. Always `"relationship"`: set by the struct holding it.
+pub struct CreateConversationAttributeRelationshipRequestDataType = "relationship";
+}
+
+/// Inline schema at `create_conversation_attribute_relationship_request.reference`.
+///
+/// Sent in a request; `new(`type_`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateConversationAttributeRelationshipRequestReference {
+    /// JSON `object_type_id`: type string, optional.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::opt_id"
+    )]
+    pub object_type_id: Option<String>,
+    /// JSON `type`: type string, required.
+    /// One of `one`, `many`.
+    #[serde(rename = "type", default)]
+    pub type_: String,
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl CreateConversationAttributeRelationshipRequestReference {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(type_: impl Into<String>) -> Self {
+        Self {
+            object_type_id: None,
+            type_: type_.into(),
+        }
+    }
+    /// Sets `object_type_id`.
+    pub fn with_object_type_id(mut self, value: impl Into<String>) -> Self {
+        self.object_type_id = Some(value.into());
+        self
+    }
+}
+
+/// The `create_conversation_attribute_request` schema.
+///
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`CreateConversationAttributeRequest::from(x)` or `x.into()`).
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum CreateConversationAttributeRequest {
+    /// The `create_conversation_attribute_string_request` alternative.
+    String(CreateConversationAttributeStringRequest),
+    /// The `create_conversation_attribute_integer_request` alternative.
+    Integer(CreateConversationAttributeIntegerRequest),
+    /// The `create_conversation_attribute_list_request` alternative.
+    List(CreateConversationAttributeListRequest),
+    /// The `create_conversation_attribute_decimal_request` alternative.
+    Decimal(CreateConversationAttributeDecimalRequest),
+    /// The `create_conversation_attribute_boolean_request` alternative.
+    Boolean(CreateConversationAttributeBooleanRequest),
+    /// The `create_conversation_attribute_datetime_request` alternative.
+    Datetime(CreateConversationAttributeDatetimeRequest),
+    /// The `create_conversation_attribute_relationship_request` alternative.
+    Relationship(CreateConversationAttributeRelationshipRequest),
+    /// The `create_conversation_attribute_files_request` alternative.
+    Files(CreateConversationAttributeFilesRequest),
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl From<CreateConversationAttributeStringRequest> for CreateConversationAttributeRequest {
+    fn from(v: CreateConversationAttributeStringRequest) -> Self {
+        Self::String(v)
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl From<CreateConversationAttributeIntegerRequest> for CreateConversationAttributeRequest {
+    fn from(v: CreateConversationAttributeIntegerRequest) -> Self {
+        Self::Integer(v)
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl From<CreateConversationAttributeListRequest> for CreateConversationAttributeRequest {
+    fn from(v: CreateConversationAttributeListRequest) -> Self {
+        Self::List(v)
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl From<CreateConversationAttributeDecimalRequest> for CreateConversationAttributeRequest {
+    fn from(v: CreateConversationAttributeDecimalRequest) -> Self {
+        Self::Decimal(v)
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl From<CreateConversationAttributeBooleanRequest> for CreateConversationAttributeRequest {
+    fn from(v: CreateConversationAttributeBooleanRequest) -> Self {
+        Self::Boolean(v)
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl From<CreateConversationAttributeDatetimeRequest> for CreateConversationAttributeRequest {
+    fn from(v: CreateConversationAttributeDatetimeRequest) -> Self {
+        Self::Datetime(v)
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl From<CreateConversationAttributeRelationshipRequest> for CreateConversationAttributeRequest {
+    fn from(v: CreateConversationAttributeRelationshipRequest) -> Self {
+        Self::Relationship(v)
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl From<CreateConversationAttributeFilesRequest> for CreateConversationAttributeRequest {
+    fn from(v: CreateConversationAttributeFilesRequest) -> Self {
+        Self::Files(v)
     }
 }
 
@@ -1035,38 +1674,80 @@ pub struct CreateConversationAttributeRequestBase {
 }
 
 /// The `create_conversation_attribute_string_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CreateConversationAttributeStringRequest {
     /// JSON `data_type`: type string, required.
     /// One of `string`.
-    pub data_type: ConversationAttributeStringTypeDataType,
+    pub data_type: CreateConversationAttributeStringRequestDataType,
     /// JSON `description`: type string, optional.
     /// Example: `"Created via API test"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// JSON `multiline`: type boolean, optional.
     /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiline: Option<bool>,
     /// JSON `name`: type string, required.
     /// Example: `"api_test_attr"`.
     pub name: String,
     /// JSON `required`: type boolean, optional.
     /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<bool>,
     /// JSON `visible_to_team_ids`: type array, optional.
     /// Example: `[]`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_ids"
     )]
     pub visible_to_team_ids: Option<Vec<String>>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "conversations_attributes")]
+impl CreateConversationAttributeStringRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            data_type: CreateConversationAttributeStringRequestDataType,
+            description: None,
+            multiline: None,
+            name: name.into(),
+            required: None,
+            visible_to_team_ids: None,
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `multiline`.
+    pub fn with_multiline(mut self, value: impl Into<bool>) -> Self {
+        self.multiline = Some(value.into());
+        self
+    }
+    /// Sets `required`.
+    pub fn with_required(mut self, value: impl Into<bool>) -> Self {
+        self.required = Some(value.into());
+        self
+    }
+    /// Sets `visible_to_team_ids`.
+    pub fn with_visible_to_team_ids(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.visible_to_team_ids = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "conversations_attributes")]
+crate::constant::constant! {
+/// Inline schema at `create_conversation_attribute_string_request.data_type`. Always `"string"`: set by the struct holding it.
+pub struct CreateConversationAttributeStringRequestDataType = "string";
 }
 
 /// The `create_conversation_request` schema.
@@ -1173,15 +1854,43 @@ impl CreateConversationRequestFrom {
 
 /// The `create_data_attribute_request` schema.
 ///
-/// Sent in a request; `new(`name`, `model`, `data_type`)` takes the required fields, the `with_*` setters the others.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`CreateDataAttributeRequest::from(x)` or `x.into()`).
+#[cfg(feature = "data_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum CreateDataAttributeRequest {
+    /// The `create_data_attribute_request (ListAttribute)` alternative.
+    ListAttribute(CreateDataAttributeRequestListAttribute),
+    /// The `create_data_attribute_request (OtherType)` alternative.
+    OtherType(CreateDataAttributeRequestOtherType),
+}
+
+#[cfg(feature = "data_attributes")]
+impl From<CreateDataAttributeRequestListAttribute> for CreateDataAttributeRequest {
+    fn from(v: CreateDataAttributeRequestListAttribute) -> Self {
+        Self::ListAttribute(v)
+    }
+}
+
+#[cfg(feature = "data_attributes")]
+impl From<CreateDataAttributeRequestOtherType> for CreateDataAttributeRequest {
+    fn from(v: CreateDataAttributeRequestOtherType) -> Self {
+        Self::OtherType(v)
+    }
+}
+
+/// Inline schema at `create_data_attribute_request (ListAttribute)`.
+///
+/// Sent in a request; `new(`name`, `model`, `options`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "data_attributes")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct CreateDataAttributeRequest {
-    /// JSON `data_type`: required.
-    /// One of `options`, `string`, `integer`, `float`, `boolean`, `datetime`, `date`.
-    #[serde(default)]
-    pub data_type: CreateDataAttributeRequestDataType,
+#[serde(deny_unknown_fields)]
+pub struct CreateDataAttributeRequestListAttribute {
+    /// JSON `data_type`: type string, required.
+    /// One of `options`.
+    pub data_type: CreateDataAttributeRequestListAttributeDataType,
     /// JSON `description`: type string, optional.
     /// Example: `"My Data Attribute Description"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1193,33 +1902,30 @@ pub struct CreateDataAttributeRequest {
     /// JSON `model`: type string, required.
     /// One of `contact`, `company`.
     /// Example: `"contact"`.
-    #[serde(default)]
-    pub model: CreateDataAttributeRequestModel,
+    pub model: CreateDataAttributeRequestListAttributeModel,
     /// JSON `name`: type string, required.
     /// Example: `"My Data Attribute"`.
-    #[serde(default)]
     pub name: String,
-    /// JSON `options`: type array, optional.
+    /// JSON `options`: type array, required.
     /// Example: `[{"value":"1-10"},{"value":"11-50"}]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<CreateDataAttributeRequestOptionsItem>>,
+    pub options: Vec<CreateDataAttributeRequestListAttributeOptionsItem>,
 }
 
 #[cfg(feature = "data_attributes")]
-impl CreateDataAttributeRequest {
+impl CreateDataAttributeRequestListAttribute {
     /// A value with the required fields set and every other field absent.
     pub fn new(
         name: impl Into<String>,
-        model: impl Into<CreateDataAttributeRequestModel>,
-        data_type: impl Into<CreateDataAttributeRequestDataType>,
+        model: impl Into<CreateDataAttributeRequestListAttributeModel>,
+        options: impl Into<Vec<CreateDataAttributeRequestListAttributeOptionsItem>>,
     ) -> Self {
         Self {
-            data_type: data_type.into(),
+            data_type: CreateDataAttributeRequestListAttributeDataType,
             description: None,
             messenger_writable: None,
             model: model.into(),
             name: name.into(),
-            options: None,
+            options: options.into(),
         }
     }
     /// Sets `description`.
@@ -1232,21 +1938,108 @@ impl CreateDataAttributeRequest {
         self.messenger_writable = Some(value.into());
         self
     }
-    /// Sets `options`.
-    pub fn with_options(
-        mut self,
-        value: impl Into<Vec<CreateDataAttributeRequestOptionsItem>>,
+}
+
+#[cfg(feature = "data_attributes")]
+crate::constant::constant! {
+/// Inline schema at `create_data_attribute_request (ListAttribute).data_type`. Always `"options"`: set by the struct holding it.
+pub struct CreateDataAttributeRequestListAttributeDataType = "options";
+}
+
+#[cfg(feature = "data_attributes")]
+crate::lenient::open_enum! {
+/// Inline schema at `create_data_attribute_request (ListAttribute).model`. Unknown values are kept in `Other`.
+pub enum CreateDataAttributeRequestListAttributeModel {
+Contact = "contact",
+Company = "company",
+}
+}
+
+/// Inline schema at `create_data_attribute_request (ListAttribute).options[]`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
+#[cfg(feature = "data_attributes")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateDataAttributeRequestListAttributeOptionsItem {
+    /// JSON `value`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[cfg(feature = "data_attributes")]
+impl CreateDataAttributeRequestListAttributeOptionsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self { value: None }
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `create_data_attribute_request (OtherType)`.
+///
+/// Sent in a request; `new(`name`, `model`, `data_type`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "data_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct CreateDataAttributeRequestOtherType {
+    /// JSON `data_type`: required.
+    /// One of `string`, `integer`, `float`, `boolean`, `datetime`, `date`.
+    pub data_type: CreateDataAttributeRequestOtherTypeDataType,
+    /// JSON `description`: type string, optional.
+    /// Example: `"My Data Attribute Description"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// JSON `messenger_writable`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messenger_writable: Option<bool>,
+    /// JSON `model`: type string, required.
+    /// One of `contact`, `company`.
+    /// Example: `"contact"`.
+    pub model: CreateDataAttributeRequestOtherTypeModel,
+    /// JSON `name`: type string, required.
+    /// Example: `"My Data Attribute"`.
+    pub name: String,
+}
+
+#[cfg(feature = "data_attributes")]
+impl CreateDataAttributeRequestOtherType {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        name: impl Into<String>,
+        model: impl Into<CreateDataAttributeRequestOtherTypeModel>,
+        data_type: impl Into<CreateDataAttributeRequestOtherTypeDataType>,
     ) -> Self {
-        self.options = Some(value.into());
+        Self {
+            data_type: data_type.into(),
+            description: None,
+            messenger_writable: None,
+            model: model.into(),
+            name: name.into(),
+        }
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `messenger_writable`.
+    pub fn with_messenger_writable(mut self, value: impl Into<bool>) -> Self {
+        self.messenger_writable = Some(value.into());
         self
     }
 }
 
 #[cfg(feature = "data_attributes")]
 crate::lenient::open_enum! {
-/// Inline schema at `create_data_attribute_request.data_type`. Unknown values are kept in `Other`.
-pub enum CreateDataAttributeRequestDataType {
-Options = "options",
+/// Inline schema at `create_data_attribute_request (OtherType).data_type`. Unknown values are kept in `Other`.
+pub enum CreateDataAttributeRequestOtherTypeDataType {
 String = "string",
 Integer = "integer",
 Float = "float",
@@ -1258,36 +2051,11 @@ Date = "date",
 
 #[cfg(feature = "data_attributes")]
 crate::lenient::open_enum! {
-/// Inline schema at `create_data_attribute_request.model`. Unknown values are kept in `Other`.
-pub enum CreateDataAttributeRequestModel {
+/// Inline schema at `create_data_attribute_request (OtherType).model`. Unknown values are kept in `Other`.
+pub enum CreateDataAttributeRequestOtherTypeModel {
 Contact = "contact",
 Company = "company",
 }
-}
-
-/// Inline schema at `create_data_attribute_request.options[]`.
-///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
-#[cfg(feature = "data_attributes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub struct CreateDataAttributeRequestOptionsItem {
-    /// JSON `value`: type string, optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
-}
-
-#[cfg(feature = "data_attributes")]
-impl CreateDataAttributeRequestOptionsItem {
-    /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
-        Self { value: None }
-    }
-    /// Sets `value`.
-    pub fn with_value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
-        self
-    }
 }
 
 /// The `create_data_connector_request` schema.
@@ -1587,27 +2355,59 @@ Patch = "patch",
 
 /// The `create_data_event_request` schema.
 ///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`CreateDataEventRequest::from(x)` or `x.into()`).
 #[cfg(feature = "data_events")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-pub struct CreateDataEventRequest {
-    /// JSON `created_at`: type integer (date-time), optional.
+pub enum CreateDataEventRequest {
+    /// The `create_data_event_request (Id)` alternative.
+    Id(CreateDataEventRequestId),
+    /// The `create_data_event_request (UserId)` alternative.
+    UserId(CreateDataEventRequestUserId),
+    /// The `create_data_event_request (Email)` alternative.
+    Email(CreateDataEventRequestEmail),
+}
+
+#[cfg(feature = "data_events")]
+impl From<CreateDataEventRequestId> for CreateDataEventRequest {
+    fn from(v: CreateDataEventRequestId) -> Self {
+        Self::Id(v)
+    }
+}
+
+#[cfg(feature = "data_events")]
+impl From<CreateDataEventRequestUserId> for CreateDataEventRequest {
+    fn from(v: CreateDataEventRequestUserId) -> Self {
+        Self::UserId(v)
+    }
+}
+
+#[cfg(feature = "data_events")]
+impl From<CreateDataEventRequestEmail> for CreateDataEventRequest {
+    fn from(v: CreateDataEventRequestEmail) -> Self {
+        Self::Email(v)
+    }
+}
+
+/// Inline schema at `create_data_event_request (Email)`.
+///
+/// Sent in a request; `new(`event_name`, `created_at`, `email`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "data_events")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct CreateDataEventRequestEmail {
+    /// JSON `created_at`: type integer (date-time), required.
     /// Example: `1671028894`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
-    /// JSON `email`: type string, optional.
+    #[serde(serialize_with = "crate::lenient::unix")]
+    pub created_at: crate::lenient::Timestamp,
+    /// JSON `email`: type string, required.
     /// Example: `"frodo.baggins@example.com"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// JSON `event_name`: type string, optional.
+    pub email: String,
+    /// JSON `event_name`: type string, required.
     /// Example: `"invited-friend"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_name: Option<String>,
+    pub event_name: String,
     /// JSON `id`: type string, optional.
     /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
     #[serde(
@@ -1631,32 +2431,21 @@ pub struct CreateDataEventRequest {
 }
 
 #[cfg(feature = "data_events")]
-impl CreateDataEventRequest {
+impl CreateDataEventRequestEmail {
     /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
+    pub fn new(
+        event_name: impl Into<String>,
+        created_at: impl Into<crate::lenient::Timestamp>,
+        email: impl Into<String>,
+    ) -> Self {
         Self {
-            created_at: None,
-            email: None,
-            event_name: None,
+            created_at: created_at.into(),
+            email: email.into(),
+            event_name: event_name.into(),
             id: None,
             metadata: None,
             user_id: None,
         }
-    }
-    /// Sets `created_at`.
-    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `email`.
-    pub fn with_email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
-    /// Sets `event_name`.
-    pub fn with_event_name(mut self, value: impl Into<String>) -> Self {
-        self.event_name = Some(value.into());
-        self
     }
     /// Sets `id`.
     pub fn with_id(mut self, value: impl Into<String>) -> Self {
@@ -1674,6 +2463,154 @@ impl CreateDataEventRequest {
     /// Sets `user_id`.
     pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
         self.user_id = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `create_data_event_request (Id)`.
+///
+/// Sent in a request; `new(`event_name`, `created_at`, `id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "data_events")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct CreateDataEventRequestId {
+    /// JSON `created_at`: type integer (date-time), required.
+    /// Example: `1671028894`.
+    #[serde(serialize_with = "crate::lenient::unix")]
+    pub created_at: crate::lenient::Timestamp,
+    /// JSON `email`: type string, optional.
+    /// Example: `"frodo.baggins@example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// JSON `event_name`: type string, required.
+    /// Example: `"invited-friend"`.
+    pub event_name: String,
+    /// JSON `id`: type string, required.
+    /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub id: String,
+    /// JSON `metadata`: type object, optional.
+    /// Example: `{"invite_code":"ADDAFRIEND"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"314159"`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::opt_id"
+    )]
+    pub user_id: Option<String>,
+}
+
+#[cfg(feature = "data_events")]
+impl CreateDataEventRequestId {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        event_name: impl Into<String>,
+        created_at: impl Into<crate::lenient::Timestamp>,
+        id: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            email: None,
+            event_name: event_name.into(),
+            id: id.into(),
+            metadata: None,
+            user_id: None,
+        }
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `create_data_event_request (UserId)`.
+///
+/// Sent in a request; `new(`event_name`, `created_at`, `user_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "data_events")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct CreateDataEventRequestUserId {
+    /// JSON `created_at`: type integer (date-time), required.
+    /// Example: `1671028894`.
+    #[serde(serialize_with = "crate::lenient::unix")]
+    pub created_at: crate::lenient::Timestamp,
+    /// JSON `email`: type string, optional.
+    /// Example: `"frodo.baggins@example.com"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// JSON `event_name`: type string, required.
+    /// Example: `"invited-friend"`.
+    pub event_name: String,
+    /// JSON `id`: type string, optional.
+    /// Example: `"8a88a590-e1c3-41e2-a502-e0649dbf721c"`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::opt_id"
+    )]
+    pub id: Option<String>,
+    /// JSON `metadata`: type object, optional.
+    /// Example: `{"invite_code":"ADDAFRIEND"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// JSON `user_id`: type string, required.
+    /// Example: `"314159"`.
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub user_id: String,
+}
+
+#[cfg(feature = "data_events")]
+impl CreateDataEventRequestUserId {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        event_name: impl Into<String>,
+        created_at: impl Into<crate::lenient::Timestamp>,
+        user_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            email: None,
+            event_name: event_name.into(),
+            id: None,
+            metadata: None,
+            user_id: user_id.into(),
+        }
+    }
+    /// Sets `email`.
+    pub fn with_email(mut self, value: impl Into<String>) -> Self {
+        self.email = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `metadata`.
+    pub fn with_metadata(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.metadata = Some(value.into());
         self
     }
 }
@@ -2077,11 +3014,333 @@ impl CreateInternalArticleRequest {
 
 /// The `create_message_request` schema.
 ///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`CreateMessageRequest::from(x)` or `x.into()`).
 #[cfg(feature = "messages")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-pub struct CreateMessageRequest {
+pub enum CreateMessageRequest {
+    /// The `create_message_request (Email)` alternative.
+    Email(CreateMessageRequestEmail),
+    /// The `create_message_request (Inapp)` alternative.
+    Inapp(CreateMessageRequestInapp),
+    /// The `create_message_request (Whatsapp)` alternative.
+    Whatsapp(CreateMessageRequestWhatsapp),
+}
+
+#[cfg(feature = "messages")]
+impl From<CreateMessageRequestEmail> for CreateMessageRequest {
+    fn from(v: CreateMessageRequestEmail) -> Self {
+        Self::Email(v)
+    }
+}
+
+#[cfg(feature = "messages")]
+impl From<CreateMessageRequestInapp> for CreateMessageRequest {
+    fn from(v: CreateMessageRequestInapp) -> Self {
+        Self::Inapp(v)
+    }
+}
+
+#[cfg(feature = "messages")]
+impl From<CreateMessageRequestWhatsapp> for CreateMessageRequest {
+    fn from(v: CreateMessageRequestWhatsapp) -> Self {
+        Self::Whatsapp(v)
+    }
+}
+
+/// Inline schema at `create_message_request (Email)`.
+///
+/// Sent in a request; `new(`message_type`, `subject`, `body`, `template`, `from`, `to`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "messages")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct CreateMessageRequestEmail {
+    /// JSON `bcc`: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bcc: Option<serde_json::Value>,
+    /// JSON `body`: type string, required.
+    /// Example: `"Hello there"`.
+    pub body: String,
+    /// JSON `cc`: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cc: Option<serde_json::Value>,
+    /// JSON `create_conversation_without_contact_reply`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_conversation_without_contact_reply: Option<bool>,
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::opt_unix"
+    )]
+    pub created_at: Option<crate::lenient::Timestamp>,
+    /// JSON `from`: type object, required.
+    pub from: CreateMessageRequestEmailFrom,
+    /// JSON `message_type`: type string, required.
+    /// One of `in_app`, `email`, `whatsapp`.
+    /// Example: `"in_app"`.
+    pub message_type: CreateMessageRequestEmailMessageType,
+    /// JSON `subject`: type string, required.
+    /// Example: `"Thanks for everything"`.
+    pub subject: String,
+    /// JSON `template`: type string, required.
+    /// Example: `"plain"`.
+    pub template: String,
+    /// JSON `to`: required.
+    pub to: serde_json::Value,
+}
+
+#[cfg(feature = "messages")]
+impl CreateMessageRequestEmail {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        message_type: impl Into<CreateMessageRequestEmailMessageType>,
+        subject: impl Into<String>,
+        body: impl Into<String>,
+        template: impl Into<String>,
+        from: impl Into<CreateMessageRequestEmailFrom>,
+        to: impl Into<serde_json::Value>,
+    ) -> Self {
+        Self {
+            bcc: None,
+            body: body.into(),
+            cc: None,
+            create_conversation_without_contact_reply: None,
+            created_at: None,
+            from: from.into(),
+            message_type: message_type.into(),
+            subject: subject.into(),
+            template: template.into(),
+            to: to.into(),
+        }
+    }
+    /// Sets `bcc`.
+    pub fn with_bcc(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.bcc = Some(value.into());
+        self
+    }
+    /// Sets `cc`.
+    pub fn with_cc(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.cc = Some(value.into());
+        self
+    }
+    /// Sets `create_conversation_without_contact_reply`.
+    pub fn with_create_conversation_without_contact_reply(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.create_conversation_without_contact_reply = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `create_message_request (Email).from`.
+///
+/// Sent in a request; `new(`type_`, `id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "messages")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateMessageRequestEmailFrom {
+    /// JSON `id`: type integer, required.
+    /// Example: `394051`.
+    #[serde(
+        default,
+        deserialize_with = "crate::lenient::id",
+        serialize_with = "crate::lenient::int_id"
+    )]
+    pub id: String,
+    /// JSON `type`: type string, required.
+    /// One of `admin`.
+    /// Example: `"admin"`.
+    #[serde(rename = "type", default)]
+    pub type_: String,
+}
+
+#[cfg(feature = "messages")]
+impl CreateMessageRequestEmailFrom {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(type_: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
+#[cfg(feature = "messages")]
+crate::lenient::open_enum! {
+/// Inline schema at `create_message_request (Email).message_type`. Unknown values are kept in `Other`.
+pub enum CreateMessageRequestEmailMessageType {
+InApp = "in_app",
+Email = "email",
+Whatsapp = "whatsapp",
+}
+}
+
+/// Inline schema at `create_message_request (Inapp)`.
+///
+/// Sent in a request; `new(`message_type`, `body`, `from`, `to`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "messages")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct CreateMessageRequestInapp {
+    /// JSON `bcc`: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bcc: Option<serde_json::Value>,
+    /// JSON `body`: type string, required.
+    /// Example: `"Hello there"`.
+    pub body: String,
+    /// JSON `cc`: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cc: Option<serde_json::Value>,
+    /// JSON `create_conversation_without_contact_reply`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_conversation_without_contact_reply: Option<bool>,
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::opt_unix"
+    )]
+    pub created_at: Option<crate::lenient::Timestamp>,
+    /// JSON `from`: type object, required.
+    pub from: CreateMessageRequestInappFrom,
+    /// JSON `message_type`: type string, required.
+    /// One of `in_app`, `email`, `whatsapp`.
+    /// Example: `"in_app"`.
+    pub message_type: CreateMessageRequestInappMessageType,
+    /// JSON `subject`: type string, optional.
+    /// Example: `"Thanks for everything"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// JSON `template`: type string, optional.
+    /// Example: `"plain"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// JSON `to`: required.
+    pub to: serde_json::Value,
+}
+
+#[cfg(feature = "messages")]
+impl CreateMessageRequestInapp {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        message_type: impl Into<CreateMessageRequestInappMessageType>,
+        body: impl Into<String>,
+        from: impl Into<CreateMessageRequestInappFrom>,
+        to: impl Into<serde_json::Value>,
+    ) -> Self {
+        Self {
+            bcc: None,
+            body: body.into(),
+            cc: None,
+            create_conversation_without_contact_reply: None,
+            created_at: None,
+            from: from.into(),
+            message_type: message_type.into(),
+            subject: None,
+            template: None,
+            to: to.into(),
+        }
+    }
+    /// Sets `bcc`.
+    pub fn with_bcc(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.bcc = Some(value.into());
+        self
+    }
+    /// Sets `cc`.
+    pub fn with_cc(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.cc = Some(value.into());
+        self
+    }
+    /// Sets `create_conversation_without_contact_reply`.
+    pub fn with_create_conversation_without_contact_reply(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
+        self.create_conversation_without_contact_reply = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `subject`.
+    pub fn with_subject(mut self, value: impl Into<String>) -> Self {
+        self.subject = Some(value.into());
+        self
+    }
+    /// Sets `template`.
+    pub fn with_template(mut self, value: impl Into<String>) -> Self {
+        self.template = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `create_message_request (Inapp).from`.
+///
+/// Sent in a request; `new(`type_`, `id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "messages")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateMessageRequestInappFrom {
+    /// JSON `id`: type integer, required.
+    /// Example: `394051`.
+    #[serde(
+        default,
+        deserialize_with = "crate::lenient::id",
+        serialize_with = "crate::lenient::int_id"
+    )]
+    pub id: String,
+    /// JSON `type`: type string, required.
+    /// One of `admin`.
+    /// Example: `"admin"`.
+    #[serde(rename = "type", default)]
+    pub type_: String,
+}
+
+#[cfg(feature = "messages")]
+impl CreateMessageRequestInappFrom {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(type_: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            type_: type_.into(),
+        }
+    }
+}
+
+#[cfg(feature = "messages")]
+crate::lenient::open_enum! {
+/// Inline schema at `create_message_request (Inapp).message_type`. Unknown values are kept in `Other`.
+pub enum CreateMessageRequestInappMessageType {
+InApp = "in_app",
+Email = "email",
+Whatsapp = "whatsapp",
+}
+}
+
+/// Inline schema at `create_message_request (Whatsapp)`.
+///
+/// Sent in a request; `new(`message_type`, `template`, `from`, `to`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "messages")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct CreateMessageRequestWhatsapp {
     /// JSON `bcc`: optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bcc: Option<serde_json::Value>,
@@ -2104,42 +3363,43 @@ pub struct CreateMessageRequest {
         serialize_with = "crate::lenient::opt_unix"
     )]
     pub created_at: Option<crate::lenient::Timestamp>,
-    /// JSON `from`: type object, optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<CreateMessageRequestFrom>,
-    /// JSON `message_type`: type string, optional.
+    /// JSON `from`: type object, required.
+    pub from: CreateMessageRequestWhatsappFrom,
+    /// JSON `message_type`: type string, required.
     /// One of `in_app`, `email`, `whatsapp`.
     /// Example: `"in_app"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_type: Option<CreateMessageRequestMessageType>,
+    pub message_type: CreateMessageRequestWhatsappMessageType,
     /// JSON `subject`: type string, optional.
     /// Example: `"Thanks for everything"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// JSON `template`: type string, optional.
+    /// JSON `template`: type string, required.
     /// Example: `"plain"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
-    /// JSON `to`: optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<serde_json::Value>,
+    pub template: String,
+    /// JSON `to`: required.
+    pub to: serde_json::Value,
 }
 
 #[cfg(feature = "messages")]
-impl CreateMessageRequest {
+impl CreateMessageRequestWhatsapp {
     /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
+    pub fn new(
+        message_type: impl Into<CreateMessageRequestWhatsappMessageType>,
+        template: impl Into<String>,
+        from: impl Into<CreateMessageRequestWhatsappFrom>,
+        to: impl Into<serde_json::Value>,
+    ) -> Self {
         Self {
             bcc: None,
             body: None,
             cc: None,
             create_conversation_without_contact_reply: None,
             created_at: None,
-            from: None,
-            message_type: None,
+            from: from.into(),
+            message_type: message_type.into(),
             subject: None,
-            template: None,
-            to: None,
+            template: template.into(),
+            to: to.into(),
         }
     }
     /// Sets `bcc`.
@@ -2170,40 +3430,20 @@ impl CreateMessageRequest {
         self.created_at = Some(value.into());
         self
     }
-    /// Sets `from`.
-    pub fn with_from(mut self, value: impl Into<CreateMessageRequestFrom>) -> Self {
-        self.from = Some(value.into());
-        self
-    }
-    /// Sets `message_type`.
-    pub fn with_message_type(mut self, value: impl Into<CreateMessageRequestMessageType>) -> Self {
-        self.message_type = Some(value.into());
-        self
-    }
     /// Sets `subject`.
     pub fn with_subject(mut self, value: impl Into<String>) -> Self {
         self.subject = Some(value.into());
         self
     }
-    /// Sets `template`.
-    pub fn with_template(mut self, value: impl Into<String>) -> Self {
-        self.template = Some(value.into());
-        self
-    }
-    /// Sets `to`.
-    pub fn with_to(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.to = Some(value.into());
-        self
-    }
 }
 
-/// Inline schema at `create_message_request.from`.
+/// Inline schema at `create_message_request (Whatsapp).from`.
 ///
 /// Sent in a request; `new(`type_`, `id`)` takes the required fields, the `with_*` setters the others.
 #[cfg(feature = "messages")]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-pub struct CreateMessageRequestFrom {
+pub struct CreateMessageRequestWhatsappFrom {
     /// JSON `id`: type integer, required.
     /// Example: `394051`.
     #[serde(
@@ -2220,7 +3460,7 @@ pub struct CreateMessageRequestFrom {
 }
 
 #[cfg(feature = "messages")]
-impl CreateMessageRequestFrom {
+impl CreateMessageRequestWhatsappFrom {
     /// A value with the required fields set and every other field absent.
     pub fn new(type_: impl Into<String>, id: impl Into<String>) -> Self {
         Self {
@@ -2232,8 +3472,8 @@ impl CreateMessageRequestFrom {
 
 #[cfg(feature = "messages")]
 crate::lenient::open_enum! {
-/// Inline schema at `create_message_request.message_type`. Unknown values are kept in `Other`.
-pub enum CreateMessageRequestMessageType {
+/// Inline schema at `create_message_request (Whatsapp).message_type`. Unknown values are kept in `Other`.
+pub enum CreateMessageRequestWhatsappMessageType {
 InApp = "in_app",
 Email = "email",
 Whatsapp = "whatsapp",
@@ -2602,13 +3842,17 @@ impl CreateOrUpdateCustomObjectInstanceRequest {
 }
 
 /// The `create_or_update_tag_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tags")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct CreateOrUpdateTagRequest {
     /// JSON `id`: type string, optional.
     /// Example: `"656452352"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
@@ -2616,9 +3860,22 @@ pub struct CreateOrUpdateTagRequest {
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
     pub name: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "tags")]
+impl CreateOrUpdateTagRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            name: name.into(),
+        }
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
 }
 
 /// The `create_phone_switch_request` schema.
@@ -2655,61 +3912,47 @@ impl CreatePhoneSwitchRequest {
 
 /// Inline schema at `createTag:CreateTagBody`.
 ///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`CreateTagBody::from(x)` or `x.into()`).
 #[cfg(feature = "tags")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-pub struct CreateTagBody {
-    /// JSON `companies`: optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub companies: Option<serde_json::Value>,
-    /// JSON `id`: type string, optional.
-    /// Example: `"656452352"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub id: Option<String>,
-    /// JSON `name`: type string, optional.
-    /// Example: `"Independent"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// JSON `users`: type array, optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub users: Option<Vec<TagMultipleUsersRequestUsersItem>>,
+pub enum CreateTagBody {
+    /// The `create_or_update_tag_request` alternative.
+    CreateOrUpdateTag(CreateOrUpdateTagRequest),
+    /// The `tag_company_request` alternative.
+    TagCompany(TagCompanyRequest),
+    /// The `untag_company_request` alternative.
+    UntagCompany(UntagCompanyRequest),
+    /// The `tag_multiple_users_request` alternative.
+    TagMultipleUsers(TagMultipleUsersRequest),
 }
 
 #[cfg(feature = "tags")]
-impl CreateTagBody {
-    /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
-        Self {
-            companies: None,
-            id: None,
-            name: None,
-            users: None,
-        }
+impl From<CreateOrUpdateTagRequest> for CreateTagBody {
+    fn from(v: CreateOrUpdateTagRequest) -> Self {
+        Self::CreateOrUpdateTag(v)
     }
-    /// Sets `companies`.
-    pub fn with_companies(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.companies = Some(value.into());
-        self
+}
+
+#[cfg(feature = "tags")]
+impl From<TagCompanyRequest> for CreateTagBody {
+    fn from(v: TagCompanyRequest) -> Self {
+        Self::TagCompany(v)
     }
-    /// Sets `id`.
-    pub fn with_id(mut self, value: impl Into<String>) -> Self {
-        self.id = Some(value.into());
-        self
+}
+
+#[cfg(feature = "tags")]
+impl From<UntagCompanyRequest> for CreateTagBody {
+    fn from(v: UntagCompanyRequest) -> Self {
+        Self::UntagCompany(v)
     }
-    /// Sets `name`.
-    pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
-        self
-    }
-    /// Sets `users`.
-    pub fn with_users(mut self, value: impl Into<Vec<TagMultipleUsersRequestUsersItem>>) -> Self {
-        self.users = Some(value.into());
-        self
+}
+
+#[cfg(feature = "tags")]
+impl From<TagMultipleUsersRequest> for CreateTagBody {
+    fn from(v: TagMultipleUsersRequest) -> Self {
+        Self::TagMultipleUsers(v)
     }
 }
 

@@ -158,108 +158,48 @@ SpecificTeams = "specific_teams",
 
 /// Inline schema at `manageConversation:ManageConversationBody`.
 ///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`ManageConversationBody::from(x)` or `x.into()`).
 #[cfg(feature = "conversations")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-pub struct ManageConversationBody {
-    /// JSON `admin_id`: type string, optional.
-    /// Example: `"12345"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub admin_id: Option<String>,
-    /// JSON `assignee_id`: type string, optional.
-    /// Example: `"4324241"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub assignee_id: Option<String>,
-    /// JSON `body`: type string, optional.
-    /// Example: `" This conversation is now closed!"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    /// JSON `message_type`: type string, optional.
-    /// One of `close`, `snoozed`, `open`, `assignment`.
-    /// Example: `"close"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_type: Option<ManageConversationBodyMessageType>,
-    /// JSON `snoozed_until`: type integer (timestamp), optional.
-    /// Example: `1673609604`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub snoozed_until: Option<crate::lenient::Timestamp>,
-    /// JSON `type`: type string, optional.
-    /// One of `admin`, `team`.
-    /// Example: `"admin"`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+pub enum ManageConversationBody {
+    /// The `close_conversation_request` alternative.
+    Close(CloseConversationRequest),
+    /// The `snooze_conversation_request` alternative.
+    Snooze(SnoozeConversationRequest),
+    /// The `open_conversation_request` alternative.
+    Open(OpenConversationRequest),
+    /// The `assign_conversation_request` alternative.
+    Assign(AssignConversationRequest),
 }
 
 #[cfg(feature = "conversations")]
-impl ManageConversationBody {
-    /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
-        Self {
-            admin_id: None,
-            assignee_id: None,
-            body: None,
-            message_type: None,
-            snoozed_until: None,
-            type_: None,
-        }
-    }
-    /// Sets `admin_id`.
-    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
-        self.admin_id = Some(value.into());
-        self
-    }
-    /// Sets `assignee_id`.
-    pub fn with_assignee_id(mut self, value: impl Into<String>) -> Self {
-        self.assignee_id = Some(value.into());
-        self
-    }
-    /// Sets `body`.
-    pub fn with_body(mut self, value: impl Into<String>) -> Self {
-        self.body = Some(value.into());
-        self
-    }
-    /// Sets `message_type`.
-    pub fn with_message_type(
-        mut self,
-        value: impl Into<ManageConversationBodyMessageType>,
-    ) -> Self {
-        self.message_type = Some(value.into());
-        self
-    }
-    /// Sets `snoozed_until`.
-    pub fn with_snoozed_until(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
-        self.snoozed_until = Some(value.into());
-        self
-    }
-    /// Sets `type_`.
-    pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
-        self
+impl From<CloseConversationRequest> for ManageConversationBody {
+    fn from(v: CloseConversationRequest) -> Self {
+        Self::Close(v)
     }
 }
 
 #[cfg(feature = "conversations")]
-crate::lenient::open_enum! {
-/// Inline schema at `manageConversation:ManageConversationBody.message_type`. Unknown values are kept in `Other`.
-pub enum ManageConversationBodyMessageType {
-Close = "close",
-Snoozed = "snoozed",
-Open = "open",
-Assignment = "assignment",
+impl From<SnoozeConversationRequest> for ManageConversationBody {
+    fn from(v: SnoozeConversationRequest) -> Self {
+        Self::Snooze(v)
+    }
 }
+
+#[cfg(feature = "conversations")]
+impl From<OpenConversationRequest> for ManageConversationBody {
+    fn from(v: OpenConversationRequest) -> Self {
+        Self::Open(v)
+    }
+}
+
+#[cfg(feature = "conversations")]
+impl From<AssignConversationRequest> for ManageConversationBody {
+    fn from(v: AssignConversationRequest) -> Self {
+        Self::Assign(v)
+    }
 }
 
 /// The `merge_contacts_request` schema.

@@ -140,20 +140,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
             "AdminPriorityLevel",
             &["primary_admin_ids", "secondary_admin_ids"],
         ),
-        "AdminReplyConversationRequest" => (
-            "AdminReplyConversationRequest",
-            &[
-                "admin_id",
-                "attachment_files",
-                "attachment_urls",
-                "body",
-                "created_at",
-                "message_type",
-                "reply_options",
-                "skip_notifications",
-                "type",
-            ],
-        ),
         "AdminReplyTicketRequest" => (
             "AdminReplyTicketRequest",
             &[
@@ -368,10 +354,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "type",
             ],
         ),
-        "AssignConversationRequest" => (
-            "AssignConversationRequest",
-            &["admin_id", "assignee_id", "body", "message_type", "type"],
-        ),
         "Audience" => (
             "Audience",
             &[
@@ -481,10 +463,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
             ],
         ),
         "CallList" => ("CallList", &["data", "pages", "total_count", "type"]),
-        "CloseConversationRequest" => (
-            "CloseConversationRequest",
-            &["admin_id", "body", "message_type", "type"],
-        ),
         "Collection" => (
             "Collection",
             &[
@@ -633,47 +611,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         "ContactReplyBaseRequestReplyOptionsItem" => {
             ("ContactReplyBaseRequestReplyOptionsItem", &["text", "uuid"])
         }
-        "ContactReplyConversationRequest" => (
-            "ContactReplyConversationRequest",
-            &[
-                "attachment_files",
-                "attachment_urls",
-                "body",
-                "created_at",
-                "email",
-                "intercom_user_id",
-                "message_type",
-                "reply_options",
-                "type",
-                "user_id",
-            ],
-        ),
-        "ContactReplyEmailRequest" => (
-            "ContactReplyEmailRequest",
-            &[
-                "attachment_files",
-                "attachment_urls",
-                "body",
-                "created_at",
-                "email",
-                "message_type",
-                "reply_options",
-                "type",
-            ],
-        ),
-        "ContactReplyIntercomUserIdRequest" => (
-            "ContactReplyIntercomUserIdRequest",
-            &[
-                "attachment_files",
-                "attachment_urls",
-                "body",
-                "created_at",
-                "intercom_user_id",
-                "message_type",
-                "reply_options",
-                "type",
-            ],
-        ),
         "ContactReplyTicketEmailRequest" => (
             "ContactReplyTicketEmailRequest",
             &[
@@ -685,6 +622,10 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "reply_options",
                 "type",
             ],
+        ),
+        "ContactReplyTicketEmailRequestReplyOptionsItem" => (
+            "ContactReplyTicketEmailRequestReplyOptionsItem",
+            &["text", "uuid"],
         ),
         "ContactReplyTicketIntercomUserIdRequest" => (
             "ContactReplyTicketIntercomUserIdRequest",
@@ -698,19 +639,9 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "type",
             ],
         ),
-        "ContactReplyTicketRequest" => (
-            "ContactReplyTicketRequest",
-            &[
-                "attachment_urls",
-                "body",
-                "created_at",
-                "email",
-                "intercom_user_id",
-                "message_type",
-                "reply_options",
-                "type",
-                "user_id",
-            ],
+        "ContactReplyTicketIntercomUserIdRequestReplyOptionsItem" => (
+            "ContactReplyTicketIntercomUserIdRequestReplyOptionsItem",
+            &["text", "uuid"],
         ),
         "ContactReplyTicketUserIdRequest" => (
             "ContactReplyTicketUserIdRequest",
@@ -724,18 +655,9 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "user_id",
             ],
         ),
-        "ContactReplyUserIdRequest" => (
-            "ContactReplyUserIdRequest",
-            &[
-                "attachment_files",
-                "attachment_urls",
-                "body",
-                "created_at",
-                "message_type",
-                "reply_options",
-                "type",
-                "user_id",
-            ],
+        "ContactReplyTicketUserIdRequestReplyOptionsItem" => (
+            "ContactReplyTicketUserIdRequestReplyOptionsItem",
+            &["text", "uuid"],
         ),
         "ContactResponse" => (
             "ContactResponse",
@@ -1321,78 +1243,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
             ],
         ),
         "ConversationTeammates" => ("ConversationTeammates", &["teammates", "type"]),
-        "CreateConversationAttributeBooleanRequest" => (
-            "CreateConversationAttributeBooleanRequest",
-            &[
-                "data_type",
-                "description",
-                "name",
-                "required",
-                "visible_to_team_ids",
-            ],
-        ),
-        "CreateConversationAttributeDatetimeRequest" => (
-            "CreateConversationAttributeDatetimeRequest",
-            &[
-                "data_type",
-                "description",
-                "name",
-                "required",
-                "visible_to_team_ids",
-            ],
-        ),
-        "CreateConversationAttributeDecimalRequest" => (
-            "CreateConversationAttributeDecimalRequest",
-            &[
-                "data_type",
-                "description",
-                "name",
-                "required",
-                "visible_to_team_ids",
-            ],
-        ),
-        "CreateConversationAttributeFilesRequest" => (
-            "CreateConversationAttributeFilesRequest",
-            &[
-                "data_type",
-                "description",
-                "name",
-                "required",
-                "visible_to_team_ids",
-            ],
-        ),
-        "CreateConversationAttributeIntegerRequest" => (
-            "CreateConversationAttributeIntegerRequest",
-            &[
-                "data_type",
-                "description",
-                "name",
-                "required",
-                "visible_to_team_ids",
-            ],
-        ),
-        "CreateConversationAttributeListRequest" => (
-            "CreateConversationAttributeListRequest",
-            &[
-                "data_type",
-                "description",
-                "name",
-                "options",
-                "required",
-                "visible_to_team_ids",
-            ],
-        ),
-        "CreateConversationAttributeRelationshipRequest" => (
-            "CreateConversationAttributeRelationshipRequest",
-            &[
-                "data_type",
-                "description",
-                "name",
-                "reference",
-                "required",
-                "visible_to_team_ids",
-            ],
-        ),
         "CreateConversationAttributeRequestBase" => (
             "CreateConversationAttributeRequestBase",
             &[
@@ -1403,18 +1253,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "visible_to_team_ids",
             ],
         ),
-        "CreateConversationAttributeStringRequest" => (
-            "CreateConversationAttributeStringRequest",
-            &[
-                "data_type",
-                "description",
-                "multiline",
-                "name",
-                "required",
-                "visible_to_team_ids",
-            ],
-        ),
-        "CreateOrUpdateTagRequest" => ("CreateOrUpdateTagRequest", &["id", "name"]),
         "CreateTicketReplyWithCommentRequest" => (
             "CreateTicketReplyWithCommentRequest",
             &[
@@ -2109,7 +1947,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
             ],
         ),
         "OfficeHoursScheduleList" => ("OfficeHoursScheduleList", &["data", "type"]),
-        "OpenConversationRequest" => ("OpenConversationRequest", &["admin_id", "message_type"]),
         "OperatorWorkflowEvent" => ("OperatorWorkflowEvent", &["event", "workflow"]),
         "OperatorWorkflowEventWorkflow" => ("OperatorWorkflowEventWorkflow", &["name"]),
         "PagesLink" => (
@@ -2153,7 +1990,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
             ],
         ),
         "PhoneSwitch" => ("PhoneSwitch", &["phone", "type"]),
-        "QuickReplyOption" => ("QuickReplyOption", &["text", "uuid"]),
         "Recipient" => ("Recipient", &["id", "type"]),
         "Reference" => ("Reference", &["id", "type"]),
         "ReplyToFinResponse" => (
@@ -2200,10 +2036,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
             ("SingleFilterSearchRequest", &["field", "operator", "value"])
         }
         "SlaApplied" => ("SlaApplied", &["sla_name", "sla_status", "type"]),
-        "SnoozeConversationRequest" => (
-            "SnoozeConversationRequest",
-            &["admin_id", "message_type", "snoozed_until"],
-        ),
         "SocialProfile" => ("SocialProfile", &["name", "type", "url"]),
         "SourceEmailMessageMetadata" => (
             "SourceEmailMessageMetadata",
@@ -2240,10 +2072,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         "SubscriptionTypeList" => ("SubscriptionTypeList", &["data", "type"]),
         "Tag" => ("Tag", &["applied_at", "applied_by", "id", "name", "type"]),
         "TagBasic" => ("TagBasic", &["id", "name", "type"]),
-        "TagCompanyRequest" => ("TagCompanyRequest", &["companies", "name"]),
-        "TagCompanyRequestCompaniesItem" => {
-            ("TagCompanyRequestCompaniesItem", &["company_id", "id"])
-        }
         "TagCreateResponse" => (
             "TagCreateResponse",
             &["companies", "id", "name", "type", "users"],
@@ -2251,7 +2079,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         "TagCreateResponseCompaniesItem" => ("TagCreateResponseCompaniesItem", &["id", "tagged"]),
         "TagCreateResponseUsersItem" => ("TagCreateResponseUsersItem", &["id", "tagged"]),
         "TagList" => ("TagList", &["data", "type"]),
-        "TagMultipleUsersRequest" => ("TagMultipleUsersRequest", &["name", "users"]),
         "Tags" => ("Tags", &["tags", "type"]),
         "Team" => (
             "Team",
@@ -2413,11 +2240,6 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         "TicketTypeList" => ("TicketTypeList", &["data", "type"]),
         "TicketTypeTicketStates" => ("TicketTypeTicketStates", &["data", "type"]),
         "Translation" => ("Translation", &["description", "locale", "name"]),
-        "UntagCompanyRequest" => ("UntagCompanyRequest", &["companies", "name"]),
-        "UntagCompanyRequestCompaniesItem" => (
-            "UntagCompanyRequestCompaniesItem",
-            &["company_id", "id", "untag"],
-        ),
         "UpdateTicketRequest" => (
             "UpdateTicketRequest",
             &[

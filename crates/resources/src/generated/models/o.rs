@@ -230,9 +230,12 @@ impl OfficeHoursTimeInterval {
 }
 
 /// The `open_conversation_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`admin_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct OpenConversationRequest {
     /// JSON `admin_id`: type string, required.
     /// Example: `"5017690"`.
@@ -242,16 +245,23 @@ pub struct OpenConversationRequest {
     /// One of `open`.
     /// Example: `"open"`.
     pub message_type: OpenConversationRequestMessageType,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-crate::lenient::open_enum! {
-/// Inline schema at `open_conversation_request.message_type`. Unknown values are kept in `Other`.
-pub enum OpenConversationRequestMessageType {
-Open = "open",
+#[cfg(feature = "conversations")]
+impl OpenConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(admin_id: impl Into<String>) -> Self {
+        Self {
+            admin_id: admin_id.into(),
+            message_type: OpenConversationRequestMessageType,
+        }
+    }
 }
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `open_conversation_request.message_type`. Always `"open"`: set by the struct holding it.
+pub struct OpenConversationRequestMessageType = "open";
 }
 
 /// The `operator_workflow_event` schema.

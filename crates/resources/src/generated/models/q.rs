@@ -11,15 +11,27 @@
 use super::*;
 
 /// The `quick_reply_option` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`text`, `uuid`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
 pub struct QuickReplyOption {
     /// JSON `text`: type string, required.
+    #[serde(default)]
     pub text: String,
     /// JSON `uuid`: type string (uuid), required.
+    #[serde(default)]
     pub uuid: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "conversations")]
+impl QuickReplyOption {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(text: impl Into<String>, uuid: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            uuid: uuid.into(),
+        }
+    }
 }

@@ -31,73 +31,115 @@ pub struct Recipient {
 
 /// The `redact_conversation_request` schema.
 ///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`RedactConversationRequest::from(x)` or `x.into()`).
 #[cfg(feature = "conversations")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-pub struct RedactConversationRequest {
-    /// JSON `conversation_id`: type string, optional.
-    /// Example: `"19894788788"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub conversation_id: Option<String>,
-    /// JSON `conversation_part_id`: type string, optional.
-    /// Example: `"19381789428"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub conversation_part_id: Option<String>,
-    /// JSON `source_id`: type string, optional.
-    /// Example: `"19894781231"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub source_id: Option<String>,
-    /// JSON `type`: type string, optional.
-    /// One of `conversation_part`, `source`.
-    /// Example: `"conversation_part"`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+pub enum RedactConversationRequest {
+    /// The `redact_conversation_request (Part)` alternative.
+    Part(RedactConversationRequestPart),
+    /// The `redact_conversation_request (Source)` alternative.
+    Source(RedactConversationRequestSource),
 }
 
 #[cfg(feature = "conversations")]
-impl RedactConversationRequest {
+impl From<RedactConversationRequestPart> for RedactConversationRequest {
+    fn from(v: RedactConversationRequestPart) -> Self {
+        Self::Part(v)
+    }
+}
+
+#[cfg(feature = "conversations")]
+impl From<RedactConversationRequestSource> for RedactConversationRequest {
+    fn from(v: RedactConversationRequestSource) -> Self {
+        Self::Source(v)
+    }
+}
+
+/// Inline schema at `redact_conversation_request (Part)`.
+///
+/// Sent in a request; `new(`conversation_id`, `conversation_part_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct RedactConversationRequestPart {
+    /// JSON `conversation_id`: type string, required.
+    /// Example: `"19894788788"`.
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub conversation_id: String,
+    /// JSON `conversation_part_id`: type string, required.
+    /// Example: `"19381789428"`.
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub conversation_part_id: String,
+    /// JSON `type`: type string, required.
+    /// One of `conversation_part`.
+    /// Example: `"conversation_part"`.
+    #[serde(rename = "type")]
+    pub type_: RedactConversationRequestPartType,
+}
+
+#[cfg(feature = "conversations")]
+impl RedactConversationRequestPart {
     /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
+    pub fn new(
+        conversation_id: impl Into<String>,
+        conversation_part_id: impl Into<String>,
+    ) -> Self {
         Self {
-            conversation_id: None,
-            conversation_part_id: None,
-            source_id: None,
-            type_: None,
+            conversation_id: conversation_id.into(),
+            conversation_part_id: conversation_part_id.into(),
+            type_: RedactConversationRequestPartType,
         }
     }
-    /// Sets `conversation_id`.
-    pub fn with_conversation_id(mut self, value: impl Into<String>) -> Self {
-        self.conversation_id = Some(value.into());
-        self
+}
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `redact_conversation_request (Part).type`. Always `"conversation_part"`: set by the struct holding it.
+pub struct RedactConversationRequestPartType = "conversation_part";
+}
+
+/// Inline schema at `redact_conversation_request (Source)`.
+///
+/// Sent in a request; `new(`conversation_id`, `source_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct RedactConversationRequestSource {
+    /// JSON `conversation_id`: type string, required.
+    /// Example: `"19894788788"`.
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub conversation_id: String,
+    /// JSON `source_id`: type string, required.
+    /// Example: `"19894781231"`.
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub source_id: String,
+    /// JSON `type`: type string, required.
+    /// One of `source`.
+    /// Example: `"source"`.
+    #[serde(rename = "type")]
+    pub type_: RedactConversationRequestSourceType,
+}
+
+#[cfg(feature = "conversations")]
+impl RedactConversationRequestSource {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(conversation_id: impl Into<String>, source_id: impl Into<String>) -> Self {
+        Self {
+            conversation_id: conversation_id.into(),
+            source_id: source_id.into(),
+            type_: RedactConversationRequestSourceType,
+        }
     }
-    /// Sets `conversation_part_id`.
-    pub fn with_conversation_part_id(mut self, value: impl Into<String>) -> Self {
-        self.conversation_part_id = Some(value.into());
-        self
-    }
-    /// Sets `source_id`.
-    pub fn with_source_id(mut self, value: impl Into<String>) -> Self {
-        self.source_id = Some(value.into());
-        self
-    }
-    /// Sets `type_`.
-    pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
+}
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `redact_conversation_request (Source).type`. Always `"source"`: set by the struct holding it.
+pub struct RedactConversationRequestSourceType = "source";
 }
 
 /// The `reference` schema.
@@ -196,172 +238,114 @@ AwsConnect = "aws_connect",
 
 /// The `reply_conversation_request` schema.
 ///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`ReplyConversationRequest::from(x)` or `x.into()`).
 #[cfg(feature = "conversations")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-pub struct ReplyConversationRequest {
-    /// JSON `admin_id`: type string, optional.
-    /// Example: `"3156780"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub admin_id: Option<String>,
-    /// JSON `attachment_files`: type array, optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// JSON `attachment_urls`: type array, optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment_urls: Option<Vec<String>>,
-    /// JSON `body`: type string, optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    /// JSON `created_at`: type integer, optional.
-    /// Example: `1590000000`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
-    /// JSON `email`: type string, optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// JSON `intercom_user_id`: type string, optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub intercom_user_id: Option<String>,
-    /// JSON `message_type`: type string, optional.
-    /// One of `comment`, `note`, `quick_reply`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_type: Option<CreateTicketReplyWithCommentRequestMessageType>,
-    /// JSON `reply_options`: optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<serde_json::Value>,
-    /// JSON `skip_notifications`: type boolean, optional.
-    /// Example: `true`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skip_notifications: Option<bool>,
-    /// JSON `type`: type string, optional.
-    /// One of `user`, `admin`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON `user_id`: type string, optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub user_id: Option<String>,
+pub enum ReplyConversationRequest {
+    /// The `contact_reply_conversation_request` alternative.
+    Contact(ContactReplyConversationRequest),
+    /// The `admin_reply_conversation_request` alternative.
+    Admin(AdminReplyConversationRequest),
 }
 
 #[cfg(feature = "conversations")]
-impl ReplyConversationRequest {
-    /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
-        Self {
-            admin_id: None,
-            attachment_files: None,
-            attachment_urls: None,
-            body: None,
-            created_at: None,
-            email: None,
-            intercom_user_id: None,
-            message_type: None,
-            reply_options: None,
-            skip_notifications: None,
-            type_: None,
-            user_id: None,
-        }
+impl From<ContactReplyIntercomUserIdRequest> for ReplyConversationRequest {
+    fn from(v: ContactReplyIntercomUserIdRequest) -> Self {
+        Self::Contact(ContactReplyConversationRequest::IntercomUserId(v))
     }
-    /// Sets `admin_id`.
-    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
-        self.admin_id = Some(value.into());
-        self
+}
+
+#[cfg(feature = "conversations")]
+impl From<ContactReplyEmailRequest> for ReplyConversationRequest {
+    fn from(v: ContactReplyEmailRequest) -> Self {
+        Self::Contact(ContactReplyConversationRequest::Email(v))
     }
-    /// Sets `attachment_files`.
-    pub fn with_attachment_files(
-        mut self,
-        value: impl Into<Vec<ConversationAttachmentFiles>>,
-    ) -> Self {
-        self.attachment_files = Some(value.into());
-        self
+}
+
+#[cfg(feature = "conversations")]
+impl From<ContactReplyUserIdRequest> for ReplyConversationRequest {
+    fn from(v: ContactReplyUserIdRequest) -> Self {
+        Self::Contact(ContactReplyConversationRequest::UserId(v))
     }
-    /// Sets `attachment_urls`.
-    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
-        self.attachment_urls = Some(value.into());
-        self
+}
+
+#[cfg(feature = "conversations")]
+impl From<AdminReplyConversationRequest> for ReplyConversationRequest {
+    fn from(v: AdminReplyConversationRequest) -> Self {
+        Self::Admin(v)
     }
-    /// Sets `body`.
-    pub fn with_body(mut self, value: impl Into<String>) -> Self {
-        self.body = Some(value.into());
-        self
-    }
-    /// Sets `created_at`.
-    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
-        self.created_at = Some(value.into());
-        self
-    }
-    /// Sets `email`.
-    pub fn with_email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
-    /// Sets `intercom_user_id`.
-    pub fn with_intercom_user_id(mut self, value: impl Into<String>) -> Self {
-        self.intercom_user_id = Some(value.into());
-        self
-    }
-    /// Sets `message_type`.
-    pub fn with_message_type(
-        mut self,
-        value: impl Into<CreateTicketReplyWithCommentRequestMessageType>,
-    ) -> Self {
-        self.message_type = Some(value.into());
-        self
-    }
-    /// Sets `reply_options`.
-    pub fn with_reply_options(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.reply_options = Some(value.into());
-        self
-    }
-    /// Sets `skip_notifications`.
-    pub fn with_skip_notifications(mut self, value: impl Into<bool>) -> Self {
-        self.skip_notifications = Some(value.into());
-        self
-    }
-    /// Sets `type_`.
-    pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
-        self
-    }
-    /// Sets `user_id`.
-    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
-        self
+}
+
+#[cfg(feature = "conversations")]
+impl From<ContactReplyConversationRequest> for ReplyConversationRequest {
+    fn from(v: ContactReplyConversationRequest) -> Self {
+        Self::Contact(v)
     }
 }
 
 /// Inline schema at `replyTicket:ReplyTicketBody`.
 ///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`ReplyTicketBody::from(x)` or `x.into()`).
 #[cfg(feature = "tickets")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-pub struct ReplyTicketBody {
-    /// JSON `admin_id`: type string, optional.
+pub enum ReplyTicketBody {
+    /// The `replyTicket:ReplyTicketBody (Contact)` alternative.
+    Contact(ReplyTicketBodyContact),
+    /// The `replyTicket:ReplyTicketBody (Admin)` alternative.
+    Admin(ReplyTicketBodyAdmin),
+}
+
+#[cfg(feature = "tickets")]
+impl From<ReplyTicketBodyContactIntercomUserId> for ReplyTicketBody {
+    fn from(v: ReplyTicketBodyContactIntercomUserId) -> Self {
+        Self::Contact(ReplyTicketBodyContact::IntercomUserId(v))
+    }
+}
+
+#[cfg(feature = "tickets")]
+impl From<ReplyTicketBodyContactUserId> for ReplyTicketBody {
+    fn from(v: ReplyTicketBodyContactUserId) -> Self {
+        Self::Contact(ReplyTicketBodyContact::UserId(v))
+    }
+}
+
+#[cfg(feature = "tickets")]
+impl From<ReplyTicketBodyContactEmail> for ReplyTicketBody {
+    fn from(v: ReplyTicketBodyContactEmail) -> Self {
+        Self::Contact(ReplyTicketBodyContact::Email(v))
+    }
+}
+
+#[cfg(feature = "tickets")]
+impl From<ReplyTicketBodyAdmin> for ReplyTicketBody {
+    fn from(v: ReplyTicketBodyAdmin) -> Self {
+        Self::Admin(v)
+    }
+}
+
+#[cfg(feature = "tickets")]
+impl From<ReplyTicketBodyContact> for ReplyTicketBody {
+    fn from(v: ReplyTicketBodyContact) -> Self {
+        Self::Contact(v)
+    }
+}
+
+/// Inline schema at `replyTicket:ReplyTicketBody (Admin)`.
+///
+/// Sent in a request; `new(`message_type`, `admin_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tickets")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct ReplyTicketBodyAdmin {
+    /// JSON `admin_id`: type string, required.
     /// Example: `"3156780"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub admin_id: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub admin_id: String,
     /// JSON `attachment_files`: type array, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
@@ -369,6 +353,7 @@ pub struct ReplyTicketBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment_urls: Option<Vec<String>>,
     /// JSON `body`: type string, optional.
+    /// Example: `"Hello there!"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// JSON `created_at`: type integer, optional.
@@ -383,64 +368,43 @@ pub struct ReplyTicketBody {
     /// Example: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cross_post: Option<bool>,
-    /// JSON `email`: type string, optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// JSON `intercom_user_id`: type string, optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub intercom_user_id: Option<String>,
-    /// JSON `message_type`: type string, optional.
+    /// JSON `message_type`: type string, required.
     /// One of `comment`, `note`, `quick_reply`.
+    /// Example: `"comment"`.
+    pub message_type: ReplyTicketBodyAdminMessageType,
+    /// JSON `reply_options`: type array, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_type: Option<CreateTicketReplyWithCommentRequestMessageType>,
-    /// JSON `reply_options`: optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<serde_json::Value>,
+    pub reply_options: Option<Vec<ReplyTicketBodyAdminReplyOptionsItem>>,
     /// JSON `skip_notifications`: type boolean, optional.
     /// Example: `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_notifications: Option<bool>,
-    /// JSON `type`: type string, optional.
-    /// One of `user`, `admin`.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON `user_id`: type string, optional.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub user_id: Option<String>,
+    /// JSON `type`: type string, required.
+    /// One of `admin`.
+    /// Example: `"admin"`.
+    #[serde(rename = "type")]
+    pub type_: ReplyTicketBodyAdminType,
 }
 
 #[cfg(feature = "tickets")]
-impl ReplyTicketBody {
+impl ReplyTicketBodyAdmin {
     /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
+    pub fn new(
+        message_type: impl Into<ReplyTicketBodyAdminMessageType>,
+        admin_id: impl Into<String>,
+    ) -> Self {
         Self {
-            admin_id: None,
+            admin_id: admin_id.into(),
             attachment_files: None,
             attachment_urls: None,
             body: None,
             created_at: None,
             cross_post: None,
-            email: None,
-            intercom_user_id: None,
-            message_type: None,
+            message_type: message_type.into(),
             reply_options: None,
             skip_notifications: None,
-            type_: None,
-            user_id: None,
+            type_: ReplyTicketBodyAdminType,
         }
-    }
-    /// Sets `admin_id`.
-    pub fn with_admin_id(mut self, value: impl Into<String>) -> Self {
-        self.admin_id = Some(value.into());
-        self
     }
     /// Sets `attachment_files`.
     pub fn with_attachment_files(
@@ -470,26 +434,11 @@ impl ReplyTicketBody {
         self.cross_post = Some(value.into());
         self
     }
-    /// Sets `email`.
-    pub fn with_email(mut self, value: impl Into<String>) -> Self {
-        self.email = Some(value.into());
-        self
-    }
-    /// Sets `intercom_user_id`.
-    pub fn with_intercom_user_id(mut self, value: impl Into<String>) -> Self {
-        self.intercom_user_id = Some(value.into());
-        self
-    }
-    /// Sets `message_type`.
-    pub fn with_message_type(
-        mut self,
-        value: impl Into<CreateTicketReplyWithCommentRequestMessageType>,
-    ) -> Self {
-        self.message_type = Some(value.into());
-        self
-    }
     /// Sets `reply_options`.
-    pub fn with_reply_options(mut self, value: impl Into<serde_json::Value>) -> Self {
+    pub fn with_reply_options(
+        mut self,
+        value: impl Into<Vec<ReplyTicketBodyAdminReplyOptionsItem>>,
+    ) -> Self {
         self.reply_options = Some(value.into());
         self
     }
@@ -498,16 +447,438 @@ impl ReplyTicketBody {
         self.skip_notifications = Some(value.into());
         self
     }
-    /// Sets `type_`.
-    pub fn with_type(mut self, value: impl Into<String>) -> Self {
-        self.type_ = Some(value.into());
+}
+
+#[cfg(feature = "tickets")]
+crate::lenient::open_enum! {
+/// Inline schema at `replyTicket:ReplyTicketBody (Admin).message_type`. Unknown values are kept in `Other`.
+pub enum ReplyTicketBodyAdminMessageType {
+Comment = "comment",
+Note = "note",
+QuickReply = "quick_reply",
+}
+}
+
+/// Inline schema at `replyTicket:ReplyTicketBody (Admin).reply_options[]`.
+///
+/// Sent in a request; `new(`text`, `uuid`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tickets")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ReplyTicketBodyAdminReplyOptionsItem {
+    /// JSON `text`: type string, required.
+    #[serde(default)]
+    pub text: String,
+    /// JSON `uuid`: type string (uuid), required.
+    #[serde(default)]
+    pub uuid: String,
+}
+
+#[cfg(feature = "tickets")]
+impl ReplyTicketBodyAdminReplyOptionsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(text: impl Into<String>, uuid: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            uuid: uuid.into(),
+        }
+    }
+}
+
+#[cfg(feature = "tickets")]
+crate::constant::constant! {
+/// Inline schema at `replyTicket:ReplyTicketBody (Admin).type`. Always `"admin"`: set by the struct holding it.
+pub struct ReplyTicketBodyAdminType = "admin";
+}
+
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact)`.
+///
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`ReplyTicketBodyContact::from(x)` or `x.into()`).
+#[cfg(feature = "tickets")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum ReplyTicketBodyContact {
+    /// The `replyTicket:ReplyTicketBody (Contact) (IntercomUserId)` alternative.
+    IntercomUserId(ReplyTicketBodyContactIntercomUserId),
+    /// The `replyTicket:ReplyTicketBody (Contact) (UserId)` alternative.
+    UserId(ReplyTicketBodyContactUserId),
+    /// The `replyTicket:ReplyTicketBody (Contact) (Email)` alternative.
+    Email(ReplyTicketBodyContactEmail),
+}
+
+#[cfg(feature = "tickets")]
+impl From<ReplyTicketBodyContactIntercomUserId> for ReplyTicketBodyContact {
+    fn from(v: ReplyTicketBodyContactIntercomUserId) -> Self {
+        Self::IntercomUserId(v)
+    }
+}
+
+#[cfg(feature = "tickets")]
+impl From<ReplyTicketBodyContactUserId> for ReplyTicketBodyContact {
+    fn from(v: ReplyTicketBodyContactUserId) -> Self {
+        Self::UserId(v)
+    }
+}
+
+#[cfg(feature = "tickets")]
+impl From<ReplyTicketBodyContactEmail> for ReplyTicketBodyContact {
+    fn from(v: ReplyTicketBodyContactEmail) -> Self {
+        Self::Email(v)
+    }
+}
+
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (Email)`.
+///
+/// Sent in a request; `new(`body`, `email`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tickets")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct ReplyTicketBodyContactEmail {
+    /// JSON `attachment_urls`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_urls: Option<Vec<String>>,
+    /// JSON `body`: type string, required.
+    pub body: String,
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::opt_unix"
+    )]
+    pub created_at: Option<crate::lenient::Timestamp>,
+    /// JSON `email`: type string, required.
+    pub email: String,
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`.
+    pub message_type: ReplyTicketBodyContactEmailMessageType,
+    /// JSON `reply_options`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_options: Option<Vec<ReplyTicketBodyContactEmailReplyOptionsItem>>,
+    /// JSON `skip_notifications`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_notifications: Option<bool>,
+    /// JSON `type`: type string, required.
+    /// One of `user`.
+    #[serde(rename = "type")]
+    pub type_: ReplyTicketBodyContactEmailType,
+}
+
+#[cfg(feature = "tickets")]
+impl ReplyTicketBodyContactEmail {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(body: impl Into<String>, email: impl Into<String>) -> Self {
+        Self {
+            attachment_urls: None,
+            body: body.into(),
+            created_at: None,
+            email: email.into(),
+            message_type: ReplyTicketBodyContactEmailMessageType,
+            reply_options: None,
+            skip_notifications: None,
+            type_: ReplyTicketBodyContactEmailType,
+        }
+    }
+    /// Sets `attachment_urls`.
+    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attachment_urls = Some(value.into());
         self
     }
-    /// Sets `user_id`.
-    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
         self
     }
+    /// Sets `reply_options`.
+    pub fn with_reply_options(
+        mut self,
+        value: impl Into<Vec<ReplyTicketBodyContactEmailReplyOptionsItem>>,
+    ) -> Self {
+        self.reply_options = Some(value.into());
+        self
+    }
+    /// Sets `skip_notifications`.
+    pub fn with_skip_notifications(mut self, value: impl Into<bool>) -> Self {
+        self.skip_notifications = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "tickets")]
+crate::constant::constant! {
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (Email).message_type`. Always `"comment"`: set by the struct holding it.
+pub struct ReplyTicketBodyContactEmailMessageType = "comment";
+}
+
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (Email).reply_options[]`.
+///
+/// Sent in a request; `new(`text`, `uuid`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tickets")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ReplyTicketBodyContactEmailReplyOptionsItem {
+    /// JSON `text`: type string, required.
+    #[serde(default)]
+    pub text: String,
+    /// JSON `uuid`: type string (uuid), required.
+    #[serde(default)]
+    pub uuid: String,
+}
+
+#[cfg(feature = "tickets")]
+impl ReplyTicketBodyContactEmailReplyOptionsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(text: impl Into<String>, uuid: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            uuid: uuid.into(),
+        }
+    }
+}
+
+#[cfg(feature = "tickets")]
+crate::constant::constant! {
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (Email).type`. Always `"user"`: set by the struct holding it.
+pub struct ReplyTicketBodyContactEmailType = "user";
+}
+
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (IntercomUserId)`.
+///
+/// Sent in a request; `new(`body`, `intercom_user_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tickets")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct ReplyTicketBodyContactIntercomUserId {
+    /// JSON `attachment_urls`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_urls: Option<Vec<String>>,
+    /// JSON `body`: type string, required.
+    pub body: String,
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::opt_unix"
+    )]
+    pub created_at: Option<crate::lenient::Timestamp>,
+    /// JSON `intercom_user_id`: type string, required.
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub intercom_user_id: String,
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`.
+    pub message_type: ReplyTicketBodyContactIntercomUserIdMessageType,
+    /// JSON `reply_options`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_options: Option<Vec<ReplyTicketBodyContactIntercomUserIdReplyOptionsItem>>,
+    /// JSON `skip_notifications`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_notifications: Option<bool>,
+    /// JSON `type`: type string, required.
+    /// One of `user`.
+    #[serde(rename = "type")]
+    pub type_: ReplyTicketBodyContactIntercomUserIdType,
+}
+
+#[cfg(feature = "tickets")]
+impl ReplyTicketBodyContactIntercomUserId {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(body: impl Into<String>, intercom_user_id: impl Into<String>) -> Self {
+        Self {
+            attachment_urls: None,
+            body: body.into(),
+            created_at: None,
+            intercom_user_id: intercom_user_id.into(),
+            message_type: ReplyTicketBodyContactIntercomUserIdMessageType,
+            reply_options: None,
+            skip_notifications: None,
+            type_: ReplyTicketBodyContactIntercomUserIdType,
+        }
+    }
+    /// Sets `attachment_urls`.
+    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attachment_urls = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `reply_options`.
+    pub fn with_reply_options(
+        mut self,
+        value: impl Into<Vec<ReplyTicketBodyContactIntercomUserIdReplyOptionsItem>>,
+    ) -> Self {
+        self.reply_options = Some(value.into());
+        self
+    }
+    /// Sets `skip_notifications`.
+    pub fn with_skip_notifications(mut self, value: impl Into<bool>) -> Self {
+        self.skip_notifications = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "tickets")]
+crate::constant::constant! {
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (IntercomUserId).message_type`. Always `"comment"`: set by the struct holding it.
+pub struct ReplyTicketBodyContactIntercomUserIdMessageType = "comment";
+}
+
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (IntercomUserId).reply_options[]`.
+///
+/// Sent in a request; `new(`text`, `uuid`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tickets")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ReplyTicketBodyContactIntercomUserIdReplyOptionsItem {
+    /// JSON `text`: type string, required.
+    #[serde(default)]
+    pub text: String,
+    /// JSON `uuid`: type string (uuid), required.
+    #[serde(default)]
+    pub uuid: String,
+}
+
+#[cfg(feature = "tickets")]
+impl ReplyTicketBodyContactIntercomUserIdReplyOptionsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(text: impl Into<String>, uuid: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            uuid: uuid.into(),
+        }
+    }
+}
+
+#[cfg(feature = "tickets")]
+crate::constant::constant! {
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (IntercomUserId).type`. Always `"user"`: set by the struct holding it.
+pub struct ReplyTicketBodyContactIntercomUserIdType = "user";
+}
+
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (UserId)`.
+///
+/// Sent in a request; `new(`body`, `user_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tickets")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct ReplyTicketBodyContactUserId {
+    /// JSON `attachment_urls`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_urls: Option<Vec<String>>,
+    /// JSON `body`: type string, required.
+    pub body: String,
+    /// JSON `created_at`: type integer, optional.
+    /// Example: `1590000000`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::lenient::opt_unix"
+    )]
+    pub created_at: Option<crate::lenient::Timestamp>,
+    /// JSON `message_type`: type string, required.
+    /// One of `comment`.
+    pub message_type: ReplyTicketBodyContactUserIdMessageType,
+    /// JSON `reply_options`: type array, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_options: Option<Vec<ReplyTicketBodyContactUserIdReplyOptionsItem>>,
+    /// JSON `skip_notifications`: type boolean, optional.
+    /// Example: `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_notifications: Option<bool>,
+    /// JSON `type`: type string, required.
+    /// One of `user`.
+    #[serde(rename = "type")]
+    pub type_: ReplyTicketBodyContactUserIdType,
+    /// JSON `user_id`: type string, required.
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub user_id: String,
+}
+
+#[cfg(feature = "tickets")]
+impl ReplyTicketBodyContactUserId {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(body: impl Into<String>, user_id: impl Into<String>) -> Self {
+        Self {
+            attachment_urls: None,
+            body: body.into(),
+            created_at: None,
+            message_type: ReplyTicketBodyContactUserIdMessageType,
+            reply_options: None,
+            skip_notifications: None,
+            type_: ReplyTicketBodyContactUserIdType,
+            user_id: user_id.into(),
+        }
+    }
+    /// Sets `attachment_urls`.
+    pub fn with_attachment_urls(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.attachment_urls = Some(value.into());
+        self
+    }
+    /// Sets `created_at`.
+    pub fn with_created_at(mut self, value: impl Into<crate::lenient::Timestamp>) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
+    /// Sets `reply_options`.
+    pub fn with_reply_options(
+        mut self,
+        value: impl Into<Vec<ReplyTicketBodyContactUserIdReplyOptionsItem>>,
+    ) -> Self {
+        self.reply_options = Some(value.into());
+        self
+    }
+    /// Sets `skip_notifications`.
+    pub fn with_skip_notifications(mut self, value: impl Into<bool>) -> Self {
+        self.skip_notifications = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "tickets")]
+crate::constant::constant! {
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (UserId).message_type`. Always `"comment"`: set by the struct holding it.
+pub struct ReplyTicketBodyContactUserIdMessageType = "comment";
+}
+
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (UserId).reply_options[]`.
+///
+/// Sent in a request; `new(`text`, `uuid`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tickets")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ReplyTicketBodyContactUserIdReplyOptionsItem {
+    /// JSON `text`: type string, required.
+    #[serde(default)]
+    pub text: String,
+    /// JSON `uuid`: type string (uuid), required.
+    #[serde(default)]
+    pub uuid: String,
+}
+
+#[cfg(feature = "tickets")]
+impl ReplyTicketBodyContactUserIdReplyOptionsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(text: impl Into<String>, uuid: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            uuid: uuid.into(),
+        }
+    }
+}
+
+#[cfg(feature = "tickets")]
+crate::constant::constant! {
+/// Inline schema at `replyTicket:ReplyTicketBody (Contact) (UserId).type`. Always `"user"`: set by the struct holding it.
+pub struct ReplyTicketBodyContactUserIdType = "user";
 }
 
 /// Inline schema at `replyToFin:ReplyToFinBody`.

@@ -511,9 +511,12 @@ Active = "active",
 }
 
 /// The `snooze_conversation_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`admin_id`, `snoozed_until`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "conversations")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct SnoozeConversationRequest {
     /// JSON `admin_id`: type string, required.
     /// Example: `"5017691"`.
@@ -527,16 +530,27 @@ pub struct SnoozeConversationRequest {
     /// Example: `1673609604`.
     #[serde(serialize_with = "crate::lenient::unix")]
     pub snoozed_until: crate::lenient::Timestamp,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-crate::lenient::open_enum! {
-/// Inline schema at `snooze_conversation_request.message_type`. Unknown values are kept in `Other`.
-pub enum SnoozeConversationRequestMessageType {
-Snoozed = "snoozed",
+#[cfg(feature = "conversations")]
+impl SnoozeConversationRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        admin_id: impl Into<String>,
+        snoozed_until: impl Into<crate::lenient::Timestamp>,
+    ) -> Self {
+        Self {
+            admin_id: admin_id.into(),
+            message_type: SnoozeConversationRequestMessageType,
+            snoozed_until: snoozed_until.into(),
+        }
+    }
 }
+
+#[cfg(feature = "conversations")]
+crate::constant::constant! {
+/// Inline schema at `snooze_conversation_request.message_type`. Always `"snoozed"`: set by the struct holding it.
+pub struct SnoozeConversationRequestMessageType = "snoozed";
 }
 
 /// The `social_profile` schema.

@@ -88,28 +88,45 @@ pub struct TagBasic {
 }
 
 /// The `tag_company_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`, `companies`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tags")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct TagCompanyRequest {
     /// JSON `companies`: type array, required.
     pub companies: Vec<TagCompanyRequestCompaniesItem>,
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
     pub name: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "tags")]
+impl TagCompanyRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        name: impl Into<String>,
+        companies: impl Into<Vec<TagCompanyRequestCompaniesItem>>,
+    ) -> Self {
+        Self {
+            companies: companies.into(),
+            name: name.into(),
+        }
+    }
 }
 
 /// Inline schema at `tag_company_request.companies[]`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
+#[cfg(feature = "tags")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
 pub struct TagCompanyRequestCompaniesItem {
     /// JSON `company_id`: type string, optional.
     /// Example: `"6"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
@@ -117,13 +134,32 @@ pub struct TagCompanyRequestCompaniesItem {
     /// JSON `id`: type string, optional.
     /// Example: `"531ee472cce572a6ec000006"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "tags")]
+impl TagCompanyRequestCompaniesItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            company_id: None,
+            id: None,
+        }
+    }
+    /// Sets `company_id`.
+    pub fn with_company_id(mut self, value: impl Into<String>) -> Self {
+        self.company_id = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
 }
 
 /// The `tag_create_response` schema.
@@ -224,23 +260,38 @@ pub struct TagList {
 }
 
 /// The `tag_multiple_users_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`, `users`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tags")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct TagMultipleUsersRequest {
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
     pub name: String,
     /// JSON `users`: type array, required.
     pub users: Vec<TagMultipleUsersRequestUsersItem>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "tags")]
+impl TagMultipleUsersRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        name: impl Into<String>,
+        users: impl Into<Vec<TagMultipleUsersRequestUsersItem>>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            users: users.into(),
+        }
+    }
 }
 
 /// Inline schema at `tag_multiple_users_request.users[]`.
 ///
 /// Sent in a request; build it with `new()` and the `with_*` setters.
+#[cfg(feature = "tags")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct TagMultipleUsersRequestUsersItem {
@@ -254,6 +305,7 @@ pub struct TagMultipleUsersRequestUsersItem {
     pub id: Option<String>,
 }
 
+#[cfg(feature = "tags")]
 impl TagMultipleUsersRequestUsersItem {
     /// A value with the required fields set and every other field absent.
     pub fn new() -> Self {

@@ -11,28 +11,45 @@
 use super::*;
 
 /// The `untag_company_request` schema.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+///
+/// Sent in a request; `new(`name`, `companies`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "tags")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct UntagCompanyRequest {
     /// JSON `companies`: type array, required.
     pub companies: Vec<UntagCompanyRequestCompaniesItem>,
     /// JSON `name`: type string, required.
     /// Example: `"Independent"`.
     pub name: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "tags")]
+impl UntagCompanyRequest {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(
+        name: impl Into<String>,
+        companies: impl Into<Vec<UntagCompanyRequestCompaniesItem>>,
+    ) -> Self {
+        Self {
+            companies: companies.into(),
+            name: name.into(),
+        }
+    }
 }
 
 /// Inline schema at `untag_company_request.companies[]`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
+#[cfg(feature = "tags")]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
-#[serde(default)]
 pub struct UntagCompanyRequestCompaniesItem {
     /// JSON `company_id`: type string, optional.
     /// Example: `"6"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
@@ -40,17 +57,42 @@ pub struct UntagCompanyRequestCompaniesItem {
     /// JSON `id`: type string, optional.
     /// Example: `"531ee472cce572a6ec000006"`.
     #[serde(
+        default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "crate::lenient::opt_id"
     )]
     pub id: Option<String>,
     /// JSON `untag`: type boolean, optional.
     /// Example: `"true"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub untag: Option<bool>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "tags")]
+impl UntagCompanyRequestCompaniesItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            company_id: None,
+            id: None,
+            untag: None,
+        }
+    }
+    /// Sets `company_id`.
+    pub fn with_company_id(mut self, value: impl Into<String>) -> Self {
+        self.company_id = Some(value.into());
+        self
+    }
+    /// Sets `id`.
+    pub fn with_id(mut self, value: impl Into<String>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+    /// Sets `untag`.
+    pub fn with_untag(mut self, value: impl Into<bool>) -> Self {
+        self.untag = Some(value.into());
+        self
+    }
 }
 
 /// The `update_article_request` schema.
@@ -943,11 +985,40 @@ impl UpdateConversationRequest {
 
 /// The `update_data_attribute_request` schema.
 ///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`UpdateDataAttributeRequest::from(x)` or `x.into()`).
 #[cfg(feature = "data_attributes")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-pub struct UpdateDataAttributeRequest {
+pub enum UpdateDataAttributeRequest {
+    /// The `update_data_attribute_request (ListAttribute)` alternative.
+    ListAttribute(UpdateDataAttributeRequestListAttribute),
+    /// The `update_data_attribute_request (OtherType)` alternative.
+    OtherType(UpdateDataAttributeRequestOtherType),
+}
+
+#[cfg(feature = "data_attributes")]
+impl From<UpdateDataAttributeRequestListAttribute> for UpdateDataAttributeRequest {
+    fn from(v: UpdateDataAttributeRequestListAttribute) -> Self {
+        Self::ListAttribute(v)
+    }
+}
+
+#[cfg(feature = "data_attributes")]
+impl From<UpdateDataAttributeRequestOtherType> for UpdateDataAttributeRequest {
+    fn from(v: UpdateDataAttributeRequestOtherType) -> Self {
+        Self::OtherType(v)
+    }
+}
+
+/// Inline schema at `update_data_attribute_request (ListAttribute)`.
+///
+/// Sent in a request; `new(`options`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "data_attributes")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDataAttributeRequestListAttribute {
     /// JSON `archived`: type boolean, optional.
     /// Example: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -960,21 +1031,22 @@ pub struct UpdateDataAttributeRequest {
     /// Example: `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messenger_writable: Option<bool>,
-    /// JSON `options`: type array, optional.
+    /// JSON `options`: type array, required.
     /// Example: `[{"value":"1-10"},{"value":"11-50"}]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<CreateDataAttributeRequestOptionsItem>>,
+    pub options: Vec<UpdateDataAttributeRequestListAttributeOptionsItem>,
 }
 
 #[cfg(feature = "data_attributes")]
-impl UpdateDataAttributeRequest {
+impl UpdateDataAttributeRequestListAttribute {
     /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
+    pub fn new(
+        options: impl Into<Vec<UpdateDataAttributeRequestListAttributeOptionsItem>>,
+    ) -> Self {
         Self {
             archived: None,
             description: None,
             messenger_writable: None,
-            options: None,
+            options: options.into(),
         }
     }
     /// Sets `archived`.
@@ -992,12 +1064,78 @@ impl UpdateDataAttributeRequest {
         self.messenger_writable = Some(value.into());
         self
     }
-    /// Sets `options`.
-    pub fn with_options(
-        mut self,
-        value: impl Into<Vec<CreateDataAttributeRequestOptionsItem>>,
-    ) -> Self {
-        self.options = Some(value.into());
+}
+
+/// Inline schema at `update_data_attribute_request (ListAttribute).options[]`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
+#[cfg(feature = "data_attributes")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateDataAttributeRequestListAttributeOptionsItem {
+    /// JSON `value`: type string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[cfg(feature = "data_attributes")]
+impl UpdateDataAttributeRequestListAttributeOptionsItem {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self { value: None }
+    }
+    /// Sets `value`.
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `update_data_attribute_request (OtherType)`.
+///
+/// Sent in a request; build it with `new()` and the `with_*` setters.
+#[cfg(feature = "data_attributes")]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDataAttributeRequestOtherType {
+    /// JSON `archived`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    /// JSON `description`: type string, optional.
+    /// Example: `"My Data Attribute Description"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// JSON `messenger_writable`: type boolean, optional.
+    /// Example: `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messenger_writable: Option<bool>,
+}
+
+#[cfg(feature = "data_attributes")]
+impl UpdateDataAttributeRequestOtherType {
+    /// A value with the required fields set and every other field absent.
+    pub fn new() -> Self {
+        Self {
+            archived: None,
+            description: None,
+            messenger_writable: None,
+        }
+    }
+    /// Sets `archived`.
+    pub fn with_archived(mut self, value: impl Into<bool>) -> Self {
+        self.archived = Some(value.into());
+        self
+    }
+    /// Sets `description`.
+    pub fn with_description(mut self, value: impl Into<String>) -> Self {
+        self.description = Some(value.into());
+        self
+    }
+    /// Sets `messenger_writable`.
+    pub fn with_messenger_writable(mut self, value: impl Into<bool>) -> Self {
+        self.messenger_writable = Some(value.into());
         self
     }
 }
@@ -1976,11 +2114,101 @@ impl UpdateTicketTypeRequest {
 
 /// The `update_visitor_request` schema.
 ///
-/// Sent in a request; build it with `new()` and the `with_*` setters.
+/// Sent in a request: one of the alternatives below, each built with its own `new` and converted with `From` (`UpdateVisitorRequest::from(x)` or `x.into()`).
 #[cfg(feature = "visitors")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
-pub struct UpdateVisitorRequest {
+pub enum UpdateVisitorRequest {
+    /// The `update_visitor_request (Id)` alternative.
+    Id(UpdateVisitorRequestId),
+    /// The `update_visitor_request (UserId)` alternative.
+    UserId(UpdateVisitorRequestUserId),
+}
+
+#[cfg(feature = "visitors")]
+impl From<UpdateVisitorRequestId> for UpdateVisitorRequest {
+    fn from(v: UpdateVisitorRequestId) -> Self {
+        Self::Id(v)
+    }
+}
+
+#[cfg(feature = "visitors")]
+impl From<UpdateVisitorRequestUserId> for UpdateVisitorRequest {
+    fn from(v: UpdateVisitorRequestUserId) -> Self {
+        Self::UserId(v)
+    }
+}
+
+/// Inline schema at `update_visitor_request (Id)`.
+///
+/// Sent in a request; `new(`id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "visitors")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct UpdateVisitorRequestId {
+    /// JSON `custom_attributes`: type object, optional.
+    /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":9}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// JSON `id`: type string, required.
+    /// Example: `"8a88a590-e"`.
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub id: String,
+    /// JSON `name`: type string, optional.
+    /// Example: `"Christian Bale"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// JSON `user_id`: type string, optional.
+    /// Example: `"123"`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::lenient::opt_id"
+    )]
+    pub user_id: Option<String>,
+}
+
+#[cfg(feature = "visitors")]
+impl UpdateVisitorRequestId {
+    /// A value with the required fields set and every other field absent.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            custom_attributes: None,
+            id: id.into(),
+            name: None,
+            user_id: None,
+        }
+    }
+    /// Sets `custom_attributes`.
+    pub fn with_custom_attributes(
+        mut self,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        self.custom_attributes = Some(value.into());
+        self
+    }
+    /// Sets `name`.
+    pub fn with_name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+    /// Sets `user_id`.
+    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
+    }
+}
+
+/// Inline schema at `update_visitor_request (UserId)`.
+///
+/// Sent in a request; `new(`user_id`)` takes the required fields, the `with_*` setters the others.
+#[cfg(feature = "visitors")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+#[serde(deny_unknown_fields)]
+pub struct UpdateVisitorRequestUserId {
     /// JSON `custom_attributes`: type object, optional.
     /// Example: `{"monthly_spend":155.5,"paid_subscriber":true,"team_mates":9}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1997,25 +2225,21 @@ pub struct UpdateVisitorRequest {
     /// Example: `"Christian Bale"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// JSON `user_id`: type string, optional.
+    /// JSON `user_id`: type string, required.
     /// Example: `"123"`.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub user_id: Option<String>,
+    #[serde(deserialize_with = "crate::lenient::id")]
+    pub user_id: String,
 }
 
 #[cfg(feature = "visitors")]
-impl UpdateVisitorRequest {
+impl UpdateVisitorRequestUserId {
     /// A value with the required fields set and every other field absent.
-    pub fn new() -> Self {
+    pub fn new(user_id: impl Into<String>) -> Self {
         Self {
             custom_attributes: None,
             id: None,
             name: None,
-            user_id: None,
+            user_id: user_id.into(),
         }
     }
     /// Sets `custom_attributes`.
@@ -2034,11 +2258,6 @@ impl UpdateVisitorRequest {
     /// Sets `name`.
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
-        self
-    }
-    /// Sets `user_id`.
-    pub fn with_user_id(mut self, value: impl Into<String>) -> Self {
-        self.user_id = Some(value.into());
         self
     }
 }
