@@ -409,14 +409,19 @@ impl StructModel {
 /// string (serde's `expecting` text only gives a borrowed one).
 fn declared_fields(models: &Models, roles: &Roles) -> String {
     let mut out = String::from(
-        "\n/// The name and JSON field names of a response model, by its Rust name (`\"Contact\"`).\n\
+        "\n/// The name and JSON field names of a response model, by its Rust name (`\"Contact\"`);\n\
+         /// an extension's flattened base's fields are the base's (see [`flattened_base`]).\n\
          #[doc(hidden)]\npub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'static str])> {\n\
          Some(match type_name {\n",
     );
     for (name, td) in &models.types {
         if let Def::Struct(fields) = &td.def {
             if roles.role(name) == Role::Response {
-                let names: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
+                let names: Vec<String> = fields
+                    .iter()
+                    .filter(|f| !models.allof.inherits(name, &f.json))
+                    .map(|f| format!("{:?}", f.json))
+                    .collect();
                 let _ = writeln!(out, "{name:?} => ({name:?}, &[{}]),", names.join(", "));
             }
         }
@@ -484,10 +489,13 @@ fn render_type(
         format!("Inline schema at `{}`.", doc_escape(&td.origin))
     };
     match &td.def {
-        Def::Struct(fields) => {
-            let model = StructModel::build(name, fields, roles.role(name), roles, models);
-            model.render(out, &doc, &cfg);
-        }
+        Def::Struct(fields) => match models.allof.flattened.get(name) {
+            Some(base) => super::allof::render(out, name, fields, base, &doc, &cfg, roles, models),
+            None => {
+                let model = StructModel::build(name, fields, roles.role(name), roles, models);
+                model.render(out, &doc, &cfg);
+            }
+        },
         Def::Enum(values) => {
             out.push_str(&cfg);
             out.push_str("crate::lenient::open_enum! {\n");
@@ -582,6 +590,7 @@ pub fn render(
         let _ = writeln!(modrs, "mod {m};\npub use {m}::*;");
     }
     modrs.push_str(&declared_fields(models, roles));
+    modrs.push_str(&super::allof::flattened_base_fn(models, gates));
     let mut out = vec![("mod.rs".to_string(), modrs)];
     out.extend(files);
     out

@@ -1012,158 +1012,27 @@ pub struct App {
 #[non_exhaustive]
 #[serde(default)]
 pub struct Article {
-    /// JSON `ai_chatbot_availability`: type boolean, optional.
-    /// Example: `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ai_chatbot_availability: Option<bool>,
-    /// JSON `ai_copilot_availability`: type boolean, optional.
-    /// Example: `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ai_copilot_availability: Option<bool>,
-    /// JSON `ai_sales_agent_availability`: type boolean, optional.
-    /// Example: `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ai_sales_agent_availability: Option<bool>,
-    /// JSON `author_id`: type integer, optional.
-    /// Example: `"5017691"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id",
-        serialize_with = "crate::lenient::opt_int_id"
-    )]
-    pub author_id: Option<String>,
-    /// JSON `body`: type string, optional, nullable.
-    /// Example: `"Default language body in html"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body: Option<String>,
-    /// JSON `body_markdown`: type string, optional, nullable.
-    /// Example: `"# Default language title\n\nDefault language body in markdown\n"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body_markdown: Option<String>,
-    /// JSON `created_at`: type integer (date-time), optional.
-    /// Example: `1672928359`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
-    /// JSON `created_by_id`: type integer, optional, nullable.
-    /// Example: `5017691`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id",
-        serialize_with = "crate::lenient::opt_int_id"
-    )]
-    pub created_by_id: Option<String>,
-    /// JSON `default_locale`: type string, optional.
-    /// Example: `"en"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_locale: Option<String>,
-    /// JSON `description`: type string, optional, nullable.
-    /// Example: `"Default language description"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// JSON `draft_updated_at`: type integer (date-time), optional, nullable.
-    /// Example: `1672928610`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub draft_updated_at: Option<crate::lenient::Timestamp>,
-    /// JSON `exclude_from_article_suggestions`: type boolean, optional.
-    /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exclude_from_article_suggestions: Option<bool>,
-    /// JSON `has_unpublished_changes`: type boolean, optional.
-    /// Example: `false`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub has_unpublished_changes: Option<bool>,
-    /// JSON `help_center_audience`: type string, optional, nullable.
-    /// One of `everyone`, `all_users`, `all_visitors`, `all_leads`, `all_visitors_and_leads`, `restricted`.
-    /// Example: `"everyone"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub help_center_audience: Option<ArticleHelpCenterAudience>,
-    /// JSON `id`: type string, optional.
-    /// Example: `"6871119"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub id: Option<String>,
-    /// JSON `parent_ids`: type array, optional.
-    /// Example: `[18,19]`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_ids",
-        serialize_with = "crate::lenient::opt_int_ids"
-    )]
-    pub parent_ids: Option<Vec<String>>,
-    /// JSON `scheduled_publish_at`: type integer (date-time), optional, nullable.
-    /// Example: `1769443200`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub scheduled_publish_at: Option<crate::lenient::Timestamp>,
-    /// JSON `scheduled_unpublish_at`: type integer (date-time), optional, nullable.
-    /// Example: `1769443200`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub scheduled_unpublish_at: Option<crate::lenient::Timestamp>,
-    /// JSON `state`: type string, optional.
-    /// One of `published`, `draft`.
-    /// Example: `"published"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<ArticleState>,
+    /// The `ArticleListItem` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub article_list_item: ArticleListItem,
     /// JSON `statistics`: type object, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statistics: Option<ArticleStatistics>,
-    /// JSON `tags`: type object, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Tags>,
-    /// JSON `title`: type string, optional.
-    /// Example: `"Default language title"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// JSON `translated_content`: type object, optional, nullable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub translated_content: Option<ArticleTranslatedContent>,
-    /// JSON `type`: type string, optional.
-    /// One of `article`.
-    /// Example: `"article"`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON `updated_at`: type integer (date-time), optional.
-    /// Example: `1672928610`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub updated_at: Option<crate::lenient::Timestamp>,
-    /// JSON `updated_by_id`: type integer, optional, nullable.
-    /// Example: `5017691`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id",
-        serialize_with = "crate::lenient::opt_int_id"
-    )]
-    pub updated_by_id: Option<String>,
-    /// JSON `url`: type string, optional, nullable.
-    /// Example: `"http://intercom.test/help/en/articles/3-default-language"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// JSON `workspace_id`: type string, optional.
-    /// Example: `"hfi1bx4l"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub workspace_id: Option<String>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "articles")]
+impl std::ops::Deref for Article {
+    type Target = ArticleListItem;
+    fn deref(&self) -> &ArticleListItem {
+        &self.article_list_item
+    }
+}
+
+#[cfg(feature = "articles")]
+impl std::ops::DerefMut for Article {
+    fn deref_mut(&mut self) -> &mut ArticleListItem {
+        &mut self.article_list_item
+    }
 }
 
 /// The `article_content` schema.

@@ -245,32 +245,28 @@ pub struct Contact {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactArchived {
+    /// The `ContactReference` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact_reference: ContactReference,
     /// JSON `archived`: type boolean, optional.
     /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// JSON `external_id`: type string, optional, nullable.
-    /// Example: `"70"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub external_id: Option<String>,
-    /// JSON `id`: type string, optional.
-    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub id: Option<String>,
-    /// JSON `type`: type string, optional.
-    /// One of `contact`.
-    /// Example: `"contact"`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "contacts")]
+impl std::ops::Deref for ContactArchived {
+    type Target = ContactReference;
+    fn deref(&self) -> &ContactReference {
+        &self.contact_reference
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl std::ops::DerefMut for ContactArchived {
+    fn deref_mut(&mut self) -> &mut ContactReference {
+        &mut self.contact_reference
+    }
 }
 
 /// The `contact_attached_companies` schema.
@@ -327,32 +323,28 @@ pub struct ContactAvatar {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactBlocked {
+    /// The `ContactReference` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact_reference: ContactReference,
     /// JSON `blocked`: type boolean, optional.
     /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked: Option<bool>,
-    /// JSON `external_id`: type string, optional, nullable.
-    /// Example: `"70"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub external_id: Option<String>,
-    /// JSON `id`: type string, optional.
-    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub id: Option<String>,
-    /// JSON `type`: type string, optional.
-    /// One of `contact`.
-    /// Example: `"contact"`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "contacts")]
+impl std::ops::Deref for ContactBlocked {
+    type Target = ContactReference;
+    fn deref(&self) -> &ContactReference {
+        &self.contact_reference
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl std::ops::DerefMut for ContactBlocked {
+    fn deref_mut(&mut self) -> &mut ContactReference {
+        &mut self.contact_reference
+    }
 }
 
 /// The `contact_companies` schema.
@@ -390,32 +382,28 @@ pub struct ContactCompanies {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactDeleted {
+    /// The `ContactReference` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact_reference: ContactReference,
     /// JSON `deleted`: type boolean, optional.
     /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// JSON `external_id`: type string, optional, nullable.
-    /// Example: `"70"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub external_id: Option<String>,
-    /// JSON `id`: type string, optional.
-    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub id: Option<String>,
-    /// JSON `type`: type string, optional.
-    /// One of `contact`.
-    /// Example: `"contact"`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "contacts")]
+impl std::ops::Deref for ContactDeleted {
+    type Target = ContactReference;
+    fn deref(&self) -> &ContactReference {
+        &self.contact_reference
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl std::ops::DerefMut for ContactDeleted {
+    fn deref_mut(&mut self) -> &mut ContactReference {
+        &mut self.contact_reference
+    }
 }
 
 /// The `contact_list` schema.
@@ -504,7 +492,7 @@ pub struct ContactNotes {
 }
 
 /// The `contact_reference` schema.
-#[cfg(any(feature = "conversations", feature = "tickets"))]
+#[cfg(any(feature = "contacts", feature = "conversations", feature = "tickets"))]
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 #[serde(default)]
@@ -643,36 +631,27 @@ pub struct ContactReplyConversationRequest {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyEmailRequest {
+    /// The `ContactReplyBaseRequest` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact_reply_base_request: ContactReplyBaseRequest,
     /// JSON `attachment_files`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment_urls: Option<Vec<String>>,
-    /// JSON `body`: type string, required.
-    pub body: String,
-    /// JSON `created_at`: type integer, optional.
-    /// Example: `1590000000`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
     /// JSON `email`: type string, required.
     pub email: String,
-    /// JSON `message_type`: type string, required.
-    /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
-    /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// JSON `type`: type string, required.
-    /// One of `user`.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::ops::Deref for ContactReplyEmailRequest {
+    type Target = ContactReplyBaseRequest;
+    fn deref(&self) -> &ContactReplyBaseRequest {
+        &self.contact_reply_base_request
+    }
+}
+
+impl std::ops::DerefMut for ContactReplyEmailRequest {
+    fn deref_mut(&mut self) -> &mut ContactReplyBaseRequest {
+        &mut self.contact_reply_base_request
+    }
 }
 
 /// The `contact_reply_intercom_user_id_request` schema.
@@ -680,37 +659,28 @@ pub struct ContactReplyEmailRequest {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyIntercomUserIdRequest {
+    /// The `ContactReplyBaseRequest` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact_reply_base_request: ContactReplyBaseRequest,
     /// JSON `attachment_files`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment_urls: Option<Vec<String>>,
-    /// JSON `body`: type string, required.
-    pub body: String,
-    /// JSON `created_at`: type integer, optional.
-    /// Example: `1590000000`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
     /// JSON `intercom_user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub intercom_user_id: String,
-    /// JSON `message_type`: type string, required.
-    /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
-    /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// JSON `type`: type string, required.
-    /// One of `user`.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::ops::Deref for ContactReplyIntercomUserIdRequest {
+    type Target = ContactReplyBaseRequest;
+    fn deref(&self) -> &ContactReplyBaseRequest {
+        &self.contact_reply_base_request
+    }
+}
+
+impl std::ops::DerefMut for ContactReplyIntercomUserIdRequest {
+    fn deref_mut(&mut self) -> &mut ContactReplyBaseRequest {
+        &mut self.contact_reply_base_request
+    }
 }
 
 /// The `contact_reply_ticket_email_request` schema.
@@ -718,33 +688,24 @@ pub struct ContactReplyIntercomUserIdRequest {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyTicketEmailRequest {
-    /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment_urls: Option<Vec<String>>,
-    /// JSON `body`: type string, required.
-    pub body: String,
-    /// JSON `created_at`: type integer, optional.
-    /// Example: `1590000000`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
+    /// The `ContactReplyBaseRequest` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact_reply_base_request: ContactReplyBaseRequest,
     /// JSON `email`: type string, required.
     pub email: String,
-    /// JSON `message_type`: type string, required.
-    /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
-    /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// JSON `type`: type string, required.
-    /// One of `user`.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::ops::Deref for ContactReplyTicketEmailRequest {
+    type Target = ContactReplyBaseRequest;
+    fn deref(&self) -> &ContactReplyBaseRequest {
+        &self.contact_reply_base_request
+    }
+}
+
+impl std::ops::DerefMut for ContactReplyTicketEmailRequest {
+    fn deref_mut(&mut self) -> &mut ContactReplyBaseRequest {
+        &mut self.contact_reply_base_request
+    }
 }
 
 /// The `contact_reply_ticket_intercom_user_id_request` schema.
@@ -752,34 +713,25 @@ pub struct ContactReplyTicketEmailRequest {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyTicketIntercomUserIdRequest {
-    /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment_urls: Option<Vec<String>>,
-    /// JSON `body`: type string, required.
-    pub body: String,
-    /// JSON `created_at`: type integer, optional.
-    /// Example: `1590000000`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
+    /// The `ContactReplyBaseRequest` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact_reply_base_request: ContactReplyBaseRequest,
     /// JSON `intercom_user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub intercom_user_id: String,
-    /// JSON `message_type`: type string, required.
-    /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
-    /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// JSON `type`: type string, required.
-    /// One of `user`.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::ops::Deref for ContactReplyTicketIntercomUserIdRequest {
+    type Target = ContactReplyBaseRequest;
+    fn deref(&self) -> &ContactReplyBaseRequest {
+        &self.contact_reply_base_request
+    }
+}
+
+impl std::ops::DerefMut for ContactReplyTicketIntercomUserIdRequest {
+    fn deref_mut(&mut self) -> &mut ContactReplyBaseRequest {
+        &mut self.contact_reply_base_request
+    }
 }
 
 /// The `contact_reply_ticket_request` schema.
@@ -836,34 +788,25 @@ pub struct ContactReplyTicketRequest {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyTicketUserIdRequest {
-    /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment_urls: Option<Vec<String>>,
-    /// JSON `body`: type string, required.
-    pub body: String,
-    /// JSON `created_at`: type integer, optional.
-    /// Example: `1590000000`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
-    /// JSON `message_type`: type string, required.
-    /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
-    /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// JSON `type`: type string, required.
-    /// One of `user`.
-    #[serde(rename = "type")]
-    pub type_: String,
+    /// The `ContactReplyBaseRequest` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact_reply_base_request: ContactReplyBaseRequest,
     /// JSON `user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::ops::Deref for ContactReplyTicketUserIdRequest {
+    type Target = ContactReplyBaseRequest;
+    fn deref(&self) -> &ContactReplyBaseRequest {
+        &self.contact_reply_base_request
+    }
+}
+
+impl std::ops::DerefMut for ContactReplyTicketUserIdRequest {
+    fn deref_mut(&mut self) -> &mut ContactReplyBaseRequest {
+        &mut self.contact_reply_base_request
+    }
 }
 
 /// The `contact_reply_user_id_request` schema.
@@ -871,37 +814,28 @@ pub struct ContactReplyTicketUserIdRequest {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactReplyUserIdRequest {
+    /// The `ContactReplyBaseRequest` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact_reply_base_request: ContactReplyBaseRequest,
     /// JSON `attachment_files`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attachment_files: Option<Vec<ConversationAttachmentFiles>>,
-    /// JSON `attachment_urls`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attachment_urls: Option<Vec<String>>,
-    /// JSON `body`: type string, required.
-    pub body: String,
-    /// JSON `created_at`: type integer, optional.
-    /// Example: `1590000000`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
-    /// JSON `message_type`: type string, required.
-    /// One of `comment`.
-    pub message_type: ContactReplyBaseRequestMessageType,
-    /// JSON `reply_options`: type array, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_options: Option<Vec<ContactReplyBaseRequestReplyOptionsItem>>,
-    /// JSON `type`: type string, required.
-    /// One of `user`.
-    #[serde(rename = "type")]
-    pub type_: String,
     /// JSON `user_id`: type string, required.
     #[serde(deserialize_with = "crate::lenient::id")]
     pub user_id: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::ops::Deref for ContactReplyUserIdRequest {
+    type Target = ContactReplyBaseRequest;
+    fn deref(&self) -> &ContactReplyBaseRequest {
+        &self.contact_reply_base_request
+    }
+}
+
+impl std::ops::DerefMut for ContactReplyUserIdRequest {
+    fn deref_mut(&mut self) -> &mut ContactReplyBaseRequest {
+        &mut self.contact_reply_base_request
+    }
 }
 
 /// Inline schema at `CreateContact:CreateContactResponse`.
@@ -910,231 +844,28 @@ pub struct ContactReplyUserIdRequest {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactResponse {
-    /// JSON `android_app_name`: type string, optional, nullable.
-    /// Example: `"Intercom"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub android_app_name: Option<String>,
-    /// JSON `android_app_version`: type string, optional, nullable.
-    /// Example: `"5.0.0"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub android_app_version: Option<String>,
-    /// JSON `android_device`: type string, optional, nullable.
-    /// Example: `"Pixel 3"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub android_device: Option<String>,
-    /// JSON `android_last_seen_at`: type integer (date-time), optional, nullable.
-    /// Example: `1571672154`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub android_last_seen_at: Option<crate::lenient::Timestamp>,
-    /// JSON `android_os_version`: type string, optional, nullable.
-    /// Example: `"10"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub android_os_version: Option<String>,
-    /// JSON `android_sdk_version`: type string, optional, nullable.
-    /// Example: `"28"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub android_sdk_version: Option<String>,
-    /// JSON `avatar`: type object, optional, nullable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub avatar: Option<ContactAvatar>,
-    /// JSON `browser`: type string, optional, nullable.
-    /// Example: `"Chrome"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub browser: Option<String>,
-    /// JSON `browser_language`: type string, optional, nullable.
-    /// Example: `"en-US"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub browser_language: Option<String>,
-    /// JSON `browser_version`: type string, optional, nullable.
-    /// Example: `"80.0.3987.132"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub browser_version: Option<String>,
-    /// JSON `companies`: type object, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub companies: Option<ContactCompanies>,
-    /// JSON `created_at`: type integer (date-time), optional.
-    /// Example: `1571672154`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub created_at: Option<crate::lenient::Timestamp>,
-    /// JSON `custom_attributes`: type object, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_attributes: Option<serde_json::Value>,
-    /// JSON `email`: type string, optional.
-    /// Example: `"joe@example.com"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// JSON `email_domain`: type string, optional.
-    /// Example: `"example.com"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_domain: Option<String>,
+    /// The `Contact` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact: Contact,
     /// JSON `enabled_push_messaging`: type boolean, optional, nullable.
     /// Example: `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled_push_messaging: Option<bool>,
-    /// JSON `external_id`: type string, optional, nullable.
-    /// Example: `"f3b87a2e09d514c6c2e79b9a"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub external_id: Option<String>,
-    /// JSON `has_hard_bounced`: type boolean, optional.
-    /// Example: `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub has_hard_bounced: Option<bool>,
-    /// JSON `id`: type string, optional.
-    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub id: Option<String>,
-    /// JSON `ios_app_name`: type string, optional, nullable.
-    /// Example: `"Intercom"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ios_app_name: Option<String>,
-    /// JSON `ios_app_version`: type string, optional, nullable.
-    /// Example: `"5.0.0"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ios_app_version: Option<String>,
-    /// JSON `ios_device`: type string, optional, nullable.
-    /// Example: `"iPhone 11"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ios_device: Option<String>,
-    /// JSON `ios_last_seen_at`: type integer (date-time), optional, nullable.
-    /// Example: `1571672154`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub ios_last_seen_at: Option<crate::lenient::Timestamp>,
-    /// JSON `ios_os_version`: type string, optional, nullable.
-    /// Example: `"13.3.1"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ios_os_version: Option<String>,
-    /// JSON `ios_sdk_version`: type string, optional, nullable.
-    /// Example: `"13.3.1"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ios_sdk_version: Option<String>,
-    /// JSON `language_override`: type string, optional, nullable.
-    /// Example: `"en"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub language_override: Option<String>,
-    /// JSON `last_contacted_at`: type integer (date-time), optional, nullable.
-    /// Example: `1571672154`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub last_contacted_at: Option<crate::lenient::Timestamp>,
-    /// JSON `last_email_clicked_at`: type integer (date-time), optional, nullable.
-    /// Example: `1571672154`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub last_email_clicked_at: Option<crate::lenient::Timestamp>,
-    /// JSON `last_email_opened_at`: type integer (date-time), optional, nullable.
-    /// Example: `1571672154`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub last_email_opened_at: Option<crate::lenient::Timestamp>,
-    /// JSON `last_replied_at`: type integer (date-time), optional, nullable.
-    /// Example: `1571672154`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub last_replied_at: Option<crate::lenient::Timestamp>,
-    /// JSON `last_seen_at`: type integer (date-time), optional, nullable.
-    /// Example: `1571672154`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub last_seen_at: Option<crate::lenient::Timestamp>,
-    /// JSON `location`: type object, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<ContactLocation>,
-    /// JSON `marked_email_as_spam`: type boolean, optional.
-    /// Example: `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub marked_email_as_spam: Option<bool>,
-    /// JSON `merge_history`: type array, optional, nullable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub merge_history: Option<Vec<MergeHistoryItem>>,
-    /// JSON `name`: type string, optional, nullable.
-    /// Example: `"John Doe"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// JSON `notes`: type object, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub notes: Option<ContactNotes>,
-    /// JSON `os`: type string, optional, nullable.
-    /// Example: `"Mac OS X"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub os: Option<String>,
-    /// JSON `owner_id`: type string, optional, nullable.
-    /// Example: `"321"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub owner_id: Option<String>,
-    /// JSON `phone`: type string, optional, nullable.
-    /// Example: `"+1123456789"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// JSON `role`: type string, optional.
-    /// Example: `"user"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
-    /// JSON `signed_up_at`: type integer (date-time), optional, nullable.
-    /// Example: `1571672154`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub signed_up_at: Option<crate::lenient::Timestamp>,
-    /// JSON `social_profiles`: type object, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub social_profiles: Option<ContactSocialProfiles>,
-    /// JSON `tags`: type object, optional, nullable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<ContactTags>,
-    /// JSON `type`: type string, optional.
-    /// Example: `"contact"`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON `unsubscribed_from_emails`: type boolean, optional.
-    /// Example: `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unsubscribed_from_emails: Option<bool>,
-    /// JSON `updated_at`: type integer (date-time), optional.
-    /// Example: `1571672154`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::lenient::opt_unix"
-    )]
-    pub updated_at: Option<crate::lenient::Timestamp>,
-    /// JSON `workspace_id`: type string, optional.
-    /// Example: `"ecahpwf5"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub workspace_id: Option<String>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "contacts")]
+impl std::ops::Deref for ContactResponse {
+    type Target = Contact;
+    fn deref(&self) -> &Contact {
+        &self.contact
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl std::ops::DerefMut for ContactResponse {
+    fn deref_mut(&mut self) -> &mut Contact {
+        &mut self.contact
+    }
 }
 
 /// The `contact_search_request` schema.
@@ -1321,30 +1052,26 @@ pub struct ContactTags {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactUnarchived {
+    /// The `ContactReference` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub contact_reference: ContactReference,
     /// JSON `archived`: type boolean, optional.
     /// Example: `false`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
-    /// JSON `external_id`: type string, optional, nullable.
-    /// Example: `"70"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub external_id: Option<String>,
-    /// JSON `id`: type string, optional.
-    /// Example: `"5ba682d23d7cf92bef87bfd4"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub id: Option<String>,
-    /// JSON `type`: type string, optional.
-    /// One of `contact`.
-    /// Example: `"contact"`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "contacts")]
+impl std::ops::Deref for ContactUnarchived {
+    type Target = ContactReference;
+    fn deref(&self) -> &ContactReference {
+        &self.contact_reference
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl std::ops::DerefMut for ContactUnarchived {
+    fn deref_mut(&mut self) -> &mut ContactReference {
+        &mut self.contact_reference
+    }
 }

@@ -1738,17 +1738,26 @@ pub struct ConversationPartMetadata {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ConversationPartMetadataQuickReplyOptionsItem {
-    /// JSON `text`: type string, required.
-    pub text: String,
+    /// The `QuickReplyOption` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub quick_reply_option: QuickReplyOption,
     /// JSON `translations`: type object, optional, nullable.
     /// Example: `{"en":"Hello","fr":"Bonjour"}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub translations: Option<serde_json::Value>,
-    /// JSON `uuid`: type string (uuid), required.
-    pub uuid: String,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl std::ops::Deref for ConversationPartMetadataQuickReplyOptionsItem {
+    type Target = QuickReplyOption;
+    fn deref(&self) -> &QuickReplyOption {
+        &self.quick_reply_option
+    }
+}
+
+impl std::ops::DerefMut for ConversationPartMetadataQuickReplyOptionsItem {
+    fn deref_mut(&mut self) -> &mut QuickReplyOption {
+        &mut self.quick_reply_option
+    }
 }
 
 #[cfg(any(feature = "conversations", feature = "tickets"))]

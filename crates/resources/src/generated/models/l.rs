@@ -156,96 +156,30 @@ pub struct ListCallsWithTranscriptsResponse {
 #[non_exhaustive]
 #[serde(default)]
 pub struct ListCallsWithTranscriptsResponseDataItem {
-    /// JSON `admin_id`: type string, optional, nullable.
-    /// Example: `"789"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub admin_id: Option<String>,
-    /// JSON `answered_at`: type 'datetime' schema, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub answered_at: Option<crate::lenient::Timestamp>,
-    /// JSON `call_type`: type string, optional.
-    /// Example: `"phone"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub call_type: Option<String>,
-    /// JSON `contact_id`: type string, optional, nullable.
-    /// Example: `"6762f0dd1bb69f9f2193bb83"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub contact_id: Option<String>,
-    /// JSON `conversation_id`: type string, optional, nullable.
-    /// Example: `"456"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub conversation_id: Option<String>,
-    /// JSON `created_at`: type 'datetime' schema, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<crate::lenient::Timestamp>,
-    /// JSON `direction`: type string, optional.
-    /// Example: `"outbound"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub direction: Option<String>,
-    /// JSON `ended_at`: type 'datetime' schema, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<crate::lenient::Timestamp>,
-    /// JSON `ended_reason`: type string, optional, nullable.
-    /// Example: `"completed"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ended_reason: Option<String>,
-    /// JSON `fin_recording_url`: type string (uri), optional, nullable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fin_recording_url: Option<String>,
-    /// JSON `fin_transcription_url`: type string (uri), optional, nullable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fin_transcription_url: Option<String>,
-    /// JSON `id`: type string, optional.
-    /// Example: `"123"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub id: Option<String>,
-    /// JSON `initiated_at`: type 'datetime' schema, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub initiated_at: Option<crate::lenient::Timestamp>,
-    /// JSON `phone`: type string, optional, nullable.
-    /// Example: `"+15551234567"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// JSON `recording_url`: type string (uri), optional, nullable.
-    /// Example: `"https://api.intercom.io/calls/123/recording"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub recording_url: Option<String>,
-    /// JSON `state`: type string, optional.
-    /// Example: `"completed"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    /// The `Call` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub call: Call,
     /// JSON `transcript`: type array, optional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript: Option<Vec<serde_json::Value>>,
     /// JSON `transcript_status`: type string, optional, nullable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transcript_status: Option<String>,
-    /// JSON `transcription_url`: type string (uri), optional, nullable.
-    /// Example: `"https://api.intercom.io/calls/123/transcript"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub transcription_url: Option<String>,
-    /// JSON `type`: type string, optional.
-    /// Example: `"call"`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// JSON `updated_at`: type 'datetime' schema, optional.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<crate::lenient::Timestamp>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "calls")]
+impl std::ops::Deref for ListCallsWithTranscriptsResponseDataItem {
+    type Target = Call;
+    fn deref(&self) -> &Call {
+        &self.call
+    }
+}
+
+#[cfg(feature = "calls")]
+impl std::ops::DerefMut for ListCallsWithTranscriptsResponseDataItem {
+    fn deref_mut(&mut self) -> &mut Call {
+        &mut self.call
+    }
 }
 
 #[cfg(feature = "contacts")]

@@ -63,7 +63,8 @@ pub use v::*;
 mod w;
 pub use w::*;
 
-/// The name and JSON field names of a response model, by its Rust name (`"Contact"`).
+/// The name and JSON field names of a response model, by its Rust name (`"Contact"`);
+/// an extension's flattened base's fields are the base's (see [`flattened_base`]).
 #[doc(hidden)]
 pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'static str])> {
     Some(match type_name {
@@ -231,39 +232,7 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "type",
             ],
         ),
-        "Article" => (
-            "Article",
-            &[
-                "ai_chatbot_availability",
-                "ai_copilot_availability",
-                "ai_sales_agent_availability",
-                "author_id",
-                "body",
-                "body_markdown",
-                "created_at",
-                "created_by_id",
-                "default_locale",
-                "description",
-                "draft_updated_at",
-                "exclude_from_article_suggestions",
-                "has_unpublished_changes",
-                "help_center_audience",
-                "id",
-                "parent_ids",
-                "scheduled_publish_at",
-                "scheduled_unpublish_at",
-                "state",
-                "statistics",
-                "tags",
-                "title",
-                "translated_content",
-                "type",
-                "updated_at",
-                "updated_by_id",
-                "url",
-                "workspace_id",
-            ],
-        ),
+        "Article" => ("Article", &["statistics"]),
         "ArticleList" => ("ArticleList", &["data", "pages", "total_count", "type"]),
         "ArticleListItem" => (
             "ArticleListItem",
@@ -600,21 +569,18 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "workspace_id",
             ],
         ),
-        "ContactArchived" => (
-            "ContactArchived",
-            &["archived", "external_id", "id", "type"],
-        ),
+        "ContactArchived" => ("ContactArchived", &["archived"]),
         "ContactAttachedCompanies" => (
             "ContactAttachedCompanies",
             &["companies", "pages", "total_count", "type"],
         ),
         "ContactAvatar" => ("ContactAvatar", &["image_url", "type"]),
-        "ContactBlocked" => ("ContactBlocked", &["blocked", "external_id", "id", "type"]),
+        "ContactBlocked" => ("ContactBlocked", &["blocked"]),
         "ContactCompanies" => (
             "ContactCompanies",
             &["data", "has_more", "total_count", "url"],
         ),
-        "ContactDeleted" => ("ContactDeleted", &["deleted", "external_id", "id", "type"]),
+        "ContactDeleted" => ("ContactDeleted", &["deleted"]),
         "ContactList" => ("ContactList", &["data", "pages", "total_count", "type"]),
         "ContactLocation" => ("ContactLocation", &["city", "country", "region", "type"]),
         "ContactNotes" => ("ContactNotes", &["data", "has_more", "total_count", "url"]),
@@ -648,55 +614,15 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "user_id",
             ],
         ),
-        "ContactReplyEmailRequest" => (
-            "ContactReplyEmailRequest",
-            &[
-                "attachment_files",
-                "attachment_urls",
-                "body",
-                "created_at",
-                "email",
-                "message_type",
-                "reply_options",
-                "type",
-            ],
-        ),
+        "ContactReplyEmailRequest" => ("ContactReplyEmailRequest", &["attachment_files", "email"]),
         "ContactReplyIntercomUserIdRequest" => (
             "ContactReplyIntercomUserIdRequest",
-            &[
-                "attachment_files",
-                "attachment_urls",
-                "body",
-                "created_at",
-                "intercom_user_id",
-                "message_type",
-                "reply_options",
-                "type",
-            ],
+            &["attachment_files", "intercom_user_id"],
         ),
-        "ContactReplyTicketEmailRequest" => (
-            "ContactReplyTicketEmailRequest",
-            &[
-                "attachment_urls",
-                "body",
-                "created_at",
-                "email",
-                "message_type",
-                "reply_options",
-                "type",
-            ],
-        ),
+        "ContactReplyTicketEmailRequest" => ("ContactReplyTicketEmailRequest", &["email"]),
         "ContactReplyTicketIntercomUserIdRequest" => (
             "ContactReplyTicketIntercomUserIdRequest",
-            &[
-                "attachment_urls",
-                "body",
-                "created_at",
-                "intercom_user_id",
-                "message_type",
-                "reply_options",
-                "type",
-            ],
+            &["intercom_user_id"],
         ),
         "ContactReplyTicketRequest" => (
             "ContactReplyTicketRequest",
@@ -712,83 +638,12 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "user_id",
             ],
         ),
-        "ContactReplyTicketUserIdRequest" => (
-            "ContactReplyTicketUserIdRequest",
-            &[
-                "attachment_urls",
-                "body",
-                "created_at",
-                "message_type",
-                "reply_options",
-                "type",
-                "user_id",
-            ],
-        ),
+        "ContactReplyTicketUserIdRequest" => ("ContactReplyTicketUserIdRequest", &["user_id"]),
         "ContactReplyUserIdRequest" => (
             "ContactReplyUserIdRequest",
-            &[
-                "attachment_files",
-                "attachment_urls",
-                "body",
-                "created_at",
-                "message_type",
-                "reply_options",
-                "type",
-                "user_id",
-            ],
+            &["attachment_files", "user_id"],
         ),
-        "ContactResponse" => (
-            "ContactResponse",
-            &[
-                "android_app_name",
-                "android_app_version",
-                "android_device",
-                "android_last_seen_at",
-                "android_os_version",
-                "android_sdk_version",
-                "avatar",
-                "browser",
-                "browser_language",
-                "browser_version",
-                "companies",
-                "created_at",
-                "custom_attributes",
-                "email",
-                "email_domain",
-                "enabled_push_messaging",
-                "external_id",
-                "has_hard_bounced",
-                "id",
-                "ios_app_name",
-                "ios_app_version",
-                "ios_device",
-                "ios_last_seen_at",
-                "ios_os_version",
-                "ios_sdk_version",
-                "language_override",
-                "last_contacted_at",
-                "last_email_clicked_at",
-                "last_email_opened_at",
-                "last_replied_at",
-                "last_seen_at",
-                "location",
-                "marked_email_as_spam",
-                "merge_history",
-                "name",
-                "notes",
-                "os",
-                "owner_id",
-                "phone",
-                "role",
-                "signed_up_at",
-                "social_profiles",
-                "tags",
-                "type",
-                "unsubscribed_from_emails",
-                "updated_at",
-                "workspace_id",
-            ],
-        ),
+        "ContactResponse" => ("ContactResponse", &["enabled_push_messaging"]),
         "ContactSegments" => ("ContactSegments", &["data", "type"]),
         "ContactSocialProfiles" => ("ContactSocialProfiles", &["data"]),
         "ContactSubscriptionTypes" => (
@@ -796,10 +651,7 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
             &["data", "has_more", "total_count", "url"],
         ),
         "ContactTags" => ("ContactTags", &["data", "has_more", "total_count", "url"]),
-        "ContactUnarchived" => (
-            "ContactUnarchived",
-            &["archived", "external_id", "id", "type"],
-        ),
+        "ContactUnarchived" => ("ContactUnarchived", &["archived"]),
         "ContentBulkActionResponse" => ("ContentBulkActionResponse", &["status", "type"]),
         "ContentImportSource" => (
             "ContentImportSource",
@@ -1219,7 +1071,7 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         ),
         "ConversationPartMetadataQuickReplyOptionsItem" => (
             "ConversationPartMetadataQuickReplyOptionsItem",
-            &["text", "translations", "uuid"],
+            &["translations"],
         ),
         "ConversationParts" => (
             "ConversationParts",
@@ -1958,29 +1810,7 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         }
         "ListCallsWithTranscriptsResponseDataItem" => (
             "ListCallsWithTranscriptsResponseDataItem",
-            &[
-                "admin_id",
-                "answered_at",
-                "call_type",
-                "contact_id",
-                "conversation_id",
-                "created_at",
-                "direction",
-                "ended_at",
-                "ended_reason",
-                "fin_recording_url",
-                "fin_transcription_url",
-                "id",
-                "initiated_at",
-                "phone",
-                "recording_url",
-                "state",
-                "transcript",
-                "transcript_status",
-                "transcription_url",
-                "type",
-                "updated_at",
-            ],
+            &["transcript", "transcript_status"],
         ),
         "ListReportingDatasetsResponse" => ("ListReportingDatasetsResponse", &["data", "type"]),
         "ListReportingDatasetsResponseDataItem" => (
@@ -2244,10 +2074,7 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         "TagCompanyRequestCompaniesItem" => {
             ("TagCompanyRequestCompaniesItem", &["company_id", "id"])
         }
-        "TagCreateResponse" => (
-            "TagCreateResponse",
-            &["companies", "id", "name", "type", "users"],
-        ),
+        "TagCreateResponse" => ("TagCreateResponse", &["companies", "users"]),
         "TagCreateResponseCompaniesItem" => ("TagCreateResponseCompaniesItem", &["id", "tagged"]),
         "TagCreateResponseUsersItem" => ("TagCreateResponseUsersItem", &["id", "tagged"]),
         "TagList" => ("TagList", &["data", "type"]),
@@ -2551,4 +2378,47 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         ),
         _ => return None,
     })
+}
+
+/// Called back with a generated model's type (see [`flattened_base`]).
+#[doc(hidden)]
+pub trait WithModel {
+    /// What the callback gives.
+    type Output;
+    /// The callback, with the model as `T`.
+    fn with<T: serde::de::DeserializeOwned + serde::Serialize + Default>(self) -> Self::Output;
+}
+
+/// Calls `w` with the base type an extension (by its Rust name) holds flattened.
+#[doc(hidden)]
+pub fn flattened_base<W: WithModel>(type_name: &str, w: W) -> Option<W::Output> {
+    match type_name {
+        #[cfg(feature = "articles")]
+        "Article" => Some(w.with::<ArticleListItem>()),
+        #[cfg(feature = "contacts")]
+        "ContactArchived" => Some(w.with::<ContactReference>()),
+        #[cfg(feature = "contacts")]
+        "ContactBlocked" => Some(w.with::<ContactReference>()),
+        #[cfg(feature = "contacts")]
+        "ContactDeleted" => Some(w.with::<ContactReference>()),
+        "ContactReplyEmailRequest" => Some(w.with::<ContactReplyBaseRequest>()),
+        "ContactReplyIntercomUserIdRequest" => Some(w.with::<ContactReplyBaseRequest>()),
+        "ContactReplyTicketEmailRequest" => Some(w.with::<ContactReplyBaseRequest>()),
+        "ContactReplyTicketIntercomUserIdRequest" => Some(w.with::<ContactReplyBaseRequest>()),
+        "ContactReplyTicketUserIdRequest" => Some(w.with::<ContactReplyBaseRequest>()),
+        "ContactReplyUserIdRequest" => Some(w.with::<ContactReplyBaseRequest>()),
+        #[cfg(feature = "contacts")]
+        "ContactResponse" => Some(w.with::<Contact>()),
+        #[cfg(feature = "contacts")]
+        "ContactUnarchived" => Some(w.with::<ContactReference>()),
+        "ConversationPartMetadataQuickReplyOptionsItem" => Some(w.with::<QuickReplyOption>()),
+        #[cfg(feature = "calls")]
+        "ListCallsWithTranscriptsResponseDataItem" => Some(w.with::<Call>()),
+        #[cfg(feature = "tags")]
+        "TagCreateResponse" => Some(w.with::<TagBasic>()),
+        _ => {
+            let _ = w;
+            None
+        }
+    }
 }

@@ -132,32 +132,32 @@ pub struct TagCompanyRequestCompaniesItem {
 #[non_exhaustive]
 #[serde(default)]
 pub struct TagCreateResponse {
+    /// The `TagBasic` this extends: its fields are this object's, read through `Deref`; it also keeps the JSON fields neither declares.
+    #[serde(flatten)]
+    pub tag_basic: TagBasic,
     /// JSON `companies`: type array, optional, nullable.
     /// Example: `[]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub companies: Option<Vec<TagCreateResponseCompaniesItem>>,
-    /// JSON `id`: type string, optional.
-    /// Example: `"123456"`.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::lenient::opt_id"
-    )]
-    pub id: Option<String>,
-    /// JSON `name`: type string, optional.
-    /// Example: `"Test tag"`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// JSON `type`: type string, optional.
-    /// Example: `"tag"`.
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
     /// JSON `users`: type array, optional, nullable.
     /// Example: `[]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<TagCreateResponseUsersItem>>,
-    /// JSON fields the spec does not declare here, kept as received and written back when serialized.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "tags")]
+impl std::ops::Deref for TagCreateResponse {
+    type Target = TagBasic;
+    fn deref(&self) -> &TagBasic {
+        &self.tag_basic
+    }
+}
+
+#[cfg(feature = "tags")]
+impl std::ops::DerefMut for TagCreateResponse {
+    fn deref_mut(&mut self) -> &mut TagBasic {
+        &mut self.tag_basic
+    }
 }
 
 /// Inline schema at `tag_create_response.companies[]`.
