@@ -180,7 +180,7 @@ async fn typed_search_with_and_or_and_limits_checked_before_sending() {
             .await
             .unwrap();
         assert_eq!(created.email.as_deref(), Some(email));
-        ids.insert(name, created.id.unwrap());
+        ids.insert(name, created.contact.id.unwrap());
     }
     let search = |query: Query<_>, per_page: i64| {
         ContactSearchRequest::new(query.build().unwrap())
@@ -384,7 +384,7 @@ async fn typed_errors_not_found_conflict_and_merged() {
         .unwrap_err();
     assert!(error.api().unwrap().is_conflict(), "{error:?}");
     assert_eq!(api_code(&error), ErrorCode::Conflict);
-    let first_id = first.id.unwrap();
+    let first_id = first.contact.id.unwrap();
     let still = client.contacts().get(&first_id).await.unwrap();
     assert_eq!(still.name.as_deref(), Some("First"));
 
@@ -394,6 +394,7 @@ async fn typed_errors_not_found_conflict_and_merged() {
         .create(&new_contact("lead@typed.test", "lead", "Lead"))
         .await
         .unwrap()
+        .contact
         .id
         .unwrap();
     assert!(sandbox.merge_contact(&lead, &first_id));

@@ -221,122 +221,31 @@ pub(crate) fn contact_list(list: &models::ContactList) -> Result<Value, ErrorRep
     Ok(value)
 }
 
-/// `contact` as returned by get, create and update (`CreateContactResponse`, a `contact`
-/// plus `enabled_push_messaging`). Destructured field by field, the unknown fields (`extra`)
-/// included; the models are `#[non_exhaustive]`, so a field added to the spec is dropped here
-/// until it is listed.
+/// `contact` as returned by get, create and update (`CreateContactResponse`: the `contact`
+/// it extends, plus `enabled_push_messaging`).
 pub(crate) fn contact_response(state: &State, c: &Contact) -> Result<Value, ErrorReply> {
-    let models::Contact {
-        android_app_name,
-        android_app_version,
-        android_device,
-        android_last_seen_at,
-        android_os_version,
-        android_sdk_version,
-        avatar,
-        browser,
-        browser_language,
-        browser_version,
-        companies,
-        created_at,
-        custom_attributes,
-        email,
-        email_domain,
-        external_id,
-        has_hard_bounced,
-        id,
-        ios_app_name,
-        ios_app_version,
-        ios_device,
-        ios_last_seen_at,
-        ios_os_version,
-        ios_sdk_version,
-        language_override,
-        last_contacted_at,
-        last_email_clicked_at,
-        last_email_opened_at,
-        last_replied_at,
-        last_seen_at,
-        location,
-        marked_email_as_spam,
-        merge_history,
-        name,
-        notes,
-        os,
-        owner_id,
-        phone,
-        role,
-        signed_up_at,
-        social_profiles,
-        tags,
-        type_,
-        unsubscribed_from_emails,
-        updated_at,
-        workspace_id,
-        extra,
-        ..
-    } = contact(state, c);
     let response = fill!(models::ContactResponse {
-        android_app_name: android_app_name,
-        android_app_version: android_app_version,
-        android_device: android_device,
-        android_last_seen_at: android_last_seen_at,
-        android_os_version: android_os_version,
-        android_sdk_version: android_sdk_version,
-        avatar: avatar,
-        browser: browser,
-        browser_language: browser_language,
-        browser_version: browser_version,
-        companies: companies,
-        created_at: created_at,
-        custom_attributes: custom_attributes,
-        email: email,
-        email_domain: email_domain,
+        contact: contact(state, c),
         enabled_push_messaging: None,
-        external_id: external_id,
-        has_hard_bounced: has_hard_bounced,
-        id: id,
-        ios_app_name: ios_app_name,
-        ios_app_version: ios_app_version,
-        ios_device: ios_device,
-        ios_last_seen_at: ios_last_seen_at,
-        ios_os_version: ios_os_version,
-        ios_sdk_version: ios_sdk_version,
-        language_override: language_override,
-        last_contacted_at: last_contacted_at,
-        last_email_clicked_at: last_email_clicked_at,
-        last_email_opened_at: last_email_opened_at,
-        last_replied_at: last_replied_at,
-        last_seen_at: last_seen_at,
-        location: location,
-        marked_email_as_spam: marked_email_as_spam,
-        merge_history: merge_history,
-        name: name,
-        notes: notes,
-        os: os,
-        owner_id: owner_id,
-        phone: phone,
-        role: role,
-        signed_up_at: signed_up_at,
-        social_profiles: social_profiles,
-        tags: tags,
-        type_: type_,
-        unsubscribed_from_emails: unsubscribed_from_emails,
-        updated_at: updated_at,
-        workspace_id: workspace_id,
-        extra: extra,
     });
     let mut value = to_json(&response)?;
     add_list_types(&mut value);
     Ok(value)
 }
 
-/// `contact_deleted` (DELETE /contacts/{id}).
-pub(crate) fn contact_deleted(c: &Contact) -> models::ContactDeleted {
-    fill!(models::ContactDeleted {
+/// `contact_reference`: what the deleted, archived and unarchived answers extend.
+fn contact_reference(c: &Contact) -> models::ContactReference {
+    fill!(models::ContactReference {
         type_: s("contact"),
         id: Some(c.id.clone()),
         external_id: c.external_id.clone(),
+    })
+}
+
+/// `contact_deleted` (DELETE /contacts/{id}).
+pub(crate) fn contact_deleted(c: &Contact) -> models::ContactDeleted {
+    fill!(models::ContactDeleted {
+        contact_reference: contact_reference(c),
         deleted: Some(true),
     })
 }
@@ -346,16 +255,12 @@ pub(crate) fn contact_deleted(c: &Contact) -> models::ContactDeleted {
 pub(crate) fn contact_archived(c: &Contact) -> Result<Value, ErrorReply> {
     if c.archived {
         to_json(&fill!(models::ContactArchived {
-            type_: s("contact"),
-            id: Some(c.id.clone()),
-            external_id: c.external_id.clone(),
+            contact_reference: contact_reference(c),
             archived: Some(true),
         }))
     } else {
         to_json(&fill!(models::ContactUnarchived {
-            type_: s("contact"),
-            id: Some(c.id.clone()),
-            external_id: c.external_id.clone(),
+            contact_reference: contact_reference(c),
             archived: Some(false),
         }))
     }

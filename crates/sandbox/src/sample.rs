@@ -27,21 +27,45 @@ const HARD_DEPTH: u8 = 24;
 /// A sample of `T`, serialized back to JSON (what the sandbox answers); `None` when the type
 /// cannot be sampled, in which case callers answer its `Default`.
 pub(crate) fn sample_json<T: DeserializeOwned + Serialize + Default>() -> Value {
+    let mut value = sample_at::<T>(0);
+    settle(&mut value);
+    value
+}
+
+/// A sample of `T` nested `depth` levels deep, as JSON.
+fn sample_at<T: DeserializeOwned + Serialize + Default>(depth: u8) -> Value {
     let start = Sampler {
-        depth: 0,
+        depth,
         owner: "",
         field: None,
     };
     // The first pass notes the fields that are open enums (they ask for "a string" of any
     // scalar); the second leaves them out, so they take their model's default: the first
-    // known value when required, absent when optional.
-    OPEN_ENUM_FIELDS.with(|seen| seen.borrow_mut().clear());
+    // known value when required, absent when optional. A sample taken while another is under
+    // way (an extension's base) keeps the outer sample's notes aside.
+    let outer = OPEN_ENUM_FIELDS.with(|seen| std::mem::take(&mut *seen.borrow_mut()));
     let _ = T::deserialize(start);
     let sampled = T::deserialize(start).unwrap_or_default();
-    OPEN_ENUM_FIELDS.with(|seen| seen.borrow_mut().clear());
-    let mut value = serde_json::to_value(&sampled).unwrap_or(Value::Object(Default::default()));
-    settle(&mut value);
-    value
+    OPEN_ENUM_FIELDS.with(|seen| *seen.borrow_mut() = outer);
+    serde_json::to_value(&sampled).unwrap_or(Value::Object(Default::default()))
+}
+
+/// Samples the base an `allOf` extension holds flattened: serde hands a flattened field's
+/// values over untyped, so the base is sampled as a whole and its JSON fields are given to the
+/// extension after its own.
+struct BaseSample {
+    depth: u8,
+}
+
+impl intercom_resources::models::WithModel for BaseSample {
+    type Output = Vec<(String, Value)>;
+
+    fn with<T: DeserializeOwned + Serialize + Default>(self) -> Vec<(String, Value)> {
+        match sample_at::<T>(self.depth) {
+            Value::Object(fields) => fields.into_iter().collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Fields the API writes as strings where the generated model reads a timestamp: the
@@ -148,7 +172,10 @@ fn fixed_text(owner: &str, field: &str) -> Option<&'static str> {
         ("ContentSearchResult", "type") => Some("content_snippet"),
         ("HandlingEvent", "type") => Some("paused"),
         ("TeammateReference", "type") => Some("admin"),
-        ("ContactBlocked", "type") => Some("contact"),
+        // Bases of `allOf` extensions, whose `type` is the extension's object's.
+        ("ContactReference", "type") => Some("contact"),
+        ("ArticleListItem", "type") => Some("article"),
+        ("TagBasic", "type") => Some("tag"),
         ("WhatsappMessageStatusListEventsItem", "type") => Some("broadcast_outbound"),
         _ => None,
     };
@@ -232,6 +259,8 @@ impl<'de> de::Deserializer<'de> for Sampler {
                 keys: &[],
                 next: 0,
                 sampler: self.deeper()?,
+                base: Vec::new(),
+                value: None,
             })
         } else if self
             .field
@@ -354,15 +383,23 @@ impl<'de> de::Deserializer<'de> for Sampler {
             .strip_prefix("struct ")
             .and_then(intercom_resources::models::declared_fields)
         {
+            let sampler = Sampler {
+                owner: name,
+                field: None,
+                ..self.deeper()?
+            };
+            // The base's fields sit at the extension's level.
+            let mut base =
+                intercom_resources::models::flattened_base(name, BaseSample { depth: self.depth })
+                    .unwrap_or_default();
+            base.reverse();
             return visitor.visit_map(Fields {
                 map: false,
                 keys: fields,
                 next: 0,
-                sampler: Sampler {
-                    owner: name,
-                    field: None,
-                    ..self.deeper()?
-                },
+                sampler,
+                base,
+                value: None,
             });
         }
         let keys: &'static [&'static str] = if self.shallow() { &[] } else { KEY };
@@ -376,6 +413,8 @@ impl<'de> de::Deserializer<'de> for Sampler {
                 field: None,
                 ..self.deeper()?
             },
+            base: Vec::new(),
+            value: None,
         })
     }
 
@@ -394,6 +433,8 @@ impl<'de> de::Deserializer<'de> for Sampler {
                 field: None,
                 ..self.deeper()?
             },
+            base: Vec::new(),
+            value: None,
         })
     }
 
@@ -436,6 +477,10 @@ struct Fields {
     keys: &'static [&'static str],
     next: usize,
     sampler: Sampler,
+    /// A flattened base's sampled fields, given after `keys` (last first).
+    base: Vec<(String, Value)>,
+    /// The value of the base field whose key was given last.
+    value: Option<Value>,
 }
 
 impl<'de> MapAccess<'de> for Fields {
@@ -454,7 +499,12 @@ impl<'de> MapAccess<'de> for Fields {
             self.next = self.next.saturating_add(1);
         }
         let Some(key) = self.keys.get(self.next) else {
-            return Ok(None);
+            let Some((key, value)) = self.base.pop() else {
+                return Ok(None);
+            };
+            self.value = Some(value);
+            let key: de::value::StringDeserializer<SampleError> = key.into_deserializer();
+            return seed.deserialize(key).map(Some);
         };
         self.next = self.next.saturating_add(1);
         if !self.map {
@@ -468,7 +518,10 @@ impl<'de> MapAccess<'de> for Fields {
         &mut self,
         seed: T,
     ) -> Result<T::Value, SampleError> {
-        seed.deserialize(self.sampler)
+        match self.value.take() {
+            Some(value) => seed.deserialize(value).map_err(de::Error::custom),
+            None => seed.deserialize(self.sampler),
+        }
     }
 }
 
@@ -546,5 +599,29 @@ mod tests {
             "{contact}"
         );
         assert!(decoded.extra.is_empty(), "{:?}", decoded.extra);
+    }
+
+    #[test]
+    fn extensions_are_sampled_with_their_flattened_base() {
+        let response = sample_json::<models::ContactResponse>();
+        let contact = sample_json::<models::Contact>();
+        let object = response.as_object().expect("an object");
+        // Every field of the base, plus the extension's own.
+        for (key, value) in contact.as_object().expect("an object") {
+            assert_eq!(object.get(key), Some(value), "{key} in {response}");
+        }
+        assert!(object.contains_key("enabled_push_messaging"), "{response}");
+        let decoded: models::ContactResponse =
+            serde_json::from_value(response.clone()).expect("decodes");
+        assert!(decoded.extra.is_empty(), "{:?}", decoded.extra);
+        assert_eq!(decoded.email.as_deref(), contact["email"].as_str());
+        // Another extension, with its own field beside the base's.
+        let article = sample_json::<models::Article>();
+        assert!(article.get("statistics").is_some(), "{article}");
+        assert!(article.get("title").is_some(), "{article}");
+        assert_eq!(article["type"], "article", "{article}");
+        let blocked = sample_json::<models::ContactBlocked>();
+        assert_eq!(blocked["type"], "contact", "{blocked}");
+        assert_eq!(blocked["blocked"], true, "{blocked}");
     }
 }

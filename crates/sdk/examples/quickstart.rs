@@ -52,7 +52,8 @@ async fn main() -> Result<()> {
                     .with_name(name)
                     .into(),
             )
-            .await?;
+            .await?
+            .contact;
         println!(
             "  created {} <{}> as {}",
             created.name.unwrap_or_default(),

@@ -7,6 +7,7 @@
 //! beside the workspace. Output is piped through `rustfmt --edition 2021`, so it is
 //! deterministic; files the generator no longer produces are removed.
 
+mod allof;
 mod conformance;
 mod examples;
 mod fuzz;
@@ -102,8 +103,10 @@ pub fn run(args: &[String]) -> Result<()> {
     let ops = ops::collect(&spec, &mut models)?;
     variants::apply(&spec, &ops, &mut models)?;
     models.box_cycles();
-    let gates = ops::gates(&ops, &models);
+    let mut gates = ops::gates(&ops, &models);
     let roles = models::Roles::new(&models, &ops::body_types(&ops));
+    models.allof = allof::decide_all(&models, &roles);
+    allof::widen_gates(&mut gates, &models.allof);
     let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
     for (name, content) in models::render(&models, &gates, &roles) {
         files.insert(Path::new(GENERATED_DIR).join("models").join(name), content);
@@ -201,6 +204,7 @@ pub fn run(args: &[String]) -> Result<()> {
         for v in &models.stats.value_fallbacks {
             println!("  value: {v}");
         }
+        allof::report(&models);
         let paginated = ops.iter().filter(|o| o.paging.is_some()).count();
         println!("paginated operations (page + item streams): {paginated}");
     }

@@ -1,4 +1,5 @@
-//! Renders the `models` module: one file per initial letter of the type names.
+//! Renders the `models` module: one file per tag whose operations alone use the models in it,
+//! and `shared.rs` for the rest (see [`model_file`]).
 //!
 //! Over 600 lines because about 200 are the unit tests of the schema-to-struct rendering;
 //! the rendering itself (roles, struct model, files) is one concern.
@@ -456,14 +457,19 @@ impl StructModel {
 /// string (serde's `expecting` text only gives a borrowed one).
 fn declared_fields(models: &Models, roles: &Roles) -> String {
     let mut out = String::from(
-        "\n/// The name and JSON field names of a response model, by its Rust name (`\"Contact\"`).\n\
+        "\n/// The name and JSON field names of a response model, by its Rust name (`\"Contact\"`);\n\
+         /// an extension's flattened base's fields are the base's (see [`flattened_base`]).\n\
          #[doc(hidden)]\npub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'static str])> {\n\
          Some(match type_name {\n",
     );
     for (name, td) in &models.types {
         if let Def::Struct(fields) = &td.def {
             if roles.role(name) == Role::Response {
-                let names: Vec<String> = fields.iter().map(|f| format!("{:?}", f.json)).collect();
+                let names: Vec<String> = fields
+                    .iter()
+                    .filter(|f| !models.allof.inherits(name, &f.json))
+                    .map(|f| format!("{:?}", f.json))
+                    .collect();
                 let _ = writeln!(out, "{name:?} => ({name:?}, &[{}]),", names.join(", "));
             }
         }
@@ -531,10 +537,13 @@ fn render_type(
         format!("Inline schema at `{}`.", doc_escape(&td.origin))
     };
     match &td.def {
-        Def::Struct(fields) => {
-            let model = StructModel::build(name, fields, roles.role(name), roles, models);
-            model.render(out, &doc, &cfg);
-        }
+        Def::Struct(fields) => match models.allof.flattened.get(name) {
+            Some(base) => super::allof::render(out, name, fields, base, &doc, &cfg, roles, models),
+            None => {
+                let model = StructModel::build(name, fields, roles.role(name), roles, models);
+                model.render(out, &doc, &cfg);
+            }
+        },
         Def::Enum(values) => {
             out.push_str(&cfg);
             out.push_str("crate::lenient::open_enum! {\n");
@@ -556,67 +565,36 @@ fn render_type(
     }
 }
 
-/// (file name inside `models/`, contents) pairs; `mod.rs` included.
-/// The file of a type: its initial letter, or its first word when the letter's file would be
-/// large (more than [`SPLIT_LETTER_ABOVE`] types) and the word has [`OWN_FILE_FROM`] types or more.
-const SPLIT_LETTER_ABOVE: usize = 100;
-const OWN_FILE_FROM: usize = 15;
-
-fn first_word(name: &str) -> String {
-    let mut w = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if i > 0 && c.is_ascii_uppercase() {
-            break;
-        }
-        w.push(c.to_ascii_lowercase());
+/// The file of a model inside `models/`, and what the file's doc says it holds: a model used
+/// by the operations of one tag only (its feature gate names one feature) goes into that tag's
+/// file (`contacts.rs`); one used by several tags, or by none, into `shared.rs`. A model's
+/// file therefore depends only on which operations reach it, not on the other schemas' names:
+/// adding an unrelated schema moves nothing.
+pub fn model_file(gate: Option<&Vec<String>>) -> (String, String) {
+    match gate.map(Vec::as_slice) {
+        Some([tag]) => (
+            tag.clone(),
+            format!("Models used only by the operations of the `{tag}` feature's tag."),
+        ),
+        _ => (
+            "shared".to_string(),
+            "Models used by the operations of several tags, or of none.".to_string(),
+        ),
     }
-    w
 }
 
-fn letter(name: &str) -> char {
-    name.chars()
-        .next()
-        .map(|c| c.to_ascii_lowercase())
-        .unwrap_or('x')
-}
-
+/// (file name inside `models/`, contents) pairs; `mod.rs` included.
 /// `gates`: the features a type needs (any of); types absent from it are always compiled.
 pub fn render(
     models: &Models,
     gates: &BTreeMap<String, Vec<String>>,
     roles: &Roles,
 ) -> Vec<(String, String)> {
-    let mut per_letter: BTreeMap<char, usize> = BTreeMap::new();
-    let mut per_word: BTreeMap<String, usize> = BTreeMap::new();
-    for name in models.types.keys() {
-        *per_letter.entry(letter(name)).or_default() += 1;
-        *per_word.entry(first_word(name)).or_default() += 1;
-    }
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     for (name, td) in &models.types {
-        let l = letter(name);
-        let word = first_word(name);
-        let (file, what) =
-            if per_letter[&l] > SPLIT_LETTER_ABOVE && per_word[&word] >= OWN_FILE_FROM {
-                let mut w = word.clone();
-                if super::naming::is_keyword(&w) {
-                    w.push('_');
-                }
-                (
-                    w,
-                    format!(
-                        "whose names start with the word `{}`",
-                        super::naming::pascal(&word)
-                    ),
-                )
-            } else {
-                (
-                    l.to_string(),
-                    format!("whose names start with `{}`", l.to_ascii_uppercase()),
-                )
-            };
+        let (file, what) = model_file(gates.get(name));
         let file = files.entry(format!("{file}.rs")).or_insert_with(|| {
-            format!("{HEADER}//! Models {what}.\n\n#[allow(unused_imports)]\nuse super::*;\n\n")
+            format!("{HEADER}//! {what}\n\n#[allow(unused_imports)]\nuse super::*;\n\n")
         });
         render_type(file, name, td, gates.get(name), roles, models);
     }
@@ -631,6 +609,7 @@ pub fn render(
         let _ = writeln!(modrs, "mod {m};\npub use {m}::*;");
     }
     modrs.push_str(&declared_fields(models, roles));
+    modrs.push_str(&super::allof::flattened_base_fn(models, gates));
     let mut out = vec![("mod.rs".to_string(), modrs)];
     out.extend(files);
     out
@@ -744,6 +723,28 @@ mod tests {
         loose.render(&mut out, "doc", "");
         assert!(out.contains("Default") && out.contains("#[serde(default)]"));
         assert!(!out.contains("pub fn new"));
+    }
+
+    #[test]
+    fn models_are_filed_by_the_one_tag_using_them_else_shared() {
+        let one = vec!["contacts".to_string()];
+        let two = vec!["contacts".to_string(), "tags".to_string()];
+        assert_eq!(model_file(Some(&one)).0, "contacts");
+        assert_eq!(model_file(Some(&two)).0, "shared");
+        assert_eq!(model_file(None).0, "shared");
+        // A schema's file follows the operations reaching it, whatever its name.
+        let s = spec(json!({
+            "zebra": {"type": "object", "properties": {"x": {"type": "string"}}},
+            "aardvark": {"type": "object", "properties": {"y": {"type": "string"}}}
+        }));
+        let m = Models::new(&s).unwrap();
+        let gates: BTreeMap<String, Vec<String>> = [("Zebra".to_string(), one.clone())].into();
+        let files = render(&m, &gates, &Roles::default());
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["mod.rs", "contacts.rs", "shared.rs"]);
+        assert!(files[1].1.contains("pub struct Zebra"));
+        assert!(files[2].1.contains("pub struct Aardvark"));
+        assert!(files[0].1.contains("mod contacts;\npub use contacts::*;"));
     }
 
     #[test]

@@ -184,6 +184,8 @@ pub struct Models<'s> {
     /// after the type being defined, not shared with identical schemas elsewhere.
     scope: String,
     pub stats: Stats,
+    /// Structs built on one `allOf` base, and which of them hold it flattened.
+    pub allof: super::allof::AllOf,
 }
 
 #[derive(Default)]
@@ -265,6 +267,7 @@ impl<'s> Models<'s> {
             cache: BTreeMap::new(),
             scope: String::new(),
             stats: Stats::default(),
+            allof: super::allof::AllOf::default(),
         };
         for name in schemas.keys() {
             let rust = m.unique(&type_ident(name));
@@ -488,6 +491,9 @@ impl<'s> Models<'s> {
         }
         if fields.is_empty() {
             return Ok(Def::Alias(Ty::Map));
+        }
+        if let Some(base) = super::allof::single_base(schema).and_then(|b| self.comp.get(b)) {
+            self.allof.extends.insert(name.to_string(), base.clone());
         }
         Ok(Def::Struct(fields))
     }

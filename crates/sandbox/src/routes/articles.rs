@@ -26,20 +26,10 @@ fn help_center_not_found() -> ErrorReply {
     ErrorReply::new(StatusCode::NOT_FOUND, "not_found", "Help center not found")
 }
 
+/// `article`: the list item it extends (its statistics are not kept).
 fn article(state: &State, a: &Article) -> models::Article {
     fill!(models::Article {
-        type_: Some("article".into()),
-        id: Some(a.id.clone()),
-        workspace_id: Some(state.app_id.clone()),
-        title: Some(a.title.clone()),
-        description: Some(a.description.clone()),
-        body: Some(a.body.clone()),
-        author_id: Some(a.author_id.clone()),
-        state: Some(models::ArticleState::from(a.state.as_str())),
-        parent_ids: Some(a.parent_id.iter().cloned().collect()),
-        default_locale: Some("en".into()),
-        created_at: Some(Timestamp::from_unix(a.created_at)),
-        updated_at: Some(Timestamp::from_unix(a.updated_at)),
+        article_list_item: article_item(state, a),
         ..Default::default()
     })
 }

@@ -10,60 +10,93 @@
     unused_qualifications
 )]
 
-mod a;
-pub use a::*;
-mod b;
-pub use b::*;
-mod c;
-pub use c::*;
-mod contact;
-pub use contact::*;
+mod admins;
+pub use admins::*;
+mod ai_content;
+pub use ai_content::*;
+mod articles;
+pub use articles::*;
+mod audiences;
+pub use audiences::*;
+mod away_status_reasons;
+pub use away_status_reasons::*;
+mod banners;
+pub use banners::*;
+mod brands;
+pub use brands::*;
+mod calls;
+pub use calls::*;
+mod companies;
+pub use companies::*;
+mod contacts;
+pub use contacts::*;
 mod content;
 pub use content::*;
-mod conversation;
-pub use conversation::*;
-mod create;
-pub use create::*;
-mod d;
-pub use d::*;
-mod e;
-pub use e::*;
-mod f;
-pub use f::*;
-mod g;
-pub use g::*;
-mod h;
-pub use h::*;
-mod i;
-pub use i::*;
-mod j;
-pub use j::*;
-mod l;
-pub use l::*;
-mod m;
-pub use m::*;
-mod n;
-pub use n::*;
-mod o;
-pub use o::*;
-mod p;
-pub use p::*;
-mod q;
-pub use q::*;
-mod r;
-pub use r::*;
-mod s;
-pub use s::*;
-mod t;
-pub use t::*;
-mod u;
-pub use u::*;
-mod v;
-pub use v::*;
-mod w;
-pub use w::*;
+mod content_snippets;
+pub use content_snippets::*;
+mod conversations;
+pub use conversations::*;
+mod conversations_attributes;
+pub use conversations_attributes::*;
+mod custom_object_instances;
+pub use custom_object_instances::*;
+mod data_attributes;
+pub use data_attributes::*;
+mod data_connectors;
+pub use data_connectors::*;
+mod data_events;
+pub use data_events::*;
+mod data_export;
+pub use data_export::*;
+mod emails;
+pub use emails::*;
+mod fin_agent;
+pub use fin_agent::*;
+mod help_center;
+pub use help_center::*;
+mod internal_articles;
+pub use internal_articles::*;
+mod ip_allowlist;
+pub use ip_allowlist::*;
+mod macros;
+pub use macros::*;
+mod messages;
+pub use messages::*;
+mod news;
+pub use news::*;
+mod notes;
+pub use notes::*;
+mod office_hours;
+pub use office_hours::*;
+mod reporting_data_export;
+pub use reporting_data_export::*;
+mod segments;
+pub use segments::*;
+mod shared;
+pub use shared::*;
+mod subscription_types;
+pub use subscription_types::*;
+mod switch;
+pub use switch::*;
+mod tags;
+pub use tags::*;
+mod teams;
+pub use teams::*;
+mod ticket_states;
+pub use ticket_states::*;
+mod ticket_type_attributes;
+pub use ticket_type_attributes::*;
+mod ticket_types;
+pub use ticket_types::*;
+mod tickets;
+pub use tickets::*;
+mod visitors;
+pub use visitors::*;
+mod workflows;
+pub use workflows::*;
 
-/// The name and JSON field names of a response model, by its Rust name (`"Contact"`).
+/// The name and JSON field names of a response model, by its Rust name (`"Contact"`);
+/// an extension's flattened base's fields are the base's (see [`flattened_base`]).
 #[doc(hidden)]
 pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'static str])> {
     Some(match type_name {
@@ -217,39 +250,7 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "type",
             ],
         ),
-        "Article" => (
-            "Article",
-            &[
-                "ai_chatbot_availability",
-                "ai_copilot_availability",
-                "ai_sales_agent_availability",
-                "author_id",
-                "body",
-                "body_markdown",
-                "created_at",
-                "created_by_id",
-                "default_locale",
-                "description",
-                "draft_updated_at",
-                "exclude_from_article_suggestions",
-                "has_unpublished_changes",
-                "help_center_audience",
-                "id",
-                "parent_ids",
-                "scheduled_publish_at",
-                "scheduled_unpublish_at",
-                "state",
-                "statistics",
-                "tags",
-                "title",
-                "translated_content",
-                "type",
-                "updated_at",
-                "updated_by_id",
-                "url",
-                "workspace_id",
-            ],
-        ),
+        "Article" => ("Article", &["statistics"]),
         "ArticleList" => ("ArticleList", &["data", "pages", "total_count", "type"]),
         "ArticleListItem" => (
             "ArticleListItem",
@@ -578,21 +579,18 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
                 "workspace_id",
             ],
         ),
-        "ContactArchived" => (
-            "ContactArchived",
-            &["archived", "external_id", "id", "type"],
-        ),
+        "ContactArchived" => ("ContactArchived", &["archived"]),
         "ContactAttachedCompanies" => (
             "ContactAttachedCompanies",
             &["companies", "pages", "total_count", "type"],
         ),
         "ContactAvatar" => ("ContactAvatar", &["image_url", "type"]),
-        "ContactBlocked" => ("ContactBlocked", &["blocked", "external_id", "id", "type"]),
+        "ContactBlocked" => ("ContactBlocked", &["blocked"]),
         "ContactCompanies" => (
             "ContactCompanies",
             &["data", "has_more", "total_count", "url"],
         ),
-        "ContactDeleted" => ("ContactDeleted", &["deleted", "external_id", "id", "type"]),
+        "ContactDeleted" => ("ContactDeleted", &["deleted"]),
         "ContactList" => ("ContactList", &["data", "pages", "total_count", "type"]),
         "ContactLocation" => ("ContactLocation", &["city", "country", "region", "type"]),
         "ContactNotes" => ("ContactNotes", &["data", "has_more", "total_count", "url"]),
@@ -659,58 +657,7 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
             "ContactReplyTicketUserIdRequestReplyOptionsItem",
             &["text", "uuid"],
         ),
-        "ContactResponse" => (
-            "ContactResponse",
-            &[
-                "android_app_name",
-                "android_app_version",
-                "android_device",
-                "android_last_seen_at",
-                "android_os_version",
-                "android_sdk_version",
-                "avatar",
-                "browser",
-                "browser_language",
-                "browser_version",
-                "companies",
-                "created_at",
-                "custom_attributes",
-                "email",
-                "email_domain",
-                "enabled_push_messaging",
-                "external_id",
-                "has_hard_bounced",
-                "id",
-                "ios_app_name",
-                "ios_app_version",
-                "ios_device",
-                "ios_last_seen_at",
-                "ios_os_version",
-                "ios_sdk_version",
-                "language_override",
-                "last_contacted_at",
-                "last_email_clicked_at",
-                "last_email_opened_at",
-                "last_replied_at",
-                "last_seen_at",
-                "location",
-                "marked_email_as_spam",
-                "merge_history",
-                "name",
-                "notes",
-                "os",
-                "owner_id",
-                "phone",
-                "role",
-                "signed_up_at",
-                "social_profiles",
-                "tags",
-                "type",
-                "unsubscribed_from_emails",
-                "updated_at",
-                "workspace_id",
-            ],
-        ),
+        "ContactResponse" => ("ContactResponse", &["enabled_push_messaging"]),
         "ContactSegments" => ("ContactSegments", &["data", "type"]),
         "ContactSocialProfiles" => ("ContactSocialProfiles", &["data"]),
         "ContactSubscriptionTypes" => (
@@ -718,10 +665,7 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
             &["data", "has_more", "total_count", "url"],
         ),
         "ContactTags" => ("ContactTags", &["data", "has_more", "total_count", "url"]),
-        "ContactUnarchived" => (
-            "ContactUnarchived",
-            &["archived", "external_id", "id", "type"],
-        ),
+        "ContactUnarchived" => ("ContactUnarchived", &["archived"]),
         "ContentBulkActionResponse" => ("ContentBulkActionResponse", &["status", "type"]),
         "ContentImportSource" => (
             "ContentImportSource",
@@ -1796,29 +1740,7 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         }
         "ListCallsWithTranscriptsResponseDataItem" => (
             "ListCallsWithTranscriptsResponseDataItem",
-            &[
-                "admin_id",
-                "answered_at",
-                "call_type",
-                "contact_id",
-                "conversation_id",
-                "created_at",
-                "direction",
-                "ended_at",
-                "ended_reason",
-                "fin_recording_url",
-                "fin_transcription_url",
-                "id",
-                "initiated_at",
-                "phone",
-                "recording_url",
-                "state",
-                "transcript",
-                "transcript_status",
-                "transcription_url",
-                "type",
-                "updated_at",
-            ],
+            &["transcript", "transcript_status"],
         ),
         "ListReportingDatasetsResponse" => ("ListReportingDatasetsResponse", &["data", "type"]),
         "ListReportingDatasetsResponseDataItem" => (
@@ -2072,10 +1994,7 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         "SubscriptionTypeList" => ("SubscriptionTypeList", &["data", "type"]),
         "Tag" => ("Tag", &["applied_at", "applied_by", "id", "name", "type"]),
         "TagBasic" => ("TagBasic", &["id", "name", "type"]),
-        "TagCreateResponse" => (
-            "TagCreateResponse",
-            &["companies", "id", "name", "type", "users"],
-        ),
+        "TagCreateResponse" => ("TagCreateResponse", &["companies", "users"]),
         "TagCreateResponseCompaniesItem" => ("TagCreateResponseCompaniesItem", &["id", "tagged"]),
         "TagCreateResponseUsersItem" => ("TagCreateResponseUsersItem", &["id", "tagged"]),
         "TagList" => ("TagList", &["data", "type"]),
@@ -2373,4 +2292,40 @@ pub fn declared_fields(type_name: &str) -> Option<(&'static str, &'static [&'sta
         ),
         _ => return None,
     })
+}
+
+/// Called back with a generated model's type (see [`flattened_base`]).
+#[doc(hidden)]
+pub trait WithModel {
+    /// What the callback gives.
+    type Output;
+    /// The callback, with the model as `T`.
+    fn with<T: serde::de::DeserializeOwned + serde::Serialize + Default>(self) -> Self::Output;
+}
+
+/// Calls `w` with the base type an extension (by its Rust name) holds flattened.
+#[doc(hidden)]
+pub fn flattened_base<W: WithModel>(type_name: &str, w: W) -> Option<W::Output> {
+    match type_name {
+        #[cfg(feature = "articles")]
+        "Article" => Some(w.with::<ArticleListItem>()),
+        #[cfg(feature = "contacts")]
+        "ContactArchived" => Some(w.with::<ContactReference>()),
+        #[cfg(feature = "contacts")]
+        "ContactBlocked" => Some(w.with::<ContactReference>()),
+        #[cfg(feature = "contacts")]
+        "ContactDeleted" => Some(w.with::<ContactReference>()),
+        #[cfg(feature = "contacts")]
+        "ContactResponse" => Some(w.with::<Contact>()),
+        #[cfg(feature = "contacts")]
+        "ContactUnarchived" => Some(w.with::<ContactReference>()),
+        #[cfg(feature = "calls")]
+        "ListCallsWithTranscriptsResponseDataItem" => Some(w.with::<Call>()),
+        #[cfg(feature = "tags")]
+        "TagCreateResponse" => Some(w.with::<TagBasic>()),
+        _ => {
+            let _ = w;
+            None
+        }
+    }
 }
