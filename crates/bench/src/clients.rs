@@ -20,7 +20,7 @@ use intercom_auth_types::{AccessToken, Private};
 use intercom_resources::contacts::ListParams;
 use intercom_resources::models::{ContactList, ContactResponse};
 use intercom_resources::IntercomApi as _;
-use intercom_transport::{Client, RequestOptions, USER_AGENT};
+use intercom_transport::{Client, HttpVersion, RequestOptions, USER_AGENT};
 
 use crate::fixture;
 
@@ -153,11 +153,24 @@ impl RawClient {
 
 /// The SDK client, configured as a user would for a loopback base URL.
 pub fn sdk_client(base: &str) -> Result<Client<Private>, BoxError> {
-    Ok(Client::builder()
+    sdk_client_with(base, None, HttpVersion::Auto)
+}
+
+/// The SDK client for an https base URL served with a certificate of the CA in `ca_pem`
+/// (trusted as an added root; verification stays on), speaking `version`.
+pub fn sdk_client_with(
+    base: &str,
+    ca_pem: Option<&[u8]>,
+    version: HttpVersion,
+) -> Result<Client<Private>, BoxError> {
+    let mut builder = Client::builder()
         .base_url(base)
         .allow_insecure_loopback(true)
-        .build()?
-        .with_access_token(AccessToken::new(TOKEN)?))
+        .http_version(version);
+    if let Some(pem) = ca_pem {
+        builder = builder.add_root_certificates_pem(pem);
+    }
+    Ok(builder.build()?.with_access_token(AccessToken::new(TOKEN)?))
 }
 
 /// `client.contacts().get(id)`.

@@ -3,7 +3,8 @@
 //! A measurement harness, not library code: setup failures (a port that will not bind, a
 //! fixture that does not decode) stop the run with `expect` and a message, on purpose.
 //!
-//! * [`server`]: a canned loopback Intercom (`/me`, `/contacts/{id}`, cursor-paged `/contacts`).
+//! * [`server`]: a canned loopback Intercom (`/me`, `/contacts/{id}`, cursor-paged `/contacts`),
+//!   plain HTTP/1.1 or, with [`tls`], HTTPS offering HTTP/2 and HTTP/1.1.
 //! * [`clients`]: the raw hyper-util comparator and the SDK, doing the same work.
 //! * [`budget`]: clients against the sandbox's rate limit, counting every answer.
 //! * the `intercom-bench` binary runs one client per process (so peak RSS is per client) and
@@ -16,6 +17,7 @@ pub mod clients;
 pub mod fixture;
 pub mod plain;
 pub mod server;
+pub mod tls;
 
 /// Peak resident set size of this process in KiB (`VmHWM` in `/proc/self/status`), or 0 where
 /// `/proc` is not available.

@@ -4,8 +4,9 @@
 //! fixture that does not decode) stop the run with `expect` and a message, on purpose.
 //!
 //! ```text
-//! intercom-bench server     [--addr 127.0.0.1:0] [--threads 2] [--total 10000]
+//! intercom-bench server     [--addr 127.0.0.1:0] [--threads 2] [--total 10000] [--tls-ca-out CA.pem]
 //! intercom-bench throughput --client raw|raw-plain|sdk --url URL [--requests N] [--concurrency C] [--warmup W] [--runs R]
+//!                           [--ca CA.pem] [--http auto|1|2]   (the last two: sdk only)
 //! intercom-bench paging     --client raw|sdk --url URL [--total T] [--per-page 150] [--runs R]
 //! intercom-bench sandbox    [--budget 100] [--window-secs 2] [--threads 2]
 //! intercom-bench budget     --url URL --run-ms MS [--start-ms MS] [--tasks 64] [--op read|create]
@@ -36,6 +37,7 @@ use intercom_bench::budget::{self, Counting, Op, Plan};
 use intercom_bench::clients::{self, BoxError, RawClient, Which};
 use intercom_bench::server::{self, ServerConfig};
 use intercom_bench::{peak_rss_kib, rss_kib};
+use intercom_transport::HttpVersion;
 
 fn usage() -> ! {
     eprintln!(
@@ -117,11 +119,18 @@ fn serve(args: &Args) {
     let addr: SocketAddr = args.get("addr", Some("127.0.0.1:0".parse().expect("an address")));
     let threads: usize = args.get("threads", Some(2));
     let total: u64 = args.get("total", Some(10_000));
+    // `--tls-ca-out PATH`: serve https (HTTP/2 and HTTP/1.1 by ALPN) and write the CA there.
+    let tls = args.0.get("tls-ca-out").map(|path| {
+        let tls = intercom_bench::tls::generate().expect("the TLS certificates are made");
+        std::fs::write(path, &tls.ca_pem).expect("the CA file is writable");
+        tls.acceptor
+    });
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let rt = runtime(Some(threads));
     let local = rt
-        .block_on(server::start(addr, ServerConfig { total }))
+        .block_on(server::start(addr, ServerConfig { total }, tls))
         .expect("the server binds its address");
-    println!("listening http://{local}");
+    println!("listening {scheme}://{local}");
     std::io::stdout().flush().expect("stdout is writable");
     // Serve until stdin closes.
     let mut sink = Vec::new();
@@ -165,7 +174,17 @@ fn throughput(args: &Args) -> Result<serde_json::Value, BoxError> {
                 }
             }
             Which::Sdk => {
-                let client = Arc::new(clients::sdk_client(&url)?);
+                let ca = match args.0.get("ca") {
+                    Some(path) => Some(std::fs::read(path)?),
+                    None => None,
+                };
+                let version = match args.0.get("http").map(String::as_str) {
+                    None | Some("auto") => HttpVersion::Auto,
+                    Some("1") => HttpVersion::Http1Only,
+                    Some("2") => HttpVersion::Http2Only,
+                    Some(other) => return Err(format!("--http {other}: auto|1|2").into()),
+                };
+                let client = Arc::new(clients::sdk_client_with(&url, ca.as_deref(), version)?);
                 let op = move |i: u64| {
                     let client = Arc::clone(&client);
                     async move {

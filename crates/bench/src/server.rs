@@ -21,7 +21,8 @@ use http::{header, HeaderValue, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
 use crate::fixture::{self, ContactTemplate};
@@ -46,8 +47,13 @@ struct State {
     not_found: Bytes,
 }
 
-/// Binds `addr` and serves until the runtime shuts down. Returns the bound address.
-pub async fn start(addr: SocketAddr, config: ServerConfig) -> std::io::Result<SocketAddr> {
+/// Binds `addr` and serves until the runtime shuts down. Returns the bound address. With
+/// `tls`, each connection is a TLS handshake first, then HTTP/2 or HTTP/1.1 as ALPN chose.
+pub async fn start(
+    addr: SocketAddr,
+    config: ServerConfig,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let state = Arc::new(State {
@@ -65,15 +71,28 @@ pub async fn start(addr: SocketAddr, config: ServerConfig) -> std::io::Result<So
             };
             let _ = stream.set_nodelay(true);
             let state = Arc::clone(&state);
+            let tls = tls.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
                     let state = Arc::clone(&state);
                     async move { Ok::<_, Infallible>(handle(&state, req)) }
                 });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                match tls {
+                    None => {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .keep_alive(true)
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
+                    Some(acceptor) => {
+                        let Ok(stream) = acceptor.accept(stream).await else {
+                            return;
+                        };
+                        let _ = auto::Builder::new(TokioExecutor::new())
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
+                }
             });
         }
     });
