@@ -267,7 +267,12 @@ fn call(spec: &Value, op: &Op) -> Result<String> {
             };
             args.push(format!("n({:?}, {:?}, {n})", op.op_id, p.json));
         } else {
-            args.push(format!("&p({:?}, {:?}, {:?})", op.op_id, p.json, scalar_text(&v)));
+            args.push(format!(
+                "&p({:?}, {:?}, {:?})",
+                op.op_id,
+                p.json,
+                scalar_text(&v)
+            ));
         }
     }
     if let Some(b) = &op.body {
