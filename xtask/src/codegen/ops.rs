@@ -433,7 +433,7 @@ pub fn collect(spec: &Value, models: &mut Models) -> Result<Vec<Op>> {
 }
 
 /// The generated types an operation mentions (bodies, responses, parameters, examples).
-fn roots(op: &Op) -> Vec<String> {
+pub(crate) fn roots(op: &Op) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(b) = &op.body {
         b.named(&mut out);

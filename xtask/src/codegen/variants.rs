@@ -20,7 +20,7 @@ use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 
 use super::naming::{pascal, words};
-use super::ops::{Op, QTy, Resp};
+use super::ops::{Op, Resp};
 use super::schema::{
     alts, constraint_only, ref_name, resolve_in, str_enum, Def, Models, Ty, TypeDef,
 };
@@ -277,27 +277,6 @@ impl Plan {
     }
 }
 
-fn op_roots(op: &Op, out: &mut Vec<String>) {
-    if let Some(b) = &op.body {
-        b.named(out);
-    }
-    if let Resp::Json(t) = &op.resp {
-        t.named(out);
-    }
-    for q in &op.query {
-        let mut t = &q.ty;
-        while let QTy::List(inner) = t {
-            t = inner;
-        }
-        if let QTy::Named(n) = t {
-            out.push(n.clone());
-        }
-    }
-    for e in &op.examples {
-        e.ty.named(out);
-    }
-}
-
 fn response_roots(op: &Op, out: &mut Vec<String>) {
     if let Resp::Json(t) = &op.resp {
         t.named(out);
@@ -393,7 +372,7 @@ pub fn apply(spec: &Value, ops: &[Op], models: &mut Models) -> Result<()> {
         .map(|(n, _)| n.clone())
         .collect();
     for op in ops {
-        op_roots(op, &mut roots);
+        roots.extend(super::ops::roots(op));
     }
     let after = models.closure(&roots);
     let orphans: BTreeSet<String> = before
