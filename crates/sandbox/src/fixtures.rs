@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::state::{
     Admin, Article, Collection, Company, Contact, ContactSubscription, Conversation, DataAttribute,
-    Event, HelpCenter, Note, Segment, State, SubscriptionType, Tag, Team, Ticket, TicketState,
-    TicketType, Visitor,
+    Event, EventSummary, HelpCenter, Note, Segment, State, SubscriptionType, Tag, Team, Ticket,
+    TicketState, TicketType, Visitor,
 };
 
 /// The data a sandbox holds, as it is saved and loaded. Every list is optional in a
@@ -26,6 +26,7 @@ pub(crate) struct Dataset {
     conversations: Option<Vec<Conversation>>,
     notes: Option<Vec<Note>>,
     events: Option<Vec<Event>>,
+    event_summaries: Option<Vec<EventSummary>>,
     data_attributes: Option<Vec<DataAttribute>>,
     teams: Option<Vec<Team>>,
     segments: Option<Vec<Segment>>,
@@ -164,6 +165,9 @@ pub(crate) fn apply(state: &mut State, dataset: Dataset) {
     if let Some(events) = dataset.events {
         state.events = events;
     }
+    if let Some(summaries) = dataset.event_summaries {
+        state.event_summaries = summaries;
+    }
     if let Some(attributes) = dataset.data_attributes {
         state.data_attributes = attributes;
     }
@@ -244,6 +248,7 @@ pub(crate) fn snapshot(state: &State) -> Value {
         conversations: Some(state.conversations.clone()),
         notes: Some(state.notes.clone()),
         events: Some(state.events.clone()),
+        event_summaries: Some(state.event_summaries.clone()),
         data_attributes: Some(state.data_attributes.clone()),
         teams: Some(state.teams.clone()),
         segments: Some(state.segments.clone()),

@@ -147,6 +147,18 @@ pub(crate) struct Event {
     pub(crate) created_at: i64,
 }
 
+/// Aggregated counts of one event for one contact, from `POST /events/summaries` (the
+/// submissions for a contact and event name are merged into one record).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct EventSummary {
+    pub(crate) name: String,
+    pub(crate) contact_id: String,
+    pub(crate) count: u64,
+    pub(crate) first: i64,
+    pub(crate) last: i64,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub(crate) struct DataAttribute {
@@ -214,6 +226,7 @@ pub(crate) struct State {
     pub(crate) conversations: Vec<Conversation>,
     pub(crate) notes: Vec<Note>,
     pub(crate) events: Vec<Event>,
+    pub(crate) event_summaries: Vec<EventSummary>,
     pub(crate) data_attributes: Vec<DataAttribute>,
     pub(crate) teams: Vec<Team>,
     pub(crate) segments: Vec<Segment>,
@@ -253,6 +266,7 @@ impl State {
             conversations: Vec::new(),
             notes: Vec::new(),
             events: Vec::new(),
+            event_summaries: Vec::new(),
             data_attributes: Vec::new(),
             teams: Vec::new(),
             segments: Vec::new(),

@@ -231,6 +231,10 @@ fn overrides(snapshot: &Value, jobs: &[String]) -> Overrides {
             "createTicket",
             json!({"ticket_type_id": ticket_type, "contacts": [{"id": contact}]}),
         ),
+        (
+            "dataEventSummaries",
+            json!({"user_id": user_id, "event_summaries": {"event_name": "invited-friend", "count": 1}}),
+        ),
         ("detachContactFromConversation", json!({"admin_id": admin})),
         ("detachTagFromConversation", json!({"admin_id": admin})),
         ("detachTagFromTicket", json!({"admin_id": admin})),

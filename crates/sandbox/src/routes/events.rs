@@ -1,4 +1,5 @@
-//! Data events: track and list (with summaries), and the ISO 8601 dates they use.
+//! Data events: track, submit aggregated summaries, list (with summaries), and the ISO 8601
+//! dates they use.
 
 use super::*;
 
@@ -37,6 +38,85 @@ pub(super) fn create_event(state: &mut State, req: &Request<'_>) -> Outcome {
     Ok(Reply::accepted())
 }
 
+/// One validated entry of `event_summaries`.
+struct SummaryInput {
+    name: String,
+    count: u64,
+    first: i64,
+    last: i64,
+}
+
+fn summary_input(item: &Value) -> Result<SummaryInput, ErrorReply> {
+    let Value::Object(item) = item else {
+        return Err(type_error("event_summaries", "an object"));
+    };
+    let name = req_str(item, "event_name")?;
+    let count = opt_i64(item, "count")?.ok_or_else(|| ErrorReply::missing("count"))?;
+    let count = u64::try_from(count)
+        .map_err(|_| ErrorReply::invalid("count must not be negative").with_field("count"))?;
+    let (first, last) = match (opt_i64(item, "first")?, opt_i64(item, "last")?) {
+        (Some(first), Some(last)) => (first, last),
+        (Some(one), None) | (None, Some(one)) => (one, one),
+        (None, None) => {
+            let at = now();
+            (at, at)
+        }
+    };
+    if first > last {
+        return Err(ErrorReply::invalid("first must not be after last").with_field("first"));
+    }
+    Ok(SummaryInput {
+        name,
+        count,
+        first,
+        last,
+    })
+}
+
+/// `POST /events/summaries`: aggregated counts for the contact whose external id is
+/// `user_id`. `event_summaries` is one object (as the description has it) or a list of them;
+/// every entry is checked before any is stored, and a contact's summaries of the same event
+/// are merged (counts added, the earliest `first`, the latest `last`).
+pub(super) fn create_event_summaries(state: &mut State, req: &Request<'_>) -> Outcome {
+    let body = json_object(req.body)?;
+    let user_id = req_id(&body, "user_id")?;
+    let inputs = match body.get("event_summaries") {
+        None | Some(Value::Null) => return Err(ErrorReply::missing("event_summaries")),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(summary_input)
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(item @ Value::Object(_)) => vec![summary_input(item)?],
+        Some(_) => return Err(type_error("event_summaries", "an object or a list")),
+    };
+    let contact_id = find_contact(state, None, Some(&user_id), None)
+        .ok_or_else(ErrorReply::user_not_found)?
+        .id
+        .clone();
+    for input in inputs {
+        let existing = state
+            .event_summaries
+            .iter_mut()
+            .find(|s| s.contact_id == contact_id && s.name == input.name);
+        match existing {
+            Some(s) => {
+                s.count = s.count.saturating_add(input.count);
+                s.first = s.first.min(input.first);
+                s.last = s.last.max(input.last);
+            }
+            None => state.event_summaries.push(EventSummary {
+                name: input.name,
+                contact_id: contact_id.clone(),
+                count: input.count,
+                first: input.first,
+                last: input.last,
+            }),
+        }
+    }
+    // The description gives the answer no body; an empty object is what clients decode.
+    Ok(Reply::json(json!({})))
+}
+
 pub(super) fn list_events(state: &State, req: &Request<'_>) -> Outcome {
     match req.query.get("type") {
         Some("user") => {}
@@ -61,6 +141,26 @@ pub(super) fn list_events(state: &State, req: &Request<'_>) -> Outcome {
                 s.3 = s.3.saturating_add(1);
             }
             None => summary.push((event.name.clone(), event.created_at, event.created_at, 1)),
+        }
+    }
+    // Submitted summaries count with the tracked events of the same name.
+    for submitted in state
+        .event_summaries
+        .iter()
+        .filter(|s| s.contact_id == contact.id)
+    {
+        match summary.iter_mut().find(|s| s.0 == submitted.name) {
+            Some(s) => {
+                s.1 = s.1.min(submitted.first);
+                s.2 = s.2.max(submitted.last);
+                s.3 = s.3.saturating_add(submitted.count);
+            }
+            None => summary.push((
+                submitted.name.clone(),
+                submitted.first,
+                submitted.last,
+                submitted.count,
+            )),
         }
     }
     let events: Vec<models::DataEventSummaryItem> = summary

@@ -90,6 +90,7 @@ pub(crate) const STATEFUL: &[(&str, &str)] = &[
     ("GET", "/download/content/data/{job_identifier}"),
     ("GET", "/events"),
     ("POST", "/events"),
+    ("POST", "/events/summaries"),
     ("POST", "/export/cancel/{job_identifier}"),
     ("POST", "/export/content/data"),
     ("GET", "/export/content/data/{job_identifier}"),
@@ -157,8 +158,8 @@ use crate::http_util::{
 use crate::model;
 use crate::search;
 use crate::state::{
-    now, AppliedTag, Company, Contact, Conversation, DataAttribute, Event, Note, Part, Scroll,
-    State, Tag, SCROLL_TTL,
+    now, AppliedTag, Company, Contact, Conversation, DataAttribute, Event, EventSummary, Note,
+    Part, Scroll, State, Tag, SCROLL_TTL,
 };
 use intercom_resources::lenient::Timestamp;
 
@@ -304,6 +305,7 @@ fn stateful(state: &mut State, req: &Request<'_>, s: &[&str]) -> Option<Outcome>
         (&Method::DELETE, ["help_center", "collections", id]) => delete_collection(state, id),
         (&Method::POST, ["events"]) => create_event(state, req),
         (&Method::GET, ["events"]) => list_events(state, req),
+        (&Method::POST, ["events", "summaries"]) => create_event_summaries(state, req),
         (&Method::GET, ["data_attributes"]) => list_attributes(state, req),
         (&Method::POST, ["data_attributes"]) => create_attribute(state, req),
         (&Method::POST, ["auth", "uninstall"]) => {
