@@ -132,35 +132,27 @@ pub(super) fn list_events(state: &State, req: &Request<'_>) -> Outcome {
         return Err(ErrorReply::missing("intercom_user_id"));
     }
     let contact = find_contact(state, id, user_id, email).ok_or_else(ErrorReply::user_not_found)?;
-    let mut summary: Vec<(String, i64, i64, u64)> = Vec::new();
-    for event in state.events.iter().filter(|e| e.contact_id == contact.id) {
-        match summary.iter_mut().find(|s| s.0 == event.name) {
-            Some(s) => {
-                s.1 = s.1.min(event.created_at);
-                s.2 = s.2.max(event.created_at);
-                s.3 = s.3.saturating_add(1);
-            }
-            None => summary.push((event.name.clone(), event.created_at, event.created_at, 1)),
-        }
-    }
-    // Submitted summaries count with the tracked events of the same name.
-    for submitted in state
+    // Tracked events count one each; submitted summaries count with the tracked events of
+    // the same name.
+    let tracked = state
+        .events
+        .iter()
+        .filter(|e| e.contact_id == contact.id)
+        .map(|e| (&e.name, e.created_at, e.created_at, 1));
+    let submitted = state
         .event_summaries
         .iter()
         .filter(|s| s.contact_id == contact.id)
-    {
-        match summary.iter_mut().find(|s| s.0 == submitted.name) {
+        .map(|s| (&s.name, s.first, s.last, s.count));
+    let mut summary: Vec<(String, i64, i64, u64)> = Vec::new();
+    for (name, first, last, count) in tracked.chain(submitted) {
+        match summary.iter_mut().find(|s| &s.0 == name) {
             Some(s) => {
-                s.1 = s.1.min(submitted.first);
-                s.2 = s.2.max(submitted.last);
-                s.3 = s.3.saturating_add(submitted.count);
+                s.1 = s.1.min(first);
+                s.2 = s.2.max(last);
+                s.3 = s.3.saturating_add(count);
             }
-            None => summary.push((
-                submitted.name.clone(),
-                submitted.first,
-                submitted.last,
-                submitted.count,
-            )),
+            None => summary.push((name.clone(), first, last, count)),
         }
     }
     let events: Vec<models::DataEventSummaryItem> = summary
