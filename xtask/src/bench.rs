@@ -4,7 +4,8 @@
 //! --build` instead times a clean debug build of the facade and fails past the committed
 //! baseline ([`build_time`]).
 //!
-//! 1. builds `intercom-bench` (release) and starts its canned loopback server;
+//! 1. builds `intercom-bench` and both criterion benches in one release build, then starts
+//!    the canned loopback server;
 //! 2. with `wrk` on PATH (full mode), measures the server alone;
 //! 3. throughput: `GET /contacts/{id}` at concurrency 1 and 64, raw hyper vs the SDK, each
 //!    client in its own process (alternating, `rounds` times; medians of every timed run);
@@ -264,16 +265,11 @@ pub fn run(args: &[String]) -> Result<()> {
         return build_time::run(s.rounds_given.unwrap_or(1).max(1));
     }
     let started = Instant::now();
-    let mut build = util::cargo();
-    build.args([
-        "build",
-        "--release",
-        "-p",
-        "intercom-bench",
-        "--bin",
-        "intercom-bench",
-    ]);
-    util::step("build intercom-bench (release)", build)?;
+    let build = cargo_bench(&["--no-run", "--bench", "micro", "--bench", "limiter_latency"]);
+    util::step(
+        "build intercom-bench and the criterion benches (release)",
+        build,
+    )?;
     let bin = target_dir().join("release").join("intercom-bench");
     let budget_options = budget::Options {
         windows: s.windows,
@@ -416,16 +412,29 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Runs the Redis limiter's latency bench and prints its report.
-fn redis_limiter(smoke: bool) -> Result<()> {
+/// `cargo bench` over the two packages with benches, followed by `args`.
+///
+/// Every invocation names the same packages, so cargo resolves the same features each time
+/// and the one build at the start serves them all; one package per invocation resolved the
+/// benches' dev-dependencies differently and rebuilt much of the tree each time. `cargo bench`
+/// also builds `intercom-bench`'s binary (a package's binaries are built with its benches),
+/// into the same `release` directory.
+fn cargo_bench(args: &[&str]) -> Command {
     let mut cmd = util::cargo();
     cmd.args([
         "bench",
         "-p",
+        "intercom-bench",
+        "-p",
         "intercom-ratelimit-redis",
-        "--bench",
-        "limiter_latency",
     ]);
+    cmd.args(args);
+    cmd
+}
+
+/// Runs the Redis limiter's latency bench and prints its report.
+fn redis_limiter(smoke: bool) -> Result<()> {
+    let mut cmd = cargo_bench(&["--bench", "limiter_latency"]);
     cmd.env("BENCH_CALLS", if smoke { "500" } else { "20000" });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     eprintln!("==> Redis limiter latency");
@@ -457,8 +466,7 @@ fn redis_limiter(smoke: bool) -> Result<()> {
 
 /// Runs the criterion benches and prints their median estimates.
 fn micro(smoke: bool) -> Result<()> {
-    let mut cmd = util::cargo();
-    cmd.args(["bench", "-p", "intercom-bench", "--bench", "micro", "--"]);
+    let mut cmd = cargo_bench(&["--bench", "micro", "--"]);
     if smoke {
         cmd.args([
             "--warm-up-time",
