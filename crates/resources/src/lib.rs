@@ -107,6 +107,7 @@ pub mod call;
 pub mod lenient;
 
 mod constant;
+mod extension;
 mod group;
 mod query;
 mod redirect;

@@ -61,3 +61,29 @@ fn an_extension_is_built_from_its_base_and_written_flat() {
         json!({"id": "a1", "title": "Hello", "body": "<p>hi</p>"})
     );
 }
+
+#[test]
+fn own_fields_decode_as_declared_wherever_the_extension_sits() {
+    // `null` is an absent optional field; a wrong type fails the decode as a derived field would.
+    let body = json!({"id": "c1", "enabled_push_messaging": null});
+    let response: ContactResponse = serde_json::from_value(body).expect("decodes");
+    assert_eq!(response.enabled_push_messaging, None);
+    assert!(response.extra.is_empty());
+    let wrong = json!({"id": "c1", "enabled_push_messaging": "yes"});
+    let err = serde_json::from_value::<ContactResponse>(wrong).expect_err("a string is no bool");
+    assert!(err.to_string().contains("boolean"), "{err}");
+    // Inside other values (a list, an untagged or flattened parent) it decodes the same.
+    let text = r#"[{"id":"c1","enabled_push_messaging":true,"shoe_size":42},{"id":"c2"}]"#;
+    let list: Vec<ContactResponse> = serde_json::from_str(text).expect("decodes");
+    assert_eq!(list[0].enabled_push_messaging, Some(true));
+    assert_eq!(list[0].extra.get("shoe_size"), Some(&json!(42)));
+    assert_eq!(list[1].id.as_deref(), Some("c2"));
+    #[derive(serde::Deserialize)]
+    struct Parent {
+        #[serde(flatten)]
+        response: ContactResponse,
+    }
+    let parent: Parent = serde_json::from_str(&text[1..text.find('}').map_or(0, |i| i + 1)])
+        .expect("decodes through a flattened parent");
+    assert_eq!(parent.response.enabled_push_messaging, Some(true));
+}

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::models::{cfg_line, Role, Roles, StructModel};
+use super::models::{cfg_line, FieldModel, Role, Roles, StructModel};
 use super::naming::field_ident;
 use super::schema::{Def, Field, Models};
 
@@ -156,7 +156,14 @@ pub fn widen_gates(gates: &mut BTreeMap<String, Vec<String>>, allof: &AllOf) {
     }
 }
 
-/// Renders an extension: its base flattened, its own fields, `Deref`/`DerefMut` to the base.
+/// Renders an extension: its base flattened, its own fields, `Deref`/`DerefMut` to the base,
+/// and a `Deserialize` that decodes in one pass.
+///
+/// A derived `Deserialize` with the base `#[serde(flatten)]` would buffer the whole object
+/// once for the extension and again for the base's own unknown-field map (every nested value
+/// copied twice). The generated impl instead hands the object's map to the base, taking the
+/// extension's own fields out of the stream on the way ([`render_deserialize`]), so each value
+/// is decoded once and what neither declares stays in the base's `extra`, once.
 #[allow(clippy::too_many_arguments)]
 pub fn render(
     out: &mut String,
@@ -169,16 +176,21 @@ pub fn render(
     models: &Models,
 ) {
     let mut model = StructModel::build(name, fields, Role::Response, roles, models);
-    model.fields = fields
+    let own: Vec<(&Field, FieldModel)> = fields
         .iter()
         .zip(std::mem::take(&mut model.fields))
         .filter(|(f, _)| !base.props.contains(&f.json))
-        .map(|(_, m)| m)
         .collect();
+    model.fields = own.iter().map(|(_, m)| m.clone()).collect();
     // The base's `extra` keeps the fields neither declares.
     model.extra = None;
     let mut text = String::new();
     model.render(&mut text, doc, cfg);
+    let text = text.replacen(
+        "serde::Serialize, serde::Deserialize)]",
+        "serde::Serialize)]",
+        1,
+    );
     let head = format!("pub struct {name} {{\n");
     let field = format!(
         "/// The `{ty}` this extends: its fields are this object's, read through `Deref`; it \
@@ -196,6 +208,106 @@ pub fn render(
         ty = base.ty,
         ident = base.ident
     );
+    if let Err(why) = render_deserialize(out, name, &own, base, cfg) {
+        // A generator bug or a new spec shape, found at `cargo xtask codegen` time.
+        panic!("{why}");
+    }
+}
+
+/// The one-pass `Deserialize` of an extension (see [`render`]).
+///
+/// The visitor names the extension, as a derived one would (error messages, and the sandbox's
+/// sampler, which samples an extension's own fields by their types), and hands the map to the
+/// base through `crate::extension::OwnFirst`, which decodes the extension's own fields as
+/// their keys come by, through their `deserialize_with` when they have one; any serde
+/// attribute this does not know fails the generator instead of being dropped.
+fn render_deserialize(
+    out: &mut String,
+    name: &str,
+    own: &[(&Field, FieldModel)],
+    base: &Base,
+    cfg: &str,
+) -> Result<(), String> {
+    // The attribute that changes how an own field decodes: `deserialize_with` (lenient ids,
+    // numbers, timestamps). `rename` is the JSON key matched below; the rest is for
+    // serializing or what a missing key already gives (`default`).
+    let mut with = Vec::new();
+    for (f, m) in own {
+        let mut path = None;
+        for a in &m.serde {
+            if let Some(p) = a.strip_prefix("deserialize_with = ") {
+                path = Some(p.trim_matches('"').to_string());
+            } else if !(a.starts_with("skip_serializing_if")
+                || a.starts_with("serialize_with")
+                || a.starts_with("rename")
+                || a == "default")
+            {
+                return Err(format!(
+                    "`{name}.{}` needs `#[serde({a})]`, which the one-pass decoding of \
+                     extensions does not apply: teach `allof::render_deserialize` or keep \
+                     `{name}` unflattened",
+                    f.json
+                ));
+            }
+        }
+        with.push(path);
+    }
+    let (ty, ident) = (&base.ty, &base.ident);
+    let _ = write!(
+        out,
+        "{cfg}impl<'de> serde::Deserialize<'de> for {name} {{\n\
+         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
+         struct Visitor;\n\
+         impl<'de> serde::de::Visitor<'de> for Visitor {{\n\
+         type Value = {name};\n\
+         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n\
+         f.write_str(\"struct {name}\")\n}}\n\
+         fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<{name}, A::Error> {{\n"
+    );
+    for (_, m) in own {
+        let _ = writeln!(out, "let mut {}: {} = Default::default();", m.ident, m.rust);
+    }
+    let _ = write!(
+        out,
+        "let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {{\n\
+         match key {{\n"
+    );
+    for ((f, m), with) in own.iter().zip(&with) {
+        match with {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "{:?} => {{\n{} = map.next_value()?;\nOk(true)\n}}",
+                    f.json, m.ident
+                );
+            }
+            Some(path) => {
+                let _ = writeln!(
+                    out,
+                    "{json:?} => {{\nstruct With({rust});\n\
+                     impl<'de> serde::Deserialize<'de> for With {{\n\
+                     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n\
+                     {path}(d).map(With)\n}}\n}}\n\
+                     {ident} = map.next_value::<With>()?.0;\nOk(true)\n}}",
+                    json = f.json,
+                    rust = m.rust,
+                    ident = m.ident
+                );
+            }
+        }
+    }
+    let _ = write!(
+        out,
+        "_ => Ok(false),\n}}\n}};\n\
+         let {ident} = <{ty} as serde::Deserialize>::deserialize(\n\
+         serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(map, own)),\n)?;\n\
+         Ok({name} {{\n{ident},\n"
+    );
+    for (_, m) in own {
+        let _ = writeln!(out, "{},", m.ident);
+    }
+    out.push_str("})\n}\n}\ndeserializer.deserialize_map(Visitor)\n}\n}\n\n");
+    Ok(())
 }
 
 /// `flattened_base(type, callback)`: calls back with the flattened base type of an
@@ -343,7 +455,34 @@ mod tests {
         assert!(out.contains("#[serde(flatten)]\npub base: Base,"), "{out}");
         assert!(out.contains("pub count: Option<i64>"), "{out}");
         assert!(!out.contains("pub id:"), "{out}");
-        assert!(!out.contains("extra"), "{out}");
+        assert!(!out.contains("pub extra"), "{out}");
         assert!(out.contains("impl std::ops::DerefMut for Ext"), "{out}");
+        // One-pass decoding: the base decodes the object, the own fields come out of its map.
+        assert!(
+            !out.contains("serde::Deserialize)]\n#[non_exhaustive]"),
+            "{out}"
+        );
+        assert!(
+            out.contains("impl<'de> serde::Deserialize<'de> for Ext"),
+            "{out}"
+        );
+        assert!(
+            out.contains("crate::extension::OwnFirst::new(map, own)"),
+            "{out}"
+        );
+        // A lenient own field decodes through its `deserialize_with`.
+        assert!(
+            out.contains("\"count\" => {\nstruct With(Option<i64>);"),
+            "{out}"
+        );
+        assert!(
+            out.contains("crate::lenient::opt_int(d).map(With)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("count = map.next_value::<With>()?.0;"),
+            "{out}"
+        );
+        assert!(out.contains("f.write_str(\"struct Ext\")"), "{out}");
     }
 }

@@ -164,14 +164,16 @@ impl<A: AuthState> Client<A> {
         let (may_repeat, redact) = (plan.may_repeat, api_request.redact_bodies);
         let mut method = api_request.method.clone();
         // The plan's URI until a redirect gives another: one clone per hop, for the request.
-        let mut redirected: Option<Uri> = None;
+        // Boxed: redirects are rare, and an inline `Uri` would take 88 bytes of every
+        // attempt's future, which every call's boxed future holds.
+        let mut redirected: Option<Box<Uri>> = None;
         let mut body = plan.body.clone();
         let mut send_auth = true;
         let mut hops = 0u32;
         loop {
             let mut request = http::Request::new(body.clone().unwrap_or_default());
             *request.method_mut() = method.clone();
-            let uri = redirected.as_ref().unwrap_or(&plan.uri);
+            let uri = redirected.as_deref().unwrap_or(&plan.uri);
             *request.uri_mut() = uri.clone();
             *request.headers_mut() = authorize::headers(
                 shared,
@@ -214,7 +216,7 @@ impl<A: AuthState> Client<A> {
                 hops = hops.saturating_add(1);
                 let hop = base_url::follow(
                     &shared.base,
-                    redirected.as_ref().unwrap_or(&plan.uri),
+                    redirected.as_deref().unwrap_or(&plan.uri),
                     &method,
                     status,
                     location.as_deref(),
@@ -242,7 +244,7 @@ impl<A: AuthState> Client<A> {
                     authorization = send_auth,
                     "following redirect"
                 );
-                redirected = Some(hop.uri);
+                redirected = Some(Box::new(hop.uri));
                 continue;
             }
 

@@ -12,7 +12,7 @@ use super::*;
 
 /// The `article` schema.
 #[cfg(feature = "articles")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 #[serde(default)]
 pub struct Article {
@@ -36,6 +36,41 @@ impl std::ops::Deref for Article {
 impl std::ops::DerefMut for Article {
     fn deref_mut(&mut self) -> &mut ArticleListItem {
         &mut self.article_list_item
+    }
+}
+
+#[cfg(feature = "articles")]
+impl<'de> serde::Deserialize<'de> for Article {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Article;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct Article")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Article, A::Error> {
+                let mut statistics: Option<ArticleStatistics> = Default::default();
+                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
+                    match key {
+                        "statistics" => {
+                            statistics = map.next_value()?;
+                            Ok(true)
+                        }
+                        _ => Ok(false),
+                    }
+                };
+                let article_list_item = <ArticleListItem as serde::Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
+                        map, own,
+                    )),
+                )?;
+                Ok(Article {
+                    article_list_item,
+                    statistics,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

@@ -240,7 +240,7 @@ pub struct ListCallsWithTranscriptsResponse {
 
 /// Inline schema at `listCallsWithTranscripts:ListCallsWithTranscriptsResponse.data[]`.
 #[cfg(feature = "calls")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 #[serde(default)]
 pub struct ListCallsWithTranscriptsResponseDataItem {
@@ -267,6 +267,50 @@ impl std::ops::Deref for ListCallsWithTranscriptsResponseDataItem {
 impl std::ops::DerefMut for ListCallsWithTranscriptsResponseDataItem {
     fn deref_mut(&mut self) -> &mut Call {
         &mut self.call
+    }
+}
+
+#[cfg(feature = "calls")]
+impl<'de> serde::Deserialize<'de> for ListCallsWithTranscriptsResponseDataItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ListCallsWithTranscriptsResponseDataItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ListCallsWithTranscriptsResponseDataItem")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ListCallsWithTranscriptsResponseDataItem, A::Error> {
+                let mut transcript: Option<Vec<serde_json::Value>> = Default::default();
+                let mut transcript_status: Option<String> = Default::default();
+                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
+                    match key {
+                        "transcript" => {
+                            transcript = map.next_value()?;
+                            Ok(true)
+                        }
+                        "transcript_status" => {
+                            transcript_status = map.next_value()?;
+                            Ok(true)
+                        }
+                        _ => Ok(false),
+                    }
+                };
+                let call = <Call as serde::Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
+                        map, own,
+                    )),
+                )?;
+                Ok(ListCallsWithTranscriptsResponseDataItem {
+                    call,
+                    transcript,
+                    transcript_status,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

@@ -12,7 +12,7 @@ use super::*;
 
 /// The `contact_archived` schema.
 #[cfg(feature = "contacts")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactArchived {
@@ -37,6 +37,44 @@ impl std::ops::Deref for ContactArchived {
 impl std::ops::DerefMut for ContactArchived {
     fn deref_mut(&mut self) -> &mut ContactReference {
         &mut self.contact_reference
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl<'de> serde::Deserialize<'de> for ContactArchived {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ContactArchived;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ContactArchived")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ContactArchived, A::Error> {
+                let mut archived: Option<bool> = Default::default();
+                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
+                    match key {
+                        "archived" => {
+                            archived = map.next_value()?;
+                            Ok(true)
+                        }
+                        _ => Ok(false),
+                    }
+                };
+                let contact_reference = <ContactReference as serde::Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
+                        map, own,
+                    )),
+                )?;
+                Ok(ContactArchived {
+                    contact_reference,
+                    archived,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -71,7 +109,7 @@ pub struct ContactAttachedCompanies {
 
 /// The `contact_blocked` schema.
 #[cfg(feature = "contacts")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactBlocked {
@@ -99,9 +137,47 @@ impl std::ops::DerefMut for ContactBlocked {
     }
 }
 
+#[cfg(feature = "contacts")]
+impl<'de> serde::Deserialize<'de> for ContactBlocked {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ContactBlocked;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ContactBlocked")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ContactBlocked, A::Error> {
+                let mut blocked: Option<bool> = Default::default();
+                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
+                    match key {
+                        "blocked" => {
+                            blocked = map.next_value()?;
+                            Ok(true)
+                        }
+                        _ => Ok(false),
+                    }
+                };
+                let contact_reference = <ContactReference as serde::Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
+                        map, own,
+                    )),
+                )?;
+                Ok(ContactBlocked {
+                    contact_reference,
+                    blocked,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The `contact_deleted` schema.
 #[cfg(feature = "contacts")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactDeleted {
@@ -126,6 +202,44 @@ impl std::ops::Deref for ContactDeleted {
 impl std::ops::DerefMut for ContactDeleted {
     fn deref_mut(&mut self) -> &mut ContactReference {
         &mut self.contact_reference
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl<'de> serde::Deserialize<'de> for ContactDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ContactDeleted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ContactDeleted")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ContactDeleted, A::Error> {
+                let mut deleted: Option<bool> = Default::default();
+                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
+                    match key {
+                        "deleted" => {
+                            deleted = map.next_value()?;
+                            Ok(true)
+                        }
+                        _ => Ok(false),
+                    }
+                };
+                let contact_reference = <ContactReference as serde::Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
+                        map, own,
+                    )),
+                )?;
+                Ok(ContactDeleted {
+                    contact_reference,
+                    deleted,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -160,7 +274,7 @@ pub struct ContactList {
 
 /// Inline schema at `CreateContact:CreateContactResponse`.
 #[cfg(feature = "contacts")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactResponse {
@@ -185,6 +299,44 @@ impl std::ops::Deref for ContactResponse {
 impl std::ops::DerefMut for ContactResponse {
     fn deref_mut(&mut self) -> &mut Contact {
         &mut self.contact
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl<'de> serde::Deserialize<'de> for ContactResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ContactResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ContactResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ContactResponse, A::Error> {
+                let mut enabled_push_messaging: Option<bool> = Default::default();
+                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
+                    match key {
+                        "enabled_push_messaging" => {
+                            enabled_push_messaging = map.next_value()?;
+                            Ok(true)
+                        }
+                        _ => Ok(false),
+                    }
+                };
+                let contact = <Contact as serde::Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
+                        map, own,
+                    )),
+                )?;
+                Ok(ContactResponse {
+                    contact,
+                    enabled_push_messaging,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -297,7 +449,7 @@ pub struct ContactSegments {
 
 /// The `contact_unarchived` schema.
 #[cfg(feature = "contacts")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 #[serde(default)]
 pub struct ContactUnarchived {
@@ -322,6 +474,44 @@ impl std::ops::Deref for ContactUnarchived {
 impl std::ops::DerefMut for ContactUnarchived {
     fn deref_mut(&mut self) -> &mut ContactReference {
         &mut self.contact_reference
+    }
+}
+
+#[cfg(feature = "contacts")]
+impl<'de> serde::Deserialize<'de> for ContactUnarchived {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ContactUnarchived;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct ContactUnarchived")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ContactUnarchived, A::Error> {
+                let mut archived: Option<bool> = Default::default();
+                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
+                    match key {
+                        "archived" => {
+                            archived = map.next_value()?;
+                            Ok(true)
+                        }
+                        _ => Ok(false),
+                    }
+                };
+                let contact_reference = <ContactReference as serde::Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
+                        map, own,
+                    )),
+                )?;
+                Ok(ContactUnarchived {
+                    contact_reference,
+                    archived,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 

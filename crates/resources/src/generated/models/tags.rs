@@ -242,7 +242,7 @@ impl TagCompanyRequestCompaniesItem {
 
 /// The `tag_create_response` schema.
 #[cfg(feature = "tags")]
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 #[serde(default)]
 pub struct TagCreateResponse {
@@ -271,6 +271,50 @@ impl std::ops::Deref for TagCreateResponse {
 impl std::ops::DerefMut for TagCreateResponse {
     fn deref_mut(&mut self) -> &mut TagBasic {
         &mut self.tag_basic
+    }
+}
+
+#[cfg(feature = "tags")]
+impl<'de> serde::Deserialize<'de> for TagCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TagCreateResponse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct TagCreateResponse")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<TagCreateResponse, A::Error> {
+                let mut companies: Option<Vec<TagCreateResponseCompaniesItem>> = Default::default();
+                let mut users: Option<Vec<TagCreateResponseUsersItem>> = Default::default();
+                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
+                    match key {
+                        "companies" => {
+                            companies = map.next_value()?;
+                            Ok(true)
+                        }
+                        "users" => {
+                            users = map.next_value()?;
+                            Ok(true)
+                        }
+                        _ => Ok(false),
+                    }
+                };
+                let tag_basic = <TagBasic as serde::Deserialize>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
+                        map, own,
+                    )),
+                )?;
+                Ok(TagCreateResponse {
+                    tag_basic,
+                    companies,
+                    users,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
