@@ -1,13 +1,68 @@
 //! Decoding of `allOf` extensions in one pass: a response model that extends another holds
-//! its base flattened (`ContactResponse` over `Contact`), and its generated `Deserialize`
-//! hands the object's map to the base through [`OwnFirst`], which takes the extension's own
-//! fields out of the stream as they come by. A derived `Deserialize` with
+//! its base flattened (`ContactResponse` over `Contact`); its generated `Deserialize` calls
+//! [`deserialize`], which hands the object's map to the base through [`OwnFirst`], taking the
+//! extension's own fields out of the stream as they come by ([`Extension::own_field`], the
+//! one generated part). A derived `Deserialize` with
 //! `#[serde(flatten)]` would buffer the whole object first, and the base, which keeps unknown
 //! fields in a flattened map of its own, would buffer it again.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+/// What the generator writes for each extension; [`deserialize`] does the rest.
+pub(crate) trait Extension: Default {
+    /// The type this extends, held flattened.
+    type Base;
+    /// What the visitor expects (`struct Name`, as a derived visitor says).
+    const EXPECTING: &'static str;
+    /// Stores the decoded base.
+    fn set_base(&mut self, base: Self::Base);
+    /// Decodes the value of `key` into its own field when `key` is one (`true`), or leaves
+    /// the entry to the base (`false`).
+    fn own_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>;
+}
+
+/// The `Deserialize` of every extension: the object's map goes to the base's `Deserialize`
+/// through [`OwnFirst`], which hands the extension's own keys to [`Extension::own_field`].
+pub(crate) fn deserialize<'de, X, D>(deserializer: D) -> Result<X, D::Error>
+where
+    X: Extension,
+    X::Base: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    deserializer.deserialize_map(ExtensionVisitor(PhantomData))
+}
+
+struct ExtensionVisitor<X>(PhantomData<X>);
+
+impl<'de, X> Visitor<'de> for ExtensionVisitor<X>
+where
+    X: Extension,
+    X::Base: Deserialize<'de>,
+{
+    type Value = X;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(X::EXPECTING)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<X, A::Error> {
+        let mut out = X::default();
+        let base = X::Base::deserialize(de::value::MapAccessDeserializer::new(OwnFirst::new(
+            map,
+            |key: &str, map: &mut A| out.own_field(key, map),
+        )))?;
+        out.set_base(base);
+        Ok(out)
+    }
+}
 
 /// A map whose entries are offered to `own` first: `own(key, map)` decodes the value of a key
 /// it declares (and returns `true`), or leaves the entry alone (`false`), which then goes to

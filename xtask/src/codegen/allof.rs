@@ -208,7 +208,15 @@ pub fn render(
         ty = base.ty,
         ident = base.ident
     );
-    if let Err(why) = render_deserialize(out, name, &own, base, cfg) {
+    let checked = if model.default {
+        render_deserialize(out, name, &own, base, cfg)
+    } else {
+        Err(format!(
+            "`{name}` has no `Default`, which its one-pass decoding starts from: keep it \
+             unflattened"
+        ))
+    };
+    if let Err(why) = checked {
         // A generator bug or a new spec shape, found at `cargo xtask codegen` time.
         panic!("{why}");
     }
@@ -216,11 +224,12 @@ pub fn render(
 
 /// The one-pass `Deserialize` of an extension (see [`render`]).
 ///
-/// The visitor names the extension, as a derived one would (error messages, and the sandbox's
-/// sampler, which samples an extension's own fields by their types), and hands the map to the
-/// base through `crate::extension::OwnFirst`, which decodes the extension's own fields as
-/// their keys come by, through their `deserialize_with` when they have one; any serde
-/// attribute this does not know fails the generator instead of being dropped.
+/// The decoding itself is written once, in the resources' `extension.rs`; what is generated
+/// per extension is its `Extension` impl: the base type, the name the visitor gives (error
+/// messages and the sandbox's sampler see the extension, as with a derived impl), and
+/// `own_field`, which decodes an own field's value when its key comes by (through its
+/// `deserialize_with` when it has one). A serde attribute this does not know fails the
+/// generator instead of being dropped.
 fn render_deserialize(
     out: &mut String,
     name: &str,
@@ -255,31 +264,18 @@ fn render_deserialize(
     let (ty, ident) = (&base.ty, &base.ident);
     let _ = write!(
         out,
-        "{cfg}impl<'de> serde::Deserialize<'de> for {name} {{\n\
-         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
-         struct Visitor;\n\
-         impl<'de> serde::de::Visitor<'de> for Visitor {{\n\
-         type Value = {name};\n\
-         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n\
-         f.write_str(\"struct {name}\")\n}}\n\
-         fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<{name}, A::Error> {{\n"
-    );
-    for (_, m) in own {
-        let _ = writeln!(out, "let mut {}: {} = Default::default();", m.ident, m.rust);
-    }
-    let _ = write!(
-        out,
-        "let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {{\n\
+        "{cfg}impl crate::extension::Extension for {name} {{\n\
+         type Base = {ty};\n\
+         const EXPECTING: &'static str = \"struct {name}\";\n\
+         fn set_base(&mut self, base: {ty}) {{\nself.{ident} = base;\n}}\n\
+         fn own_field<'de, A: serde::de::MapAccess<'de>>(\n\
+         &mut self,\nkey: &str,\nmap: &mut A,\n) -> Result<bool, A::Error> {{\n\
          match key {{\n"
     );
     for ((f, m), with) in own.iter().zip(&with) {
         match with {
             None => {
-                let _ = writeln!(
-                    out,
-                    "{:?} => {{\n{} = map.next_value()?;\nOk(true)\n}}",
-                    f.json, m.ident
-                );
+                let _ = writeln!(out, "{:?} => self.{} = map.next_value()?,", f.json, m.ident);
             }
             Some(path) => {
                 let _ = writeln!(
@@ -288,7 +284,7 @@ fn render_deserialize(
                      impl<'de> serde::Deserialize<'de> for With {{\n\
                      fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n\
                      {path}(d).map(With)\n}}\n}}\n\
-                     {ident} = map.next_value::<With>()?.0;\nOk(true)\n}}",
+                     self.{ident} = map.next_value::<With>()?.0;\n}}",
                     json = f.json,
                     rust = m.rust,
                     ident = m.ident
@@ -298,15 +294,11 @@ fn render_deserialize(
     }
     let _ = write!(
         out,
-        "_ => Ok(false),\n}}\n}};\n\
-         let {ident} = <{ty} as serde::Deserialize>::deserialize(\n\
-         serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(map, own)),\n)?;\n\
-         Ok({name} {{\n{ident},\n"
+        "_ => return Ok(false),\n}}\nOk(true)\n}}\n}}\n\n\
+         {cfg}impl<'de> serde::Deserialize<'de> for {name} {{\n\
+         fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n\
+         crate::extension::deserialize(deserializer)\n}}\n}}\n\n"
     );
-    for (_, m) in own {
-        let _ = writeln!(out, "{},", m.ident);
-    }
-    out.push_str("})\n}\n}\ndeserializer.deserialize_map(Visitor)\n}\n}\n\n");
     Ok(())
 }
 
@@ -467,9 +459,18 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("crate::extension::OwnFirst::new(map, own)"),
+            out.contains("impl crate::extension::Extension for Ext"),
             "{out}"
         );
+        assert!(
+            out.contains("crate::extension::deserialize(deserializer)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("const EXPECTING: &'static str = \"struct Ext\";"),
+            "{out}"
+        );
+        assert!(out.contains("self.base = base;"), "{out}");
         // A lenient own field decodes through its `deserialize_with`.
         assert!(
             out.contains("\"count\" => {\nstruct With(Option<i64>);"),
@@ -480,9 +481,8 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("count = map.next_value::<With>()?.0;"),
+            out.contains("self.count = map.next_value::<With>()?.0;"),
             "{out}"
         );
-        assert!(out.contains("f.write_str(\"struct Ext\")"), "{out}");
     }
 }

@@ -40,37 +40,29 @@ impl std::ops::DerefMut for Article {
 }
 
 #[cfg(feature = "articles")]
+impl crate::extension::Extension for Article {
+    type Base = ArticleListItem;
+    const EXPECTING: &'static str = "struct Article";
+    fn set_base(&mut self, base: ArticleListItem) {
+        self.article_list_item = base;
+    }
+    fn own_field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "statistics" => self.statistics = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(feature = "articles")]
 impl<'de> serde::Deserialize<'de> for Article {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Article;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct Article")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Article, A::Error> {
-                let mut statistics: Option<ArticleStatistics> = Default::default();
-                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
-                    match key {
-                        "statistics" => {
-                            statistics = map.next_value()?;
-                            Ok(true)
-                        }
-                        _ => Ok(false),
-                    }
-                };
-                let article_list_item = <ArticleListItem as serde::Deserialize>::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
-                        map, own,
-                    )),
-                )?;
-                Ok(Article {
-                    article_list_item,
-                    statistics,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::extension::deserialize(deserializer)
     }
 }
 

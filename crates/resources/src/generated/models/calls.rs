@@ -271,46 +271,30 @@ impl std::ops::DerefMut for ListCallsWithTranscriptsResponseDataItem {
 }
 
 #[cfg(feature = "calls")]
+impl crate::extension::Extension for ListCallsWithTranscriptsResponseDataItem {
+    type Base = Call;
+    const EXPECTING: &'static str = "struct ListCallsWithTranscriptsResponseDataItem";
+    fn set_base(&mut self, base: Call) {
+        self.call = base;
+    }
+    fn own_field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "transcript" => self.transcript = map.next_value()?,
+            "transcript_status" => self.transcript_status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(feature = "calls")]
 impl<'de> serde::Deserialize<'de> for ListCallsWithTranscriptsResponseDataItem {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ListCallsWithTranscriptsResponseDataItem;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ListCallsWithTranscriptsResponseDataItem")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<ListCallsWithTranscriptsResponseDataItem, A::Error> {
-                let mut transcript: Option<Vec<serde_json::Value>> = Default::default();
-                let mut transcript_status: Option<String> = Default::default();
-                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
-                    match key {
-                        "transcript" => {
-                            transcript = map.next_value()?;
-                            Ok(true)
-                        }
-                        "transcript_status" => {
-                            transcript_status = map.next_value()?;
-                            Ok(true)
-                        }
-                        _ => Ok(false),
-                    }
-                };
-                let call = <Call as serde::Deserialize>::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
-                        map, own,
-                    )),
-                )?;
-                Ok(ListCallsWithTranscriptsResponseDataItem {
-                    call,
-                    transcript,
-                    transcript_status,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::extension::deserialize(deserializer)
     }
 }
 

@@ -41,40 +41,29 @@ impl std::ops::DerefMut for ContactArchived {
 }
 
 #[cfg(feature = "contacts")]
+impl crate::extension::Extension for ContactArchived {
+    type Base = ContactReference;
+    const EXPECTING: &'static str = "struct ContactArchived";
+    fn set_base(&mut self, base: ContactReference) {
+        self.contact_reference = base;
+    }
+    fn own_field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "archived" => self.archived = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(feature = "contacts")]
 impl<'de> serde::Deserialize<'de> for ContactArchived {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ContactArchived;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ContactArchived")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<ContactArchived, A::Error> {
-                let mut archived: Option<bool> = Default::default();
-                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
-                    match key {
-                        "archived" => {
-                            archived = map.next_value()?;
-                            Ok(true)
-                        }
-                        _ => Ok(false),
-                    }
-                };
-                let contact_reference = <ContactReference as serde::Deserialize>::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
-                        map, own,
-                    )),
-                )?;
-                Ok(ContactArchived {
-                    contact_reference,
-                    archived,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::extension::deserialize(deserializer)
     }
 }
 
@@ -138,40 +127,29 @@ impl std::ops::DerefMut for ContactBlocked {
 }
 
 #[cfg(feature = "contacts")]
+impl crate::extension::Extension for ContactBlocked {
+    type Base = ContactReference;
+    const EXPECTING: &'static str = "struct ContactBlocked";
+    fn set_base(&mut self, base: ContactReference) {
+        self.contact_reference = base;
+    }
+    fn own_field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "blocked" => self.blocked = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(feature = "contacts")]
 impl<'de> serde::Deserialize<'de> for ContactBlocked {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ContactBlocked;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ContactBlocked")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<ContactBlocked, A::Error> {
-                let mut blocked: Option<bool> = Default::default();
-                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
-                    match key {
-                        "blocked" => {
-                            blocked = map.next_value()?;
-                            Ok(true)
-                        }
-                        _ => Ok(false),
-                    }
-                };
-                let contact_reference = <ContactReference as serde::Deserialize>::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
-                        map, own,
-                    )),
-                )?;
-                Ok(ContactBlocked {
-                    contact_reference,
-                    blocked,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::extension::deserialize(deserializer)
     }
 }
 
@@ -206,40 +184,29 @@ impl std::ops::DerefMut for ContactDeleted {
 }
 
 #[cfg(feature = "contacts")]
+impl crate::extension::Extension for ContactDeleted {
+    type Base = ContactReference;
+    const EXPECTING: &'static str = "struct ContactDeleted";
+    fn set_base(&mut self, base: ContactReference) {
+        self.contact_reference = base;
+    }
+    fn own_field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "deleted" => self.deleted = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(feature = "contacts")]
 impl<'de> serde::Deserialize<'de> for ContactDeleted {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ContactDeleted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ContactDeleted")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<ContactDeleted, A::Error> {
-                let mut deleted: Option<bool> = Default::default();
-                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
-                    match key {
-                        "deleted" => {
-                            deleted = map.next_value()?;
-                            Ok(true)
-                        }
-                        _ => Ok(false),
-                    }
-                };
-                let contact_reference = <ContactReference as serde::Deserialize>::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
-                        map, own,
-                    )),
-                )?;
-                Ok(ContactDeleted {
-                    contact_reference,
-                    deleted,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::extension::deserialize(deserializer)
     }
 }
 
@@ -303,40 +270,29 @@ impl std::ops::DerefMut for ContactResponse {
 }
 
 #[cfg(feature = "contacts")]
+impl crate::extension::Extension for ContactResponse {
+    type Base = Contact;
+    const EXPECTING: &'static str = "struct ContactResponse";
+    fn set_base(&mut self, base: Contact) {
+        self.contact = base;
+    }
+    fn own_field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "enabled_push_messaging" => self.enabled_push_messaging = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(feature = "contacts")]
 impl<'de> serde::Deserialize<'de> for ContactResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ContactResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ContactResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<ContactResponse, A::Error> {
-                let mut enabled_push_messaging: Option<bool> = Default::default();
-                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
-                    match key {
-                        "enabled_push_messaging" => {
-                            enabled_push_messaging = map.next_value()?;
-                            Ok(true)
-                        }
-                        _ => Ok(false),
-                    }
-                };
-                let contact = <Contact as serde::Deserialize>::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
-                        map, own,
-                    )),
-                )?;
-                Ok(ContactResponse {
-                    contact,
-                    enabled_push_messaging,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::extension::deserialize(deserializer)
     }
 }
 
@@ -478,40 +434,29 @@ impl std::ops::DerefMut for ContactUnarchived {
 }
 
 #[cfg(feature = "contacts")]
+impl crate::extension::Extension for ContactUnarchived {
+    type Base = ContactReference;
+    const EXPECTING: &'static str = "struct ContactUnarchived";
+    fn set_base(&mut self, base: ContactReference) {
+        self.contact_reference = base;
+    }
+    fn own_field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "archived" => self.archived = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(feature = "contacts")]
 impl<'de> serde::Deserialize<'de> for ContactUnarchived {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ContactUnarchived;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct ContactUnarchived")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<ContactUnarchived, A::Error> {
-                let mut archived: Option<bool> = Default::default();
-                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
-                    match key {
-                        "archived" => {
-                            archived = map.next_value()?;
-                            Ok(true)
-                        }
-                        _ => Ok(false),
-                    }
-                };
-                let contact_reference = <ContactReference as serde::Deserialize>::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
-                        map, own,
-                    )),
-                )?;
-                Ok(ContactUnarchived {
-                    contact_reference,
-                    archived,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::extension::deserialize(deserializer)
     }
 }
 

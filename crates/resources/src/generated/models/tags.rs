@@ -275,46 +275,30 @@ impl std::ops::DerefMut for TagCreateResponse {
 }
 
 #[cfg(feature = "tags")]
+impl crate::extension::Extension for TagCreateResponse {
+    type Base = TagBasic;
+    const EXPECTING: &'static str = "struct TagCreateResponse";
+    fn set_base(&mut self, base: TagBasic) {
+        self.tag_basic = base;
+    }
+    fn own_field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "companies" => self.companies = map.next_value()?,
+            "users" => self.users = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(feature = "tags")]
 impl<'de> serde::Deserialize<'de> for TagCreateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TagCreateResponse;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("struct TagCreateResponse")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<TagCreateResponse, A::Error> {
-                let mut companies: Option<Vec<TagCreateResponseCompaniesItem>> = Default::default();
-                let mut users: Option<Vec<TagCreateResponseUsersItem>> = Default::default();
-                let own = |key: &str, map: &mut A| -> Result<bool, A::Error> {
-                    match key {
-                        "companies" => {
-                            companies = map.next_value()?;
-                            Ok(true)
-                        }
-                        "users" => {
-                            users = map.next_value()?;
-                            Ok(true)
-                        }
-                        _ => Ok(false),
-                    }
-                };
-                let tag_basic = <TagBasic as serde::Deserialize>::deserialize(
-                    serde::de::value::MapAccessDeserializer::new(crate::extension::OwnFirst::new(
-                        map, own,
-                    )),
-                )?;
-                Ok(TagCreateResponse {
-                    tag_basic,
-                    companies,
-                    users,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        crate::extension::deserialize(deserializer)
     }
 }
 
