@@ -194,6 +194,14 @@ async fn contacts(global: &Global, command: ContactsCommand) -> Result<(), Failu
 }
 
 async fn serve_sandbox(args: SandboxArgs, verbose: u8) -> Result<(), Failure> {
+    // Listen for Ctrl-C before the sandbox serves: `ctrl_c` installs its handler when first
+    // polled, and an interrupt arriving before that (a quick Ctrl-C, a script's `kill -INT`
+    // right after the first answer) would end the process without saving its data.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    if let Some(done) = futures::FutureExt::now_or_never(ctrl_c.as_mut()) {
+        done?;
+    }
     let mut builder = Sandbox::builder().port(args.port).seed(args.seed);
     if let Some(path) = &args.fixtures {
         builder = builder.fixtures(path.as_path());
@@ -240,10 +248,8 @@ async fn serve_sandbox(args: SandboxArgs, verbose: u8) -> Result<(), Failure> {
         );
     }
     if verbose == 0 {
-        tokio::signal::ctrl_c().await?;
+        ctrl_c.await?;
     } else {
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
         let mut next = 0;
         loop {
             tokio::select! {
