@@ -16,7 +16,7 @@ use intercom_bench::fixture::{self, ContactTemplate};
 use intercom_resources::models::{ContactList, ContactResponse};
 use intercom_resources::IntercomApi as _;
 use intercom_transport::{
-    encode_path_segment, ApiRequest, Body, Client, Error, RequestOptions, Transport, TransportError,
+    ApiRequest, Body, Client, Error, RequestOptions, Transport, TransportError,
 };
 
 /// Answers every request with one canned status and body, in memory.
@@ -81,7 +81,7 @@ fn request_building(c: &mut Criterion) {
         b.iter(|| {
             let id = black_box("6657add46abd0167d9419cd1");
             let request = ApiRequest::new(Method::GET, "/contacts/{contact_id}")
-                .path(format!("/contacts/{}", encode_path_segment(id)))
+                .path_params(&[id])
                 .query_opt("include_merge_history", None::<&bool>)
                 .options(options.clone());
             black_box(request.path_and_query());

@@ -1,4 +1,5 @@
-//! `path_segment`: `encode_path_segment`, which puts ids from users and servers into paths.
+//! `path_segment`: `encode_path_segment` and `ApiRequest::path_params`, which put ids from
+//! users and servers into paths.
 
 use intercom_transport::{encode_path_segment, ApiRequest};
 use percent_encoding::percent_decode_str;
@@ -10,7 +11,8 @@ use percent_encoding::percent_decode_str;
 /// * it is never a dot segment (`.` or `..`), which a normalising proxy or server would
 ///   resolve, turning `DELETE /contacts/1/tags/..` into `DELETE /contacts/1`;
 /// * percent-decoding it gives the input back;
-/// * placed in a request path it stays one segment of the URI the client sends.
+/// * placed in a request path by `path_params` it stays one segment of the URI the client
+///   sends.
 pub fn path_segment(data: &[u8]) {
     let input = String::from_utf8_lossy(data);
     let encoded = encode_path_segment(&input);
@@ -45,9 +47,14 @@ pub fn path_segment(data: &[u8]) {
         "{encoded:?} does not decode back to {input:?}"
     );
 
-    // In a request: `/contacts/{id}/tags` keeps three segments in the URI that is sent.
-    let request = ApiRequest::get("/contacts/{id}/tags").path(format!("/contacts/{encoded}/tags"));
+    // In a request, filled by `path_params` as generated operations do: `/contacts/{id}/tags`
+    // keeps three segments in the URI that is sent (an empty id is refused before sending).
+    if input.is_empty() {
+        return;
+    }
+    let request = ApiRequest::get("/contacts/{id}/tags").path_params(&[&input]);
     let path_and_query = request.path_and_query();
+    assert_eq!(path_and_query, format!("/contacts/{encoded}/tags"));
     match path_and_query.parse::<http::uri::PathAndQuery>() {
         Ok(pq) => {
             assert!(pq.query().is_none(), "a segment opened a query: {pq}");

@@ -156,10 +156,10 @@ impl<A: Authenticated> Client<A> {
     #[allow(clippy::manual_async_fn)]
     pub fn execute(
         &self,
-        request: ApiRequest,
+        mut request: ApiRequest,
     ) -> impl Future<Output = Result<RawResponse, Error>> + Send + '_ {
         async move {
-            self.dispatch(&request, Some(self.credential.header_value()))
+            self.dispatch(&mut request, Some(self.credential.header_value()))
                 .await
         }
     }

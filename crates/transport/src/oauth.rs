@@ -37,7 +37,7 @@ impl<A: AuthState> Client<A> {
         // the end of this statement; the `Bytes` copy lives until the request is sent
         // (see docs/token-handling.md).
         let body = Bytes::copy_from_slice(&token_request.form_body());
-        let request = ApiRequest::new(token_request.method(), token_request.path())
+        let mut request = ApiRequest::new(token_request.method(), token_request.path())
             .body(HeaderValue::from_static(token_request.content_type()), body)
             .redact_bodies()
             .options(
@@ -45,7 +45,7 @@ impl<A: AuthState> Client<A> {
                     .retry_non_idempotent(false)
                     .follow_redirects(false),
             );
-        let result = self.dispatch(&request, None).await;
+        let result = self.dispatch(&mut request, None).await;
         drop(request);
         match result {
             Ok(response) => {

@@ -32,18 +32,13 @@ impl RateLimit {
         // names in a `HeaderMap` are already lower case.
         let (mut limit, mut remaining, mut reset) = (None, None, None);
         for (name, value) in headers {
-            let name = name.as_str();
-            // Cheap rejection first: the three names are 17 or 21 bytes long.
-            if name.len() != 17 && name.len() != 21 {
-                continue;
-            }
-            let Some(suffix) = name.strip_prefix("x-ratelimit-") else {
-                continue;
-            };
-            let slot = match suffix {
-                "limit" => &mut limit,
-                "remaining" => &mut remaining,
-                "reset" => &mut reset,
+            // Cheap rejection first: the names are 17 or 21 bytes long and differ at byte 12
+            // (`x-ratelimit-limit`, `-reset`, `-remaining`); one comparison then confirms.
+            let name = name.as_str().as_bytes();
+            let slot = match (name.len(), name.get(12)) {
+                (17, Some(b'l')) if name == b"x-ratelimit-limit" => &mut limit,
+                (17, Some(b'r')) if name == b"x-ratelimit-reset" => &mut reset,
+                (21, Some(b'r')) if name == b"x-ratelimit-remaining" => &mut remaining,
                 _ => continue,
             };
             // The first value wins, as `HeaderMap::get` would have it.
@@ -83,20 +78,32 @@ impl RateLimit {
 /// A decimal number with optional surrounding spaces or tabs; `None` for anything else,
 /// including values past `u64::MAX`.
 fn parse_u64(raw: &[u8]) -> Option<u64> {
+    // One pass (this runs for three headers of every response): digits are accumulated as
+    // they are checked; any 19 digits fit in a u64 (its maximum has 20), so only a longer
+    // number pays for checked arithmetic.
     let digits = raw.trim_ascii();
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.is_empty() {
         return None;
     }
-    // Any 19 digits fit in a u64 (its maximum has 20), so the short form, which every real
-    // header takes, cannot overflow and needs no check per digit.
+    let mut n = 0u64;
     if digits.len() <= 19 {
-        return Some(digits.iter().fold(0u64, |n, &b| {
-            n.wrapping_mul(10).wrapping_add(u64::from(b & 0x0f))
-        }));
+        for &b in digits {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            n = n.wrapping_mul(10).wrapping_add(u64::from(d));
+        }
+        return Some(n);
     }
-    digits.iter().try_fold(0u64, |n, &b| {
-        n.checked_mul(10)?.checked_add(u64::from(b & 0x0f))
-    })
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(d))?;
+    }
+    Some(n)
 }
 
 /// Why a [`RateLimiter`] did not grant an attempt.

@@ -62,27 +62,21 @@ fn op_type(op: &Op) -> String {
     op.params_struct().unwrap_or_else(|| marker(op))
 }
 
-fn path_format(op: &Op) -> String {
-    // Builds `format!("/contacts/{}", encode_path_segment(contact_id))`.
-    let mut tpl = String::new();
-    let mut args = Vec::new();
-    let mut rest = op.path.as_str();
-    let mut i = 0;
-    while let Some(start) = rest.find('{') {
-        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e);
-        tpl.push_str(&rest[..start]);
-        tpl.push_str("{}");
-        let p = &op.path_params[i];
-        if p.int {
-            args.push(format!("encode_path_segment(&{}.to_string())", p.ident));
-        } else {
-            args.push(format!("encode_path_segment({})", p.ident));
-        }
-        i += 1;
-        rest = &rest[(end + 1).min(rest.len())..];
-    }
-    tpl.push_str(rest);
-    format!("format!({tpl:?}, {})", args.join(", "))
+/// The values of `ApiRequest::path_params`, in the template's order:
+/// `&[contact_id]`, or `&[&id.to_string()]` for integer parameters.
+fn path_values(op: &Op) -> String {
+    let values: Vec<String> = op
+        .path_params
+        .iter()
+        .map(|p| {
+            if p.int {
+                format!("&{}.to_string()", p.ident)
+            } else {
+                p.ident.clone()
+            }
+        })
+        .collect();
+    format!("&[{}]", values.join(", "))
 }
 
 /// One query parameter added to the request `e` from the expression `access`.
@@ -160,7 +154,7 @@ fn render_request_fn(out: &mut String, op: &Op) {
         op.path
     );
     if !op.path_params.is_empty() {
-        let _ = write!(e, ".path({})", path_format(op));
+        let _ = write!(e, ".path_params({})", path_values(op));
     }
     for q in &op.query {
         if q.from_path {
@@ -535,7 +529,6 @@ pub fn render(ops: &[Op], models: &Models) -> Result<Vec<(String, String)>> {
             "{HEADER}//! Operations tagged `{tag}` ({} operations).\n\n",
             tops.len()
         );
-        let uses_encode = tops.iter().any(|o| !o.path_params.is_empty());
         let uses_models = tops.iter().any(|o| {
             matches!(o.resp, Resp::Json(Ty::Named(_)) | Resp::Json(Ty::Vec(_)))
                 || o.body.is_some()
@@ -547,9 +540,6 @@ pub fn render(ops: &[Op], models: &Models) -> Result<Vec<(String, String)>> {
         let mut tr = vec!["ApiRequest"];
         if tops.iter().any(|o| o.params_struct().is_some()) {
             tr.push("Error");
-        }
-        if uses_encode {
-            tr.insert(0, "encode_path_segment");
         }
         let _ = writeln!(out, "use intercom_transport::{{{}}};", tr.join(", "));
         if uses_models {

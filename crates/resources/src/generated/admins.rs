@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -267,10 +267,7 @@ impl<A: Authenticated> crate::call::Call<'_, A, ListActivityLogsParams> {
 }
 
 fn get_request(admin_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/admins/{admin_id}").path(format!(
-        "/admins/{}",
-        encode_path_segment(&admin_id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/admins/{admin_id}").path_params(&[&admin_id.to_string()])
 }
 
 fn list_request() -> ApiRequest {
@@ -298,9 +295,6 @@ fn set_away_request(
     body: &models::SetAwayAdminBody,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/admins/{admin_id}/away")
-        .path(format!(
-            "/admins/{}/away",
-            encode_path_segment(&admin_id.to_string())
-        ))
+        .path_params(&[&admin_id.to_string()])
         .json(body)
 }

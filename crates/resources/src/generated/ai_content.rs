@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -371,31 +371,20 @@ fn create_external_page_request(body: &models::CreateExternalPageRequest) -> Api
 }
 
 fn delete_content_import_source_request(source_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/ai/content_import_sources/{source_id}").path(format!(
-        "/ai/content_import_sources/{}",
-        encode_path_segment(source_id)
-    ))
+    ApiRequest::new(Method::DELETE, "/ai/content_import_sources/{source_id}")
+        .path_params(&[source_id])
 }
 
 fn delete_external_page_request(page_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/ai/external_pages/{page_id}").path(format!(
-        "/ai/external_pages/{}",
-        encode_path_segment(page_id)
-    ))
+    ApiRequest::new(Method::DELETE, "/ai/external_pages/{page_id}").path_params(&[page_id])
 }
 
 fn get_content_import_source_request(source_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/ai/content_import_sources/{source_id}").path(format!(
-        "/ai/content_import_sources/{}",
-        encode_path_segment(source_id)
-    ))
+    ApiRequest::new(Method::GET, "/ai/content_import_sources/{source_id}").path_params(&[source_id])
 }
 
 fn get_external_page_request(page_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/ai/external_pages/{page_id}").path(format!(
-        "/ai/external_pages/{}",
-        encode_path_segment(page_id)
-    ))
+    ApiRequest::new(Method::GET, "/ai/external_pages/{page_id}").path_params(&[page_id])
 }
 
 fn list_content_import_sources_request() -> ApiRequest {
@@ -411,10 +400,7 @@ fn update_content_import_source_request(
     body: &models::UpdateContentImportSourceRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/ai/content_import_sources/{source_id}")
-        .path(format!(
-            "/ai/content_import_sources/{}",
-            encode_path_segment(source_id)
-        ))
+        .path_params(&[source_id])
         .json(body)
 }
 
@@ -423,9 +409,6 @@ fn update_external_page_request(
     body: &models::UpdateExternalPageRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/ai/external_pages/{page_id}")
-        .path(format!(
-            "/ai/external_pages/{}",
-            encode_path_segment(page_id)
-        ))
+        .path_params(&[page_id])
         .json(body)
 }

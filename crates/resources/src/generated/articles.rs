@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -561,10 +561,7 @@ fn attach_tag_request(
     body: &models::AttachTagBody,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/articles/{article_id}/tags")
-        .path(format!(
-            "/articles/{}/tags",
-            encode_path_segment(&article_id.to_string())
-        ))
+        .path_params(&[&article_id.to_string()])
         .json(body)
 }
 
@@ -573,40 +570,26 @@ fn create_request(body: &models::CreateArticleRequest) -> ApiRequest {
 }
 
 fn delete_request(article_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/articles/{article_id}").path(format!(
-        "/articles/{}",
-        encode_path_segment(&article_id.to_string())
-    ))
+    ApiRequest::new(Method::DELETE, "/articles/{article_id}")
+        .path_params(&[&article_id.to_string()])
 }
 
 fn detach_tag_request(article_id: impl std::fmt::Display, id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/articles/{article_id}/tags/{id}").path(format!(
-        "/articles/{}/tags/{}",
-        encode_path_segment(&article_id.to_string()),
-        encode_path_segment(id)
-    ))
+    ApiRequest::new(Method::DELETE, "/articles/{article_id}/tags/{id}")
+        .path_params(&[&article_id.to_string(), id])
 }
 
 fn get_request(article_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/articles/{article_id}").path(format!(
-        "/articles/{}",
-        encode_path_segment(&article_id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/articles/{article_id}").path_params(&[&article_id.to_string()])
 }
 
 fn get_draft_request(id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/articles/{id}/draft").path(format!(
-        "/articles/{}/draft",
-        encode_path_segment(&id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/articles/{id}/draft").path_params(&[&id.to_string()])
 }
 
 fn get_version_request(article_id: impl std::fmt::Display, id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/articles/{article_id}/versions/{id}").path(format!(
-        "/articles/{}/versions/{}",
-        encode_path_segment(&article_id.to_string()),
-        encode_path_segment(id)
-    ))
+    ApiRequest::new(Method::GET, "/articles/{article_id}/versions/{id}")
+        .path_params(&[&article_id.to_string(), id])
 }
 
 fn list_request() -> ApiRequest {
@@ -614,10 +597,8 @@ fn list_request() -> ApiRequest {
 }
 
 fn list_versions_request(article_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/articles/{article_id}/versions").path(format!(
-        "/articles/{}/versions",
-        encode_path_segment(&article_id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/articles/{article_id}/versions")
+        .path_params(&[&article_id.to_string()])
 }
 
 fn publish_draft_request(
@@ -625,10 +606,7 @@ fn publish_draft_request(
     body: &models::PublishArticleDraftRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/articles/{id}/draft/publish")
-        .path(format!(
-            "/articles/{}/draft/publish",
-            encode_path_segment(&id.to_string())
-        ))
+        .path_params(&[&id.to_string()])
         .json(body)
 }
 
@@ -641,10 +619,7 @@ fn stage_draft_request(
     body: &models::UpdateArticleRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/articles/{id}/draft")
-        .path(format!(
-            "/articles/{}/draft",
-            encode_path_segment(&id.to_string())
-        ))
+        .path_params(&[&id.to_string()])
         .json(body)
 }
 
@@ -653,9 +628,6 @@ fn update_request(
     body: &models::UpdateArticleRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/articles/{article_id}")
-        .path(format!(
-            "/articles/{}",
-            encode_path_segment(&article_id.to_string())
-        ))
+        .path_params(&[&article_id.to_string()])
         .json(body)
 }

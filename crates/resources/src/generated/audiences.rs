@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -178,13 +178,11 @@ fn create_request(body: &models::CreateAudienceRequest) -> ApiRequest {
 }
 
 fn delete_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/audiences/{id}")
-        .path(format!("/audiences/{}", encode_path_segment(id)))
+    ApiRequest::new(Method::DELETE, "/audiences/{id}").path_params(&[id])
 }
 
 fn get_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/audiences/{id}")
-        .path(format!("/audiences/{}", encode_path_segment(id)))
+    ApiRequest::new(Method::GET, "/audiences/{id}").path_params(&[id])
 }
 
 fn list_request() -> ApiRequest {
@@ -193,6 +191,6 @@ fn list_request() -> ApiRequest {
 
 fn update_request(id: &str, body: &models::UpdateAudienceRequest) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/audiences/{id}")
-        .path(format!("/audiences/{}", encode_path_segment(id)))
+        .path_params(&[id])
         .json(body)
 }

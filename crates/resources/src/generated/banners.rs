@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -58,14 +58,10 @@ impl<'a, A: Authenticated> Banners<'a, A> {
 }
 
 fn dismiss_contact_banner_request(id: &str, view_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::POST, "/contacts/{id}/banners/{view_id}/dismiss").path(format!(
-        "/contacts/{}/banners/{}/dismiss",
-        encode_path_segment(id),
-        encode_path_segment(view_id)
-    ))
+    ApiRequest::new(Method::POST, "/contacts/{id}/banners/{view_id}/dismiss")
+        .path_params(&[id, view_id])
 }
 
 fn list_contact_banners_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{id}/banners")
-        .path(format!("/contacts/{}/banners", encode_path_segment(id)))
+    ApiRequest::new(Method::GET, "/contacts/{id}/banners").path_params(&[id])
 }

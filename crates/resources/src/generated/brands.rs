@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -51,8 +51,7 @@ impl<'a, A: Authenticated> Brands<'a, A> {
 }
 
 fn get_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/brands/{id}")
-        .path(format!("/brands/{}", encode_path_segment(id)))
+    ApiRequest::new(Method::GET, "/brands/{id}").path_params(&[id])
 }
 
 fn list_request() -> ApiRequest {

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -266,48 +266,33 @@ impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
 }
 
 fn collect_fin_voice_call_by_external_id_request(external_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/fin_voice/external_id/{external_id}").path(format!(
-        "/fin_voice/external_id/{}",
-        encode_path_segment(external_id)
-    ))
+    ApiRequest::new(Method::GET, "/fin_voice/external_id/{external_id}").path_params(&[external_id])
 }
 
 fn collect_fin_voice_call_by_id_request(id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/fin_voice/collect/{id}").path(format!(
-        "/fin_voice/collect/{}",
-        encode_path_segment(&id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/fin_voice/collect/{id}").path_params(&[&id.to_string()])
 }
 
 fn collect_fin_voice_call_by_phone_number_request(phone_number: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/fin_voice/phone_number/{phone_number}").path(format!(
-        "/fin_voice/phone_number/{}",
-        encode_path_segment(phone_number)
-    ))
+    ApiRequest::new(Method::GET, "/fin_voice/phone_number/{phone_number}")
+        .path_params(&[phone_number])
 }
 
 fn collect_fin_voice_calls_by_conversation_id_request(conversation_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/fin_voice/conversation/{conversation_id}").path(format!(
-        "/fin_voice/conversation/{}",
-        encode_path_segment(conversation_id)
-    ))
+    ApiRequest::new(Method::GET, "/fin_voice/conversation/{conversation_id}")
+        .path_params(&[conversation_id])
 }
 
 fn get_request(call_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/calls/{call_id}")
-        .path(format!("/calls/{}", encode_path_segment(call_id)))
+    ApiRequest::new(Method::GET, "/calls/{call_id}").path_params(&[call_id])
 }
 
 fn get_recording_request(call_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/calls/{call_id}/recording")
-        .path(format!("/calls/{}/recording", encode_path_segment(call_id)))
+    ApiRequest::new(Method::GET, "/calls/{call_id}/recording").path_params(&[call_id])
 }
 
 fn get_transcript_request(call_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/calls/{call_id}/transcript").path(format!(
-        "/calls/{}/transcript",
-        encode_path_segment(call_id)
-    ))
+    ApiRequest::new(Method::GET, "/calls/{call_id}/transcript").path_params(&[call_id])
 }
 
 fn list_request() -> ApiRequest {

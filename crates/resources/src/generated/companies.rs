@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -558,10 +558,7 @@ fn attach_contact_request(
     body: &models::AttachContactToACompanyBody,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/contacts/{contact_id}/companies")
-        .path(format!(
-            "/contacts/{}/companies",
-            encode_path_segment(contact_id)
-        ))
+        .path_params(&[contact_id])
         .json(body)
 }
 
@@ -570,8 +567,7 @@ fn create_or_update_request(body: &models::CreateOrUpdateCompanyRequest) -> ApiR
 }
 
 fn delete_request(company_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/companies/{company_id}")
-        .path(format!("/companies/{}", encode_path_segment(company_id)))
+    ApiRequest::new(Method::DELETE, "/companies/{company_id}").path_params(&[company_id])
 }
 
 fn detach_contact_request(contact_id: &str, company_id: &str) -> ApiRequest {
@@ -579,11 +575,7 @@ fn detach_contact_request(contact_id: &str, company_id: &str) -> ApiRequest {
         Method::DELETE,
         "/contacts/{contact_id}/companies/{company_id}",
     )
-    .path(format!(
-        "/contacts/{}/companies/{}",
-        encode_path_segment(contact_id),
-        encode_path_segment(company_id)
-    ))
+    .path_params(&[contact_id, company_id])
 }
 
 fn find_request() -> ApiRequest {
@@ -591,8 +583,7 @@ fn find_request() -> ApiRequest {
 }
 
 fn get_request(company_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/companies/{company_id}")
-        .path(format!("/companies/{}", encode_path_segment(company_id)))
+    ApiRequest::new(Method::GET, "/companies/{company_id}").path_params(&[company_id])
 }
 
 fn list_request() -> ApiRequest {
@@ -600,17 +591,11 @@ fn list_request() -> ApiRequest {
 }
 
 fn list_contacts_request(company_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/companies/{company_id}/contacts").path(format!(
-        "/companies/{}/contacts",
-        encode_path_segment(company_id)
-    ))
+    ApiRequest::new(Method::GET, "/companies/{company_id}/contacts").path_params(&[company_id])
 }
 
 fn list_segments_request(company_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/companies/{company_id}/segments").path(format!(
-        "/companies/{}/segments",
-        encode_path_segment(company_id)
-    ))
+    ApiRequest::new(Method::GET, "/companies/{company_id}/segments").path_params(&[company_id])
 }
 
 fn scroll_request() -> ApiRequest {
@@ -619,6 +604,6 @@ fn scroll_request() -> ApiRequest {
 
 fn update_request(company_id: &str, body: &models::UpdateCompanyRequest) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/companies/{company_id}")
-        .path(format!("/companies/{}", encode_path_segment(company_id)))
+        .path_params(&[company_id])
         .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -749,17 +749,11 @@ impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
 }
 
 fn archive_request(contact_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::POST, "/contacts/{contact_id}/archive").path(format!(
-        "/contacts/{}/archive",
-        encode_path_segment(contact_id)
-    ))
+    ApiRequest::new(Method::POST, "/contacts/{contact_id}/archive").path_params(&[contact_id])
 }
 
 fn block_request(contact_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::POST, "/contacts/{contact_id}/block").path(format!(
-        "/contacts/{}/block",
-        encode_path_segment(contact_id)
-    ))
+    ApiRequest::new(Method::POST, "/contacts/{contact_id}/block").path_params(&[contact_id])
 }
 
 fn create_request(body: &models::CreateContactRequest) -> ApiRequest {
@@ -767,20 +761,16 @@ fn create_request(body: &models::CreateContactRequest) -> ApiRequest {
 }
 
 fn delete_request(contact_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/contacts/{contact_id}")
-        .path(format!("/contacts/{}", encode_path_segment(contact_id)))
+    ApiRequest::new(Method::DELETE, "/contacts/{contact_id}").path_params(&[contact_id])
 }
 
 fn get_request(contact_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{contact_id}")
-        .path(format!("/contacts/{}", encode_path_segment(contact_id)))
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}").path_params(&[contact_id])
 }
 
 fn get_by_external_id_request(external_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/find_by_external_id/{external_id}").path(format!(
-        "/contacts/find_by_external_id/{}",
-        encode_path_segment(external_id)
-    ))
+    ApiRequest::new(Method::GET, "/contacts/find_by_external_id/{external_id}")
+        .path_params(&[external_id])
 }
 
 fn list_request() -> ApiRequest {
@@ -788,38 +778,23 @@ fn list_request() -> ApiRequest {
 }
 
 fn list_companies_request(contact_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{contact_id}/companies").path(format!(
-        "/contacts/{}/companies",
-        encode_path_segment(contact_id)
-    ))
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}/companies").path_params(&[contact_id])
 }
 
 fn list_merge_history_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{id}/merge_history").path(format!(
-        "/contacts/{}/merge_history",
-        encode_path_segment(id)
-    ))
+    ApiRequest::new(Method::GET, "/contacts/{id}/merge_history").path_params(&[id])
 }
 
 fn list_segments_request(contact_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{contact_id}/segments").path(format!(
-        "/contacts/{}/segments",
-        encode_path_segment(contact_id)
-    ))
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}/segments").path_params(&[contact_id])
 }
 
 fn list_subscriptions_request(contact_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{contact_id}/subscriptions").path(format!(
-        "/contacts/{}/subscriptions",
-        encode_path_segment(contact_id)
-    ))
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}/subscriptions").path_params(&[contact_id])
 }
 
 fn list_tags_request(contact_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{contact_id}/tags").path(format!(
-        "/contacts/{}/tags",
-        encode_path_segment(contact_id)
-    ))
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}/tags").path_params(&[contact_id])
 }
 
 fn merge_request(body: &models::MergeContactsRequest) -> ApiRequest {
@@ -831,14 +806,11 @@ fn search_request(body: &models::ContactSearchRequest) -> ApiRequest {
 }
 
 fn unarchive_request(contact_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::POST, "/contacts/{contact_id}/unarchive").path(format!(
-        "/contacts/{}/unarchive",
-        encode_path_segment(contact_id)
-    ))
+    ApiRequest::new(Method::POST, "/contacts/{contact_id}/unarchive").path_params(&[contact_id])
 }
 
 fn update_request(contact_id: &str, body: &models::UpdateContactRequest) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/contacts/{contact_id}")
-        .path(format!("/contacts/{}", encode_path_segment(contact_id)))
+        .path_params(&[contact_id])
         .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -219,10 +219,7 @@ impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
 
 fn attach_tag_request(content_snippet_id: &str, body: &models::AttachTagBody) -> ApiRequest {
     ApiRequest::new(Method::POST, "/content_snippets/{content_snippet_id}/tags")
-        .path(format!(
-            "/content_snippets/{}/tags",
-            encode_path_segment(content_snippet_id)
-        ))
+        .path_params(&[content_snippet_id])
         .json(body)
 }
 
@@ -231,8 +228,7 @@ fn create_request(body: &models::ContentSnippetCreateRequest) -> ApiRequest {
 }
 
 fn delete_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/content_snippets/{id}")
-        .path(format!("/content_snippets/{}", encode_path_segment(id)))
+    ApiRequest::new(Method::DELETE, "/content_snippets/{id}").path_params(&[id])
 }
 
 fn detach_tag_request(content_snippet_id: &str, id: &str) -> ApiRequest {
@@ -240,16 +236,11 @@ fn detach_tag_request(content_snippet_id: &str, id: &str) -> ApiRequest {
         Method::DELETE,
         "/content_snippets/{content_snippet_id}/tags/{id}",
     )
-    .path(format!(
-        "/content_snippets/{}/tags/{}",
-        encode_path_segment(content_snippet_id),
-        encode_path_segment(id)
-    ))
+    .path_params(&[content_snippet_id, id])
 }
 
 fn get_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/content_snippets/{id}")
-        .path(format!("/content_snippets/{}", encode_path_segment(id)))
+    ApiRequest::new(Method::GET, "/content_snippets/{id}").path_params(&[id])
 }
 
 fn list_request() -> ApiRequest {
@@ -258,6 +249,6 @@ fn list_request() -> ApiRequest {
 
 fn update_request(id: &str, body: &models::ContentSnippetUpdateRequest) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/content_snippets/{id}")
-        .path(format!("/content_snippets/{}", encode_path_segment(id)))
+        .path_params(&[id])
         .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -754,10 +754,7 @@ fn attach_contact_request(
     body: &models::AttachContactToConversationRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/conversations/{conversation_id}/customers")
-        .path(format!(
-            "/conversations/{}/customers",
-            encode_path_segment(conversation_id)
-        ))
+        .path_params(&[conversation_id])
         .json(body)
 }
 
@@ -766,10 +763,7 @@ fn convert_to_ticket_request(
     body: &models::ConvertConversationToTicketRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/conversations/{conversation_id}/convert")
-        .path(format!(
-            "/conversations/{}/convert",
-            encode_path_segment(&conversation_id.to_string())
-        ))
+        .path_params(&[&conversation_id.to_string()])
         .json(body)
 }
 
@@ -778,10 +772,8 @@ fn create_request(body: &models::CreateConversationRequest) -> ApiRequest {
 }
 
 fn delete_request(conversation_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/conversations/{conversation_id}").path(format!(
-        "/conversations/{}",
-        encode_path_segment(&conversation_id.to_string())
-    ))
+    ApiRequest::new(Method::DELETE, "/conversations/{conversation_id}")
+        .path_params(&[&conversation_id.to_string()])
 }
 
 fn detach_contact_request(
@@ -793,19 +785,13 @@ fn detach_contact_request(
         Method::DELETE,
         "/conversations/{conversation_id}/customers/{contact_id}",
     )
-    .path(format!(
-        "/conversations/{}/customers/{}",
-        encode_path_segment(conversation_id),
-        encode_path_segment(contact_id)
-    ))
+    .path_params(&[conversation_id, contact_id])
     .json(body)
 }
 
 fn get_request(conversation_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/conversations/{conversation_id}").path(format!(
-        "/conversations/{}",
-        encode_path_segment(&conversation_id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/conversations/{conversation_id}")
+        .path_params(&[&conversation_id.to_string()])
 }
 
 fn list_request() -> ApiRequest {
@@ -817,31 +803,22 @@ fn list_deleted_conversation_ids_request() -> ApiRequest {
 }
 
 fn list_handling_events_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/conversations/{id}/handling_events").path(format!(
-        "/conversations/{}/handling_events",
-        encode_path_segment(id)
-    ))
+    ApiRequest::new(Method::GET, "/conversations/{id}/handling_events").path_params(&[id])
 }
 
 fn list_side_conversations_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/conversations/{id}/side_conversations").path(format!(
-        "/conversations/{}/side_conversations",
-        encode_path_segment(id)
-    ))
+    ApiRequest::new(Method::GET, "/conversations/{id}/side_conversations").path_params(&[id])
 }
 
 fn manage_request(conversation_id: &str, body: &models::ManageConversationBody) -> ApiRequest {
     ApiRequest::new(Method::POST, "/conversations/{conversation_id}/parts")
-        .path(format!(
-            "/conversations/{}/parts",
-            encode_path_segment(conversation_id)
-        ))
+        .path_params(&[conversation_id])
         .json(body)
 }
 
 fn merge_request(id: &str, body: &models::MergeConversationsRequest) -> ApiRequest {
     ApiRequest::new(Method::POST, "/conversations/{id}/merge")
-        .path(format!("/conversations/{}/merge", encode_path_segment(id)))
+        .path_params(&[id])
         .json(body)
 }
 
@@ -851,10 +828,7 @@ fn redact_request(body: &models::RedactConversationRequest) -> ApiRequest {
 
 fn reply_request(conversation_id: &str, body: &models::ReplyConversationRequest) -> ApiRequest {
     ApiRequest::new(Method::POST, "/conversations/{conversation_id}/reply")
-        .path(format!(
-            "/conversations/{}/reply",
-            encode_path_segment(conversation_id)
-        ))
+        .path_params(&[conversation_id])
         .json(body)
 }
 
@@ -867,9 +841,6 @@ fn update_request(
     body: &models::UpdateConversationRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/conversations/{conversation_id}")
-        .path(format!(
-            "/conversations/{}",
-            encode_path_segment(&conversation_id.to_string())
-        ))
+        .path_params(&[&conversation_id.to_string()])
         .json(body)
 }

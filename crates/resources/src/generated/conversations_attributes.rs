@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -210,18 +210,13 @@ fn create_option_request(
     body: &models::CreateConversationAttributeOptionRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/conversations/attributes/{id}/options")
-        .path(format!(
-            "/conversations/attributes/{}/options",
-            encode_path_segment(&id.to_string())
-        ))
+        .path_params(&[&id.to_string()])
         .json(body)
 }
 
 fn delete_request(id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/conversations/attributes/{id}").path(format!(
-        "/conversations/attributes/{}",
-        encode_path_segment(&id.to_string())
-    ))
+    ApiRequest::new(Method::DELETE, "/conversations/attributes/{id}")
+        .path_params(&[&id.to_string()])
 }
 
 fn delete_option_request(id: impl std::fmt::Display, option_id: &str) -> ApiRequest {
@@ -229,18 +224,11 @@ fn delete_option_request(id: impl std::fmt::Display, option_id: &str) -> ApiRequ
         Method::DELETE,
         "/conversations/attributes/{id}/options/{option_id}",
     )
-    .path(format!(
-        "/conversations/attributes/{}/options/{}",
-        encode_path_segment(&id.to_string()),
-        encode_path_segment(option_id)
-    ))
+    .path_params(&[&id.to_string(), option_id])
 }
 
 fn get_request(id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/conversations/attributes/{id}").path(format!(
-        "/conversations/attributes/{}",
-        encode_path_segment(&id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/conversations/attributes/{id}").path_params(&[&id.to_string()])
 }
 
 fn list_request() -> ApiRequest {
@@ -252,10 +240,7 @@ fn update_request(
     body: &models::UpdateConversationAttributeRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/conversations/attributes/{id}")
-        .path(format!(
-            "/conversations/attributes/{}",
-            encode_path_segment(&id.to_string())
-        ))
+        .path_params(&[&id.to_string()])
         .json(body)
 }
 
@@ -268,10 +253,6 @@ fn update_option_request(
         Method::PUT,
         "/conversations/attributes/{id}/options/{option_id}",
     )
-    .path(format!(
-        "/conversations/attributes/{}/options/{}",
-        encode_path_segment(&id.to_string()),
-        encode_path_segment(option_id)
-    ))
+    .path_params(&[&id.to_string(), option_id])
     .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -236,10 +236,7 @@ fn create_request(
         Method::POST,
         "/custom_object_instances/{custom_object_type_identifier}",
     )
-    .path(format!(
-        "/custom_object_instances/{}",
-        encode_path_segment(custom_object_type_identifier)
-    ))
+    .path_params(&[custom_object_type_identifier])
     .json(body)
 }
 
@@ -251,11 +248,7 @@ fn delete_by_external_id_request(
         Method::DELETE,
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
     )
-    .path(format!(
-        "/custom_object_instances/{}/{}",
-        encode_path_segment(custom_object_type_identifier),
-        encode_path_segment(custom_object_instance_id)
-    ))
+    .path_params(&[custom_object_type_identifier, custom_object_instance_id])
 }
 
 fn delete_by_id_request(custom_object_type_identifier: &str, external_id: &str) -> ApiRequest {
@@ -263,10 +256,7 @@ fn delete_by_id_request(custom_object_type_identifier: &str, external_id: &str) 
         Method::DELETE,
         "/custom_object_instances/{custom_object_type_identifier}",
     )
-    .path(format!(
-        "/custom_object_instances/{}",
-        encode_path_segment(custom_object_type_identifier)
-    ))
+    .path_params(&[custom_object_type_identifier])
     .query("external_id", external_id)
 }
 
@@ -278,11 +268,7 @@ fn get_by_id_request(
         Method::GET,
         "/custom_object_instances/{custom_object_type_identifier}/{custom_object_instance_id}",
     )
-    .path(format!(
-        "/custom_object_instances/{}/{}",
-        encode_path_segment(custom_object_type_identifier),
-        encode_path_segment(custom_object_instance_id)
-    ))
+    .path_params(&[custom_object_type_identifier, custom_object_instance_id])
 }
 
 fn list_request(custom_object_type_identifier: &str) -> ApiRequest {
@@ -290,8 +276,5 @@ fn list_request(custom_object_type_identifier: &str) -> ApiRequest {
         Method::GET,
         "/custom_object_instances/{custom_object_type_identifier}",
     )
-    .path(format!(
-        "/custom_object_instances/{}",
-        encode_path_segment(custom_object_type_identifier)
-    ))
+    .path_params(&[custom_object_type_identifier])
 }

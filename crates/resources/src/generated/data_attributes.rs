@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -126,9 +126,6 @@ fn update_request(
     body: &models::UpdateDataAttributeRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/data_attributes/{data_attribute_id}")
-        .path(format!(
-            "/data_attributes/{}",
-            encode_path_segment(&data_attribute_id.to_string())
-        ))
+        .path_params(&[&data_attribute_id.to_string()])
         .json(body)
 }

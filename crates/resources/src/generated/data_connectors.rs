@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -385,13 +385,11 @@ fn create_request(body: &models::CreateDataConnectorRequest) -> ApiRequest {
 }
 
 fn delete_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/data_connectors/{id}")
-        .path(format!("/data_connectors/{}", encode_path_segment(id)))
+    ApiRequest::new(Method::DELETE, "/data_connectors/{id}").path_params(&[id])
 }
 
 fn get_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/data_connectors/{id}")
-        .path(format!("/data_connectors/{}", encode_path_segment(id)))
+    ApiRequest::new(Method::GET, "/data_connectors/{id}").path_params(&[id])
 }
 
 fn get_execution_result_request(data_connector_id: &str, id: &str) -> ApiRequest {
@@ -399,11 +397,7 @@ fn get_execution_result_request(data_connector_id: &str, id: &str) -> ApiRequest
         Method::GET,
         "/data_connectors/{data_connector_id}/execution_results/{id}",
     )
-    .path(format!(
-        "/data_connectors/{}/execution_results/{}",
-        encode_path_segment(data_connector_id),
-        encode_path_segment(id)
-    ))
+    .path_params(&[data_connector_id, id])
 }
 
 fn list_request() -> ApiRequest {
@@ -415,14 +409,11 @@ fn list_execution_results_request(data_connector_id: &str) -> ApiRequest {
         Method::GET,
         "/data_connectors/{data_connector_id}/execution_results",
     )
-    .path(format!(
-        "/data_connectors/{}/execution_results",
-        encode_path_segment(data_connector_id)
-    ))
+    .path_params(&[data_connector_id])
 }
 
 fn update_request(id: &str, body: &models::UpdateDataConnectorRequest) -> ApiRequest {
     ApiRequest::new(Method::PATCH, "/data_connectors/{id}")
-        .path(format!("/data_connectors/{}", encode_path_segment(id)))
+        .path_params(&[id])
         .json(body)
 }

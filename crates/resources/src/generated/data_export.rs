@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -90,10 +90,7 @@ impl<'a, A: Authenticated> DataExport<'a, A> {
 }
 
 fn cancel_request(job_identifier: &str) -> ApiRequest {
-    ApiRequest::new(Method::POST, "/export/cancel/{job_identifier}").path(format!(
-        "/export/cancel/{}",
-        encode_path_segment(job_identifier)
-    ))
+    ApiRequest::new(Method::POST, "/export/cancel/{job_identifier}").path_params(&[job_identifier])
 }
 
 fn create_request(body: &models::CreateDataExportsRequest) -> ApiRequest {
@@ -101,15 +98,11 @@ fn create_request(body: &models::CreateDataExportsRequest) -> ApiRequest {
 }
 
 fn download_request(job_identifier: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/download/content/data/{job_identifier}").path(format!(
-        "/download/content/data/{}",
-        encode_path_segment(job_identifier)
-    ))
+    ApiRequest::new(Method::GET, "/download/content/data/{job_identifier}")
+        .path_params(&[job_identifier])
 }
 
 fn get_request(job_identifier: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/export/content/data/{job_identifier}").path(format!(
-        "/export/content/data/{}",
-        encode_path_segment(job_identifier)
-    ))
+    ApiRequest::new(Method::GET, "/export/content/data/{job_identifier}")
+        .path_params(&[job_identifier])
 }

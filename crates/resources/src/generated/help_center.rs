@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -466,18 +466,13 @@ fn create_redirect_request(
         Method::POST,
         "/help_center/help_centers/{help_center_id}/redirects",
     )
-    .path(format!(
-        "/help_center/help_centers/{}/redirects",
-        encode_path_segment(help_center_id)
-    ))
+    .path_params(&[help_center_id])
     .json(body)
 }
 
 fn delete_collection_request(collection_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/help_center/collections/{collection_id}").path(format!(
-        "/help_center/collections/{}",
-        encode_path_segment(&collection_id.to_string())
-    ))
+    ApiRequest::new(Method::DELETE, "/help_center/collections/{collection_id}")
+        .path_params(&[&collection_id.to_string()])
 }
 
 fn delete_redirect_request(help_center_id: &str, id: &str) -> ApiRequest {
@@ -485,25 +480,17 @@ fn delete_redirect_request(help_center_id: &str, id: &str) -> ApiRequest {
         Method::DELETE,
         "/help_center/help_centers/{help_center_id}/redirects/{id}",
     )
-    .path(format!(
-        "/help_center/help_centers/{}/redirects/{}",
-        encode_path_segment(help_center_id),
-        encode_path_segment(id)
-    ))
+    .path_params(&[help_center_id, id])
 }
 
 fn get_request(help_center_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/help_center/help_centers/{help_center_id}").path(format!(
-        "/help_center/help_centers/{}",
-        encode_path_segment(&help_center_id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/help_center/help_centers/{help_center_id}")
+        .path_params(&[&help_center_id.to_string()])
 }
 
 fn get_collection_request(collection_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/help_center/collections/{collection_id}").path(format!(
-        "/help_center/collections/{}",
-        encode_path_segment(&collection_id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/help_center/collections/{collection_id}")
+        .path_params(&[&collection_id.to_string()])
 }
 
 fn get_redirect_request(help_center_id: &str, id: &str) -> ApiRequest {
@@ -511,11 +498,7 @@ fn get_redirect_request(help_center_id: &str, id: &str) -> ApiRequest {
         Method::GET,
         "/help_center/help_centers/{help_center_id}/redirects/{id}",
     )
-    .path(format!(
-        "/help_center/help_centers/{}/redirects/{}",
-        encode_path_segment(help_center_id),
-        encode_path_segment(id)
-    ))
+    .path_params(&[help_center_id, id])
 }
 
 fn list_request() -> ApiRequest {
@@ -531,10 +514,7 @@ fn list_redirects_request(help_center_id: &str) -> ApiRequest {
         Method::GET,
         "/help_center/help_centers/{help_center_id}/redirects",
     )
-    .path(format!(
-        "/help_center/help_centers/{}/redirects",
-        encode_path_segment(help_center_id)
-    ))
+    .path_params(&[help_center_id])
 }
 
 fn update_collection_request(
@@ -542,9 +522,6 @@ fn update_collection_request(
     body: &models::UpdateCollectionRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/help_center/collections/{collection_id}")
-        .path(format!(
-            "/help_center/collections/{}",
-            encode_path_segment(&collection_id.to_string())
-        ))
+        .path_params(&[&collection_id.to_string()])
         .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -321,10 +321,7 @@ fn attach_tag_request(
         Method::POST,
         "/internal_articles/{internal_article_id}/tags",
     )
-    .path(format!(
-        "/internal_articles/{}/tags",
-        encode_path_segment(&internal_article_id.to_string())
-    ))
+    .path_params(&[&internal_article_id.to_string()])
     .json(body)
 }
 
@@ -333,10 +330,8 @@ fn create_request(body: &models::CreateInternalArticleRequest) -> ApiRequest {
 }
 
 fn delete_request(internal_article_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/internal_articles/{internal_article_id}").path(format!(
-        "/internal_articles/{}",
-        encode_path_segment(&internal_article_id.to_string())
-    ))
+    ApiRequest::new(Method::DELETE, "/internal_articles/{internal_article_id}")
+        .path_params(&[&internal_article_id.to_string()])
 }
 
 fn detach_tag_request(internal_article_id: impl std::fmt::Display, id: &str) -> ApiRequest {
@@ -344,18 +339,12 @@ fn detach_tag_request(internal_article_id: impl std::fmt::Display, id: &str) -> 
         Method::DELETE,
         "/internal_articles/{internal_article_id}/tags/{id}",
     )
-    .path(format!(
-        "/internal_articles/{}/tags/{}",
-        encode_path_segment(&internal_article_id.to_string()),
-        encode_path_segment(id)
-    ))
+    .path_params(&[&internal_article_id.to_string(), id])
 }
 
 fn get_request(internal_article_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/internal_articles/{internal_article_id}").path(format!(
-        "/internal_articles/{}",
-        encode_path_segment(&internal_article_id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/internal_articles/{internal_article_id}")
+        .path_params(&[&internal_article_id.to_string()])
 }
 
 fn list_request() -> ApiRequest {
@@ -371,9 +360,6 @@ fn update_request(
     body: &models::UpdateInternalArticleRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/internal_articles/{internal_article_id}")
-        .path(format!(
-            "/internal_articles/{}",
-            encode_path_segment(&internal_article_id.to_string())
-        ))
+        .path_params(&[&internal_article_id.to_string()])
         .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -39,6 +39,5 @@ impl<'a, A: Authenticated> Jobs<'a, A> {
 }
 
 fn get_status_request(job_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/jobs/status/{job_id}")
-        .path(format!("/jobs/status/{}", encode_path_segment(job_id)))
+    ApiRequest::new(Method::GET, "/jobs/status/{job_id}").path_params(&[job_id])
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -134,8 +134,7 @@ impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
 }
 
 fn get_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/macros/{id}")
-        .path(format!("/macros/{}", encode_path_segment(id)))
+    ApiRequest::new(Method::GET, "/macros/{id}").path_params(&[id])
 }
 
 fn list_request() -> ApiRequest {

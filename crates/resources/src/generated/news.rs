@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -400,24 +400,17 @@ fn create_item_request(body: &models::NewsItemRequest) -> ApiRequest {
 }
 
 fn delete_item_request(news_item_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/news/news_items/{news_item_id}").path(format!(
-        "/news/news_items/{}",
-        encode_path_segment(&news_item_id.to_string())
-    ))
+    ApiRequest::new(Method::DELETE, "/news/news_items/{news_item_id}")
+        .path_params(&[&news_item_id.to_string()])
 }
 
 fn get_item_request(news_item_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/news/news_items/{news_item_id}").path(format!(
-        "/news/news_items/{}",
-        encode_path_segment(&news_item_id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/news/news_items/{news_item_id}")
+        .path_params(&[&news_item_id.to_string()])
 }
 
 fn get_newsfeed_request(newsfeed_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/news/newsfeeds/{newsfeed_id}").path(format!(
-        "/news/newsfeeds/{}",
-        encode_path_segment(newsfeed_id)
-    ))
+    ApiRequest::new(Method::GET, "/news/newsfeeds/{newsfeed_id}").path_params(&[newsfeed_id])
 }
 
 fn list_items_request() -> ApiRequest {
@@ -425,10 +418,7 @@ fn list_items_request() -> ApiRequest {
 }
 
 fn list_live_newsfeed_items_request(newsfeed_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/news/newsfeeds/{newsfeed_id}/items").path(format!(
-        "/news/newsfeeds/{}/items",
-        encode_path_segment(newsfeed_id)
-    ))
+    ApiRequest::new(Method::GET, "/news/newsfeeds/{newsfeed_id}/items").path_params(&[newsfeed_id])
 }
 
 fn list_newsfeeds_request() -> ApiRequest {
@@ -440,9 +430,6 @@ fn update_item_request(
     body: &models::NewsItemRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/news/news_items/{news_item_id}")
-        .path(format!(
-            "/news/news_items/{}",
-            encode_path_segment(&news_item_id.to_string())
-        ))
+        .path_params(&[&news_item_id.to_string()])
         .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -272,10 +272,7 @@ impl<A: Authenticated> crate::call::Call<'_, A, ListParams> {
 
 fn create_request(contact_id: impl std::fmt::Display, body: &models::CreateNoteBody) -> ApiRequest {
     ApiRequest::new(Method::POST, "/contacts/{contact_id}/notes")
-        .path(format!(
-            "/contacts/{}/notes",
-            encode_path_segment(&contact_id.to_string())
-        ))
+        .path_params(&[&contact_id.to_string()])
         .json(body)
 }
 
@@ -284,30 +281,18 @@ fn create_company_note_request(
     body: &models::CreateCompanyNoteBody,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/companies/{company_id}/notes")
-        .path(format!(
-            "/companies/{}/notes",
-            encode_path_segment(company_id)
-        ))
+        .path_params(&[company_id])
         .json(body)
 }
 
 fn get_request(note_id: impl std::fmt::Display) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/notes/{note_id}").path(format!(
-        "/notes/{}",
-        encode_path_segment(&note_id.to_string())
-    ))
+    ApiRequest::new(Method::GET, "/notes/{note_id}").path_params(&[&note_id.to_string()])
 }
 
 fn list_request(contact_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/contacts/{contact_id}/notes").path(format!(
-        "/contacts/{}/notes",
-        encode_path_segment(contact_id)
-    ))
+    ApiRequest::new(Method::GET, "/contacts/{contact_id}/notes").path_params(&[contact_id])
 }
 
 fn list_company_notes_request(company_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/companies/{company_id}/notes").path(format!(
-        "/companies/{}/notes",
-        encode_path_segment(company_id)
-    ))
+    ApiRequest::new(Method::GET, "/companies/{company_id}/notes").path_params(&[company_id])
 }

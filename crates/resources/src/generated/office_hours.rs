@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -215,10 +215,7 @@ fn create_exception_request(
         Method::POST,
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
     )
-    .path(format!(
-        "/office_hours_schedules/{}/office_hours_exceptions",
-        encode_path_segment(office_hours_schedule_id)
-    ))
+    .path_params(&[office_hours_schedule_id])
     .json(body)
 }
 
@@ -231,18 +228,11 @@ fn delete_exception_request(office_hours_schedule_id: &str, id: &str) -> ApiRequ
         Method::DELETE,
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
     )
-    .path(format!(
-        "/office_hours_schedules/{}/office_hours_exceptions/{}",
-        encode_path_segment(office_hours_schedule_id),
-        encode_path_segment(id)
-    ))
+    .path_params(&[office_hours_schedule_id, id])
 }
 
 fn delete_schedule_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/office_hours_schedules/{id}").path(format!(
-        "/office_hours_schedules/{}",
-        encode_path_segment(id)
-    ))
+    ApiRequest::new(Method::DELETE, "/office_hours_schedules/{id}").path_params(&[id])
 }
 
 fn get_exception_request(office_hours_schedule_id: &str, id: &str) -> ApiRequest {
@@ -250,18 +240,11 @@ fn get_exception_request(office_hours_schedule_id: &str, id: &str) -> ApiRequest
         Method::GET,
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
     )
-    .path(format!(
-        "/office_hours_schedules/{}/office_hours_exceptions/{}",
-        encode_path_segment(office_hours_schedule_id),
-        encode_path_segment(id)
-    ))
+    .path_params(&[office_hours_schedule_id, id])
 }
 
 fn get_schedule_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/office_hours_schedules/{id}").path(format!(
-        "/office_hours_schedules/{}",
-        encode_path_segment(id)
-    ))
+    ApiRequest::new(Method::GET, "/office_hours_schedules/{id}").path_params(&[id])
 }
 
 fn list_exceptions_request(office_hours_schedule_id: &str) -> ApiRequest {
@@ -269,10 +252,7 @@ fn list_exceptions_request(office_hours_schedule_id: &str) -> ApiRequest {
         Method::GET,
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions",
     )
-    .path(format!(
-        "/office_hours_schedules/{}/office_hours_exceptions",
-        encode_path_segment(office_hours_schedule_id)
-    ))
+    .path_params(&[office_hours_schedule_id])
 }
 
 fn list_schedules_request() -> ApiRequest {
@@ -288,11 +268,7 @@ fn update_exception_request(
         Method::PUT,
         "/office_hours_schedules/{office_hours_schedule_id}/office_hours_exceptions/{id}",
     )
-    .path(format!(
-        "/office_hours_schedules/{}/office_hours_exceptions/{}",
-        encode_path_segment(office_hours_schedule_id),
-        encode_path_segment(id)
-    ))
+    .path_params(&[office_hours_schedule_id, id])
     .json(body)
 }
 
@@ -301,9 +277,6 @@ fn update_schedule_request(
     body: &models::UpdateOfficeHoursScheduleRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/office_hours_schedules/{id}")
-        .path(format!(
-            "/office_hours_schedules/{}",
-            encode_path_segment(id)
-        ))
+        .path_params(&[id])
         .json(body)
 }

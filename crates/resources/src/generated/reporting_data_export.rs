@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -98,10 +98,7 @@ impl<'a, A: Authenticated> ReportingDataExport<'a, A> {
 
 fn download_request(job_identifier: &str, app_id: &str) -> ApiRequest {
     ApiRequest::new(Method::GET, "/download/reporting_data/{job_identifier}")
-        .path(format!(
-            "/download/reporting_data/{}",
-            encode_path_segment(job_identifier)
-        ))
+        .path_params(&[job_identifier])
         .query("app_id", app_id)
         .query("job_identifier", job_identifier)
 }
@@ -112,10 +109,7 @@ fn enqueue_request(body: &models::EnqueueReportingDataExportBody) -> ApiRequest 
 
 fn get_job_request(job_identifier: &str, app_id: &str, client_id: &str) -> ApiRequest {
     ApiRequest::new(Method::GET, "/export/reporting_data/{job_identifier}")
-        .path(format!(
-            "/export/reporting_data/{}",
-            encode_path_segment(job_identifier)
-        ))
+        .path_params(&[job_identifier])
         .query("app_id", app_id)
         .query("client_id", client_id)
         .query("job_identifier", job_identifier)

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -85,8 +85,7 @@ impl<'a, A: Authenticated> Segments<'a, A> {
 }
 
 fn get_request(segment_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/segments/{segment_id}")
-        .path(format!("/segments/{}", encode_path_segment(segment_id)))
+    ApiRequest::new(Method::GET, "/segments/{segment_id}").path_params(&[segment_id])
 }
 
 fn list_request() -> ApiRequest {

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -80,10 +80,7 @@ fn attach_to_contact_request(
     body: &models::AttachSubscriptionTypeToContactBody,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/contacts/{contact_id}/subscriptions")
-        .path(format!(
-            "/contacts/{}/subscriptions",
-            encode_path_segment(contact_id)
-        ))
+        .path_params(&[contact_id])
         .json(body)
 }
 
@@ -92,11 +89,7 @@ fn detach_from_contact_request(contact_id: &str, subscription_id: &str) -> ApiRe
         Method::DELETE,
         "/contacts/{contact_id}/subscriptions/{subscription_id}",
     )
-    .path(format!(
-        "/contacts/{}/subscriptions/{}",
-        encode_path_segment(contact_id),
-        encode_path_segment(subscription_id)
-    ))
+    .path_params(&[contact_id, subscription_id])
 }
 
 fn list_request() -> ApiRequest {

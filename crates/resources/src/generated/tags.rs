@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -204,10 +204,7 @@ fn attach_to_contact_request(
     body: &models::AttachTagToContactBody,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/contacts/{contact_id}/tags")
-        .path(format!(
-            "/contacts/{}/tags",
-            encode_path_segment(contact_id)
-        ))
+        .path_params(&[contact_id])
         .json(body)
 }
 
@@ -216,10 +213,7 @@ fn attach_to_conversation_request(
     body: &models::AttachTagToConversationBody,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/conversations/{conversation_id}/tags")
-        .path(format!(
-            "/conversations/{}/tags",
-            encode_path_segment(conversation_id)
-        ))
+        .path_params(&[conversation_id])
         .json(body)
 }
 
@@ -228,7 +222,7 @@ fn attach_to_ticket_request(
     body: &models::AttachTagToConversationBody,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/tickets/{ticket_id}/tags")
-        .path(format!("/tickets/{}/tags", encode_path_segment(ticket_id)))
+        .path_params(&[ticket_id])
         .json(body)
 }
 
@@ -237,16 +231,12 @@ fn create_request(body: &models::CreateTagBody) -> ApiRequest {
 }
 
 fn delete_request(tag_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/tags/{tag_id}")
-        .path(format!("/tags/{}", encode_path_segment(tag_id)))
+    ApiRequest::new(Method::DELETE, "/tags/{tag_id}").path_params(&[tag_id])
 }
 
 fn detach_from_contact_request(contact_id: &str, tag_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/contacts/{contact_id}/tags/{tag_id}").path(format!(
-        "/contacts/{}/tags/{}",
-        encode_path_segment(contact_id),
-        encode_path_segment(tag_id)
-    ))
+    ApiRequest::new(Method::DELETE, "/contacts/{contact_id}/tags/{tag_id}")
+        .path_params(&[contact_id, tag_id])
 }
 
 fn detach_from_conversation_request(
@@ -258,11 +248,7 @@ fn detach_from_conversation_request(
         Method::DELETE,
         "/conversations/{conversation_id}/tags/{tag_id}",
     )
-    .path(format!(
-        "/conversations/{}/tags/{}",
-        encode_path_segment(conversation_id),
-        encode_path_segment(tag_id)
-    ))
+    .path_params(&[conversation_id, tag_id])
     .json(body)
 }
 
@@ -272,17 +258,12 @@ fn detach_from_ticket_request(
     body: &models::DetachTagFromConversationBody,
 ) -> ApiRequest {
     ApiRequest::new(Method::DELETE, "/tickets/{ticket_id}/tags/{tag_id}")
-        .path(format!(
-            "/tickets/{}/tags/{}",
-            encode_path_segment(ticket_id),
-            encode_path_segment(tag_id)
-        ))
+        .path_params(&[ticket_id, tag_id])
         .json(body)
 }
 
 fn get_request(tag_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/tags/{tag_id}")
-        .path(format!("/tags/{}", encode_path_segment(tag_id)))
+    ApiRequest::new(Method::GET, "/tags/{tag_id}").path_params(&[tag_id])
 }
 
 fn list_request() -> ApiRequest {

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest, Error};
+use intercom_transport::{ApiRequest, Error};
 
 use crate::models;
 
@@ -97,13 +97,11 @@ impl<'a, A: Authenticated> Teams<'a, A> {
 }
 
 fn get_request(team_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/teams/{team_id}")
-        .path(format!("/teams/{}", encode_path_segment(team_id)))
+    ApiRequest::new(Method::GET, "/teams/{team_id}").path_params(&[team_id])
 }
 
 fn get_metrics_request(team_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/teams/{team_id}/metrics")
-        .path(format!("/teams/{}/metrics", encode_path_segment(team_id)))
+    ApiRequest::new(Method::GET, "/teams/{team_id}/metrics").path_params(&[team_id])
 }
 
 fn list_request() -> ApiRequest {

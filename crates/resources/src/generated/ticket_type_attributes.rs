@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -64,10 +64,7 @@ fn create_request(
     body: &models::CreateTicketTypeAttributeRequest,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/ticket_types/{ticket_type_id}/attributes")
-        .path(format!(
-            "/ticket_types/{}/attributes",
-            encode_path_segment(ticket_type_id)
-        ))
+        .path_params(&[ticket_type_id])
         .json(body)
 }
 
@@ -80,10 +77,6 @@ fn update_request(
         Method::PUT,
         "/ticket_types/{ticket_type_id}/attributes/{attribute_id}",
     )
-    .path(format!(
-        "/ticket_types/{}/attributes/{}",
-        encode_path_segment(ticket_type_id),
-        encode_path_segment(attribute_id)
-    ))
+    .path_params(&[ticket_type_id, attribute_id])
     .json(body)
 }

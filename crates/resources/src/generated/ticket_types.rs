@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -95,10 +95,7 @@ fn create_request(body: &models::CreateTicketTypeRequest) -> ApiRequest {
 }
 
 fn get_request(ticket_type_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/ticket_types/{ticket_type_id}").path(format!(
-        "/ticket_types/{}",
-        encode_path_segment(ticket_type_id)
-    ))
+    ApiRequest::new(Method::GET, "/ticket_types/{ticket_type_id}").path_params(&[ticket_type_id])
 }
 
 fn list_request() -> ApiRequest {
@@ -107,9 +104,6 @@ fn list_request() -> ApiRequest {
 
 fn update_request(ticket_type_id: &str, body: &models::UpdateTicketTypeRequest) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/ticket_types/{ticket_type_id}")
-        .path(format!(
-            "/ticket_types/{}",
-            encode_path_segment(ticket_type_id)
-        ))
+        .path_params(&[ticket_type_id])
         .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -236,10 +236,7 @@ impl<'a, A: Authenticated> Tickets<'a, A> {
 
 fn change_type_request(ticket_id: &str, body: &models::ChangeTicketTypeRequest) -> ApiRequest {
     ApiRequest::new(Method::POST, "/tickets/{ticket_id}/change_type")
-        .path(format!(
-            "/tickets/{}/change_type",
-            encode_path_segment(ticket_id)
-        ))
+        .path_params(&[ticket_id])
         .json(body)
 }
 
@@ -248,8 +245,7 @@ fn create_request(body: &models::CreateTicketBody) -> ApiRequest {
 }
 
 fn delete_request(ticket_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::DELETE, "/tickets/{ticket_id}")
-        .path(format!("/tickets/{}", encode_path_segment(ticket_id)))
+    ApiRequest::new(Method::DELETE, "/tickets/{ticket_id}").path_params(&[ticket_id])
 }
 
 fn enqueue_create_request(body: &models::CreateTicketBody) -> ApiRequest {
@@ -257,8 +253,7 @@ fn enqueue_create_request(body: &models::CreateTicketBody) -> ApiRequest {
 }
 
 fn get_request(ticket_id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/tickets/{ticket_id}")
-        .path(format!("/tickets/{}", encode_path_segment(ticket_id)))
+    ApiRequest::new(Method::GET, "/tickets/{ticket_id}").path_params(&[ticket_id])
 }
 
 fn link_conversation_request(
@@ -266,16 +261,13 @@ fn link_conversation_request(
     body: &models::LinkConversationToTicketBody,
 ) -> ApiRequest {
     ApiRequest::new(Method::POST, "/tickets/{ticket_id}/linked_conversations")
-        .path(format!(
-            "/tickets/{}/linked_conversations",
-            encode_path_segment(ticket_id)
-        ))
+        .path_params(&[ticket_id])
         .json(body)
 }
 
 fn reply_request(ticket_id: &str, body: &models::ReplyTicketBody) -> ApiRequest {
     ApiRequest::new(Method::POST, "/tickets/{ticket_id}/reply")
-        .path(format!("/tickets/{}/reply", encode_path_segment(ticket_id)))
+        .path_params(&[ticket_id])
         .json(body)
 }
 
@@ -288,15 +280,11 @@ fn unlink_conversation_request(ticket_id: &str, id: &str) -> ApiRequest {
         Method::DELETE,
         "/tickets/{ticket_id}/linked_conversations/{id}",
     )
-    .path(format!(
-        "/tickets/{}/linked_conversations/{}",
-        encode_path_segment(ticket_id),
-        encode_path_segment(id)
-    ))
+    .path_params(&[ticket_id, id])
 }
 
 fn update_request(ticket_id: &str, body: &models::UpdateTicketBody) -> ApiRequest {
     ApiRequest::new(Method::PUT, "/tickets/{ticket_id}")
-        .path(format!("/tickets/{}", encode_path_segment(ticket_id)))
+        .path_params(&[ticket_id])
         .json(body)
 }

@@ -9,7 +9,7 @@
 
 use http::Method;
 use intercom_auth_types::Authenticated;
-use intercom_transport::{encode_path_segment, ApiRequest};
+use intercom_transport::ApiRequest;
 
 use crate::models;
 
@@ -39,6 +39,5 @@ impl<'a, A: Authenticated> Workflows<'a, A> {
 }
 
 fn export_request(id: &str) -> ApiRequest {
-    ApiRequest::new(Method::GET, "/export/workflows/{id}")
-        .path(format!("/export/workflows/{}", encode_path_segment(id)))
+    ApiRequest::new(Method::GET, "/export/workflows/{id}").path_params(&[id])
 }

@@ -40,10 +40,12 @@ impl<A: AuthState> Client<A> {
     /// (`None` only for the OAuth code exchange, which authenticates with the client secret).
     ///
     /// The request is borrowed all the way down: each `async fn` keeps its arguments for its
-    /// whole life, so passing the (large) request by value would store a copy per level.
+    /// whole life, so passing the (large) request by value would store a copy per level. The
+    /// borrow is mutable because the build phase frees the request's path once it is in the
+    /// URI (see `build::plan`).
     pub(crate) async fn dispatch(
         &self,
-        request: &ApiRequest,
+        request: &mut ApiRequest,
         authorization: Option<&HeaderValue>,
     ) -> Result<RawResponse, Error> {
         let span = tracing::info_span!(
@@ -69,7 +71,7 @@ impl<A: AuthState> Client<A> {
     /// span's bookkeeping.
     async fn run(
         &self,
-        request: &ApiRequest,
+        request: &mut ApiRequest,
         authorization: Option<&HeaderValue>,
         span: &tracing::Span,
     ) -> Result<RawResponse, Error> {
