@@ -79,29 +79,24 @@ impl RateLimit {
 /// including values past `u64::MAX`.
 fn parse_u64(raw: &[u8]) -> Option<u64> {
     // One pass (this runs for three headers of every response): digits are accumulated as
-    // they are checked; any 19 digits fit in a u64 (its maximum has 20), so only a longer
+    // they are checked. Any 19 digits fit in a u64 (its maximum has 20), so only a longer
     // number pays for checked arithmetic.
     let digits = raw.trim_ascii();
     if digits.is_empty() {
         return None;
     }
+    let fits = digits.len() <= 19;
     let mut n = 0u64;
-    if digits.len() <= 19 {
-        for &b in digits {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                return None;
-            }
-            n = n.wrapping_mul(10).wrapping_add(u64::from(d));
-        }
-        return Some(n);
-    }
     for &b in digits {
-        let d = b.wrapping_sub(b'0');
+        let d = u64::from(b.wrapping_sub(b'0'));
         if d > 9 {
             return None;
         }
-        n = n.checked_mul(10)?.checked_add(u64::from(d))?;
+        n = if fits {
+            n.wrapping_mul(10).wrapping_add(d)
+        } else {
+            n.checked_mul(10)?.checked_add(d)?
+        };
     }
     Some(n)
 }

@@ -6,28 +6,38 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet};
 
 use crate::config::IntercomVersion;
 
-/// Everything but RFC 3986's unreserved characters is encoded.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+/// RFC 3986's unreserved characters: the one definition behind [`UNRESERVED`] and
+/// [`COMPONENT`].
+const fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
 
-/// RFC 3986's unreserved characters, as a table (one load per byte: ids are checked on
-/// every request). The fuzz target `path_segment` holds the encoder to the same set.
+/// [`is_unreserved`] as a table (one load per byte: ids are checked on every request).
 const UNRESERVED: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        table[b] = is_unreserved(b as u8);
         b += 1;
     }
     table
+};
+
+/// Everything but the unreserved characters is encoded (bytes past ASCII always are).
+const COMPONENT: &AsciiSet = &{
+    let mut set = AsciiSet::EMPTY;
+    let mut b = 0;
+    while b < 128 {
+        if !is_unreserved(b) {
+            set = set.add(b);
+        }
+        b += 1;
+    }
+    set
 };
 
 /// Percent-encodes one path segment (`/`, `?`, `#`, spaces, … are all encoded).
@@ -38,7 +48,7 @@ const UNRESERVED: [bool; 256] = {
 /// one before sending, see [`ApiRequest::path`].)
 ///
 /// Borrows `segment` unchanged when nothing in it needs encoding (the usual case for ids), so
-/// building a path allocates once, in the caller's `format!`.
+/// building a path allocates once ([`ApiRequest::path_params`], or the caller's `format!`).
 pub fn encode_path_segment(segment: &str) -> Cow<'_, str> {
     match segment {
         "." => return Cow::Borrowed("%2E"),
@@ -472,6 +482,26 @@ mod tests {
             Ok(()),
             "untemplated paths are free"
         );
+    }
+
+    #[test]
+    fn the_encoded_set_is_everything_but_the_unreserved_characters() {
+        const EXPECTED: &AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        for b in 0u8..128 {
+            let text = char::from(b).to_string();
+            let ours = utf8_percent_encode(&text, COMPONENT).to_string();
+            assert_eq!(
+                ours,
+                utf8_percent_encode(&text, EXPECTED).to_string(),
+                "{b}"
+            );
+            assert_eq!(UNRESERVED[usize::from(b)], ours == text, "{b}");
+        }
+        assert!(!UNRESERVED[200], "bytes past ASCII are never unreserved");
     }
 
     #[test]
