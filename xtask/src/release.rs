@@ -149,7 +149,7 @@ fn timed<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 
 /// The checks of the CI gate marked `release` in [`crate::gate::STEPS`].
 fn gate() -> Result<()> {
-    crate::gate::run_steps(crate::gate::release_steps())
+    crate::gate::run_steps(crate::gate::release_steps(), false)
 }
 
 /// What the release needs to know about the workspace.
