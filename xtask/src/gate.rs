@@ -191,8 +191,9 @@ pub const STEPS: &[Step] = &[
         true,
     ),
     Step {
-        // The release step builds again with its own RUSTFLAGS (path remapping), so it reuses
-        // nothing of the benchmarks' release build.
+        // The release step builds with its own RUSTFLAGS (path remapping) but still reuses
+        // some of this build: freeing it lowers the gate's peak (reached in the release step)
+        // by 0.6 GB and costs that step about 75 s (measured on 2 cores).
         frees: &[Output::Dir("release")],
         ..cargo_step(
             "bench",
