@@ -140,19 +140,6 @@ impl Drop for Server {
     }
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| {
-            if p.is_relative() {
-                util::root().join(p)
-            } else {
-                p
-            }
-        })
-        .unwrap_or_else(|| util::root().join("target"))
-}
-
 fn start_server(bin: &PathBuf) -> Result<Server> {
     let mut child = Command::new(bin)
         .args(["server", "--threads", "2"])
@@ -270,7 +257,7 @@ pub fn run(args: &[String]) -> Result<()> {
         "build intercom-bench and the criterion benches (release)",
         build,
     )?;
-    let bin = target_dir().join("release").join("intercom-bench");
+    let bin = util::target_dir().join("release").join("intercom-bench");
     let budget_options = budget::Options {
         windows: s.windows,
         redis: s.redis,

@@ -106,10 +106,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let started = Instant::now();
     let root = root();
     let fuzz = root.join("fuzz");
-    let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir).join("afl"),
-        None => root.join("target/afl"),
-    };
+    let target_dir = crate::util::target_dir().join("afl");
 
     if options.build {
         ensure_cargo_afl()?;

@@ -245,11 +245,6 @@ fn gigabytes(bytes: u64) -> String {
     format!("{}.{} GB", tenths / 10, tenths % 10)
 }
 
-/// The target directory the gate's cargo commands build into.
-fn target_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), Into::into)
-}
-
 /// Removes `outputs` under `target`; returns how many bytes that gave back.
 fn free(target: &Path, outputs: &[Output]) -> Result<u64> {
     let mut freed = 0;
@@ -332,7 +327,7 @@ fn size_of_tree(dir: &Path) -> u64 {
 /// Runs `steps` in order, each under a `=== banner (HH:MM:SS, N GB free)` line; stops at the
 /// first failure. With `free_disk`, each step's [`Step::frees`] are removed once it passed.
 pub fn run_steps<'a>(steps: impl IntoIterator<Item = &'a Step>, free_disk: bool) -> Result<()> {
-    let target = target_dir();
+    let target = crate::util::target_dir();
     for s in steps {
         let space =
             free_bytes(&root()).map_or(String::new(), |b| format!(", {} free", gigabytes(b)));

@@ -12,6 +12,16 @@ pub fn root() -> PathBuf {
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 
+/// The target directory cargo builds into: `$CARGO_TARGET_DIR` (relative to the workspace
+/// root when relative) or `target/`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_relative() => root().join(dir),
+        Some(dir) => dir,
+        None => root().join("target"),
+    }
+}
+
 /// The `cargo` that invoked us (or `cargo` from PATH).
 pub fn cargo() -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
